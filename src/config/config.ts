@@ -1,0 +1,94 @@
+/**
+ * The library's view of config.toml: load once, read any key, queue edits, save. Reads need only the
+ * strict parser; `save()` lazily loads the write machinery (lock, atomic write, format-preserving editor)
+ * and replays the queued edits on the file as it is on disk at that moment, under the lock.
+ */
+import { ConfigEditError } from "../errors.js";
+import { type Env, codexHome, configPath } from "./paths.js";
+import { type ConfigSnapshot, readConfig } from "./read.js";
+import type { Edit } from "./save.js";
+import { type KeyPath, getPath, setPath, toPath } from "./toml-path.js";
+import type { TomlTable } from "./toml-text.js";
+
+export interface LoadOptions {
+  /** Directory holding config.toml. Default: `$CODEX_HOME`, else `~/.codex`. */
+  codexHome?: string;
+  /** Environment used to find the default home. Default: `process.env`. */
+  env?: Env;
+}
+
+export class Config {
+  /** Directory holding config.toml. */
+  readonly home: string;
+  /** Absolute path of config.toml (it may not exist yet). */
+  readonly path: string;
+  #snapshot: ConfigSnapshot;
+  #values: TomlTable;
+  #edits: Edit[] = [];
+
+  private constructor(home: string, snapshot: ConfigSnapshot) {
+    this.home = home;
+    this.path = configPath(home);
+    this.#snapshot = snapshot;
+    this.#values = structuredClone(snapshot.values);
+  }
+
+  /** Reads config.toml. A missing file is an empty config; a malformed one throws ConfigParseError. */
+  static async load(options: LoadOptions = {}): Promise<Config> {
+    const home = options.codexHome ?? codexHome(options.env ?? process.env);
+    return new Config(home, await readConfig(configPath(home)));
+  }
+
+  /** Whether config.toml existed when loaded (or last saved). */
+  get exists(): boolean {
+    return this.#snapshot.doc !== undefined;
+  }
+
+  /** The stored API key or access token: top-level `auth_token`. */
+  get authToken(): string | undefined {
+    const token = this.#values.auth_token;
+    return typeof token === "string" && token !== "" ? token : undefined;
+  }
+
+  set authToken(token: string | undefined) {
+    this.set("auth_token", token);
+  }
+
+  /** The value at a key path (`"model"`, `"model_providers.local.base_url"`, or an array of keys). */
+  get(path: KeyPath): unknown {
+    return structuredClone(getPath(this.#values, toPath(path)));
+  }
+
+  /** Queues a change for `save()`; `undefined` removes the key. */
+  set(path: KeyPath, value: unknown): void {
+    const keys = toPath(path);
+    if (value === null) throw new ConfigEditError("TOML has no null; pass undefined to remove a key");
+    setPath(this.#values, keys, structuredClone(value));
+    this.#edits.push({ path: keys, value: structuredClone(value) });
+  }
+
+  /** Removes a key (same as `set(path, undefined)`). */
+  delete(path: KeyPath): void {
+    this.set(path, undefined);
+  }
+
+  /** Edits made since load or the last save. */
+  get hasChanges(): boolean {
+    return this.#edits.length > 0;
+  }
+
+  /**
+   * Writes queued edits atomically, under the config lock, onto the file as it is now on disk (changes
+   * other processes saved meanwhile are kept). Returns false, touching nothing, when there was nothing to
+   * change. Afterwards this object reflects the file as written.
+   */
+  async save(): Promise<boolean> {
+    if (this.#edits.length === 0) return false;
+    const { saveEdits } = await import("./save.js");
+    const result = await saveEdits(this.path, this.#edits);
+    this.#edits = [];
+    this.#snapshot = result;
+    this.#values = structuredClone(result.values);
+    return result.written;
+  }
+}

@@ -1,0 +1,41 @@
+/**
+ * The write path of Config, loaded only by commands that write: it pulls in the lock, the atomic writer
+ * and the TOML editor, none of which `codex status` needs at start-up.
+ *
+ * Edits are replayed on the file as it is on disk *under the lock*, not on the copy this process loaded,
+ * so two processes saving different keys at the same time both keep their change.
+ */
+import { dirname } from "node:path";
+import { atomicWrite, ensureDir, resolveTarget } from "./atomic-write.js";
+import { withLock } from "./lock.js";
+import { lockPath } from "./paths.js";
+import { type ConfigSnapshot, readConfig } from "./read.js";
+import { editToml } from "./toml-edit.js";
+import { fromString, parseToml, toBytes } from "./toml-text.js";
+
+export interface Edit {
+  path: readonly string[];
+  value: unknown;
+}
+
+export interface SaveResult extends ConfigSnapshot {
+  /** false when the edits left the file as it was (then it was not touched at all). */
+  written: boolean;
+}
+
+export async function saveEdits(path: string, edits: readonly Edit[]): Promise<SaveResult> {
+  await ensureDir(dirname(path));
+  // Fail on a dangling symlink before taking the lock, so the error names the real problem.
+  await resolveTarget(path);
+  return withLock(lockPath(path), async () => {
+    const current = await readConfig(path);
+    const original = current.doc ?? fromString("");
+    let doc = original;
+    for (const edit of edits) doc = editToml(doc, edit.path, edit.value);
+    if (doc.body === original.body) {
+      return { ...current, written: false };
+    }
+    await atomicWrite(path, toBytes(doc));
+    return { doc, values: parseToml(doc.body, path), written: true };
+  });
+}

@@ -1,0 +1,103 @@
+/**
+ * Typed errors. Every failure the user can cause or fix is one of these: it carries a stable `code` that
+ * callers (and tests) branch on, and the process exit code the CLI uses. The CLI prints `message` as one
+ * line and never a stack trace unless `--debug` is given, so messages must be complete sentences that say
+ * what to do, and must never contain a secret.
+ */
+
+/** Exit codes, as documented in docs/authentication.md. */
+export const ExitCode = {
+  ok: 0,
+  failure: 1,
+  usage: 2,
+  authRequired: 4,
+} as const;
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+export class CodexError extends Error {
+  readonly code: string;
+  readonly exitCode: ExitCode;
+
+  constructor(code: string, message: string, exitCode: ExitCode = ExitCode.failure, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+    this.exitCode = exitCode;
+  }
+}
+
+/** config.toml is not valid TOML (or not UTF-8). `line` and `column` are 1-based. */
+export class ConfigParseError extends CodexError {
+  readonly path: string;
+  readonly line: number;
+  readonly column: number;
+  readonly reason: string;
+
+  constructor(path: string, line: number, column: number, reason: string) {
+    super("CONFIG_PARSE", `${path}:${line}:${column}: ${reason}`);
+    this.path = path;
+    this.line = line;
+    this.column = column;
+    this.reason = reason;
+  }
+}
+
+/** The config file or its directory cannot be read or written (EACCES, EISDIR, ENOSPC, …). */
+export class ConfigAccessError extends CodexError {
+  readonly path: string;
+  readonly syscallCode: string | undefined;
+
+  constructor(path: string, message: string, syscallCode?: string, options?: ErrorOptions) {
+    super("CONFIG_ACCESS", message, ExitCode.failure, options);
+    this.path = path;
+    this.syscallCode = syscallCode;
+  }
+}
+
+/** A library caller asked for an edit that cannot be expressed in the document (e.g. a key under a string). */
+export class ConfigEditError extends CodexError {
+  constructor(message: string) {
+    super("CONFIG_EDIT", message);
+  }
+}
+
+/** Another process held the config lock for longer than we are willing to wait. */
+export class LockTimeoutError extends CodexError {
+  readonly lockPath: string;
+
+  constructor(lockPath: string, waitedMs: number) {
+    super(
+      "LOCK_TIMEOUT",
+      `another codex process is updating the config (lock ${lockPath} held for over ${Math.round(waitedMs / 1000)} s); try again, or remove the lock file if no codex process is running`,
+    );
+    this.lockPath = lockPath;
+  }
+}
+
+/** The command line is wrong. Exit 2. */
+export class UsageError extends CodexError {
+  constructor(message: string) {
+    super("USAGE", message, ExitCode.usage);
+  }
+}
+
+/** Input the user supplied is unusable (an empty API key, …). Exit 1. */
+export class InvalidInputError extends CodexError {
+  constructor(message: string) {
+    super("INVALID_INPUT", message);
+  }
+}
+
+/** A command needs a credential and there is none (or the server rejected it). Exit 4. */
+export class AuthRequiredError extends CodexError {
+  constructor(message = "not logged in; run `codex login` to sign in") {
+    super("AUTH_REQUIRED", message, ExitCode.authRequired);
+  }
+}
+
+/** The user cancelled an interactive prompt (Ctrl-C). */
+export class CancelledError extends CodexError {
+  constructor(message = "cancelled; nothing was changed") {
+    super("CANCELLED", message);
+  }
+}
