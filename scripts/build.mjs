@@ -1,31 +1,68 @@
-// Builds the CLI and the library with esbuild (one bundle each, shared chunks, heavy modules split out so
-// they load only in the commands that need them), then the type declarations with tsc.
+// Builds the `codex` executable and the library, then the type declarations.
+//
+// Start-up time is a feature, so the executable is one CommonJS file (Node 20 starts a CommonJS entry
+// measurably faster than an ES module) holding only what every command needs. Libraries needed only by
+// commands that write or prompt are bundled into dist/vendor/*.cjs and required on first use, so
+// `codex status` never reads or compiles them. The library (dist/index.js) is ESM with its dependencies
+// left to npm.
 import { execFileSync } from "node:child_process";
 import { chmodSync, readFileSync, rmSync } from "node:fs";
 import { build } from "esbuild";
 
 const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
-rmSync("dist", { recursive: true, force: true });
-await build({
-  entryPoints: { cli: "src/cli.ts", index: "src/index.ts" },
-  outdir: "dist",
+const LAZY = {
+  "@decimalturn/toml-patch": "toml-patch",
+  "write-file-atomic": "write-file-atomic",
+  "@inquirer/password": "inquirer-password",
+};
+const common = {
   bundle: true,
-  splitting: true,
-  format: "esm",
   platform: "node",
   target: "node20",
   minify: true,
   legalComments: "none",
-  chunkNames: "chunks/[name]-[hash]",
-  define: { __VERSION__: JSON.stringify(pkg.version) },
-  // Bundled CommonJS dependencies use require() and __filename; give the ESM output real ones.
-  banner: {
-    js: "import { createRequire as __cr } from 'node:module'; import { fileURLToPath as __fu } from 'node:url'; const require = __cr(import.meta.url); const __filename = __fu(import.meta.url);",
-  },
   logLevel: "warning",
+  define: { __VERSION__: JSON.stringify(pkg.version) },
+};
+
+rmSync("dist", { recursive: true, force: true });
+
+await build({
+  ...common,
+  entryPoints: Object.fromEntries(Object.entries(LAZY).map(([from, name]) => [name, from])),
+  outdir: "dist/vendor",
+  outExtension: { ".js": ".cjs" },
+  format: "cjs",
 });
-const cli = "dist/cli.js";
-const body = readFileSync(cli, "utf8");
-await import("node:fs").then((fs) => fs.writeFileSync(cli, `#!/usr/bin/env node\n${body}`));
-chmodSync(cli, 0o755);
+
+await build({
+  ...common,
+  entryPoints: ["src/cli.ts"],
+  outfile: "dist/cli.cjs",
+  format: "cjs",
+  banner: { js: "#!/usr/bin/env node" },
+  plugins: [
+    {
+      name: "lazy-vendor",
+      setup(b) {
+        const filter = new RegExp(
+          `^(${Object.keys(LAZY)
+            .join("|")
+            .replace(/[/@.-]/g, "\\$&")})$`,
+        );
+        b.onResolve({ filter }, (args) => ({ path: `./vendor/${LAZY[args.path]}.cjs`, external: true }));
+      },
+    },
+  ],
+});
+chmodSync("dist/cli.cjs", 0o755);
+
+await build({
+  ...common,
+  entryPoints: ["src/index.ts"],
+  outfile: "dist/index.js",
+  format: "esm",
+  packages: "external",
+  minify: false,
+});
 execFileSync(process.execPath, ["node_modules/typescript/bin/tsc", "-p", "tsconfig.build.json"], { stdio: "inherit" });

@@ -2,132 +2,238 @@
  * The `codex` executable: argument parsing and nothing else. It builds each command's explicit inputs
  * (io, env, config, clock), runs it, and turns any error into one line on stderr and an exit code:
  * 0 ok · 1 failure / not logged in · 2 usage · 4 authentication required. Stack traces only with --debug.
+ *
+ * Parsing uses Node's own `util.parseArgs`. Commander was tried first: loading it pulls in child_process,
+ * net and dgram at start-up, which alone cost more than the whole start-up budget of `codex status`.
+ * The command table below is also what `--help` is rendered from.
  */
-import { Command, CommanderError, Option } from "commander";
+import { parseArgs } from "node:util";
+import type { CommandContext } from "./commands/context.js";
+import { type IO, createIO } from "./commands/io.js";
 import { runLogin } from "./commands/login.js";
 import { runLogout } from "./commands/logout.js";
 import { runStatus } from "./commands/status.js";
-import { type IO, createIO } from "./commands/io.js";
-import type { CommandContext } from "./commands/context.js";
 import { Config } from "./config/config.js";
-import { CodexError, ExitCode } from "./errors.js";
+import { CodexError, ExitCode, UsageError } from "./errors.js";
 
 declare const __VERSION__: string;
 
-const STATUS_HELP = `
-Exit status is 0 when a credential is available, 1 when not.
+type Flags = Record<string, boolean | undefined>;
+
+interface FlagSpec {
+  short?: string;
+  description: string;
+}
+
+interface CommandSpec {
+  name: string;
+  summary: string;
+  flags: Record<string, FlagSpec>;
+  /** Description and worked examples shown by `--help`. */
+  help: string;
+  /** What to say when a positional argument is given (default: a generic usage error). */
+  positionalError?: string;
+  run(flags: Flags, ctx: CommandContext): Promise<ExitCode>;
+}
+
+const GLOBAL_FLAGS: Record<string, FlagSpec> = {
+  help: { short: "h", description: "show help" },
+  debug: { description: "show stack traces for errors" },
+};
+
+const STATUS: CommandSpec = {
+  name: "status",
+  summary: "show whether you are logged in, how, and where the credential comes from",
+  flags: { json: { description: "print the status as JSON" } },
+  help: `Shows how codex authenticates: with which credential (masked, e.g. sk-…abcd) and from where: the
+CODEX_API_KEY or OPENAI_API_KEY environment variable, or $CODEX_HOME/config.toml. Exits 0 when a
+credential is available, 1 when not.
 
 Examples:
   $ codex status
-  $ codex status --json | jq .authenticated`;
+  $ codex status --json | jq .authenticated
+  $ codex login status`,
+  run: (flags, ctx) => runStatus({ ...ctx, json: flags.json === true }),
+};
 
-const LOGIN_HELP = `
-The key is read from standard input, never from the command line, where other users and your shell
-history would see it. On a terminal, \`codex login\` asks for it with a hidden prompt.
+const LOGIN: CommandSpec = {
+  name: "login",
+  summary: "log in with an API key (read from standard input or a hidden prompt)",
+  flags: { "with-api-key": { description: "read the API key from standard input" } },
+  help: `Stores an API key in $CODEX_HOME/config.toml (default ~/.codex/config.toml, mode 0600). The key is
+read from standard input, never from the command line, where other users and your shell history would
+see it. On a terminal, \`codex login\` asks for it with a hidden prompt.
 
 Examples:
-  $ codex login                                 # asks for the key (on a terminal)
+  $ codex login                                  # asks for the key (on a terminal)
   $ codex login --with-api-key < ~/openai.key
   $ printenv OPENAI_API_KEY | codex login --with-api-key
-  $ codex login status`;
+  $ codex login status                           # same as codex status`,
+  positionalError:
+    "codex login does not take the API key as an argument (process lists and shell history would keep it); pipe it on standard input: `codex login --with-api-key < keyfile`",
+  run: (flags, ctx) => runLogin({ ...ctx, withApiKey: flags["with-api-key"] === true }),
+};
 
-const LOGOUT_HELP = `
-Removes the stored credential from $CODEX_HOME/config.toml (default ~/.codex/config.toml), leaving every
-other line of the file as it was. If CODEX_API_KEY or OPENAI_API_KEY is set, codex warns that it still
-authenticates: only you can unset it.
+const LOGOUT: CommandSpec = {
+  name: "logout",
+  summary: "remove the stored credential",
+  flags: {},
+  help: `Removes the stored credential from $CODEX_HOME/config.toml, leaving every other line of the file as
+it was. If CODEX_API_KEY or OPENAI_API_KEY is set, codex warns that it still authenticates: only you can
+unset it.
 
 Examples:
-  $ codex logout`;
+  $ codex logout`,
+  run: (_flags, ctx) => runLogout(ctx),
+};
 
-function build(io: IO, env: NodeJS.ProcessEnv, setExit: (code: number) => void): Command {
-  const context = async (): Promise<CommandContext> => ({
-    io,
-    env,
-    config: await Config.load({ env }),
-    clock: () => new Date(),
+const COMMANDS: CommandSpec[] = [LOGIN, LOGOUT, STATUS];
+
+const PROGRAM_HELP = `Sign in to an OpenAI-compatible coding assistant, check where you stand, and sign out.
+
+Usage: codex <command> [flags]
+
+Commands:
+${COMMANDS.map((c) => `  ${c.name.padEnd(8)}${c.summary}`).join("\n")}
+
+Flags:
+  -h, --help     show help (also: codex <command> --help)
+  -V, --version  print the version
+  --debug        show stack traces for errors
+
+Examples:
+  $ codex login --with-api-key < ~/openai.key
+  $ codex status
+  $ codex logout
+
+Exit status: 0 ok, 1 failure or not logged in, 2 usage error, 4 authentication required.
+Docs: docs/authentication.md`;
+
+function commandHelp(spec: CommandSpec, path = spec.name): string {
+  const flags = { ...spec.flags, ...GLOBAL_FLAGS };
+  const lines = Object.entries(flags).map(([name, f]) => {
+    const label = f.short ? `-${f.short}, --${name}` : `    --${name}`;
+    return `  ${label.padEnd(20)}${f.description}`;
   });
-  const program = new Command("codex")
-    .description("Sign in to an OpenAI-compatible coding assistant, check where you stand, and sign out.")
-    .version(__VERSION__, "-V, --version", "print the version")
-    .helpOption("-h, --help", "show help")
-    .addOption(new Option("--debug", "show stack traces for errors"))
-    .showSuggestionAfterError(true)
-    .configureOutput({
-      writeOut: (s) => void io.stdout.write(s),
-      writeErr: (s) => void io.stderr.write(s),
-      outputError: (s, write) => write(rewriteError(s)),
-    })
-    .exitOverride();
+  return `${spec.summary[0]?.toUpperCase()}${spec.summary.slice(1)}.\n\nUsage: codex ${path}${
+    Object.keys(spec.flags).length > 0 ? " [flags]" : ""
+  }\n\nFlags:\n${lines.join("\n")}\n\n${spec.help}`;
+}
 
-  const statusAction = async (options: { json?: boolean }) =>
-    setExit(await runStatus({ ...(await context()), json: options.json === true }));
-
-  program
-    .command("status")
-    .description("show whether you are logged in, how, and where the credential comes from")
-    .option("--json", "print the status as JSON")
-    .addHelpText("after", STATUS_HELP)
-    .action(statusAction);
-
-  const login = program
-    .command("login")
-    .description("log in with an API key (read from standard input or a hidden prompt)")
-    .option("--with-api-key", "read the API key from standard input")
-    .addHelpText("after", LOGIN_HELP)
-    .action(async (options: { withApiKey?: boolean }) =>
-      setExit(await runLogin({ ...(await context()), withApiKey: options.withApiKey === true })),
-    );
-  login
-    .command("status")
-    .description("same as `codex status`")
-    .option("--json", "print the status as JSON")
-    .addHelpText("after", STATUS_HELP)
-    .action(statusAction);
-
-  program
-    .command("logout")
-    .description("remove the stored credential")
-    .addHelpText("after", LOGOUT_HELP)
-    .action(async () => setExit(await runLogout(await context())));
-
-  for (const cmd of [program, ...program.commands, ...login.commands]) {
-    cmd.exitOverride().configureOutput(program.configureOutput());
+/** Edit distance, for "did you mean" on mistyped commands and flags. */
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0] as number;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cur = row[j] as number;
+      row[j] = Math.min(cur + 1, (row[j - 1] as number) + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = cur;
+    }
   }
-  return program;
+  return row[b.length] as number;
+}
+
+function suggest(word: string, choices: string[], prefix = ""): string {
+  const best = choices
+    .map((c) => ({ c, d: distance(word, c) }))
+    .filter((x) => x.d <= 2)
+    .sort((x, y) => x.d - y.d)[0];
+  return best === undefined ? "" : ` (did you mean ${prefix}${best.c}?)`;
 }
 
 /**
- * Commander echoes unknown options; `--api-key=sk-…` must not put a key on the terminal or in logs. And an
- * argument to `login` is almost always a key pasted where it does not belong: say where it goes instead.
+ * Parses the flags of one command. Error messages name the offending flag but never echo a value or a
+ * positional argument: those are where a pasted key would be.
  */
-function rewriteError(message: string): string {
-  if (message.includes("too many arguments for 'login'")) {
-    return "error: codex login does not take the API key as an argument (process lists and shell history would keep it); pipe it on standard input: `codex login --with-api-key < keyfile`\n";
+function parseFlags(spec: CommandSpec, args: string[]): Flags {
+  const known = { ...spec.flags, ...GLOBAL_FLAGS };
+  const { tokens } = parseArgs({
+    args,
+    options: Object.fromEntries(
+      Object.entries(known).map(([name, f]) => [
+        name,
+        f.short ? { type: "boolean" as const, short: f.short } : { type: "boolean" as const },
+      ]),
+    ),
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  });
+  const flags: Flags = {};
+  for (const token of tokens) {
+    if (token.kind === "positional") {
+      throw new UsageError(
+        spec.positionalError ?? `codex ${spec.name} takes no arguments; see \`codex ${spec.name} --help\``,
+      );
+    }
+    if (token.kind !== "option") continue;
+    const name = Object.hasOwn(known, token.name)
+      ? token.name
+      : Object.entries(known).find(([, f]) => f.short === token.name)?.[0];
+    const shown = token.rawName.split("=")[0];
+    if (name === undefined) {
+      throw new UsageError(
+        `unknown flag '${shown}' for codex ${spec.name}${suggest(token.name, Object.keys(known), "--")}; see \`codex ${spec.name} --help\``,
+      );
+    }
+    if (token.inlineValue !== undefined) throw new UsageError(`flag '${shown}' does not take a value`);
+    flags[name] = true;
   }
-  return message.replace(/'(-{1,2}[^'=\s]+)=[^']*'/g, "'$1=…'");
+  return flags;
+}
+
+async function dispatch(io: IO, env: NodeJS.ProcessEnv, args: string[]): Promise<ExitCode> {
+  const first = args[0];
+  if (first === undefined || first === "-h" || first === "--help" || first === "help") {
+    const topic = first === "help" ? args[1] : undefined;
+    const spec = COMMANDS.find((c) => c.name === topic);
+    if (topic !== undefined && spec === undefined) throw new UsageError(`unknown command '${topic}'`);
+    io.out(spec ? commandHelp(spec) : PROGRAM_HELP);
+    return ExitCode.ok;
+  }
+  if (first === "-V" || first === "--version") {
+    io.out(__VERSION__);
+    return ExitCode.ok;
+  }
+  if (first === "--debug") return dispatch(io, env, args.slice(1));
+  if (first.startsWith("-")) {
+    throw new UsageError(`unknown flag '${first.split("=")[0]}'; see \`codex --help\``);
+  }
+  let spec = COMMANDS.find((c) => c.name === first);
+  if (spec === undefined) {
+    throw new UsageError(
+      `unknown command '${first}'${suggest(
+        first,
+        COMMANDS.map((c) => c.name),
+      )}; see \`codex --help\``,
+    );
+  }
+  let rest = args.slice(1);
+  let path = spec.name;
+  if (spec === LOGIN && rest[0] === "status") {
+    // `codex login status` is an alias of `codex status`, as in OpenAI's Codex CLI.
+    spec = STATUS;
+    path = "login status";
+    rest = rest.slice(1);
+  }
+  const flags = parseFlags(spec, rest);
+  if (flags.help) {
+    io.out(commandHelp(spec, path));
+    return ExitCode.ok;
+  }
+  const config = await Config.load({ env });
+  return spec.run(flags, { io, env, config, clock: () => new Date() });
 }
 
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const io = createIO(env);
-  const debug = argv.includes("--debug");
-  let exitCode = 0;
-  const program = build(io, env, (code) => {
-    exitCode = code;
-  });
+  const args = argv.slice(2);
+  const debug = args.includes("--debug");
   try {
-    if (argv.length <= 2) {
-      program.outputHelp();
-      return 0;
-    }
-    await program.parseAsync(argv);
-    return exitCode;
+    return await dispatch(io, env, args);
   } catch (err) {
-    if (err instanceof CommanderError) {
-      if (err.code === "commander.helpDisplayed" || err.code === "commander.version") return 0;
-      if (err.code === "commander.help") return 0;
-      // Commander already printed the message (redacted); argument mistakes are usage errors.
-      return ExitCode.usage;
-    }
     if (err instanceof CodexError) {
       io.error(err.message);
       if (debug && err.stack) io.err(err.stack);
@@ -140,4 +246,6 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   }
 }
 
-process.exitCode = await main(process.argv);
+main(process.argv).then((code) => {
+  process.exitCode = code;
+});

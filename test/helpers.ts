@@ -3,12 +3,12 @@
  * `npm run build`) as a child process, in a throwaway CODEX_HOME, with a clean environment.
  */
 import { spawn } from "node:child_process";
-import { mkdtempSync, realpathSync } from "node:fs";
+import { mkdirSync, mkdtempSync, realpathSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
 export const ROOT = resolve(import.meta.dirname, "..");
-export const CLI = join(ROOT, "dist", "cli.js");
+export const CLI = join(ROOT, "dist", "cli.cjs");
 
 export interface RunResult {
   code: number | null;
@@ -78,5 +78,41 @@ export function run(
     });
     child.stdin.on("error", () => {});
     child.stdin.end(opts.input ?? "");
+  });
+}
+
+/** The CODEX_HOME that `cleanEnv(home)` points the CLI at. */
+export function codexHomeOf(home: string): string {
+  return join(home, ".codex");
+}
+
+/** A throwaway HOME whose CODEX_HOME holds config.toml with exactly these bytes; returns paths to both. */
+export function homeWithConfig(content: string | Buffer | undefined, prefix = "codex-test-"): {
+  home: string;
+  codexHome: string;
+  configFile: string;
+} {
+  const home = tempDir(prefix);
+  const codexHome = codexHomeOf(home);
+  mkdirSync(codexHome, { recursive: true, mode: 0o700 });
+  const configFile = join(codexHome, "config.toml");
+  if (content !== undefined) writeFileSync(configFile, content);
+  return { home, codexHome, configFile };
+}
+
+/** Splits text into lines, each keeping its own line ending ("\n" or "\r\n"; the last may have none). */
+export function linesWithEndings(text: string): string[] {
+  return text.match(/[^\n]*\n|[^\n]+$/g) ?? [];
+}
+
+/** Runs a module-type script with `node --input-type=module -e` from the repo root (so `import "codex"` works). */
+export function runNodeScript(
+  script: string,
+  opts: { env?: NodeJS.ProcessEnv | Record<string, string | undefined>; timeoutMs?: number } = {},
+): Promise<RunResult> {
+  return run(process.execPath, ["--input-type=module", "-e", script], {
+    cwd: ROOT,
+    env: opts.env ?? { PATH: process.env.PATH, LANG: "C.UTF-8" },
+    timeoutMs: opts.timeoutMs,
   });
 }

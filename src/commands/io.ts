@@ -39,20 +39,33 @@ export function colorEnabled(stream: Out, env: Env): boolean {
   return stream.isTTY === true;
 }
 
-export function createIO(
-  env: Env,
-  streams: { stdin: In; stdout: Out; stderr: Out } = process as unknown as { stdin: In; stdout: Out; stderr: Out },
-): IO {
-  const { stdin, stdout, stderr } = streams;
+interface Streams {
+  stdin: In;
+  stdout: Out;
+  stderr: Out;
+}
+
+export function createIO(env: Env, streams: Streams = process as unknown as Streams): IO {
+  // process.stdin is a getter that builds a socket or TTY stream (loading net and tty) on first use;
+  // `codex status` never reads input, so touch it only when a command does.
+  const { stdout, stderr } = streams;
+  let input: In | undefined;
+  const stdinStream = () => {
+    input ??= streams.stdin;
+    return input;
+  };
+  const stdinIsTTY = () => stdinStream().isTTY === true;
   const outColor = colorEnabled(stdout, env);
   const errColor = colorEnabled(stderr, env);
   const paint = (on: boolean, code: string, text: string) => (on ? `\x1b[${code}m${text}\x1b[0m` : text);
   return {
-    stdin,
+    get stdin() {
+      return stdinStream();
+    },
     stdout,
     stderr,
-    canPrompt: () => stdin.isTTY === true && stderr.isTTY === true,
-    stdinIsTTY: () => stdin.isTTY === true,
+    canPrompt: () => stdinIsTTY() && stderr.isTTY === true,
+    stdinIsTTY,
     out: (line) => void stdout.write(`${line}\n`),
     err: (line) => void stderr.write(`${line}\n`),
     warn: (line) => void stderr.write(`${paint(errColor, "33", "warning:")} ${line}\n`),
@@ -60,7 +73,7 @@ export function createIO(
     bold: (text) => paint(outColor, "1", text),
     async readAll() {
       const chunks: Buffer[] = [];
-      for await (const chunk of stdin) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
+      for await (const chunk of stdinStream()) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
       return Buffer.concat(chunks).toString("utf8");
     },
     async promptSecret(message) {
@@ -68,7 +81,11 @@ export function createIO(
       try {
         return await password(
           { message, mask: "*" },
-          { input: stdin as NodeJS.ReadableStream, output: stderr as NodeJS.WritableStream, clearPromptOnDone: true },
+          {
+            input: stdinStream() as NodeJS.ReadableStream,
+            output: stderr as NodeJS.WritableStream,
+            clearPromptOnDone: true,
+          },
         );
       } catch (err) {
         if (err instanceof Error && (err.name === "ExitPromptError" || err.name === "AbortPromptError")) {

@@ -1,5 +1,5 @@
 /** Reading config.toml: a missing file is an empty config; anything unreadable is one clear error. */
-import { promises as fs } from "node:fs";
+import { readFileSync } from "node:fs";
 import { accessError, isCode } from "./fs-errors.js";
 import { type TomlTable, type TomlText, decodeToml, parseToml } from "./toml-text.js";
 
@@ -12,7 +12,8 @@ export interface ConfigSnapshot {
 export async function readConfig(path: string): Promise<ConfigSnapshot> {
   let bytes: Buffer;
   try {
-    bytes = await fs.readFile(path);
+    // Synchronous on purpose: one small file, and fs/promises is a module `codex status` need not load.
+    bytes = readFileSync(path);
   } catch (err) {
     if (isCode(err, "ENOENT")) return { doc: undefined, values: {} };
     throw accessError(path, err, "read");
