@@ -7,9 +7,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 40);
-const CLI = new URL("../dist/cli.js", import.meta.url).pathname;
+const CLI = new URL("../dist/cli.cjs", import.meta.url).pathname;
 if (!existsSync(CLI)) {
-  console.error("dist/cli.js is missing: run `npm run build` first");
+  console.error("dist/cli.cjs is missing: run `npm run build` first");
   process.exit(1);
 }
 const root = mkdtempSync(join(tmpdir(), "codex-bench-"));

@@ -40,7 +40,8 @@ await build({
   entryPoints: ["src/cli.ts"],
   outfile: "dist/cli.cjs",
   format: "cjs",
-  banner: { js: "#!/usr/bin/env node" },
+  banner: { js: '#!/usr/bin/env node\nvar __import_meta_url = require("node:url").pathToFileURL(__filename).href;' },
+  define: { ...common.define, "import.meta.url": "__import_meta_url" },
   plugins: [
     {
       name: "lazy-vendor",

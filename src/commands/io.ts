@@ -4,8 +4,13 @@
  * and masked prompts. Commands receive an IO and never touch `process.stdout` or check TTYs themselves, so
  * tests can run them with any streams.
  */
+import { fstatSync, writeSync } from "node:fs";
+import { createRequire } from "node:module";
 import type { Env } from "../config/paths.js";
 import { CancelledError } from "../errors.js";
+
+// Loaded on demand; see fdIsTTY. (The CommonJS bundle has a real require; the ESM library makes one.)
+const lazyRequire: NodeRequire = typeof require === "function" ? require : createRequire(import.meta.url);
 
 type In = NodeJS.ReadableStream & { isTTY?: boolean };
 type Out = NodeJS.WritableStream & { isTTY?: boolean };
@@ -33,10 +38,10 @@ export interface IO {
   promptSecret(message: string): Promise<string>;
 }
 
-export function colorEnabled(stream: Out, env: Env): boolean {
+export function colorEnabled(isTTY: boolean, env: Env): boolean {
   if (env.NO_COLOR !== undefined && env.NO_COLOR !== "") return false;
   if (env.TERM === "dumb") return false;
-  return stream.isTTY === true;
+  return isTTY;
 }
 
 interface Streams {
@@ -45,35 +50,71 @@ interface Streams {
   stderr: Out;
 }
 
-export function createIO(env: Env, streams: Streams = process as unknown as Streams): IO {
-  // process.stdin is a getter that builds a socket or TTY stream (loading net and tty) on first use;
-  // `codex status` never reads input, so touch it only when a command does.
-  const { stdout, stderr } = streams;
-  let input: In | undefined;
-  const stdinStream = () => {
-    input ??= streams.stdin;
-    return input;
+/** Whether a file descriptor is a terminal, without loading `tty` (and `net`) for pipes and files. */
+function fdIsTTY(fd: number): boolean {
+  try {
+    if (!fstatSync(fd).isCharacterDevice()) return false;
+  } catch {
+    return false;
+  }
+  return (lazyRequire("node:tty") as typeof import("node:tty")).isatty(fd);
+}
+
+/**
+ * Writes straight to a file descriptor. process.stdout is a stream whose creation loads Node's stream and
+ * socket machinery, a sizeable share of a short command's run time; a few synchronous lines need none of
+ * it. EAGAIN (a non-blocking pipe that is full) is retried; EPIPE (the reader went away) ends output.
+ */
+function fdWriter(fd: number): (text: string) => void {
+  let closed = false;
+  return (text) => {
+    let buf = Buffer.from(text);
+    while (!closed && buf.length > 0) {
+      try {
+        buf = buf.subarray(writeSync(fd, buf));
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code !== "EAGAIN") closed = true;
+      }
+    }
   };
-  const stdinIsTTY = () => stdinStream().isTTY === true;
-  const outColor = colorEnabled(stdout, env);
-  const errColor = colorEnabled(stderr, env);
+}
+
+/**
+ * The real terminal when called with no streams (file descriptors 0–2, every stream created only when
+ * used); the given streams otherwise (tests, embedding).
+ */
+export function createIO(env: Env, streams?: Streams): IO {
+  const real = streams === undefined;
+  const get = <K extends keyof Streams>(k: K): Streams[K] => (streams ?? (process as unknown as Streams))[k];
+  const writeOut = real ? fdWriter(1) : (t: string) => void get("stdout").write(t);
+  const writeErr = real ? fdWriter(2) : (t: string) => void get("stderr").write(t);
+  const stdoutTTY = real ? fdIsTTY(1) : get("stdout").isTTY === true;
+  const stderrTTY = real ? fdIsTTY(2) : get("stderr").isTTY === true;
+  const stdinIsTTY = () => (real ? fdIsTTY(0) : get("stdin").isTTY === true);
+  const outColor = colorEnabled(stdoutTTY, env);
+  const errColor = colorEnabled(stderrTTY, env);
   const paint = (on: boolean, code: string, text: string) => (on ? `\x1b[${code}m${text}\x1b[0m` : text);
   return {
     get stdin() {
-      return stdinStream();
+      return get("stdin");
     },
-    stdout,
-    stderr,
-    canPrompt: () => stdinIsTTY() && stderr.isTTY === true,
+    get stdout() {
+      return get("stdout");
+    },
+    get stderr() {
+      return get("stderr");
+    },
+    canPrompt: () => stdinIsTTY() && stderrTTY,
     stdinIsTTY,
-    out: (line) => void stdout.write(`${line}\n`),
-    err: (line) => void stderr.write(`${line}\n`),
-    warn: (line) => void stderr.write(`${paint(errColor, "33", "warning:")} ${line}\n`),
-    error: (line) => void stderr.write(`${paint(errColor, "31", "error:")} ${line}\n`),
+    out: (line) => writeOut(`${line}\n`),
+    err: (line) => writeErr(`${line}\n`),
+    warn: (line) => writeErr(`${paint(errColor, "33", "warning:")} ${line}\n`),
+    error: (line) => writeErr(`${paint(errColor, "31", "error:")} ${line}\n`),
     bold: (text) => paint(outColor, "1", text),
     async readAll() {
       const chunks: Buffer[] = [];
-      for await (const chunk of stdinStream()) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
+      for await (const chunk of get("stdin")) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
       return Buffer.concat(chunks).toString("utf8");
     },
     async promptSecret(message) {
@@ -82,8 +123,8 @@ export function createIO(env: Env, streams: Streams = process as unknown as Stre
         return await password(
           { message, mask: "*" },
           {
-            input: stdinStream() as NodeJS.ReadableStream,
-            output: stderr as NodeJS.WritableStream,
+            input: get("stdin") as NodeJS.ReadableStream,
+            output: get("stderr") as NodeJS.WritableStream,
             clearPromptOnDone: true,
           },
         );
