@@ -1,5 +1,8 @@
 import { defineConfig } from "vitest/config";
 
+// CI (.ci/run) sets CODEX_TEST_REPORT to collect a JSON report for its "N passed, N failed" line.
+const report = process.env.CODEX_TEST_REPORT;
+
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
@@ -8,5 +11,6 @@ export default defineConfig({
     // Tests spawn the built CLI; two cores, so keep process fan-out modest.
     pool: "forks",
     maxWorkers: 2,
+    reporters: report ? ["default", ["json", { outputFile: report }]] : ["default"],
   },
 });
