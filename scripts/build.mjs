@@ -20,6 +20,8 @@ const common = {
   platform: "node",
   target: "node20",
   minify: true,
+  // Error classes name themselves (`ConfigParseError: …` in --debug stack traces).
+  keepNames: true,
   legalComments: "none",
   logLevel: "warning",
   define: { __VERSION__: JSON.stringify(pkg.version) },

@@ -120,6 +120,14 @@ function commandHelp(spec: CommandSpec, path = spec.name): string {
   }\n\nFlags:\n${lines.join("\n")}\n\n${spec.help}`;
 }
 
+/**
+ * The word in quotes when it looks like a command or flag name, nothing otherwise: a mistyped command is
+ * worth repeating, a pasted API key is not.
+ */
+function quoteWord(word: string): string {
+  return /^-{0,2}[a-z][a-z-]{0,23}$/.test(word) ? ` '${word}'` : "";
+}
+
 /** Edit distance, for "did you mean" on mistyped commands and flags. */
 function distance(a: string, b: string): number {
   const row = Array.from({ length: b.length + 1 }, (_, i) => i);
@@ -172,10 +180,10 @@ function parseFlags(spec: CommandSpec, args: string[]): Flags {
     const name = Object.hasOwn(known, token.name)
       ? token.name
       : Object.entries(known).find(([, f]) => f.short === token.name)?.[0];
-    const shown = token.rawName.split("=")[0];
+    const shown = token.rawName.split("=")[0] ?? "";
     if (name === undefined) {
       throw new UsageError(
-        `unknown flag '${shown}' for codex ${spec.name}${suggest(token.name, Object.keys(known), "--")}; see \`codex ${spec.name} --help\``,
+        `unknown flag${quoteWord(shown)} for codex ${spec.name}${suggest(token.name, Object.keys(known), "--")}; see \`codex ${spec.name} --help\``,
       );
     }
     if (token.inlineValue !== undefined) throw new UsageError(`flag '${shown}' does not take a value`);
@@ -189,7 +197,7 @@ async function dispatch(io: IO, env: NodeJS.ProcessEnv, args: string[]): Promise
   if (first === undefined || first === "-h" || first === "--help" || first === "help") {
     const topic = first === "help" ? args[1] : undefined;
     const spec = COMMANDS.find((c) => c.name === topic);
-    if (topic !== undefined && spec === undefined) throw new UsageError(`unknown command '${topic}'`);
+    if (topic !== undefined && spec === undefined) throw new UsageError(`unknown command${quoteWord(topic)}`);
     io.out(spec ? commandHelp(spec) : PROGRAM_HELP);
     return ExitCode.ok;
   }
@@ -199,12 +207,12 @@ async function dispatch(io: IO, env: NodeJS.ProcessEnv, args: string[]): Promise
   }
   if (first === "--debug") return dispatch(io, env, args.slice(1));
   if (first.startsWith("-")) {
-    throw new UsageError(`unknown flag '${first.split("=")[0]}'; see \`codex --help\``);
+    throw new UsageError(`unknown flag${quoteWord(first.split("=")[0] ?? "")}; see \`codex --help\``);
   }
   let spec = COMMANDS.find((c) => c.name === first);
   if (spec === undefined) {
     throw new UsageError(
-      `unknown command '${first}'${suggest(
+      `unknown command${quoteWord(first)}${suggest(
         first,
         COMMANDS.map((c) => c.name),
       )}; see \`codex --help\``,

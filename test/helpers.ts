@@ -1,11 +1,22 @@
 /**
- * Test helpers: every behaviour test spawns the built CLI (dist/cli.js, built by `npm install` /
+ * Test helpers: every behaviour test spawns the built CLI (dist/cli.cjs, built by `npm install` /
  * `npm run build`) as a child process, in a throwaway CODEX_HOME, with a clean environment.
  */
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, realpathSync, writeFileSync } from "node:fs";
+import {
+  type Stats,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readlinkSync,
+  realpathSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { expect, onTestFinished } from "vitest";
 
 export const ROOT = resolve(import.meta.dirname, "..");
 export const CLI = join(ROOT, "dist", "cli.cjs");
@@ -87,7 +98,10 @@ export function codexHomeOf(home: string): string {
 }
 
 /** A throwaway HOME whose CODEX_HOME holds config.toml with exactly these bytes; returns paths to both. */
-export function homeWithConfig(content: string | Buffer | undefined, prefix = "codex-test-"): {
+export function homeWithConfig(
+  content: string | Buffer | undefined,
+  prefix = "codex-test-",
+): {
   home: string;
   codexHome: string;
   configFile: string;
@@ -115,4 +129,160 @@ export function runNodeScript(
     env: opts.env ?? { PATH: process.env.PATH, LANG: "C.UTF-8" },
     timeoutMs: opts.timeoutMs,
   });
+}
+
+/** Removes `dir` (recursively) when the current test finishes, whatever its outcome; returns it. */
+export function removeAfterTest(dir: string): string {
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** A temp HOME (as `tempDir`) removed when the current test finishes. */
+export function testHome(prefix = "codex-test-"): string {
+  return removeAfterTest(tempDir(prefix));
+}
+
+/** Asserts that none of the secrets occurs, whole, in either output stream. */
+export function expectNoSecret(result: RunResult, ...secrets: string[]): void {
+  for (const secret of secrets) {
+    expect(result.stdout).not.toContain(secret);
+    expect(result.stderr).not.toContain(secret);
+  }
+}
+
+/** What a write to `path` could change, without following a final symlink: kind, bytes, mode, inode, mtime. */
+export interface PathState {
+  kind: "missing" | "file" | "dir" | "symlink" | "other";
+  mode?: number;
+  ino?: number;
+  mtimeMs?: number;
+  bytes?: Buffer;
+  linkTarget?: string;
+}
+
+export function pathState(path: string): PathState {
+  let st: Stats;
+  try {
+    st = lstatSync(path);
+  } catch {
+    return { kind: "missing" };
+  }
+  const base = { mode: st.mode & 0o7777, ino: st.ino, mtimeMs: st.mtimeMs };
+  if (st.isSymbolicLink()) return { kind: "symlink", ...base, linkTarget: readlinkSync(path) };
+  if (st.isDirectory()) return { kind: "dir", ...base };
+  if (st.isFile()) return { kind: "file", ...base, bytes: readFileSync(path) };
+  return { kind: "other", ...base };
+}
+
+/** `runCli` as another user (the tests run as root, which no permission check stops). */
+export function runCliAs(
+  user: { uid: number; gid: number },
+  args: string[],
+  opts: RunOptions & { home: string },
+): Promise<RunResult> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], {
+      cwd: opts.cwd ?? "/",
+      env: cleanEnv(opts.home, opts.env),
+      stdio: ["pipe", "pipe", "pipe"],
+      uid: user.uid,
+      gid: user.gid,
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => {
+      stdout += d;
+    });
+    child.stderr.setEncoding("utf8").on("data", (d: string) => {
+      stderr += d;
+    });
+    const timer = setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs ?? 20_000);
+    child.on("error", reject);
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      resolvePromise({ code, signal, stdout, stderr });
+    });
+    child.stdin.on("error", () => {});
+    child.stdin.end(opts.input ?? "");
+  });
+}
+
+export interface PtyStep {
+  /** Text to wait for in the terminal output (everything written since the start). */
+  wait: string;
+  /** Keystrokes to type once it appears ("\r" is Enter, "\x03" is Ctrl-C). */
+  send: string;
+}
+
+export interface PtyResult {
+  code: number | null;
+  signal: number | null;
+  /** Everything the program wrote to the terminal (stdout and stderr both go there), raw. */
+  output: string;
+  timedOut: boolean;
+  /** Steps whose `wait` text never appeared. */
+  pending: number;
+}
+
+// Runs argv on a fresh pseudo-terminal (stdin, stdout and stderr all the pty, 80x24) and types each step's
+// keys only once its prompt is on screen: typing earlier would reach the line discipline while it still
+// echoes, before the program switched the terminal to raw mode.
+const PTY_DRIVER = `
+import base64, fcntl, json, os, pty, select, signal, struct, sys, termios, time
+spec = json.loads(sys.stdin.read())
+pid, fd = pty.fork()
+if pid == 0:
+    os.chdir(spec["cwd"])
+    os.execve(spec["argv"][0], spec["argv"], spec["env"])
+fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+out = b""
+steps = list(spec["steps"])
+deadline = time.time() + spec["timeout"]
+alive = True
+while alive and time.time() < deadline:
+    if steps and steps[0]["wait"].encode() in out:
+        os.write(fd, steps.pop(0)["send"].encode())
+        continue
+    ready, _, _ = select.select([fd], [], [], 0.05)
+    if ready:
+        try:
+            data = os.read(fd, 65536)
+        except OSError:
+            data = b""
+        if not data:
+            alive = False
+        out += data
+timed_out = alive
+if timed_out:
+    os.kill(pid, signal.SIGKILL)
+_, status = os.waitpid(pid, 0)
+print(json.dumps({
+    "code": os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
+    "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
+    "output": base64.b64encode(out).decode(),
+    "timedOut": timed_out,
+    "pending": len(steps),
+}))
+`;
+
+/** `runCli` on a real terminal, driven by python3's pty module. */
+export async function runCliInPty(
+  args: string[],
+  opts: { home: string; env?: Record<string, string | undefined>; steps?: PtyStep[]; timeoutMs?: number },
+): Promise<PtyResult> {
+  const spec = {
+    argv: [process.execPath, CLI, ...args],
+    env: cleanEnv(opts.home, opts.env),
+    cwd: opts.home,
+    steps: opts.steps ?? [],
+    timeout: (opts.timeoutMs ?? 10_000) / 1000,
+  };
+  const r = await run("python3", ["-c", PTY_DRIVER], {
+    env: process.env,
+    input: JSON.stringify(spec),
+    timeoutMs: (opts.timeoutMs ?? 10_000) + 5_000,
+  });
+  if (r.code !== 0) throw new Error(`pty driver failed (exit ${r.code}): ${r.stderr}`);
+  const parsed = JSON.parse(r.stdout) as Omit<PtyResult, "output"> & { output: string };
+  return { ...parsed, output: Buffer.from(parsed.output, "base64").toString("utf8") };
 }

@@ -118,7 +118,10 @@ export function createIO(env: Env, streams?: Streams): IO {
       return Buffer.concat(chunks).toString("utf8");
     },
     async promptSecret(message) {
-      const { default: password } = await import("@inquirer/password");
+      const mod = await import("@inquirer/password");
+      // From the CommonJS bin this is a bundled CommonJS file, whose `default` is the whole module.
+      const password: typeof mod.default =
+        typeof mod.default === "function" ? mod.default : (mod.default as unknown as typeof mod).default;
       try {
         return await password(
           { message, mask: "*" },

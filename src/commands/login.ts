@@ -16,7 +16,8 @@ export interface LoginOptions extends CommandContext {
 type Method = "api-key-stdin" | "api-key-prompt";
 
 function chooseMethod(opts: LoginOptions): Method {
-  if (opts.withApiKey) return opts.io.stdinIsTTY() && opts.io.canPrompt() ? "api-key-prompt" : "api-key-stdin";
+  // Reading a terminal as plain input would echo the key as it is typed; prompt with echo off instead.
+  if (opts.withApiKey) return opts.io.stdinIsTTY() ? "api-key-prompt" : "api-key-stdin";
   if (opts.io.canPrompt()) return "api-key-prompt";
   throw new UsageError(
     "no terminal to ask for a key on; pipe the API key on standard input: `codex login --with-api-key < keyfile`",

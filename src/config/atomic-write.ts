@@ -14,13 +14,22 @@ import { accessError, isCode } from "./fs-errors.js";
 export const FILE_MODE = 0o600;
 export const DIR_MODE = 0o700;
 
-/** Creates codex's home directory if missing and (re-)applies 0700 to it on every write. */
+/**
+ * Creates codex's home directory (0700) if missing, and on every write takes group and other access away
+ * from it again. Only removes bits, and only on a directory we own: a read-only (0500) home stays
+ * read-only, so the write fails with a plain "permission denied" instead of being quietly allowed.
+ */
 export async function ensureDir(dir: string): Promise<void> {
   try {
     await fs.mkdir(dir, { recursive: true, mode: DIR_MODE });
-    await fs.chmod(dir, DIR_MODE);
   } catch (err) {
     throw accessError(dir, err, "create the directory");
+  }
+  try {
+    const st = await fs.stat(dir);
+    if (st.uid === process.getuid?.() && (st.mode & 0o077) !== 0) await fs.chmod(dir, st.mode & DIR_MODE);
+  } catch {
+    // Tightening is best effort; the write that follows reports any real access problem.
   }
 }
 

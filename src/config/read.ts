@@ -1,5 +1,6 @@
 /** Reading config.toml: a missing file is an empty config; anything unreadable is one clear error. */
-import { readFileSync } from "node:fs";
+import { lstatSync, readFileSync, readlinkSync } from "node:fs";
+import { ConfigAccessError } from "../errors.js";
 import { accessError, isCode } from "./fs-errors.js";
 import { type TomlTable, type TomlText, decodeToml, parseToml } from "./toml-text.js";
 
@@ -15,9 +16,24 @@ export async function readConfig(path: string): Promise<ConfigSnapshot> {
     // Synchronous on purpose: one small file, and fs/promises is a module `codex status` need not load.
     bytes = readFileSync(path);
   } catch (err) {
-    if (isCode(err, "ENOENT")) return { doc: undefined, values: {} };
+    if (isCode(err, "ENOENT")) {
+      danglingLinkCheck(path);
+      return { doc: undefined, values: {} };
+    }
     throw accessError(path, err, "read");
   }
   const doc = decodeToml(bytes, path);
   return { doc, values: parseToml(doc.body, path) };
+}
+
+/** A config.toml that is a link to nothing is a broken dotfile setup, not "no config": say so. */
+function danglingLinkCheck(path: string): void {
+  let target: string;
+  try {
+    if (!lstatSync(path).isSymbolicLink()) return;
+    target = readlinkSync(path);
+  } catch {
+    return;
+  }
+  throw new ConfigAccessError(path, `${path} is a symbolic link to ${target}, which does not exist`, "ENOENT");
 }

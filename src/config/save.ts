@@ -24,9 +24,9 @@ export interface SaveResult extends ConfigSnapshot {
 }
 
 export async function saveEdits(path: string, edits: readonly Edit[]): Promise<SaveResult> {
-  await ensureDir(dirname(path));
-  // Fail on a dangling symlink before taking the lock, so the error names the real problem.
+  // Fail on a dangling symlink before touching anything, so the error names the real problem.
   await resolveTarget(path);
+  await ensureDir(dirname(path));
   return withLock(lockPath(path), async () => {
     const current = await readConfig(path);
     const original = current.doc ?? fromString("");

@@ -71,6 +71,17 @@ function firstInvalidUtf8(bytes: Uint8Array): { line: number; column: number } {
     if (bad) hi = mid;
     else lo = mid + 1;
   }
+  // The decoder notices a broken sequence at the byte after it (or at the end of input); report the
+  // position of the sequence's first byte, as an editor would show it.
+  const decodes = (n: number) => {
+    try {
+      new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(0, n));
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  while (lo > 0 && !decodes(lo)) lo--;
   const before = bytes.subarray(0, lo);
   const lastNl = before.lastIndexOf(0x0a);
   const line = before.reduce((n, b) => (b === 0x0a ? n + 1 : n), 1);

@@ -1,0 +1,166 @@
+/**
+ * `codex logout` through the built CLI: removes the stored key and nothing else, touches nothing when there
+ * is nothing to remove, and says plainly which environment variables still authenticate.
+ */
+import { readdirSync, readFileSync, utimesSync } from "node:fs";
+import { describe, expect, test } from "vitest";
+import { expectNoSecret, homeWithConfig, pathState, removeAfterTest, runCli, testHome } from "./helpers.js";
+
+const KEY = "sk-logout-0123456789abcdefLGOT";
+const ENV_KEY = "sk-logout-env-0123456789abcdENVK";
+
+const LOGGED_OUT = "✅ Logged out successfully\n";
+const NOTHING = "No credential stored by codex; nothing to remove.\n";
+const stillAuth = (v: string) =>
+  `warning: ${v} is set in your environment and still authenticates codex; unset it (\`unset ${v}\`) to log out completely\n`;
+
+function withConfig(content: string) {
+  const made = homeWithConfig(content);
+  removeAfterTest(made.home);
+  return made;
+}
+
+/** Pins the mtime in the past, so any rewrite (even within the same second) shows. */
+function age(path: string): void {
+  const past = new Date("2001-02-03T04:05:06Z");
+  utimesSync(path, past, past);
+}
+
+describe("logged in", () => {
+  test("removes auth_token, prints exactly the success line, exit 0", async () => {
+    const { home, configFile } = withConfig(`auth_token = "${KEY}"\n`);
+    const r = await runCli(["logout"], { home });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(LOGGED_OUT);
+    expect(r.stderr).toBe("");
+    expect(readFileSync(configFile, "utf8")).toBe("");
+    expectNoSecret(r, KEY);
+    const status = await runCli(["status"], { home });
+    expect(status.code).toBe(1);
+  });
+
+  test("removes only the auth_token line; every other byte stays", async () => {
+    const rest = ["# settings\n", 'model = "o3"\n', "\n", "[tui]\n", 'theme = "dark"\n'];
+    const { home, configFile } = withConfig(
+      [rest[0], rest[1], `auth_token = "${KEY}"  # mine\n`, ...rest.slice(2)].join(""),
+    );
+    const r = await runCli(["logout"], { home });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(LOGGED_OUT);
+    expect(readFileSync(configFile, "utf8")).toBe(rest.join(""));
+    expectNoSecret(r, KEY);
+  });
+
+  test("login then logout gives back the original file byte for byte", async () => {
+    const original = '# keep me\r\nmodel = "o3"   \r\n\r\n[tui]\r\ntheme = "dark"\r\n';
+    const { home, configFile } = withConfig(original);
+    const login = await runCli(["login", "--with-api-key"], { home, input: `${KEY}\n` });
+    expect(login.code).toBe(0);
+    expect(readFileSync(configFile, "utf8")).toContain(`auth_token = "${KEY}"\r\n`);
+    const logout = await runCli(["logout"], { home });
+    expect(logout.code).toBe(0);
+    expect(readFileSync(configFile, "utf8")).toBe(original);
+    expectNoSecret(login, KEY);
+    expectNoSecret(logout, KEY);
+  });
+
+  test("a second logout finds nothing and changes nothing", async () => {
+    const { home, configFile } = withConfig(`model = "o3"\nauth_token = "${KEY}"\n`);
+    const first = await runCli(["logout"], { home });
+    expect(first.stdout).toBe(LOGGED_OUT);
+    age(configFile);
+    const before = pathState(configFile);
+    const second = await runCli(["logout"], { home });
+    expect(second.code).toBe(0);
+    expect(second.stdout).toBe(NOTHING);
+    expect(pathState(configFile)).toEqual(before);
+    expectNoSecret(first, KEY);
+  });
+});
+
+describe("logged out", () => {
+  test("a config without auth_token: exit 0, says so; inode, mtime, mode and bytes unchanged", async () => {
+    const { home, codexHome, configFile } = withConfig('# mine\nmodel = "o3"\n');
+    age(configFile);
+    const before = pathState(configFile);
+    const dirBefore = pathState(codexHome);
+    const r = await runCli(["logout"], { home });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(NOTHING);
+    expect(r.stderr).toBe("");
+    expect(pathState(configFile)).toEqual(before);
+    expect(pathState(codexHome)).toEqual(dirBefore);
+    expect(readdirSync(codexHome)).toEqual(["config.toml"]); // no lock file created either
+  });
+
+  test("no CODEX_HOME at all: exit 0, nothing created", async () => {
+    const home = testHome();
+    const r = await runCli(["logout"], { home });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(NOTHING);
+    expect(r.stderr).toBe("");
+    expect(readdirSync(home)).toEqual([]);
+  });
+
+  test("an empty config.toml: left exactly as it was", async () => {
+    const { home, codexHome, configFile } = withConfig("");
+    age(configFile);
+    const before = pathState(configFile);
+    const r = await runCli(["logout"], { home });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(NOTHING);
+    expect(pathState(configFile)).toEqual(before);
+    expect(readdirSync(codexHome)).toEqual(["config.toml"]);
+  });
+});
+
+describe("a credential variable in the environment", () => {
+  test.each(["OPENAI_API_KEY", "CODEX_API_KEY"])("%s set: still clears the stored key, warns naming it", async (v) => {
+    const { home, configFile } = withConfig(`auth_token = "${KEY}"\n`);
+    const r = await runCli(["logout"], { home, env: { [v]: ENV_KEY } });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(LOGGED_OUT);
+    expect(r.stderr).toBe(stillAuth(v));
+    expect(readFileSync(configFile, "utf8")).toBe("");
+    expectNoSecret(r, KEY, ENV_KEY);
+  });
+
+  test("both set: clears the stored key, warns about both, strongest first", async () => {
+    const { home, configFile } = withConfig(`auth_token = "${KEY}"\n`);
+    const r = await runCli(["logout"], { home, env: { OPENAI_API_KEY: ENV_KEY, CODEX_API_KEY: `${ENV_KEY}2` } });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(LOGGED_OUT);
+    expect(r.stderr).toBe(stillAuth("CODEX_API_KEY") + stillAuth("OPENAI_API_KEY"));
+    expect(readFileSync(configFile, "utf8")).toBe("");
+    expectNoSecret(r, KEY, ENV_KEY);
+  });
+
+  test("nothing stored but a variable set: still warns, touches nothing", async () => {
+    const home = testHome();
+    const r = await runCli(["logout"], { home, env: { OPENAI_API_KEY: ENV_KEY } });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(NOTHING);
+    expect(r.stderr).toBe(stillAuth("OPENAI_API_KEY"));
+    expect(readdirSync(home)).toEqual([]);
+    expectNoSecret(r, ENV_KEY);
+  });
+
+  test("empty variables are not warned about", async () => {
+    const { home } = withConfig(`auth_token = "${KEY}"\n`);
+    const r = await runCli(["logout"], { home, env: { OPENAI_API_KEY: "", CODEX_API_KEY: " " } });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(LOGGED_OUT);
+    expect(r.stderr).toBe("");
+    expectNoSecret(r, KEY);
+  });
+});
+
+test("logout takes no arguments: exit 2, the argument not echoed, nothing removed", async () => {
+  const { home, configFile } = withConfig(`auth_token = "${KEY}"\n`);
+  const r = await runCli(["logout", ENV_KEY], { home });
+  expect(r.code).toBe(2);
+  expect(r.stdout).toBe("");
+  expect(r.stderr).toMatch(/^error: [^\n]*\n$/);
+  expect(readFileSync(configFile, "utf8")).toBe(`auth_token = "${KEY}"\n`);
+  expectNoSecret(r, KEY, ENV_KEY);
+});

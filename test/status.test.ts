@@ -1,0 +1,250 @@
+/**
+ * `codex status` and its alias `codex login status` through the built CLI: which credential wins
+ * (CODEX_API_KEY > OPENAI_API_KEY > stored), where it comes from, and never more of it than a masked hint.
+ */
+import { readdirSync, utimesSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, test } from "vitest";
+import {
+  codexHomeOf,
+  expectNoSecret,
+  homeWithConfig,
+  pathState,
+  type RunResult,
+  removeAfterTest,
+  runCli,
+  testHome,
+} from "./helpers.js";
+
+const STORED = "sk-stored-0123456789abcdefSTRD";
+const OPENAI = "sk-openai-0123456789abcdefOPNA";
+const CODEX = "sk-codex-0123456789abcdefCODX";
+
+const NOT_LOGGED_IN = "Not logged in. Run `codex login` to sign in.\n";
+
+function withConfig(content: string) {
+  const made = homeWithConfig(content);
+  removeAfterTest(made.home);
+  return made;
+}
+
+/** Runs `codex status` and `codex login status` with the same setup; they must agree byte for byte. */
+async function bothStatuses(
+  args: string[],
+  opts: { home: string; env?: Record<string, string | undefined> },
+): Promise<RunResult> {
+  const [plain, alias] = await Promise.all([
+    runCli(["status", ...args], opts),
+    runCli(["login", "status", ...args], opts),
+  ]);
+  expect(alias).toEqual(plain);
+  return plain;
+}
+
+describe("logged out", () => {
+  test("no CODEX_HOME: exit 1, says so and how to log in, creates nothing", async () => {
+    const home = testHome();
+    const r = await bothStatuses([], { home });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe(NOT_LOGGED_IN);
+    expect(r.stderr).toBe("");
+    expect(readdirSync(home)).toEqual([]);
+  });
+
+  test("a config without auth_token (or an empty one): exit 1", async () => {
+    for (const content of ['model = "o3"\n', 'auth_token = ""\n', ""]) {
+      const { home } = withConfig(content);
+      const r = await bothStatuses([], { home });
+      expect(r.code).toBe(1);
+      expect(r.stdout).toBe(NOT_LOGGED_IN);
+      expect(r.stderr).toBe("");
+    }
+  });
+
+  test("--json: authenticated false, nulls, exit 1", async () => {
+    const home = testHome();
+    const r = await bothStatuses(["--json"], { home });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe("");
+    expect(r.stdout.endsWith("\n")).toBe(true);
+    expect(JSON.parse(r.stdout)).toEqual({
+      authenticated: false,
+      method: null,
+      source: null,
+      source_type: null,
+      hint: null,
+      config_path: join(codexHomeOf(home), "config.toml"),
+      shadowed: null,
+    });
+  });
+});
+
+describe("logged in from the file", () => {
+  test("exit 0; shows API key, masked hint sk-…<last 4>, the config path", async () => {
+    const { home, configFile } = withConfig(`auth_token = "${STORED}"\n`);
+    const r = await bothStatuses([], { home });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(`Logged in using an API key: sk-…STRD\n  Source: ${configFile}\n`);
+    expect(r.stderr).toBe("");
+    expectNoSecret(r, STORED);
+  });
+
+  test("--json shape, with no full token", async () => {
+    const { home, configFile } = withConfig(`auth_token = "${STORED}"\n`);
+    const r = await bothStatuses(["--json"], { home });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe("");
+    expect(JSON.parse(r.stdout)).toEqual({
+      authenticated: true,
+      method: "api_key",
+      source: configFile,
+      source_type: "file",
+      hint: "sk-…STRD",
+      config_path: configFile,
+      shadowed: null,
+    });
+    expectNoSecret(r, STORED);
+  });
+
+  test("status reads only: the file's bytes, inode and mtime are unchanged", async () => {
+    const { home, codexHome, configFile } = withConfig(`auth_token = "${STORED}"\n`);
+    utimesSync(configFile, new Date("2001-02-03T04:05:06Z"), new Date("2001-02-03T04:05:06Z"));
+    const before = pathState(configFile);
+    const r = await runCli(["status"], { home });
+    expect(r.code).toBe(0);
+    expect(pathState(configFile)).toEqual(before);
+    expect(readdirSync(codexHome)).toEqual(["config.toml"]);
+    expectNoSecret(r, STORED);
+  });
+});
+
+describe("precedence: CODEX_API_KEY > OPENAI_API_KEY > stored", () => {
+  test("OPENAI_API_KEY alone wins over nothing stored", async () => {
+    const home = testHome();
+    const r = await bothStatuses([], { home, env: { OPENAI_API_KEY: OPENAI } });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe("Logged in using an API key: sk-…OPNA\n  Source: environment variable OPENAI_API_KEY\n");
+    expect(r.stderr).toBe("");
+    expectNoSecret(r, OPENAI);
+  });
+
+  test("CODEX_API_KEY beats OPENAI_API_KEY and the stored key; the stored one is noted as shadowed", async () => {
+    const { home, configFile } = withConfig(`auth_token = "${STORED}"\n`);
+    const env = { OPENAI_API_KEY: OPENAI, CODEX_API_KEY: CODEX };
+    const r = await bothStatuses([], { home, env });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(
+      "Logged in using an API key: sk-…CODX\n" +
+        "  Source: environment variable CODEX_API_KEY\n" +
+        `  Note: the key stored in ${configFile} (sk-…STRD) is not used while the variable is set\n`,
+    );
+    expect(r.stderr).toBe("");
+    expectNoSecret(r, STORED, OPENAI, CODEX);
+
+    const j = await bothStatuses(["--json"], { home, env });
+    expect(j.code).toBe(0);
+    expect(JSON.parse(j.stdout)).toEqual({
+      authenticated: true,
+      method: "api_key",
+      source: "CODEX_API_KEY",
+      source_type: "env",
+      hint: "sk-…CODX",
+      config_path: configFile,
+      shadowed: { path: configFile, hint: "sk-…STRD" },
+    });
+    expectNoSecret(j, STORED, OPENAI, CODEX);
+  });
+
+  test("OPENAI_API_KEY beats the stored key", async () => {
+    const { home, configFile } = withConfig(`auth_token = "${STORED}"\n`);
+    const r = await bothStatuses([], { home, env: { OPENAI_API_KEY: OPENAI } });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(
+      "Logged in using an API key: sk-…OPNA\n" +
+        "  Source: environment variable OPENAI_API_KEY\n" +
+        `  Note: the key stored in ${configFile} (sk-…STRD) is not used while the variable is set\n`,
+    );
+    expectNoSecret(r, STORED, OPENAI);
+  });
+
+  test.each([
+    ["empty", ""],
+    ["blank", "   "],
+  ])("%s variables are ignored", async (_name, value) => {
+    const { home, configFile } = withConfig(`auth_token = "${STORED}"\n`);
+    const r = await bothStatuses([], { home, env: { CODEX_API_KEY: value, OPENAI_API_KEY: value } });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(`Logged in using an API key: sk-…STRD\n  Source: ${configFile}\n`);
+
+    const empty = testHome();
+    const out = await bothStatuses(["--json"], { home: empty, env: { CODEX_API_KEY: value, OPENAI_API_KEY: value } });
+    expect(out.code).toBe(1);
+    expect(JSON.parse(out.stdout)).toMatchObject({ authenticated: false, source: null });
+    expectNoSecret(r, STORED);
+  });
+
+  test("an empty CODEX_API_KEY falls through to OPENAI_API_KEY", async () => {
+    const home = testHome();
+    const r = await bothStatuses(["--json"], { home, env: { CODEX_API_KEY: "", OPENAI_API_KEY: OPENAI } });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ source: "OPENAI_API_KEY", source_type: "env", hint: "sk-…OPNA" });
+    expectNoSecret(r, OPENAI);
+  });
+});
+
+describe("masking", () => {
+  test.each([
+    ["15 characters: prefix only", "sk-abcdefgh1234", "sk-…"],
+    ["16 characters: prefix and last 4", "sk-abcdefghi1234", "sk-…1234"],
+    ["no recognisable prefix, short", "abcdefgh1234", "…"],
+    ["no recognisable prefix, long", "abcdefghijklmnop5678", "…5678"],
+    ["sk-proj- keys show sk-", "sk-proj-abcdefghijklmnop9876", "sk-…9876"],
+  ])("%s", async (_name, key, hint) => {
+    const { home, configFile } = withConfig(`auth_token = "${key}"\n`);
+    const r = await runCli(["status"], { home });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(`Logged in using an API key: ${hint}\n  Source: ${configFile}\n`);
+    const j = await runCli(["status", "--json"], { home });
+    expect(JSON.parse(j.stdout)).toMatchObject({ hint });
+    const e = await runCli(["status", "--json"], { home: testHome(), env: { OPENAI_API_KEY: key } });
+    expect(JSON.parse(e.stdout)).toMatchObject({ hint, source: "OPENAI_API_KEY" });
+    for (const x of [r, j, e]) expectNoSecret(x, key);
+  });
+
+  test("a short key reveals none of its tail", async () => {
+    const key = "sk-shortQWER";
+    const { home } = withConfig(`auth_token = "${key}"\n`);
+    const r = await runCli(["status", "--json"], { home, env: { CODEX_API_KEY: "ZXCVBNMLKJ" } });
+    expect(r.code).toBe(0);
+    const shown = r.stdout.replaceAll(home, "<HOME>");
+    expect(shown).not.toMatch(/QWER|WER|ER"/);
+    expect(shown).not.toMatch(/MLKJ|LKJ|KJ"/);
+    expect(JSON.parse(r.stdout)).toMatchObject({ hint: "…", shadowed: { hint: "sk-…" } });
+    expectNoSecret(r, key, "ZXCVBNMLKJ");
+  });
+});
+
+test("a variable with surrounding blanks: used trimmed, masked from the trimmed value", async () => {
+  const home = testHome();
+  const r = await runCli(["status", "--json"], { home, env: { OPENAI_API_KEY: `  ${OPENAI}\t` } });
+  expect(r.code).toBe(0);
+  expect(JSON.parse(r.stdout)).toMatchObject({ authenticated: true, hint: "sk-…OPNA" });
+  expectNoSecret(r, OPENAI);
+});
+
+test("status flags: unknown flag and a positional are usage errors (exit 2) for both spellings", async () => {
+  const home = testHome();
+  for (const args of [
+    ["status", "--bogus"],
+    ["login", "status", "--bogus"],
+    ["status", STORED],
+    ["login", "status", STORED],
+    ["status", `--json=${STORED}`],
+  ]) {
+    const r = await runCli(args, { home });
+    expect(r.code, args.join(" ")).toBe(2);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toMatch(/^error: [^\n]*\n$/);
+    expectNoSecret(r, STORED);
+  }
+});
