@@ -3,11 +3,10 @@
  * strict parser; `save()` lazily loads the write machinery (lock, atomic write, format-preserving editor)
  * and replays the queued edits on the file as it is on disk at that moment, under the lock.
  */
-import { ConfigEditError } from "../errors.js";
 import { type Env, codexHome, configPath } from "./paths.js";
 import { type ConfigSnapshot, readConfig } from "./read.js";
 import type { Edit } from "./save.js";
-import { type KeyPath, getPath, setPath, toPath } from "./toml-path.js";
+import { type KeyPath, assertTomlValue, getPath, setPath, toPath } from "./toml-path.js";
 import type { TomlTable } from "./toml-text.js";
 
 export interface LoadOptions {
@@ -62,7 +61,7 @@ export class Config {
   /** Queues a change for `save()`; `undefined` removes the key. */
   set(path: KeyPath, value: unknown): void {
     const keys = toPath(path);
-    if (value === null) throw new ConfigEditError("TOML has no null; pass undefined to remove a key");
+    if (value !== undefined) assertTomlValue(value, keys.join("."));
     setPath(this.#values, keys, structuredClone(value));
     this.#edits.push({ path: keys, value: structuredClone(value) });
   }

@@ -5,6 +5,7 @@
  * Edits are replayed on the file as it is on disk *under the lock*, not on the copy this process loaded,
  * so two processes saving different keys at the same time both keep their change.
  */
+import { existsSync } from "node:fs";
 import { dirname } from "node:path";
 import { atomicWrite, ensureDir, resolveTarget } from "./atomic-write.js";
 import { withLock } from "./lock.js";
@@ -25,7 +26,11 @@ export interface SaveResult extends ConfigSnapshot {
 
 export async function saveEdits(path: string, edits: readonly Edit[]): Promise<SaveResult> {
   // Fail on a dangling symlink before touching anything, so the error names the real problem.
-  await resolveTarget(path);
+  const target = await resolveTarget(path);
+  // Removing keys from a file that does not exist changes nothing: create no directory, take no lock.
+  if (edits.every((e) => e.value === undefined) && !existsSync(target)) {
+    return { doc: undefined, values: {}, written: false };
+  }
   await ensureDir(dirname(path));
   return withLock(lockPath(path), async () => {
     const current = await readConfig(path);

@@ -16,7 +16,7 @@
 import { isDeepStrictEqual } from "node:util";
 import { TomlDocument } from "@decimalturn/toml-patch";
 import { ConfigEditError } from "../errors.js";
-import { plain, setPath } from "./toml-path.js";
+import { getPath, isTable, plain, setPath } from "./toml-path.js";
 import { type TomlTable, type TomlText, parseToml } from "./toml-text.js";
 
 export type TomlPath = readonly string[];
@@ -66,11 +66,17 @@ export function editToml(doc: TomlText, path: TomlPath, value: unknown): TomlTex
   if (!setPath(expected, path, canonical)) return doc;
   if (isDeepStrictEqual(expected, before)) return doc;
 
+  // Removing the last key of a table that only dotted keys created removes that table too; an explicit
+  // `[header]` stays. Either is right, so empty tables along the removed path are not compared.
+  if (value === undefined) pruneEmpty(expected, path);
+  const check = (body: string | undefined) =>
+    body !== undefined && matches(body, expected, value === undefined ? path : undefined);
+
   const spliced = splice(doc, path, value);
-  if (spliced !== undefined && matches(spliced, expected)) return { ...doc, body: spliced };
+  if (check(spliced)) return { ...doc, body: spliced as string };
 
   const patched = viaTomlPatch(doc.body, path, value);
-  if (patched !== undefined && matches(patched, expected)) return { ...doc, body: patched };
+  if (check(patched)) return { ...doc, body: patched as string };
   throw new ConfigEditError(`cannot set ${formatPath(path)} in config.toml without changing other settings`);
 }
 
@@ -78,11 +84,24 @@ export function formatPath(path: TomlPath): string {
   return path.map(formatKey).join(".");
 }
 
-function matches(body: string, expected: TomlTable): boolean {
+function matches(body: string, expected: TomlTable, removed?: TomlPath): boolean {
   try {
-    return isDeepStrictEqual(plain(parseToml(body, "config.toml")), expected);
+    const actual = plain(parseToml(body, "config.toml")) as TomlTable;
+    if (removed !== undefined) pruneEmpty(actual, removed);
+    return isDeepStrictEqual(actual, expected);
   } catch {
     return false;
+  }
+}
+
+/** Deletes the tables along `path` (deepest first) that are empty. */
+function pruneEmpty(root: TomlTable, path: TomlPath): void {
+  for (let depth = path.length - 1; depth > 0; depth--) {
+    const parent = getPath(root, path.slice(0, depth - 1));
+    const key = path[depth - 1] as string;
+    if (!isTable(parent) || !Object.hasOwn(parent, key)) continue;
+    const table = parent[key];
+    if (isTable(table) && Object.keys(table).length === 0) delete parent[key];
   }
 }
 
@@ -141,25 +160,65 @@ function splice(doc: TomlText, path: TomlPath, value: unknown): string | undefin
 
   const parent = path.slice(0, -1);
   const key = path[path.length - 1] as string;
+
+  // The parent is an inline table (`tui = { a = 1 }`): add `, key = value` before its closing brace.
+  for (const s of all) {
+    if (s.isArray) continue;
+    const holder = s.entries.find((e) => e.path.length < path.length && samePath(e.path, path.slice(0, e.path.length)));
+    if (holder === undefined) continue;
+    const start = offset(holder.node.value.loc.start);
+    const end = offset(holder.node.value.loc.end);
+    const text = body.slice(start, end);
+    if (!text.startsWith("{") || !text.endsWith("}")) return undefined;
+    const field = `${formatPath(path.slice(holder.path.length))} = ${serializeValue(value)}`;
+    const inner = text.slice(1, -1);
+    const replaced =
+      inner.trim() === "" ? `{ ${field} }` : `{${inner.trimEnd()}, ${field}${inner.slice(inner.trimEnd().length)}}`;
+    return body.slice(0, start) + replaced + body.slice(end);
+  }
+
+  // The parent exists only through dotted keys (`history.persistence = "none"`): add another dotted key
+  // after the last one, in the same section.
+  for (const s of all) {
+    if (s.isArray || s.path.length >= path.length - 1 || !samePath(s.path, parent.slice(0, s.path.length))) continue;
+    const siblings = s.entries.filter((e) => samePath(e.path.slice(0, parent.length), parent));
+    const last = siblings[siblings.length - 1];
+    if (last === undefined) continue;
+    return insertLine(
+      body,
+      eol,
+      lines,
+      last.node,
+      `${formatPath(path.slice(s.path.length))} = ${serializeValue(value)}`,
+    );
+  }
+
   const section = all.find((s) => !s.isArray && samePath(s.path, parent));
   if (section === undefined) {
     // A new section at the end, separated by a blank line.
     const lead = body === "" ? "" : body.endsWith("\n") ? eol : eol + eol;
     return `${body}${lead}[${formatPath(parent)}]${eol}${formatKey(key)} = ${serializeValue(value)}${eol}`;
   }
+  const line = `${formatKey(key)} = ${serializeValue(value)}`;
   const last = section.entries[section.entries.length - 1];
-  let at: number;
-  let indent = "";
-  if (last !== undefined) {
-    at = lines[last.node.loc.end.line] ?? body.length;
-    const lineStart = lines[last.node.loc.start.line - 1] as number;
-    indent = /^[ \t]*/.exec(body.slice(lineStart))?.[0] ?? "";
-  } else if (section.header !== undefined) {
-    at = lines[section.header.loc.start.line] ?? body.length;
-  } else {
-    at = topInsertionPoint(body, all, lines);
-  }
-  const line = `${indent}${formatKey(key)} = ${serializeValue(value)}`;
+  if (last !== undefined) return insertLine(body, eol, lines, last.node, line);
+  const at =
+    section.header !== undefined
+      ? (lines[section.header.loc.start.line] ?? body.length)
+      : topInsertionPoint(body, all, lines);
+  return insertAt(body, eol, at, line);
+}
+
+/** Inserts `line` after the entry `after`, with the same indentation. */
+function insertLine(body: string, eol: string, lines: number[], after: CstKeyValue, line: string): string {
+  const lineStart = lines[after.loc.start.line - 1] as number;
+  const indent = /^[ \t]*/.exec(body.slice(lineStart))?.[0] ?? "";
+  return insertAt(body, eol, lines[after.loc.end.line] ?? body.length, indent + line);
+}
+
+function insertAt(body: string, eol: string, at: number, line: string): string {
+  // At the end of a file without a final newline the new line brings its own line ending before it, so
+  // removing the line later removes exactly what was added.
   if (at >= body.length && body !== "" && !body.endsWith("\n")) return `${body}${eol}${line}`;
   return body.slice(0, at) + line + eol + body.slice(at);
 }
@@ -219,20 +278,33 @@ export function serializeValue(value: unknown): string {
     case "string":
       return basicString(value);
     case "boolean":
+      return String(value);
     case "bigint":
+      if (value < -(2n ** 63n) || value >= 2n ** 63n) break;
       return String(value);
     case "number":
+      if (Number.isInteger(value) && !Number.isSafeInteger(value)) break;
       if (Number.isNaN(value)) return "nan";
       if (!Number.isFinite(value)) return value > 0 ? "inf" : "-inf";
       return Number.isInteger(value) || /[.e]/.test(String(value)) ? String(value) : `${value}.0`;
     case "object": {
       if (value === null) break;
-      if (value instanceof Date) return value.toISOString();
+      if (value instanceof Date) {
+        if (Number.isNaN(value.getTime())) break;
+        return value.toISOString();
+      }
       if (Array.isArray(value)) return `[${value.map(serializeValue).join(", ")}]`;
       const fields = Object.entries(value).filter(([, v]) => v !== undefined);
       if (fields.length === 0) return "{}";
       return `{ ${fields.map(([k, v]) => `${formatKey(k)} = ${serializeValue(v)}`).join(", ")} }`;
     }
   }
-  throw new ConfigEditError(`cannot store a value of type ${value === null ? "null" : typeof value} in config.toml`);
+  throw new ConfigEditError(`cannot store ${describeValue(value)} in config.toml`);
+}
+
+function describeValue(value: unknown): string {
+  if (value === null) return "null";
+  if (typeof value === "bigint" || typeof value === "number") return "an integer outside TOML's 64-bit range";
+  if (value instanceof Date) return "an invalid date";
+  return `a value of type ${typeof value}`;
 }

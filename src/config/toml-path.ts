@@ -16,6 +16,52 @@ export function isTable(v: unknown): v is TomlTable {
   return typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Date);
 }
 
+/**
+ * Throws ConfigEditError for anything TOML cannot store: null, functions, symbols, class instances other
+ * than Date, invalid dates, integers beyond 64 bits (or unsafe JavaScript integers), cycles.
+ */
+export function assertTomlValue(value: unknown, path: string, seen: unknown[] = []): void {
+  const fail = (what: string): never => {
+    throw new ConfigEditError(`cannot store ${what} at ${path} in config.toml`);
+  };
+  switch (typeof value) {
+    case "string":
+    case "boolean":
+      return;
+    case "number":
+      if (Number.isInteger(value) && !Number.isSafeInteger(value))
+        fail("an integer JavaScript cannot hold exactly (use a bigint)");
+      return;
+    case "bigint":
+      if (value < -(2n ** 63n) || value >= 2n ** 63n) fail("an integer outside TOML's 64-bit range");
+      return;
+    case "object": {
+      if (value === null) fail("null (TOML has none; set undefined to remove a key)");
+      if (seen.includes(value)) fail("a value that contains itself");
+      if (value instanceof Date) {
+        if (Number.isNaN(value.getTime())) fail("an invalid date");
+        return;
+      }
+      const inner = [...seen, value];
+      if (Array.isArray(value)) {
+        value.forEach((v, i) => {
+          if (v === undefined) fail("an array with a hole or undefined element");
+          assertTomlValue(v, `${path}[${i}]`, inner);
+        });
+        return;
+      }
+      const proto = Object.getPrototypeOf(value);
+      if (proto !== Object.prototype && proto !== null) fail(`a ${proto?.constructor?.name ?? "class"} instance`);
+      for (const [k, v] of Object.entries(value as object)) {
+        if (v !== undefined) assertTomlValue(v, `${path}.${k}`, inner);
+      }
+      return;
+    }
+    default:
+      fail(`a value of type ${typeof value}`);
+  }
+}
+
 export function getPath(root: TomlTable, path: readonly string[]): unknown {
   let cur: unknown = root;
   for (const key of path) {
@@ -29,11 +75,11 @@ export function getPath(root: TomlTable, path: readonly string[]): unknown {
 export function setPath(root: TomlTable, path: readonly string[], value: unknown): boolean {
   let table: TomlTable = root;
   for (const key of path.slice(0, -1)) {
-    const next = table[key];
+    const next = Object.hasOwn(table, key) ? table[key] : undefined;
     if (next === undefined) {
       if (value === undefined) return false;
       const created: TomlTable = {};
-      table[key] = created;
+      define(table, key, created);
       table = created;
     } else if (isTable(next)) {
       table = next;
@@ -46,14 +92,23 @@ export function setPath(root: TomlTable, path: readonly string[], value: unknown
     if (!Object.hasOwn(table, last)) return false;
     delete table[last];
   } else {
-    table[last] = value;
+    define(table, last, value);
   }
   return true;
+}
+
+/** Assignment that treats `__proto__` (a legal TOML key) as data, never as the object's prototype. */
+function define(table: TomlTable, key: string, value: unknown): void {
+  Object.defineProperty(table, key, { value, writable: true, enumerable: true, configurable: true });
 }
 
 /** A deep copy with ordinary prototypes (the parser makes null-prototype tables), for comparisons. */
 export function plain(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(plain);
-  if (isTable(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plain(v)]));
+  if (isTable(value)) {
+    const out: TomlTable = {};
+    for (const [k, v] of Object.entries(value)) define(out, k, plain(v));
+    return out;
+  }
   return value;
 }

@@ -44,7 +44,8 @@ export function toBytes(doc: TomlText): Buffer {
 
 export function parseToml(body: string, path: string): TomlTable {
   try {
-    return parse(body) as TomlTable;
+    // Integers beyond 2^53 are valid TOML; read them as bigint rather than refuse the file.
+    return parse(body, { integersAsBigInt: "asNeeded" }) as TomlTable;
   } catch (err) {
     if (err instanceof TomlError) {
       const reason = (err.message.split("\n", 1)[0] ?? "").replace(/^Invalid TOML document: /, "");
