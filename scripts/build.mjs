@@ -42,8 +42,9 @@ await build({
   entryPoints: ["src/cli.ts"],
   outfile: "dist/cli.cjs",
   format: "cjs",
-  banner: { js: '#!/usr/bin/env node\nvar __import_meta_url = require("node:url").pathToFileURL(__filename).href;' },
-  define: { ...common.define, "import.meta.url": "__import_meta_url" },
+  banner: { js: "#!/usr/bin/env node" },
+  // src/commands/io.ts reads import.meta only when there is no CommonJS `require`, never in this bundle.
+  logOverride: { "empty-import-meta": "silent" },
   plugins: [
     {
       name: "lazy-vendor",

@@ -4,7 +4,7 @@
  * and masked prompts. Commands receive an IO and never touch `process.stdout` or check TTYs themselves, so
  * tests can run them with any streams.
  */
-import { fstatSync, writeSync } from "node:fs";
+import { fstatSync, statSync, writeSync } from "node:fs";
 import { createRequire } from "node:module";
 import type { Env } from "../config/paths.js";
 import { CancelledError } from "../errors.js";
@@ -50,10 +50,14 @@ interface Streams {
   stderr: Out;
 }
 
-/** Whether a file descriptor is a terminal, without loading `tty` (and `net`) for pipes and files. */
+/**
+ * Whether a file descriptor is a terminal, without loading `tty` (and with it `net`) for pipes, files and
+ * /dev/null, the usual destinations of scripted runs. Only other character devices ask `tty`.
+ */
 function fdIsTTY(fd: number): boolean {
   try {
-    if (!fstatSync(fd).isCharacterDevice()) return false;
+    const st = fstatSync(fd);
+    if (!st.isCharacterDevice() || st.rdev === statSync("/dev/null").rdev) return false;
   } catch {
     return false;
   }
