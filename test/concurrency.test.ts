@@ -3,11 +3,11 @@
  * processes using the library, the CLI logging in and out, and writers in one process, all on one
  * CODEX_HOME at once.
  */
-import { readFileSync, readdirSync, rmSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync } from "node:fs";
 import { Config } from "codex";
 import { parse } from "smol-toml";
 import { describe, expect, test } from "vitest";
-import { type RunResult, homeWithConfig, removeAfterTest, runCli, runNodeScript } from "./helpers.js";
+import { homeWithConfig, type RunResult, removeAfterTest, runCli, runNodeScript } from "./helpers.js";
 
 /** A node process that loads the config, sets `k<IDX> = IDX`, saves, and prints what save() returned. */
 const WRITER = `

@@ -12,38 +12,26 @@ import {
   readFileSync,
   statSync,
   symlinkSync,
-  utimesSync,
   writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import {
+  agePath,
   codexHomeOf,
   expectNoSecret,
-  homeWithConfig,
   pathState,
   ROOT,
   type RunResult,
-  removeAfterTest,
   runCli,
   runCliAs,
   testHome,
+  withConfig,
 } from "./helpers.js";
 
 const KEY = "sk-errors-0123456789abcdefERRS";
 const LEAK = "sk-leak-0123456789abcdefLEAK";
 const VERSION = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string }).version;
-
-function withConfig(content: string | Buffer) {
-  const made = homeWithConfig(content);
-  removeAfterTest(made.home);
-  return made;
-}
-
-function age(path: string): void {
-  const past = new Date("2001-02-03T04:05:06Z");
-  utimesSync(path, past, past);
-}
 
 /** The three commands that read config.toml, each as a user would run it. */
 const COMMANDS: { name: string; args: string[]; input?: string }[] = [
@@ -137,7 +125,7 @@ describe("malformed config.toml", () => {
       `${c.name}: $name exits 1 with path:line:col, no stack, no secret, file unchanged`,
       async (cmd) => {
         const { home, codexHome, configFile } = withConfig(c.bytes);
-        age(configFile);
+        agePath(configFile);
         const before = pathState(configFile);
         const r = await runCli(cmd.args, { home, input: cmd.input });
         expect(r.code).toBe(1);
@@ -206,7 +194,7 @@ describe("config.toml that cannot be read or written", () => {
     traversable(home);
     chmodSync(codexHome, 0o755);
     chmodSync(configFile, 0o600); // root's
-    age(configFile);
+    agePath(configFile);
     const before = pathState(configFile);
     const r = await runCliAs(NOBODY, cmd.args, { home, input: cmd.input });
     expect(r.code).toBe(1);
@@ -224,7 +212,7 @@ describe("config.toml that cannot be read or written", () => {
       traversable(home);
       chmodSync(codexHome, 0o755);
       chmodSync(configFile, 0o644);
-      age(configFile);
+      agePath(configFile);
       const before = pathState(configFile);
       const dirBefore = pathState(codexHome);
       const r = await runCliAs(NOBODY, ["login", "--with-api-key"], { home, input: `${KEY}\n` });
@@ -263,7 +251,7 @@ describe("config.toml that cannot be read or written", () => {
     chownSync(configFile, NOBODY.uid, NOBODY.gid);
     chmodSync(configFile, 0o600);
     chmodSync(codexHome, 0o500);
-    age(configFile);
+    agePath(configFile);
     const before = pathState(configFile);
     const r = await runCliAs(NOBODY, cmd.args, { home, input: cmd.input });
     expectNoSecret(r, KEY);

@@ -3,7 +3,7 @@
  * top-level keys (before the first table header) and changes no other byte; `codex logout` removes that line
  * again, so login-then-logout gives back the original file byte for byte — whatever the file looks like.
  */
-import { readFileSync, readdirSync, statSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import { parse } from "smol-toml";
 import { describe, expect, test } from "vitest";
 import { homeWithConfig, linesWithEndings, removeAfterTest, runCli } from "./helpers.js";

@@ -4,7 +4,6 @@
  */
 import { spawn } from "node:child_process";
 import {
-  type Stats,
   lstatSync,
   mkdirSync,
   mkdtempSync,
@@ -12,6 +11,8 @@ import {
   readlinkSync,
   realpathSync,
   rmSync,
+  type Stats,
+  utimesSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
@@ -65,13 +66,17 @@ export function runCli(args: string[], opts: RunOptions & { home: string }): Pro
 export function run(
   command: string,
   args: string[],
-  opts: RunOptions & { env?: NodeJS.ProcessEnv | Record<string, string | undefined> } = {},
+  opts: RunOptions & {
+    env?: NodeJS.ProcessEnv | Record<string, string | undefined>;
+    user?: { uid: number; gid: number };
+  } = {},
 ): Promise<RunResult> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(command, args, {
       cwd: opts.cwd,
       env: opts.env as NodeJS.ProcessEnv,
       stdio: ["pipe", "pipe", "pipe"],
+      ...opts.user,
     });
     let stdout = "";
     let stderr = "";
@@ -180,31 +185,25 @@ export function runCliAs(
   args: string[],
   opts: RunOptions & { home: string },
 ): Promise<RunResult> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      cwd: opts.cwd ?? "/",
-      env: cleanEnv(opts.home, opts.env),
-      stdio: ["pipe", "pipe", "pipe"],
-      uid: user.uid,
-      gid: user.gid,
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => {
-      stdout += d;
-    });
-    child.stderr.setEncoding("utf8").on("data", (d: string) => {
-      stderr += d;
-    });
-    const timer = setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs ?? 20_000);
-    child.on("error", reject);
-    child.on("close", (code, signal) => {
-      clearTimeout(timer);
-      resolvePromise({ code, signal, stdout, stderr });
-    });
-    child.stdin.on("error", () => {});
-    child.stdin.end(opts.input ?? "");
+  return run(process.execPath, [CLI, ...args], {
+    ...opts,
+    cwd: opts.cwd ?? "/",
+    env: cleanEnv(opts.home, opts.env),
+    user,
   });
+}
+
+/** `homeWithConfig`, removed when the test ends. */
+export function withConfig(content: string | Buffer): ReturnType<typeof homeWithConfig> {
+  const made = homeWithConfig(content);
+  removeAfterTest(made.home);
+  return made;
+}
+
+/** Pins a path's mtime far in the past, so any rewrite (even within the same second) shows. */
+export function agePath(path: string): void {
+  const past = new Date("2001-02-03T04:05:06Z");
+  utimesSync(path, past, past);
 }
 
 export interface PtyStep {

@@ -2,7 +2,7 @@
  * The library, as a program using it sees it: imported from "codex" (the built package, through the
  * package's self-reference), pointed at throwaway homes with explicit `codexHome` and `env`.
  */
-import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
   CodexError,
@@ -10,16 +10,16 @@ import {
   ConfigAccessError,
   ConfigEditError,
   ConfigParseError,
+  codexHome as defaultCodexHome,
   ExitCode,
   LockTimeoutError,
-  codexHome as defaultCodexHome,
   loginWithApiKey,
   logout,
   status,
 } from "codex";
 import { parse } from "smol-toml";
 import { describe, expect, test } from "vitest";
-import { ROOT, homeWithConfig, removeAfterTest, runNodeScript, tempDir } from "./helpers.js";
+import { homeWithConfig, ROOT, removeAfterTest, runNodeScript, tempDir } from "./helpers.js";
 
 const KEY = "sk-library-0123456789abcdefWXYZ";
 

@@ -5,8 +5,7 @@
  * directly with a short timeout (the CLI waits 10 s).
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, readFileSync, readdirSync, utimesSync, writeFileSync } from "node:fs";
-import { promises as fsp } from "node:fs";
+import { existsSync, promises as fsp, readdirSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -14,7 +13,7 @@ import { parse } from "smol-toml";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { acquireLock, withLock } from "../src/config/lock.js";
 import { LockTimeoutError } from "../src/errors.js";
-import { ROOT, homeWithConfig, removeAfterTest, run, runCli, tempDir } from "./helpers.js";
+import { homeWithConfig, ROOT, removeAfterTest, run, runCli, tempDir } from "./helpers.js";
 
 const KEY = "sk-lock-test-0123456789abcdefQRST";
 

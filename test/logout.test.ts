@@ -2,9 +2,9 @@
  * `codex logout` through the built CLI: removes the stored key and nothing else, touches nothing when there
  * is nothing to remove, and says plainly which environment variables still authenticate.
  */
-import { readdirSync, readFileSync, utimesSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, test } from "vitest";
-import { expectNoSecret, homeWithConfig, pathState, removeAfterTest, runCli, testHome } from "./helpers.js";
+import { agePath, expectNoSecret, pathState, runCli, testHome, withConfig } from "./helpers.js";
 
 const KEY = "sk-logout-0123456789abcdefLGOT";
 const ENV_KEY = "sk-logout-env-0123456789abcdENVK";
@@ -13,18 +13,6 @@ const LOGGED_OUT = "✅ Logged out successfully\n";
 const NOTHING = "No credential stored by codex; nothing to remove.\n";
 const stillAuth = (v: string) =>
   `warning: ${v} is set in your environment and still authenticates codex; unset it (\`unset ${v}\`) to log out completely\n`;
-
-function withConfig(content: string) {
-  const made = homeWithConfig(content);
-  removeAfterTest(made.home);
-  return made;
-}
-
-/** Pins the mtime in the past, so any rewrite (even within the same second) shows. */
-function age(path: string): void {
-  const past = new Date("2001-02-03T04:05:06Z");
-  utimesSync(path, past, past);
-}
 
 describe("logged in", () => {
   test("removes auth_token, prints exactly the success line, exit 0", async () => {
@@ -68,7 +56,7 @@ describe("logged in", () => {
     const { home, configFile } = withConfig(`model = "o3"\nauth_token = "${KEY}"\n`);
     const first = await runCli(["logout"], { home });
     expect(first.stdout).toBe(LOGGED_OUT);
-    age(configFile);
+    agePath(configFile);
     const before = pathState(configFile);
     const second = await runCli(["logout"], { home });
     expect(second.code).toBe(0);
@@ -81,7 +69,7 @@ describe("logged in", () => {
 describe("logged out", () => {
   test("a config without auth_token: exit 0, says so; inode, mtime, mode and bytes unchanged", async () => {
     const { home, codexHome, configFile } = withConfig('# mine\nmodel = "o3"\n');
-    age(configFile);
+    agePath(configFile);
     const before = pathState(configFile);
     const dirBefore = pathState(codexHome);
     const r = await runCli(["logout"], { home });
@@ -104,7 +92,7 @@ describe("logged out", () => {
 
   test("an empty config.toml: left exactly as it was", async () => {
     const { home, codexHome, configFile } = withConfig("");
-    age(configFile);
+    agePath(configFile);
     const before = pathState(configFile);
     const r = await runCli(["logout"], { home });
     expect(r.code).toBe(0);

@@ -8,7 +8,7 @@ import fc from "fast-check";
 import { parse } from "smol-toml";
 import { describe, expect, test } from "vitest";
 import { editToml } from "../src/config/toml-edit.js";
-import { type TomlText, fromString, toBytes } from "../src/config/toml-text.js";
+import { fromString, type TomlText, toBytes } from "../src/config/toml-text.js";
 
 const BOM = "\uFEFF";
 
