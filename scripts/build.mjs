@@ -6,7 +6,7 @@
 // `codex status` never reads or compiles them. The library (dist/index.js) is ESM with its dependencies
 // left to npm.
 import { execFileSync } from "node:child_process";
-import { chmodSync, readFileSync, rmSync } from "node:fs";
+import { chmodSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { build } from "esbuild";
 
 const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
@@ -27,6 +27,63 @@ const common = {
   define: { __VERSION__: JSON.stringify(pkg.version) },
 };
 
+/**
+ * Maps each LAZY package to a small module that, when first required, compiles dist/vendor/<name>.cjs
+ * with V8's code cache from the build (compiling toml-patch from source costs more than all of `codex
+ * status`). A cache made by another Node version or with other V8 flags is rejected by V8 and the file is
+ * simply compiled from source.
+ */
+const lazyVendor = {
+  name: "lazy-vendor",
+  setup(b) {
+    const names = Object.keys(LAZY)
+      .join("|")
+      .replace(/[/@.-]/g, "\\$&");
+    b.onResolve({ filter: new RegExp(`^(${names}|vendor-loader)$`) }, (args) => ({
+      path: args.path,
+      namespace: "lazy-vendor",
+    }));
+    b.onLoad({ filter: /.*/, namespace: "lazy-vendor" }, (args) => ({
+      loader: "js",
+      resolveDir: ".",
+      contents:
+        args.path === "vendor-loader"
+          ? VENDOR_LOADER
+          : `module.exports = require("vendor-loader")(${JSON.stringify(LAZY[args.path])});`,
+    }));
+  },
+};
+// The same wrapper at build and at run time: V8 accepts a code cache only for the identical source.
+const wrap = (src) => `(function (exports, require, module, __filename, __dirname) {${src}\n})`;
+const VENDOR_LOADER = `
+const { readFileSync } = require("node:fs");
+const { join } = require("node:path");
+const { Script } = require("node:vm");
+const wrap = ${wrap.toString()};
+module.exports = function loadVendor(name) {
+  const file = join(__dirname, "vendor", name + ".cjs");
+  let cachedData;
+  try { cachedData = readFileSync(file + ".v8cache"); } catch {}
+  const fn = new Script(wrap(readFileSync(file, "utf8")), { filename: file, cachedData }).runInThisContext();
+  const module = { exports: {} };
+  fn.call(module.exports, module.exports, require, module, file, join(__dirname, "vendor"));
+  return module.exports;
+};`;
+
+/** Compiles a vendor bundle, exercises it so V8 compiles what a command will call, and saves the cache. */
+async function writeCodeCache(name, warmUp) {
+  const { Script } = await import("node:vm");
+  const { createRequire } = await import("node:module");
+  const file = `dist/vendor/${name}.cjs`;
+  const script = new Script(wrap(readFileSync(file, "utf8")), { filename: file });
+  const module = { exports: {} };
+  script
+    .runInThisContext()
+    .call(module.exports, module.exports, createRequire(import.meta.url), module, file, "dist/vendor");
+  warmUp?.(module.exports);
+  writeFileSync(`${file}.v8cache`, script.createCachedData());
+}
+
 rmSync("dist", { recursive: true, force: true });
 
 await build({
@@ -35,7 +92,30 @@ await build({
   outdir: "dist/vendor",
   outExtension: { ".js": ".cjs" },
   format: "cjs",
+  plugins: [
+    {
+      // write-file-atomic loads worker_threads (and with it Node's stream machinery) only to read
+      // `threadId`, to keep temp names unique across threads. The executable runs on the main thread,
+      // whose threadId is always 0.
+      name: "main-thread-only",
+      setup(b) {
+        b.onResolve({ filter: /^(node:)?worker_threads$/ }, () => ({
+          path: "worker_threads",
+          namespace: "main-thread",
+        }));
+        b.onLoad({ filter: /.*/, namespace: "main-thread" }, () => ({ contents: "module.exports = { threadId: 0 };" }));
+      },
+    },
+  ],
 });
+
+const SAMPLE =
+  '# c\nmodel = "o3" # t\nauth_token = "sk-x"\na.b = [1, 2.5, true]\nt = { x = "y" }\n\n[p.q]\nk = """\nm\n"""\n[[arr]]\nz = 1979-05-27T07:32:00Z\n';
+await writeCodeCache("toml-patch", (m) => {
+  const doc = new m.TomlDocument(SAMPLE);
+  void doc.cst;
+});
+await writeCodeCache("write-file-atomic");
 
 await build({
   ...common,
@@ -45,19 +125,7 @@ await build({
   banner: { js: "#!/usr/bin/env node" },
   // src/commands/io.ts reads import.meta only when there is no CommonJS `require`, never in this bundle.
   logOverride: { "empty-import-meta": "silent" },
-  plugins: [
-    {
-      name: "lazy-vendor",
-      setup(b) {
-        const filter = new RegExp(
-          `^(${Object.keys(LAZY)
-            .join("|")
-            .replace(/[/@.-]/g, "\\$&")})$`,
-        );
-        b.onResolve({ filter }, (args) => ({ path: `./vendor/${LAZY[args.path]}.cjs`, external: true }));
-      },
-    },
-  ],
+  plugins: [lazyVendor],
 });
 chmodSync("dist/cli.cjs", 0o755);
 

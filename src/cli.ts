@@ -9,7 +9,7 @@
  */
 import { parseArgs } from "node:util";
 import type { CommandContext } from "./commands/context.js";
-import { type IO, createIO } from "./commands/io.js";
+import { createIO, type IO } from "./commands/io.js";
 import { runLogin } from "./commands/login.js";
 import { runLogout } from "./commands/logout.js";
 import { runStatus } from "./commands/status.js";

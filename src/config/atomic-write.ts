@@ -4,12 +4,16 @@
  * ones, never a mix. It does not fsync the directory, without which the rename itself may not survive a
  * power loss, so we do that here. A symlinked config (dotfile managers) is written through: we replace the
  * link's target and the link stays a link. The mode is forced on every write, whatever the file had.
+ *
+ * Synchronous file calls on purpose: a CLI writes one small file, and fs/promises (with the stream and
+ * readline modules it loads) would cost more start-up time than the whole write.
  */
-import { constants, promises as fs } from "node:fs";
+import { chmodSync, closeSync, constants, fsyncSync, mkdirSync, openSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import writeFileAtomic from "write-file-atomic";
 import { ConfigAccessError } from "../errors.js";
 import { accessError, isCode } from "./fs-errors.js";
+import { resolveTarget } from "./symlink.js";
 
 export const FILE_MODE = 0o600;
 export const DIR_MODE = 0o700;
@@ -19,66 +23,47 @@ export const DIR_MODE = 0o700;
  * from it again. Only removes bits, and only on a directory we own: a read-only (0500) home stays
  * read-only, so the write fails with a plain "permission denied" instead of being quietly allowed.
  */
-export async function ensureDir(dir: string): Promise<void> {
+export function ensureDir(dir: string): void {
   try {
-    await fs.mkdir(dir, { recursive: true, mode: DIR_MODE });
+    mkdirSync(dir, { recursive: true, mode: DIR_MODE });
   } catch (err) {
     throw accessError(dir, err, "create the directory");
   }
   try {
-    const st = await fs.stat(dir);
-    if (st.uid === process.getuid?.() && (st.mode & 0o077) !== 0) await fs.chmod(dir, st.mode & DIR_MODE);
+    const st = statSync(dir);
+    if (st.uid === process.getuid?.() && (st.mode & 0o077) !== 0) chmodSync(dir, st.mode & DIR_MODE);
   } catch {
     // Tightening is best effort; the write that follows reports any real access problem.
   }
 }
 
-/** The file that a write to `path` really replaces: the end of a symlink chain, or `path` itself. */
-export async function resolveTarget(path: string): Promise<string> {
-  let stat: import("node:fs").Stats;
+export function atomicWrite(path: string, data: Buffer): void {
+  const target = resolveTarget(path);
   try {
-    stat = await fs.lstat(path);
-  } catch (err) {
-    if (isCode(err, "ENOENT")) return path;
-    throw accessError(path, err, "read");
-  }
-  if (!stat.isSymbolicLink()) return path;
-  try {
-    return await fs.realpath(path);
-  } catch (err) {
-    if (isCode(err, "ENOENT")) {
-      const to = await fs.readlink(path).catch(() => "?");
-      throw new ConfigAccessError(path, `${path} is a symbolic link to ${to}, which does not exist`, "ENOENT");
+    if (statSync(target).isDirectory()) {
+      throw new ConfigAccessError(path, `${path} is a directory, not a file`, "EISDIR");
     }
-    throw accessError(path, err, "resolve");
-  }
-}
-
-export async function atomicWrite(path: string, data: Buffer): Promise<void> {
-  const target = await resolveTarget(path);
-  try {
-    const stat = await fs.stat(target);
-    if (stat.isDirectory()) throw new ConfigAccessError(path, `${path} is a directory, not a file`, "EISDIR");
   } catch (err) {
-    if (!isCode(err, "ENOENT")) throw err instanceof ConfigAccessError ? err : accessError(path, err, "read");
+    if (err instanceof ConfigAccessError) throw err;
+    if (!isCode(err, "ENOENT")) throw accessError(path, err, "read");
   }
   try {
-    await writeFileAtomic(target, data, { mode: FILE_MODE, fsync: true });
+    writeFileAtomic.sync(target, data, { mode: FILE_MODE, fsync: true });
   } catch (err) {
     throw accessError(path, err, "write");
   }
-  await fsyncDir(dirname(target));
+  fsyncDir(dirname(target));
 }
 
-async function fsyncDir(dir: string): Promise<void> {
-  let handle: import("node:fs/promises").FileHandle | undefined;
+function fsyncDir(dir: string): void {
+  let fd: number | undefined;
   try {
-    handle = await fs.open(dir, constants.O_RDONLY | constants.O_DIRECTORY);
-    await handle.sync();
+    fd = openSync(dir, constants.O_RDONLY | constants.O_DIRECTORY);
+    fsyncSync(fd);
   } catch {
     // Some filesystems refuse fsync on a directory (EINVAL); the rename already happened, and there is
     // nothing more durable we could do.
   } finally {
-    await handle?.close();
+    if (fd !== undefined) closeSync(fd);
   }
 }

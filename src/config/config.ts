@@ -3,10 +3,10 @@
  * strict parser; `save()` lazily loads the write machinery (lock, atomic write, format-preserving editor)
  * and replays the queued edits on the file as it is on disk at that moment, under the lock.
  */
-import { type Env, codexHome, configPath } from "./paths.js";
+import { codexHome, configPath, type Env } from "./paths.js";
 import { type ConfigSnapshot, readConfig } from "./read.js";
 import type { Edit } from "./save.js";
-import { type KeyPath, assertTomlValue, getPath, setPath, toPath } from "./toml-path.js";
+import { assertTomlValue, getPath, type KeyPath, setPath, toPath } from "./toml-path.js";
 import type { TomlTable } from "./toml-text.js";
 
 export interface LoadOptions {

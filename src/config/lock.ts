@@ -9,14 +9,15 @@
  * recycled pid. Taking over is itself guarded by a short-lived "breaker" file, so two waiters cannot both
  * delete the stale lock and then each other's fresh one.
  *
+ * File calls are synchronous (each is one small, local operation); only the waiting between attempts
+ * yields to the event loop.
+ *
  * Failure policy: waiting longer than the timeout is a LockTimeoutError naming the lock file; filesystem
  * errors other than contention surface as ConfigAccessError.
  */
-import { randomUUID } from "node:crypto";
-import { promises as fs } from "node:fs";
+import { closeSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from "node:fs";
 import { hostname } from "node:os";
-import { setTimeout as sleep } from "node:timers/promises";
-import { ConfigAccessError, LockTimeoutError } from "../errors.js";
+import { LockTimeoutError } from "../errors.js";
 import { accessError, isCode } from "./fs-errors.js";
 
 /** A lock this old belongs to nobody: no codex operation holds the lock for more than a few seconds. */
@@ -34,24 +35,32 @@ export interface LockOptions {
 interface Holder {
   pid: number;
   host: string;
+  /** Tells this acquisition apart from any other, including an earlier one by the same pid. */
   id: string;
   since: number;
 }
 
 export type Release = () => Promise<void>;
 
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
 export async function acquireLock(path: string, options: LockOptions = {}): Promise<Release> {
   const timeoutMs = options.timeoutMs ?? 10_000;
   const started = Date.now();
-  const me: Holder = { pid: process.pid, host: hostname(), id: randomUUID(), since: Date.now() };
+  const me: Holder = {
+    pid: process.pid,
+    host: hostname(),
+    id: `${process.pid}-${started}-${Math.random().toString(36).slice(2)}`,
+    since: started,
+  };
   for (let attempt = 0; ; attempt++) {
-    if (await tryCreate(path, me)) return () => release(path, me.id);
-    const holder = await readHolder(path);
-    if (holder !== "gone" && isStale(holder)) await breakLock(path, holder);
-    else if (holder !== "gone" && Date.now() - started > timeoutMs) {
+    if (tryCreate(path, me)) return async () => release(path, me.id);
+    const seen = readHolder(path);
+    if (seen !== "gone" && isStale(seen)) breakLock(path, seen);
+    else if (seen !== "gone" && Date.now() - started > timeoutMs) {
       throw new LockTimeoutError(path, Date.now() - started);
     }
-    if (holder !== "gone") await sleep(Math.min(5 + attempt * 5, 50) * (0.5 + Math.random()));
+    if (seen !== "gone") await sleep(Math.min(5 + attempt * 5, 50) * (0.5 + Math.random()));
   }
 }
 
@@ -64,42 +73,49 @@ export async function withLock<T>(path: string, fn: () => Promise<T>, options?: 
   }
 }
 
-async function tryCreate(path: string, me: Holder): Promise<boolean> {
-  let handle: import("node:fs/promises").FileHandle;
+/** Creates the lock file exclusively (O_EXCL): exactly one contender succeeds. */
+function exclusiveCreate(path: string): number | undefined {
   try {
-    handle = await fs.open(path, "wx", 0o600);
+    return openSync(path, "wx", 0o600);
   } catch (err) {
-    if (isCode(err, "EEXIST")) return false;
+    if (isCode(err, "EEXIST")) return undefined;
     throw accessError(path, err, "create the lock file");
   }
+}
+
+function tryCreate(path: string, me: Holder): boolean {
+  const fd = exclusiveCreate(path);
+  if (fd === undefined) return false;
   try {
-    await handle.writeFile(JSON.stringify({ ...me, since: Date.now() }));
+    writeSync(fd, JSON.stringify({ ...me, since: Date.now() }));
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
   return true;
 }
 
 type Seen = { holder: Holder | undefined; mtimeMs: number; raw: string };
 
-async function readHolder(path: string): Promise<Seen | "gone"> {
+function readHolder(path: string): Seen | "gone" {
+  let raw: string;
+  let mtimeMs: number;
   try {
-    const [raw, stat] = await Promise.all([fs.readFile(path, "utf8"), fs.stat(path)]);
-    let holder: Holder | undefined;
-    try {
-      const parsed = JSON.parse(raw) as Partial<Holder>;
-      if (typeof parsed.pid === "number" && typeof parsed.host === "string" && typeof parsed.id === "string") {
-        holder = { pid: parsed.pid, host: parsed.host, id: parsed.id, since: Number(parsed.since) || stat.mtimeMs };
-      }
-    } catch {
-      holder = undefined;
-    }
-    return { holder, mtimeMs: stat.mtimeMs, raw };
+    raw = readFileSync(path, "utf8");
+    mtimeMs = statSync(path).mtimeMs;
   } catch (err) {
     if (isCode(err, "ENOENT")) return "gone";
-    if (err instanceof ConfigAccessError) throw err;
     throw accessError(path, err, "read the lock file");
   }
+  let holder: Holder | undefined;
+  try {
+    const parsed = JSON.parse(raw) as Partial<Holder>;
+    if (typeof parsed.pid === "number" && typeof parsed.host === "string" && typeof parsed.id === "string") {
+      holder = { pid: parsed.pid, host: parsed.host, id: parsed.id, since: Number(parsed.since) || mtimeMs };
+    }
+  } catch {
+    holder = undefined;
+  }
+  return { holder, mtimeMs, raw };
 }
 
 function isStale(seen: Seen): boolean {
@@ -120,30 +136,41 @@ function isAlive(pid: number): boolean {
   }
 }
 
-async function breakLock(path: string, seen: Seen): Promise<void> {
-  const breaker = `${path}.break`;
-  let handle: import("node:fs/promises").FileHandle;
+function unlinkIfPresent(path: string): void {
   try {
-    handle = await fs.open(breaker, "wx", 0o600);
+    unlinkSync(path);
   } catch (err) {
-    if (!isCode(err, "EEXIST")) throw accessError(breaker, err, "create the lock file");
-    // A breaker whose owner died mid-takeover would block everyone; it is only ever held for a moment.
-    const stat = await fs.stat(breaker).catch(() => undefined);
-    if (stat !== undefined && Date.now() - stat.mtimeMs > BREAKER_STALE_MS) await fs.rm(breaker, { force: true });
-    return;
-  }
-  try {
-    await handle.close();
-    // Remove the lock only if it is still the stale one we looked at, not a fresh lock taken meanwhile.
-    const now = await readHolder(path);
-    if (now !== "gone" && now.raw === seen.raw && now.mtimeMs === seen.mtimeMs) await fs.rm(path, { force: true });
-  } finally {
-    await fs.rm(breaker, { force: true });
+    if (!isCode(err, "ENOENT")) throw accessError(path, err, "remove the lock file");
   }
 }
 
-async function release(path: string, id: string): Promise<void> {
+function breakLock(path: string, seen: Seen): void {
+  const breaker = `${path}.break`;
+  const fd = exclusiveCreate(breaker);
+  if (fd === undefined) {
+    // A breaker whose owner died mid-takeover would block everyone; it is only ever held for a moment.
+    try {
+      if (Date.now() - statSync(breaker).mtimeMs > BREAKER_STALE_MS) unlinkIfPresent(breaker);
+    } catch {}
+    return;
+  }
+  try {
+    closeSync(fd);
+    // Remove the lock only if it is still the stale one we looked at, not a fresh lock taken meanwhile.
+    const now = readHolder(path);
+    if (now !== "gone" && now.raw === seen.raw && now.mtimeMs === seen.mtimeMs) unlinkIfPresent(path);
+  } finally {
+    unlinkIfPresent(breaker);
+  }
+}
+
+function release(path: string, id: string): void {
   // Only remove our own lock: if we were judged stale and taken over, the file is someone else's now.
-  const now = await readHolder(path).catch(() => "gone" as const);
-  if (now !== "gone" && now.holder?.id === id) await fs.rm(path, { force: true });
+  let now: Seen | "gone";
+  try {
+    now = readHolder(path);
+  } catch {
+    return;
+  }
+  if (now !== "gone" && now.holder?.id === id) unlinkIfPresent(path);
 }

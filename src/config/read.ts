@@ -1,8 +1,8 @@
 /** Reading config.toml: a missing file is an empty config; anything unreadable is one clear error. */
-import { lstatSync, readFileSync, readlinkSync } from "node:fs";
-import { ConfigAccessError } from "../errors.js";
+import { readFileSync } from "node:fs";
 import { accessError, isCode } from "./fs-errors.js";
-import { type TomlTable, type TomlText, decodeToml, parseToml } from "./toml-text.js";
+import { resolveTarget } from "./symlink.js";
+import { decodeToml, parseToml, type TomlTable, type TomlText } from "./toml-text.js";
 
 export interface ConfigSnapshot {
   /** undefined when the file does not exist. */
@@ -17,23 +17,11 @@ export async function readConfig(path: string): Promise<ConfigSnapshot> {
     bytes = readFileSync(path);
   } catch (err) {
     if (isCode(err, "ENOENT")) {
-      danglingLinkCheck(path);
+      resolveTarget(path); // throws for a link to a missing file
       return { doc: undefined, values: {} };
     }
     throw accessError(path, err, "read");
   }
   const doc = decodeToml(bytes, path);
   return { doc, values: parseToml(doc.body, path) };
-}
-
-/** A config.toml that is a link to nothing is a broken dotfile setup, not "no config": say so. */
-function danglingLinkCheck(path: string): void {
-  let target: string;
-  try {
-    if (!lstatSync(path).isSymbolicLink()) return;
-    target = readlinkSync(path);
-  } catch {
-    return;
-  }
-  throw new ConfigAccessError(path, `${path} is a symbolic link to ${target}, which does not exist`, "ENOENT");
 }

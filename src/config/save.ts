@@ -7,10 +7,11 @@
  */
 import { existsSync } from "node:fs";
 import { dirname } from "node:path";
-import { atomicWrite, ensureDir, resolveTarget } from "./atomic-write.js";
+import { atomicWrite, ensureDir } from "./atomic-write.js";
 import { withLock } from "./lock.js";
 import { lockPath } from "./paths.js";
 import { type ConfigSnapshot, readConfig } from "./read.js";
+import { resolveTarget } from "./symlink.js";
 import { editToml } from "./toml-edit.js";
 import { fromString, parseToml, toBytes } from "./toml-text.js";
 
@@ -26,12 +27,12 @@ export interface SaveResult extends ConfigSnapshot {
 
 export async function saveEdits(path: string, edits: readonly Edit[]): Promise<SaveResult> {
   // Fail on a dangling symlink before touching anything, so the error names the real problem.
-  const target = await resolveTarget(path);
+  const target = resolveTarget(path);
   // Removing keys from a file that does not exist changes nothing: create no directory, take no lock.
   if (edits.every((e) => e.value === undefined) && !existsSync(target)) {
     return { doc: undefined, values: {}, written: false };
   }
-  await ensureDir(dirname(path));
+  ensureDir(dirname(path));
   return withLock(lockPath(path), async () => {
     const current = await readConfig(path);
     const original = current.doc ?? fromString("");
@@ -40,7 +41,7 @@ export async function saveEdits(path: string, edits: readonly Edit[]): Promise<S
     if (doc.body === original.body) {
       return { ...current, written: false };
     }
-    await atomicWrite(path, toBytes(doc));
+    atomicWrite(path, toBytes(doc));
     return { doc, values: parseToml(doc.body, path), written: true };
   });
 }

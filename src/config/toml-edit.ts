@@ -17,7 +17,7 @@ import { isDeepStrictEqual } from "node:util";
 import { TomlDocument } from "@decimalturn/toml-patch";
 import { ConfigEditError } from "../errors.js";
 import { getPath, isTable, plain, setPath } from "./toml-path.js";
-import { type TomlTable, type TomlText, parseToml } from "./toml-text.js";
+import { parseToml, type TomlTable, type TomlText } from "./toml-text.js";
 
 export type TomlPath = readonly string[];
 

@@ -4,7 +4,7 @@
  * every parse error becomes `path:line:col: reason`. The reason is one of the parser's fixed phrases: the
  * offending source text (which may be a token) is never echoed.
  */
-import { TomlError, parse } from "smol-toml";
+import { parse, TomlError } from "smol-toml";
 import { ConfigParseError } from "../errors.js";
 
 export type TomlTable = { [key: string]: unknown };
