@@ -312,6 +312,22 @@ function linesOf(doc: TomlText, eol: string): string[] {
   return doc.body.split(eol);
 }
 
+/**
+ * `after` is `original` with exactly one line added, matching `inserted`; every other line is as it was.
+ * Returns the index of the added line.
+ */
+function expectOneLineInserted(original: TomlText, after: TomlText, eol: string, inserted: RegExp): number {
+  const before = linesOf(original, eol);
+  const now = linesOf(after, eol);
+  expect(now.length).toBe(before.length + 1);
+  // The first line that differs is the inserted one; every other line is as it was, in order.
+  let at = now.findIndex((line, i) => line !== before[i]);
+  if (at === -1) at = now.length - 1;
+  expect(now[at]).toMatch(inserted);
+  expect([...now.slice(0, at), ...now.slice(at + 1)]).toEqual(before);
+  return at;
+}
+
 function expectUniformEndings(doc: TomlText, eol: "\n" | "\r\n"): void {
   if (eol === "\r\n") expect(/(^|[^\r])\n/.test(doc.body)).toBe(false);
   else expect(doc.body.includes("\r")).toBe(false);
@@ -400,14 +416,7 @@ describe("auth_token insertion and removal", () => {
         expect(parsed(after)).toEqual({ ...parsed(original), auth_token: token });
         expectUniformEndings(after, g.eol);
 
-        const before = linesOf(original, g.eol);
-        const now = linesOf(after, g.eol);
-        expect(now.length).toBe(before.length + 1);
-        // The first line that differs is the inserted one; every other line is as it was, in order.
-        let at = now.findIndex((line, i) => line !== before[i]);
-        if (at === -1) at = now.length - 1;
-        expect(now[at]).toMatch(/^[ \t]*auth_token = "/);
-        expect([...now.slice(0, at), ...now.slice(at + 1)]).toEqual(before);
+        const at = expectOneLineInserted(original, after, g.eol, /^[ \t]*auth_token = "/);
 
         // Among the top-level keys: after the last of them and before the first table header.
         if (g.firstHeader !== undefined) expect(at).toBeLessThanOrEqual(g.firstHeader);
@@ -466,13 +475,7 @@ describe("new keys in existing tables", () => {
           expect(parsed(after)).toEqual(setIn(parsed(original), [...table.path, "new_key"], v));
           expectUniformEndings(after, g.eol);
 
-          const before = linesOf(original, g.eol);
-          const now = linesOf(after, g.eol);
-          expect(now.length).toBe(before.length + 1);
-          let at = now.findIndex((line, i) => line !== before[i]);
-          if (at === -1) at = now.length - 1;
-          expect(now[at]).toMatch(/^[ \t]*new_key = /);
-          expect([...now.slice(0, at), ...now.slice(at + 1)]).toEqual(before);
+          const at = expectOneLineInserted(original, after, g.eol, /^[ \t]*new_key = /);
           expect(at).toBeGreaterThan(table.header);
           expect(at).toBeLessThanOrEqual(table.next);
         },
