@@ -12,8 +12,8 @@ import { withLock } from "./lock.js";
 import { lockPath } from "./paths.js";
 import { type ConfigSnapshot, readConfig } from "./read.js";
 import { resolveTarget } from "./symlink.js";
-import { editToml } from "./toml-edit.js";
-import { fromString, parseToml, toBytes } from "./toml-text.js";
+import { type Edited, editParsed } from "./toml-edit.js";
+import { fromString, toBytes } from "./toml-text.js";
 
 export interface Edit {
   path: readonly string[];
@@ -36,12 +36,12 @@ export async function saveEdits(path: string, edits: readonly Edit[]): Promise<S
   return withLock(lockPath(path), async () => {
     const current = await readConfig(path);
     const original = current.doc ?? fromString("");
-    let doc = original;
-    for (const edit of edits) doc = editToml(doc, edit.path, edit.value);
-    if (doc.body === original.body) {
+    let edited: Edited = { doc: original, values: current.values };
+    for (const edit of edits) edited = editParsed(edited.doc, edited.values, edit.path, edit.value);
+    if (edited.doc.body === original.body) {
       return { ...current, written: false };
     }
-    atomicWrite(path, toBytes(doc));
-    return { doc, values: parseToml(doc.body, path), written: true };
+    atomicWrite(path, toBytes(edited.doc));
+    return { ...edited, written: true };
   });
 }

@@ -6,17 +6,18 @@
  *
  * - replacing a value rewrites just the value's characters;
  * - a new key becomes one new line after the last key of its table (top-level keys go before the first
- *   table header), or a new `[table]` section at the end;
+ *   table header), another dotted key beside its siblings, a field before an inline table's closing
+ *   brace, or a new `[table]` section at the end;
  * - removing a key removes its whole line(s), so insert-then-remove gives back the original bytes.
  *
  * Every result is parsed again and compared with what the edit should produce. When a splice cannot
- * express an edit (keys inside inline tables, arrays of tables, tables implied by dotted keys) we fall back
- * to toml-patch, and if that is wrong too the edit fails: we never write a document we have not verified.
+ * express an edit (removing a field of an inline table, keys in arrays of tables) we fall back to
+ * toml-patch, and if that is wrong too the edit fails: we never write a document we have not verified.
  */
 import { isDeepStrictEqual } from "node:util";
 import { TomlDocument } from "@decimalturn/toml-patch";
 import { ConfigEditError } from "../errors.js";
-import { getPath, isTable, plain, setPath } from "./toml-path.js";
+import { assertTomlValue, getPath, isTable, plain, setPath } from "./toml-path.js";
 import { parseToml, type TomlTable, type TomlText } from "./toml-text.js";
 
 export type TomlPath = readonly string[];
@@ -59,24 +60,35 @@ interface Section {
  * object when nothing changes.
  */
 export function editToml(doc: TomlText, path: TomlPath, value: unknown): TomlText {
+  return editParsed(doc, parseToml(doc.body, "config.toml"), path, value).doc;
+}
+
+export interface Edited {
+  doc: TomlText;
+  /** `doc` parsed: the verification's own parse, so callers need not parse the result again. */
+  values: TomlTable;
+}
+
+/** `editToml` for a caller that already holds `doc` parsed as `values`. */
+export function editParsed(doc: TomlText, values: TomlTable, path: TomlPath, value: unknown): Edited {
   if (path.length === 0) throw new ConfigEditError("a config key path cannot be empty");
-  const before = plain(parseToml(doc.body, "config.toml")) as TomlTable;
+  if (value !== undefined) assertTomlValue(value, formatPath(path));
+  const unchanged = { doc, values };
+  const before = plain(values) as TomlTable;
   const expected = plain(before) as TomlTable;
   const canonical = value === undefined ? undefined : canonicalValue(value);
-  if (!setPath(expected, path, canonical)) return doc;
-  if (isDeepStrictEqual(expected, before)) return doc;
+  if (!setPath(expected, path, canonical)) return unchanged;
+  if (isDeepStrictEqual(expected, before)) return unchanged;
 
   // Removing the last key of a table that only dotted keys created removes that table too; an explicit
   // `[header]` stays. Either is right, so empty tables along the removed path are not compared.
   if (value === undefined) pruneEmpty(expected, path);
-  const check = (body: string | undefined) =>
-    body !== undefined && matches(body, expected, value === undefined ? path : undefined);
-
-  const spliced = splice(doc, path, value);
-  if (check(spliced)) return { ...doc, body: spliced as string };
-
-  const patched = viaTomlPatch(doc.body, path, value);
-  if (check(patched)) return { ...doc, body: patched as string };
+  // The splice first; toml-patch (which may re-render other lines) only when the splice cannot be verified.
+  for (const attempt of [() => splice(doc, path, value), () => viaTomlPatch(doc.body, path, value)]) {
+    const body = attempt();
+    const parsed = body === undefined ? undefined : verified(body, expected, value === undefined ? path : undefined);
+    if (parsed !== undefined) return { doc: { ...doc, body: body as string }, values: parsed };
+  }
   throw new ConfigEditError(`cannot set ${formatPath(path)} in config.toml without changing other settings`);
 }
 
@@ -84,14 +96,17 @@ export function formatPath(path: TomlPath): string {
   return path.map(formatKey).join(".");
 }
 
-function matches(body: string, expected: TomlTable, removed?: TomlPath): boolean {
+/** `body` parsed, if it parses to `expected`; undefined otherwise. */
+function verified(body: string, expected: TomlTable, removed?: TomlPath): TomlTable | undefined {
+  let parsed: TomlTable;
   try {
-    const actual = plain(parseToml(body, "config.toml")) as TomlTable;
-    if (removed !== undefined) pruneEmpty(actual, removed);
-    return isDeepStrictEqual(actual, expected);
+    parsed = parseToml(body, "config.toml");
   } catch {
-    return false;
+    return undefined;
   }
+  const actual = plain(parsed) as TomlTable;
+  if (removed !== undefined) pruneEmpty(actual, removed);
+  return isDeepStrictEqual(actual, expected) ? parsed : undefined;
 }
 
 /** Deletes the tables along `path` (deepest first) that are empty. */
@@ -273,6 +288,7 @@ function basicString(s: string): string {
   return JSON.stringify(s).replace(/\x7f/g, "\\u007F");
 }
 
+/** TOML text for a value that passed `assertTomlValue`. */
 export function serializeValue(value: unknown): string {
   switch (typeof value) {
     case "string":
@@ -280,31 +296,20 @@ export function serializeValue(value: unknown): string {
     case "boolean":
       return String(value);
     case "bigint":
-      if (value < -(2n ** 63n) || value >= 2n ** 63n) break;
       return String(value);
     case "number":
-      if (Number.isInteger(value) && !Number.isSafeInteger(value)) break;
       if (Number.isNaN(value)) return "nan";
       if (!Number.isFinite(value)) return value > 0 ? "inf" : "-inf";
       return Number.isInteger(value) || /[.e]/.test(String(value)) ? String(value) : `${value}.0`;
     case "object": {
       if (value === null) break;
-      if (value instanceof Date) {
-        if (Number.isNaN(value.getTime())) break;
-        return value.toISOString();
-      }
+      if (value instanceof Date) return value.toISOString();
       if (Array.isArray(value)) return `[${value.map(serializeValue).join(", ")}]`;
       const fields = Object.entries(value).filter(([, v]) => v !== undefined);
       if (fields.length === 0) return "{}";
       return `{ ${fields.map(([k, v]) => `${formatKey(k)} = ${serializeValue(v)}`).join(", ")} }`;
     }
   }
-  throw new ConfigEditError(`cannot store ${describeValue(value)} in config.toml`);
-}
-
-function describeValue(value: unknown): string {
-  if (value === null) return "null";
-  if (typeof value === "bigint" || typeof value === "number") return "an integer outside TOML's 64-bit range";
-  if (value instanceof Date) return "an invalid date";
-  return `a value of type ${typeof value}`;
+  // Unreachable for values that passed assertTomlValue.
+  throw new ConfigEditError(`cannot store a value of type ${typeof value} in config.toml`);
 }
