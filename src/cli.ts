@@ -8,21 +8,31 @@
  * The command table below is also what `--help` is rendered from.
  */
 import { parseArgs } from "node:util";
+import { nodeFetch } from "./api/http.js";
 import type { CommandContext } from "./commands/context.js";
 import { createIO, type IO } from "./commands/io.js";
+import { runChat } from "./commands/chat.js";
 import { runLogin } from "./commands/login.js";
 import { runLogout } from "./commands/logout.js";
+import { runRun } from "./commands/run.js";
 import { runStatus } from "./commands/status.js";
 import { Config } from "./config/config.js";
 import { CodexError, ExitCode, UsageError } from "./errors.js";
 
 declare const __VERSION__: string;
 
-type Flags = Record<string, boolean | undefined>;
+type Flags = Record<string, boolean | string | undefined>;
 
 interface FlagSpec {
   short?: string;
   description: string;
+  /** Placeholder of the flag's value (`--model MODEL`); flags without one are switches. */
+  value?: string;
+}
+
+interface Parsed {
+  flags: Flags;
+  positionals: string[];
 }
 
 interface CommandSpec {
@@ -31,9 +41,11 @@ interface CommandSpec {
   flags: Record<string, FlagSpec>;
   /** Description and worked examples shown by `--help`. */
   help: string;
-  /** What to say when a positional argument is given (default: a generic usage error). */
+  /** The positional argument the command takes, if any (at most one), as shown in usage. */
+  argument?: string;
+  /** What to say when an unexpected positional argument is given (default: a generic usage error). */
   positionalError?: string;
-  run(flags: Flags, ctx: CommandContext): Promise<ExitCode>;
+  run(args: Parsed, ctx: CommandContext): Promise<ExitCode>;
 }
 
 const GLOBAL_FLAGS: Record<string, FlagSpec> = {
@@ -53,7 +65,7 @@ Examples:
   $ codex status
   $ codex status --json | jq .authenticated
   $ codex login status`,
-  run: (flags, ctx) => runStatus({ ...ctx, json: flags.json === true }),
+  run: ({ flags }, ctx) => runStatus({ ...ctx, json: flags.json === true }),
 };
 
 const LOGIN: CommandSpec = {
@@ -71,7 +83,7 @@ Examples:
   $ codex login status                           # same as codex status`,
   positionalError:
     "codex login does not take the API key as an argument (process lists and shell history would keep it); pipe it on standard input: `codex login --with-api-key < keyfile`",
-  run: (flags, ctx) => runLogin({ ...ctx, withApiKey: flags["with-api-key"] === true }),
+  run: ({ flags }, ctx) => runLogin({ ...ctx, withApiKey: flags["with-api-key"] === true }),
 };
 
 const LOGOUT: CommandSpec = {
@@ -84,10 +96,53 @@ unset it.
 
 Examples:
   $ codex logout`,
-  run: (_flags, ctx) => runLogout(ctx),
+  run: (_args, ctx) => runLogout(ctx),
 };
 
-const COMMANDS: CommandSpec[] = [LOGIN, LOGOUT, STATUS];
+const MODEL_FLAG: FlagSpec = { short: "m", value: "MODEL", description: "model to use (default: config.toml's model)" };
+
+const RUN: CommandSpec = {
+  name: "run",
+  summary: "send one prompt and stream the reply",
+  argument: "[PROMPT | -]",
+  flags: {
+    model: MODEL_FLAG,
+    json: { description: "print only the final reply, as one JSON object" },
+  },
+  help: `Sends PROMPT to the configured provider and prints the reply as it arrives. With \`-\`, or with no
+PROMPT and piped input, the prompt is read from standard input. Needs a credential (\`codex login\`, or
+CODEX_API_KEY / OPENAI_API_KEY); without one nothing is sent and codex exits 4.
+
+Examples:
+  $ codex run "explain what a PKCE code verifier is"
+  $ git diff | codex run -
+  $ codex run --json "one word for happy" | jq -r .text
+  $ codex run -m gpt-5-mini "summarise RFC 8628 in two lines"`,
+  run: ({ flags, positionals }, ctx) =>
+    runRun({
+      ...ctx,
+      prompt: positionals[0],
+      json: flags.json === true,
+      model: typeof flags.model === "string" ? flags.model : undefined,
+    }),
+};
+
+const CHAT: CommandSpec = {
+  name: "chat",
+  summary: "talk with the assistant (one message per line when input is piped)",
+  flags: { model: MODEL_FLAG },
+  help: `On a terminal, an interactive conversation: each turn sends the whole session so far. Type /exit or
+press Ctrl-D to leave, /new to start over; Ctrl-C stops the reply being written, and Ctrl-C at an empty
+prompt leaves. With piped input, each line is one message and each reply is printed in turn.
+
+Examples:
+  $ codex chat
+  $ printf 'pick a number from 1 to 9\nnow double it\n' | codex chat
+  $ codex chat -m gpt-5-mini`,
+  run: ({ flags }, ctx) => runChat({ ...ctx, model: typeof flags.model === "string" ? flags.model : undefined }),
+};
+
+const COMMANDS: CommandSpec[] = [LOGIN, LOGOUT, STATUS, RUN, CHAT];
 
 const PROGRAM_HELP = `Sign in to an OpenAI-compatible coding assistant, check where you stand, and sign out.
 
@@ -104,6 +159,7 @@ Flags:
 Examples:
   $ codex login --with-api-key < ~/openai.key
   $ codex status
+  $ codex run "write a haiku about TOML"
   $ codex logout
 
 Exit status: 0 ok, 1 failure or not logged in, 2 usage error, 4 authentication required.
@@ -112,12 +168,13 @@ Docs: docs/authentication.md`;
 function commandHelp(spec: CommandSpec, path = spec.name): string {
   const flags = { ...spec.flags, ...GLOBAL_FLAGS };
   const lines = Object.entries(flags).map(([name, f]) => {
-    const label = f.short ? `-${f.short}, --${name}` : `    --${name}`;
-    return `  ${label.padEnd(20)}${f.description}`;
+    const long = `--${name}${f.value ? ` ${f.value}` : ""}`;
+    const label = f.short ? `-${f.short}, ${long}` : `    ${long}`;
+    return `  ${label.padEnd(20)}${label.length >= 20 ? "  " : ""}${f.description}`;
   });
   return `${spec.summary[0]?.toUpperCase()}${spec.summary.slice(1)}.\n\nUsage: codex ${path}${
     Object.keys(spec.flags).length > 0 ? " [flags]" : ""
-  }\n\nFlags:\n${lines.join("\n")}\n\n${spec.help}`;
+  }${spec.argument ? ` ${spec.argument}` : ""}\n\nFlags:\n${lines.join("\n")}\n\n${spec.help}`;
 }
 
 /**
@@ -155,14 +212,14 @@ function suggest(word: string, choices: string[], prefix = ""): string {
  * Parses the flags of one command. Error messages name the offending flag but never echo a value or a
  * positional argument: those are where a pasted key would be.
  */
-function parseFlags(spec: CommandSpec, args: string[]): Flags {
+function parseFlags(spec: CommandSpec, args: string[]): Parsed {
   const known = { ...spec.flags, ...GLOBAL_FLAGS };
   const { tokens } = parseArgs({
     args,
     options: Object.fromEntries(
       Object.entries(known).map(([name, f]) => [
         name,
-        f.short ? { type: "boolean" as const, short: f.short } : { type: "boolean" as const },
+        { type: f.value ? ("string" as const) : ("boolean" as const), ...(f.short ? { short: f.short } : {}) },
       ]),
     ),
     strict: false,
@@ -170,10 +227,17 @@ function parseFlags(spec: CommandSpec, args: string[]): Flags {
     tokens: true,
   });
   const flags: Flags = {};
+  const positionals: string[] = [];
   for (const token of tokens) {
     if (token.kind === "positional") {
+      if (spec.argument !== undefined && positionals.length === 0) {
+        positionals.push(token.value);
+        continue;
+      }
       throw new UsageError(
-        spec.positionalError ?? `codex ${spec.name} takes no arguments; see \`codex ${spec.name} --help\``,
+        spec.argument !== undefined
+          ? `codex ${spec.name} takes one ${spec.argument.replace(/[[\]]/g, "").split(" ")[0]} argument; quote it if it has spaces`
+          : (spec.positionalError ?? `codex ${spec.name} takes no arguments; see \`codex ${spec.name} --help\``),
       );
     }
     if (token.kind !== "option") continue;
@@ -186,10 +250,17 @@ function parseFlags(spec: CommandSpec, args: string[]): Flags {
         `unknown flag${quoteWord(shown)} for codex ${spec.name}${suggest(token.name, Object.keys(known), "--")}; see \`codex ${spec.name} --help\``,
       );
     }
+    if (known[name]?.value !== undefined) {
+      if (token.value === undefined || token.value === "") {
+        throw new UsageError(`flag '${shown}' needs a value: ${shown} ${known[name]?.value}`);
+      }
+      flags[name] = token.value;
+      continue;
+    }
     if (token.inlineValue !== undefined) throw new UsageError(`flag '${shown}' does not take a value`);
     flags[name] = true;
   }
-  return flags;
+  return { flags, positionals };
 }
 
 async function dispatch(io: IO, env: NodeJS.ProcessEnv, args: string[]): Promise<ExitCode> {
@@ -226,13 +297,19 @@ async function dispatch(io: IO, env: NodeJS.ProcessEnv, args: string[]): Promise
     path = "login status";
     rest = rest.slice(1);
   }
-  const flags = parseFlags(spec, rest);
-  if (flags.help) {
+  const parsed = parseFlags(spec, rest);
+  if (parsed.flags.help) {
     io.out(commandHelp(spec, path));
     return ExitCode.ok;
   }
   const config = await Config.load({ env });
-  return spec.run(flags, { io, env, config, clock: () => new Date() });
+  return spec.run(parsed, {
+    io,
+    env,
+    config,
+    clock: () => new Date(),
+    fetch: nodeFetch,
+  });
 }
 
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {

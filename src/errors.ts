@@ -101,3 +101,58 @@ export class CancelledError extends CodexError {
     super("CANCELLED", message);
   }
 }
+
+/** A setting in config.toml (or the environment) has the wrong type or an unknown value. Exit 1. */
+export class ConfigValueError extends CodexError {
+  readonly path: string;
+  readonly key: string;
+
+  constructor(path: string, key: string, expected: string) {
+    super("CONFIG_INVALID", `${path}: ${key} must be ${expected}`);
+    this.path = path;
+    this.key = key;
+  }
+}
+
+/**
+ * The provider could not be reached, or stopped answering: connection refused, DNS, TLS, a timeout.
+ * Never an authentication problem, so exit 1 and a message naming the host.
+ */
+export class NetworkError extends CodexError {
+  readonly host: string;
+  /** The system's or TLS library's code, e.g. `ECONNREFUSED`, `CERT_HAS_EXPIRED`, or `TIMEOUT`. */
+  readonly reason: string;
+
+  constructor(host: string, reason: string, message: string, options?: ErrorOptions) {
+    super("NETWORK", message, ExitCode.failure, options);
+    this.host = host;
+    this.reason = reason;
+  }
+}
+
+/** The provider answered with an HTTP error other than an authentication failure. Exit 1. */
+export class ApiError extends CodexError {
+  readonly status: number;
+
+  constructor(status: number, message: string) {
+    super("API_ERROR", message);
+    this.status = status;
+  }
+}
+
+/** The provider refused the credential (HTTP 401 or 403). Exit 4: the fix is `codex login`. */
+export class AuthRejectedError extends CodexError {
+  readonly status: number;
+
+  constructor(status: number, message: string) {
+    super("AUTH_REJECTED", message, ExitCode.authRequired);
+    this.status = status;
+  }
+}
+
+/** A streamed reply ended before it was complete (connection cut, server error event, stall). Exit 1. */
+export class StreamInterruptedError extends CodexError {
+  constructor(message: string, options?: ErrorOptions) {
+    super("STREAM_INTERRUPTED", message, ExitCode.failure, options);
+  }
+}

@@ -441,6 +441,15 @@ describe("errors", () => {
   });
 });
 
+// SAMPLE sets `model = "o3"` and no provider: the built-in one.
+const DEFAULT_PROVIDER = {
+  id: "openai",
+  name: "OpenAI",
+  baseUrl: "https://api.openai.com/v1",
+  wireApi: "responses",
+  model: "o3",
+};
+
 describe("status() and logout()", () => {
   test("status with an explicit env: file credential, then an env variable that shadows it", async () => {
     const { dir, file } = home(SAMPLE);
@@ -452,6 +461,8 @@ describe("status() and logout()", () => {
       hint: null,
       configPath: file,
       shadowed: null,
+      provider: DEFAULT_PROVIDER,
+      providerError: null,
     });
 
     await loginWithApiKey(`${KEY}\n`, { codexHome: dir, env: {} });
@@ -463,6 +474,8 @@ describe("status() and logout()", () => {
       hint: "sk-…WXYZ",
       configPath: file,
       shadowed: null,
+      provider: DEFAULT_PROVIDER,
+      providerError: null,
     });
 
     const envKey = "sk-environment-key-00000000abcd";

@@ -20,6 +20,13 @@ const STORED = "sk-stored-0123456789abcdefSTRD";
 const OPENAI = "sk-openai-0123456789abcdefOPNA";
 const CODEX = "sk-codex-0123456789abcdefCODX";
 
+const DEFAULT_PROVIDER = {
+  id: "openai",
+  name: "OpenAI",
+  base_url: "https://api.openai.com/v1",
+  wire_api: "responses",
+  model: "gpt-5",
+};
 const NOT_LOGGED_IN = "Not logged in. Run `codex login` to sign in.\n";
 
 function withConfig(content: string) {
@@ -75,6 +82,8 @@ describe("logged out", () => {
       hint: null,
       config_path: join(codexHomeOf(home), "config.toml"),
       shadowed: null,
+      provider: DEFAULT_PROVIDER,
+      provider_error: null,
     });
   });
 });
@@ -102,6 +111,8 @@ describe("logged in from the file", () => {
       hint: "sk-…STRD",
       config_path: configFile,
       shadowed: null,
+      provider: DEFAULT_PROVIDER,
+      provider_error: null,
     });
     expectNoSecret(r, STORED);
   });
@@ -151,6 +162,8 @@ describe("precedence: CODEX_API_KEY > OPENAI_API_KEY > stored", () => {
       hint: "sk-…CODX",
       config_path: configFile,
       shadowed: { path: configFile, hint: "sk-…STRD" },
+      provider: DEFAULT_PROVIDER,
+      provider_error: null,
     });
     expectNoSecret(j, STORED, OPENAI, CODEX);
   });

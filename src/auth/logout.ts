@@ -4,7 +4,7 @@
  * Logging out when logged out changes nothing and touches no file.
  */
 import { Config } from "../config/config.js";
-import { defaultStore } from "./credential.js";
+import { defaultStore, selectedEnvKey } from "./credential.js";
 import { type TokenEnvVar, tokenEnvVarsSet } from "./env.js";
 import type { AuthOptions } from "./status.js";
 
@@ -25,6 +25,6 @@ export async function logout(options: AuthOptions = {}): Promise<LogoutResult> {
   return {
     removed,
     removedFrom: removed ? [store.describe()] : [],
-    stillAuthenticatedBy: tokenEnvVarsSet(env),
+    stillAuthenticatedBy: tokenEnvVarsSet(env, selectedEnvKey(config, env)),
   };
 }

@@ -1,4 +1,5 @@
 /** The explicit inputs every command runs with: the same code serves the CLI and tests. */
+import type { Fetch } from "../api/http.js";
 import type { Config } from "../config/config.js";
 import type { Env } from "../config/paths.js";
 import type { IO } from "./io.js";
@@ -8,4 +9,6 @@ export interface CommandContext {
   env: Env;
   config: Config;
   clock: () => Date;
+  /** How commands reach the network (global fetch in the CLI). */
+  fetch: Fetch;
 }

@@ -22,8 +22,13 @@ export interface IO {
   /** Whether we may ask the user something: both the input and the place we ask on are terminals. */
   canPrompt(): boolean;
   stdinIsTTY(): boolean;
+  stdoutIsTTY(): boolean;
   /** A line of result, to stdout. */
   out(line: string): void;
+  /** Text to stdout as is (streamed replies). */
+  write(text: string): void;
+  /** Text to stderr as is (prompts). */
+  writeErr(text: string): void;
   /** A line of diagnostics, to stderr. */
   err(line: string): void;
   /** `warning: …` to stderr, highlighted when stderr is a colour terminal. */
@@ -32,6 +37,8 @@ export interface IO {
   error(line: string): void;
   /** Text styled for stdout, or plain when colour is off. */
   bold(text: string): string;
+  /** Text styled for stderr, or plain when colour is off. */
+  dim(text: string): string;
   /** All of standard input, as UTF-8. */
   readAll(): Promise<string>;
   /** Asks for a secret without echoing it (prompt on stderr). Ctrl-C is a CancelledError. */
@@ -111,11 +118,15 @@ export function createIO(env: Env, streams?: Streams): IO {
     },
     canPrompt: () => stdinIsTTY() && stderrTTY,
     stdinIsTTY,
+    stdoutIsTTY: () => stdoutTTY,
     out: (line) => writeOut(`${line}\n`),
+    write: (text) => writeOut(text),
+    writeErr: (text) => writeErr(text),
     err: (line) => writeErr(`${line}\n`),
     warn: (line) => writeErr(`${paint(errColor, "33", "warning:")} ${line}\n`),
     error: (line) => writeErr(`${paint(errColor, "31", "error:")} ${line}\n`),
     bold: (text) => paint(outColor, "1", text),
+    dim: (text) => paint(errColor, "2", text),
     async readAll() {
       const chunks: Buffer[] = [];
       for await (const chunk of get("stdin")) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));

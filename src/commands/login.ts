@@ -4,6 +4,7 @@
  * The browser and device-code methods plug in here as further branches of `chooseMethod`.
  */
 import { maskToken } from "../auth/api-key.js";
+import { selectedEnvKey } from "../auth/credential.js";
 import { tokenEnvVarsSet } from "../auth/env.js";
 import { loginWithApiKey } from "../auth/login.js";
 import { type ExitCode, UsageError } from "../errors.js";
@@ -31,7 +32,7 @@ export async function runLogin(opts: LoginOptions): Promise<ExitCode> {
   const result = await loginWithApiKey(key, { config: opts.config, env: opts.env });
   const saved = opts.config.authToken ?? "";
   io.out(`✅ Logged in using an API key (${maskToken(saved)}), stored in ${result.storedIn}`);
-  for (const variable of tokenEnvVarsSet(opts.env)) {
+  for (const variable of tokenEnvVarsSet(opts.env, selectedEnvKey(opts.config, opts.env))) {
     io.warn(
       `${variable} is set in your environment and takes precedence over the key just saved; unset it to use this one`,
     );

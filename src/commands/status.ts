@@ -1,5 +1,6 @@
 /** `codex status` (alias `codex login status`): are you signed in, how, and from where. */
 import { status } from "../auth/status.js";
+import { DEFAULT_PROVIDER } from "../config/providers.js";
 import type { ExitCode } from "../errors.js";
 import type { CommandContext } from "./context.js";
 
@@ -20,10 +21,22 @@ export async function runStatus(opts: StatusOptions): Promise<ExitCode> {
         hint: st.hint,
         config_path: st.configPath,
         shadowed: st.shadowed,
+        provider:
+          st.provider === null
+            ? null
+            : {
+                id: st.provider.id,
+                name: st.provider.name,
+                base_url: st.provider.baseUrl,
+                wire_api: st.provider.wireApi,
+                model: st.provider.model,
+              },
+        provider_error: st.providerError,
       }),
     );
     return st.authenticated ? 0 : 1;
   }
+  if (st.providerError !== null) io.warn(st.providerError);
   if (!st.authenticated || st.source === null) {
     io.out("Not logged in. Run `codex login` to sign in.");
     return 1;
@@ -33,6 +46,10 @@ export async function runStatus(opts: StatusOptions): Promise<ExitCode> {
     io.out(`  Source: environment variable ${st.source.variable}`);
   } else {
     io.out(`  Source: ${st.source.path}`);
+  }
+  // Named only when it is not the default, where the credential would go somewhere a user might not expect.
+  if (st.provider !== null && (st.provider.id !== DEFAULT_PROVIDER || opts.env.OPENAI_BASE_URL)) {
+    io.out(`  Provider: ${st.provider.name} (${st.provider.baseUrl}, ${st.provider.wireApi} API)`);
   }
   if (st.shadowed !== null) {
     io.out(`  Note: the key stored in ${st.shadowed.path} (${st.shadowed.hint}) is not used while the variable is set`);

@@ -1,0 +1,425 @@
+/**
+ * The provider client: sends a conversation, streams the reply back piece by piece, and turns every way
+ * that can fail into one typed error that names the host and never contains the credential.
+ *
+ * Failure policy:
+ * - connection refused, DNS, TLS → NetworkError at once (retrying cannot fix them); a reset connection,
+ *   429 and 5xx → up to `maxRetries` retries with exponential backoff, honouring `Retry-After`;
+ * - 401/403 → AuthRejectedError (exit 4), after one retry with a refreshed token when the credential can
+ *   refresh (OAuth; API keys cannot);
+ * - a stream that breaks before any text arrived is retried like a reset connection; once text has been
+ *   handed to the caller it is not (the caller printed it), and the error says the reply is incomplete.
+ * Time is bounded twice: `requestTimeoutMs` until the response headers, `streamIdleTimeoutMs` between chunks.
+ */
+import type { ResolvedCredential } from "../auth/credential.js";
+import { describeCredential } from "../auth/credential.js";
+import { maskToken } from "../auth/api-key.js";
+import type { ProviderSettings } from "../config/providers.js";
+import { ApiError, AuthRejectedError, CancelledError, NetworkError, StreamInterruptedError } from "../errors.js";
+import type { Fetch, HttpResponse } from "./http.js";
+import { SseDecoder, SseTooLargeError } from "./sse.js";
+import { EventFormatError, type Message, type Usage, wireFormat } from "./wire.js";
+
+declare const __VERSION__: string;
+
+export type { Fetch } from "./http.js";
+
+export interface Reply {
+  text: string;
+  /** The model that answered, as the server reported it (else the one requested). */
+  model: string;
+  usage?: Usage | undefined;
+  /** Set when the server ended the reply early on purpose (e.g. `max_output_tokens`). */
+  incomplete?: string | undefined;
+}
+
+export interface ReplyOptions {
+  /** Receives each piece of text as it arrives. */
+  onText?: (text: string) => void;
+  /** Aborting it stops the request or the stream; the reply then rejects with CancelledError. */
+  signal?: AbortSignal | undefined;
+}
+
+export interface ClientOptions {
+  provider: ProviderSettings;
+  model: string;
+  credential: ResolvedCredential;
+  fetch: Fetch;
+  /** Waits between retries (injectable so embedders can control time). */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  clock?: () => Date;
+}
+
+/** The longest `Retry-After` we wait for; a server asking for more gets an error the user can act on. */
+const MAX_RETRY_WAIT_MS = 60_000;
+const ERROR_BODY_LIMIT = 64 * 1024;
+const ERROR_BODY_WAIT_MS = 5_000;
+
+// Why an attempt's AbortController fired, when it was not the caller.
+const REQUEST_TIMEOUT = Symbol("request timeout");
+const IDLE_TIMEOUT = Symbol("idle timeout");
+
+/** A failure after which the same request may be sent again. */
+class Retryable extends Error {
+  constructor(
+    readonly error: Error,
+    readonly waitMs: number | undefined = undefined,
+  ) {
+    super(error.message);
+  }
+}
+
+export function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(new CancelledError("reply interrupted"));
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(new CancelledError("reply interrupted"));
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+export class Client {
+  readonly provider: ProviderSettings;
+  readonly model: string;
+  readonly credential: ResolvedCredential;
+  readonly #fetch: Fetch;
+  readonly #sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  readonly #clock: () => Date;
+  #token: string;
+
+  constructor(options: ClientOptions) {
+    this.provider = options.provider;
+    this.model = options.model;
+    this.credential = options.credential;
+    this.#token = options.credential.token;
+    this.#fetch = options.fetch;
+    this.#sleep = options.sleep ?? defaultSleep;
+    this.#clock = options.clock ?? (() => new Date());
+  }
+
+  /** Host (and port) of the provider, as messages name it. */
+  get host(): string {
+    return new URL(this.provider.baseUrl).host;
+  }
+
+  /** Sends the conversation and streams the assistant's reply. */
+  async reply(messages: Message[], options: ReplyOptions = {}): Promise<Reply> {
+    const wire = wireFormat(this.provider.wireApi);
+    const url = new URL(`${this.provider.baseUrl}${wire.path}`);
+    for (const [k, v] of Object.entries(this.provider.queryParams)) url.searchParams.set(k, v);
+    const body = JSON.stringify(wire.body(this.model, messages));
+    let refreshed = false;
+    let lastError: Error | undefined;
+    for (let attempt = 0; attempt <= this.provider.maxRetries; attempt++) {
+      if (attempt > 0) {
+        const wait =
+          lastError instanceof Retryable && lastError.waitMs !== undefined ? lastError.waitMs : backoff(attempt);
+        await this.#sleep(wait, options.signal);
+      }
+      try {
+        return await this.#attempt(url, body, wire, options);
+      } catch (err) {
+        if (err instanceof AuthRejectedError && err.status === 401 && !refreshed && this.credential.refresh) {
+          refreshed = true;
+          const token = await this.credential.refresh();
+          if (token !== undefined) {
+            this.#token = token;
+            attempt--;
+            lastError = undefined;
+            continue;
+          }
+        }
+        if (!(err instanceof Retryable)) throw err;
+        lastError = err;
+        if (err.waitMs !== undefined && err.waitMs > MAX_RETRY_WAIT_MS) {
+          throw withNote(err.error, `; it asks to retry in ${Math.ceil(err.waitMs / 1000)} s`);
+        }
+      }
+    }
+    const final = (lastError as Retryable).error;
+    throw this.provider.maxRetries === 0
+      ? final
+      : withNote(final, `; gave up after ${this.provider.maxRetries + 1} attempts, try again later`);
+  }
+
+  async #attempt(url: URL, body: string, wire: ReturnType<typeof wireFormat>, options: ReplyOptions): Promise<Reply> {
+    const host = this.host;
+    const controller = new AbortController();
+    const forward = () => controller.abort(options.signal?.reason);
+    if (options.signal?.aborted) throw new CancelledError("reply interrupted");
+    options.signal?.addEventListener("abort", forward, { once: true });
+    let timer = setTimeout(() => controller.abort(REQUEST_TIMEOUT), this.provider.requestTimeoutMs);
+    const whyAborted = () =>
+      options.signal?.aborted ? "cancelled" : controller.signal.reason === IDLE_TIMEOUT ? "idle" : "timeout";
+    try {
+      let response: HttpResponse;
+      try {
+        response = await this.#fetch(url, {
+          method: "POST",
+          headers: {
+            "user-agent": `codex/${__VERSION__} node/${process.versions.node}`,
+            accept: "text/event-stream",
+            ...lowerCaseKeys(this.provider.headers),
+            "content-type": "application/json",
+            authorization: `Bearer ${this.#token}`,
+          },
+          body,
+          signal: controller.signal,
+        });
+      } catch (err) {
+        if (controller.signal.aborted) {
+          if (whyAborted() === "cancelled") throw new CancelledError("reply interrupted");
+          throw new NetworkError(
+            host,
+            "TIMEOUT",
+            `no response from ${host} within ${seconds(this.provider.requestTimeoutMs)} (request_timeout_ms); try again, or raise request_timeout_ms in config.toml`,
+          );
+        }
+        throw networkError(err, host, this.provider.baseUrl);
+      }
+      clearTimeout(timer);
+
+      if (response.status === 401 || response.status === 403) {
+        // A 403 often says why (no access to the model, region); a 401 body may echo part of the key.
+        let detail = "";
+        if (response.status === 403) detail = await this.#errorDetail(response);
+        else cancel(response);
+        throw new AuthRejectedError(
+          response.status,
+          `${host} rejected ${describeCredential(this.credential)} (HTTP ${response.status}${detail}); run \`codex login\` to sign in again`,
+        );
+      }
+      if (response.status === 429 || response.status >= 500) {
+        const wait = retryAfterMs(response.headers, this.#clock());
+        const detail = await this.#errorDetail(response);
+        const error =
+          response.status === 429
+            ? new ApiError(429, `${host} is limiting requests (HTTP 429${detail}); try again later`)
+            : new ApiError(
+                response.status,
+                `${host} failed to answer (HTTP ${response.status}${detail}); try again later`,
+              );
+        throw new Retryable(error, wait);
+      }
+      if (response.status < 200 || response.status > 299) {
+        const detail = await this.#errorDetail(response);
+        throw new ApiError(response.status, `${host} refused the request (HTTP ${response.status}${detail})`);
+      }
+      const type = response.headers.get("content-type") ?? "";
+      if (!/^text\/event-stream\b/i.test(type) || response.body === null) {
+        cancel(response);
+        throw new ApiError(
+          response.status,
+          `${host} did not answer with a stream of events (content-type ${JSON.stringify(type.slice(0, 60))}); check base_url and wire_api`,
+        );
+      }
+
+      const reader = response.body[Symbol.asyncIterator]();
+      const decoder = new SseDecoder();
+      let text = "";
+      let model = this.model;
+      let usage: Usage | undefined;
+      let finished = false;
+      const interrupted = (message: string, cause?: unknown) => {
+        const error = new StreamInterruptedError(message, { cause });
+        // Nothing reached the caller yet: sending the request again cannot duplicate any output.
+        return text === "" ? new Retryable(error) : error;
+      };
+      for (;;) {
+        timer = setTimeout(() => controller.abort(IDLE_TIMEOUT), this.provider.streamIdleTimeoutMs);
+        let chunk: IteratorResult<Uint8Array>;
+        try {
+          chunk = await reader.next();
+        } catch (err) {
+          const why = whyAborted();
+          if (controller.signal.aborted && why === "cancelled") throw new CancelledError("reply interrupted");
+          if (controller.signal.aborted && why === "idle") {
+            throw interrupted(
+              `${host} sent nothing for ${seconds(this.provider.streamIdleTimeoutMs)} (stream_idle_timeout_ms); the reply is incomplete`,
+            );
+          }
+          throw interrupted(`the connection to ${host} broke before the reply was complete`, err);
+        } finally {
+          clearTimeout(timer);
+        }
+        let events: ReturnType<SseDecoder["push"]>;
+        try {
+          events = chunk.done ? decoder.end() : decoder.push(chunk.value);
+        } catch (err) {
+          cancelReader(reader);
+          if (err instanceof SseTooLargeError)
+            throw new StreamInterruptedError(`${host} sent ${err.message}; the reply is incomplete`);
+          throw err;
+        }
+        for (const event of events) {
+          let step: ReturnType<typeof wire.interpret>;
+          try {
+            step = wire.interpret(event);
+          } catch (err) {
+            if (!(err instanceof EventFormatError)) throw err;
+            cancelReader(reader);
+            throw new StreamInterruptedError(`${err.message.replace("the server", host)}; the reply is incomplete`);
+          }
+          if (step === undefined) continue;
+          if (step.kind === "error") {
+            cancelReader(reader);
+            throw new StreamInterruptedError(`${host} reported an error: ${this.#scrub(step.message)}`);
+          }
+          if (step.kind !== "text" && step.model !== undefined) model = step.model;
+          if (step.kind !== "text" && step.usage !== undefined) usage = step.usage;
+          if (step.kind !== "done" && step.finished) finished = true;
+          if (step.kind === "text") {
+            text += step.text;
+            options.onText?.(step.text);
+          } else if (step.kind === "done") {
+            cancelReader(reader);
+            return { text, model, usage, incomplete: step.incomplete };
+          }
+        }
+        if (chunk.done) break;
+      }
+      if (wire.completeWithoutDone(finished)) return { text, model, usage };
+      throw interrupted(`the connection to ${host} closed before the reply was complete`);
+    } finally {
+      clearTimeout(timer);
+      options.signal?.removeEventListener("abort", forward);
+    }
+  }
+
+  /** `: <server's message>` from an error response, scrubbed and shortened; "" when there is none. */
+  async #errorDetail(response: HttpResponse): Promise<string> {
+    const raw = await readCapped(response, ERROR_BODY_LIMIT, ERROR_BODY_WAIT_MS);
+    let message: string | undefined;
+    try {
+      const parsed = JSON.parse(raw) as { error?: unknown; message?: unknown; detail?: unknown };
+      const error = parsed.error;
+      message =
+        typeof error === "object" && error !== null && typeof (error as { message?: unknown }).message === "string"
+          ? (error as { message: string }).message
+          : typeof error === "string"
+            ? error
+            : typeof parsed.message === "string"
+              ? parsed.message
+              : typeof parsed.detail === "string"
+                ? parsed.detail
+                : undefined;
+    } catch {
+      // Not JSON: an HTML error page from a proxy says nothing useful; plain text might.
+      message = /^\s*</.test(raw) ? undefined : raw;
+    }
+    if (message === undefined) return "";
+    const clean = this.#scrub(message).trim();
+    return clean === "" ? "" : `: ${clean}`;
+  }
+
+  /** Server text made safe for one line of output: no credential, no control characters, bounded length. */
+  #scrub(text: string): string {
+    let out = text;
+    for (const secret of new Set([this.#token, this.credential.token])) {
+      if (secret !== "") out = out.split(secret).join(maskToken(secret));
+    }
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters could rewrite the terminal
+    out = out.replace(/[\x00-\x1f\x7f-\x9f\s]+/g, " ").trim();
+    return out.length > 300 ? `${out.slice(0, 299)}…` : out;
+  }
+}
+
+function lowerCaseKeys(headers: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
+}
+
+function seconds(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+function withNote<E extends Error>(error: E, note: string): E {
+  error.message = error.message.replace(/; try again later$/, "") + note;
+  return error;
+}
+
+/** Releases a response body we will not read (so the connection closes instead of idling). */
+function cancel(response: HttpResponse): void {
+  if (response.body !== null) cancelReader(response.body[Symbol.asyncIterator]());
+}
+
+function cancelReader(reader: AsyncIterator<Uint8Array>): void {
+  reader.return?.().catch(() => {});
+}
+
+/** Exponential backoff with jitter: about 0.5, 1, 2, 4, 8 s. */
+function backoff(attempt: number): number {
+  const base = Math.min(8_000, 500 * 2 ** (attempt - 1));
+  return Math.round(base * (0.8 + Math.random() * 0.4));
+}
+
+/** The wait a 429/5xx asks for: `retry-after-ms` (OpenAI), else `Retry-After` in seconds or as a date. */
+export function retryAfterMs(headers: HttpResponse["headers"], now: Date): number | undefined {
+  const ms = headers.get("retry-after-ms");
+  if (ms !== null && /^\s*\d+(\.\d+)?\s*$/.test(ms)) return Math.ceil(Number(ms));
+  const value = headers.get("retry-after");
+  if (value === null) return undefined;
+  if (/^\s*\d+(\.\d+)?\s*$/.test(value)) return Math.ceil(Number(value) * 1000);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now.getTime());
+}
+
+async function readCapped(response: HttpResponse, limit: number, waitMs: number): Promise<string> {
+  if (response.body === null) return "";
+  const reader = response.body[Symbol.asyncIterator]();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<"timeout">((resolve) => {
+    timer = setTimeout(() => resolve("timeout"), waitMs);
+  });
+  try {
+    while (size < limit) {
+      const next = await Promise.race([reader.next(), timeout]);
+      if (next === "timeout" || next.done) break;
+      chunks.push(next.value);
+      size += next.value.length;
+    }
+  } catch {
+    // A body cut short still says what it said so far.
+  } finally {
+    clearTimeout(timer);
+    cancelReader(reader);
+  }
+  return new TextDecoder().decode(Buffer.concat(chunks).subarray(0, limit));
+}
+
+const TLS_CODE = /^(CERT_|DEPTH_ZERO|SELF_SIGNED|UNABLE_TO_|ERR_TLS_|ERR_SSL_|HOSTNAME_MISMATCH)/;
+const TRANSIENT = new Set(["ECONNRESET", "EPIPE", "UND_ERR_SOCKET", "ECONNABORTED"]);
+
+/** fetch's "fetch failed" TypeError, turned into a message about the host; transient ones are retryable. */
+function networkError(err: unknown, host: string, baseUrl: string): Error {
+  const cause = (err as { cause?: unknown }).cause as
+    | (Error & { code?: string; errors?: Array<{ code?: string }> })
+    | undefined;
+  const code = cause?.code ?? cause?.errors?.find((e) => e.code)?.code ?? "UNKNOWN";
+  const hostname = new URL(baseUrl).hostname;
+  let message: string;
+  if (code === "ECONNREFUSED") {
+    message = `could not connect to ${host}: connection refused; is the server at ${baseUrl} running?`;
+  } else if (code === "ENOTFOUND" || code === "EAI_AGAIN" || code === "EAI_FAIL") {
+    message = `could not resolve ${hostname} (DNS lookup failed); check base_url in config.toml and your network`;
+  } else if (TLS_CODE.test(code)) {
+    message = `secure connection to ${host} failed: ${cause?.message ?? code} (${code})`;
+  } else if (code === "ETIMEDOUT" || code === "UND_ERR_CONNECT_TIMEOUT") {
+    message = `could not connect to ${host}: timed out; check your network`;
+  } else if (code === "EHOSTUNREACH" || code === "ENETUNREACH") {
+    message = `could not reach ${host}: network unreachable; check your network`;
+  } else if (TRANSIENT.has(code)) {
+    message = `the connection to ${host} was reset before it answered`;
+  } else {
+    message = `could not reach ${host}: ${cause?.message ?? (err instanceof Error ? err.message : String(err))}`;
+  }
+  const error = new NetworkError(host, code, message, { cause: err });
+  return TRANSIENT.has(code) ? new Retryable(error) : error;
+}

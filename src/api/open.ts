@@ -1,0 +1,33 @@
+/**
+ * `openClient()`: everything a command needs before it may talk to the provider — the model and provider
+ * config.toml selects, and a credential. Without a credential it throws AuthRequiredError (exit 4) and no
+ * request is ever built, let alone sent.
+ */
+import { resolveCredential } from "../auth/credential.js";
+import { tokenEnvVars } from "../auth/env.js";
+import type { Config } from "../config/config.js";
+import type { Env } from "../config/paths.js";
+import { selectModel } from "../config/providers.js";
+import { AuthRequiredError } from "../errors.js";
+import { Client } from "./client.js";
+import { type Fetch, nodeFetch } from "./http.js";
+
+export interface OpenClientOptions {
+  config: Config;
+  env: Env;
+  /** HTTP transport; default: node:http/https. The global `fetch` works too. */
+  fetch?: Fetch | undefined;
+  /** Overrides config.toml's `model`. */
+  model?: string | undefined;
+  clock?: () => Date;
+}
+
+export async function openClient(options: OpenClientOptions): Promise<Client> {
+  const { model, provider } = selectModel(options.config, options.env, { model: options.model });
+  const credential = await resolveCredential(options.config, options.env, { envKey: provider.envKey });
+  if (credential === undefined) {
+    const variables = tokenEnvVars(provider.envKey).join(" or ");
+    throw new AuthRequiredError(`not logged in; run \`codex login\` to sign in (or set ${variables})`);
+  }
+  return new Client({ provider, model, credential, fetch: options.fetch ?? nodeFetch, clock: options.clock });
+}

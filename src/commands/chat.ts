@@ -1,0 +1,182 @@
+/**
+ * `codex chat`: a conversation. On a terminal it is interactive: the session's history goes with every
+ * turn, `/exit` or Ctrl-D leaves, Ctrl-C stops the reply being streamed and, at an empty prompt, leaves.
+ * With piped input it reads one message per line, prints each reply, and exits 0 at end of input: the
+ * same conversation, scriptable.
+ *
+ * Failure policy: on a terminal a network or server error ends only that turn (the user can try again);
+ * a rejected credential ends the session with exit 4. Piped, any failure ends the run with its exit code,
+ * because a script cannot react to a message in the middle of the output.
+ */
+import type { Interface } from "node:readline";
+import type { Client } from "../api/client.js";
+import { openClient } from "../api/open.js";
+import type { Message } from "../api/wire.js";
+import { CancelledError, CodexError, type ExitCode, ExitCode as Exit } from "../errors.js";
+import type { CommandContext } from "./context.js";
+import type { IO } from "./io.js";
+import { printReplyNotes, streamToStdout } from "./reply-output.js";
+
+export interface ChatOptions extends CommandContext {
+  model?: string | undefined;
+}
+
+const HELP = `Commands: /new starts a new conversation, /exit leaves (or Ctrl-D). Ctrl-C stops a reply.`;
+
+type SlashCommand = "exit" | "new" | "help";
+
+/** A line that is exactly one known slash command; other text starting with "/" is a message. */
+function slashCommand(line: string): SlashCommand | "unknown" | undefined {
+  const word = line.trim();
+  if (!/^\/[a-z]+$/.test(word)) return undefined;
+  if (word === "/exit" || word === "/quit") return "exit";
+  if (word === "/new" || word === "/clear") return "new";
+  if (word === "/help") return "help";
+  return "unknown";
+}
+
+export async function runChat(opts: ChatOptions): Promise<ExitCode> {
+  const client = await openClient({
+    config: opts.config,
+    env: opts.env,
+    fetch: opts.fetch,
+    model: opts.model,
+    clock: opts.clock,
+  });
+  return opts.io.stdinIsTTY() ? interactive(opts.io, client) : piped(opts.io, client);
+}
+
+async function piped(io: IO, client: Client): Promise<ExitCode> {
+  const { createInterface } = await import("node:readline");
+  const rl = createInterface({ input: io.stdin, terminal: false, crlfDelay: Number.POSITIVE_INFINITY });
+  const history: Message[] = [];
+  try {
+    for await (const line of rl) {
+      if (line.trim() === "") continue;
+      const command = slashCommand(line);
+      if (command === "exit") break;
+      if (command === "new") {
+        history.length = 0;
+        continue;
+      }
+      history.push({ role: "user", content: line });
+      const reply = await streamToStdout(io, (onText) => client.reply(history, { onText }));
+      history.push({ role: "assistant", content: reply.text });
+      printReplyNotes(io, reply);
+    }
+  } finally {
+    rl.close();
+  }
+  return Exit.ok;
+}
+
+/** Lines typed at the prompt, including ones typed ahead while a reply streams; null once input closed. */
+function lineQueue(rl: Interface): () => Promise<string | null> {
+  const lines: string[] = [];
+  let waiting: ((line: string | null) => void) | undefined;
+  let closed = false;
+  rl.on("line", (line) => {
+    if (waiting) {
+      const w = waiting;
+      waiting = undefined;
+      w(line);
+    } else lines.push(line);
+  });
+  rl.on("close", () => {
+    closed = true;
+    waiting?.(null);
+    waiting = undefined;
+  });
+  return () => {
+    const line = lines.shift();
+    if (line !== undefined) return Promise.resolve(line);
+    if (closed) return Promise.resolve(null);
+    return new Promise((resolve) => {
+      waiting = resolve;
+    });
+  };
+}
+
+async function interactive(io: IO, client: Client): Promise<ExitCode> {
+  const { createInterface } = await import("node:readline");
+  const rl = createInterface({
+    input: io.stdin,
+    output: io.stderr,
+    terminal: true,
+    prompt: "› ",
+    historySize: 200,
+  });
+  const next = lineQueue(rl);
+  let streaming: AbortController | undefined;
+  rl.on("SIGINT", () => {
+    if (streaming !== undefined) {
+      streaming.abort();
+      return;
+    }
+    if (rl.line !== "") {
+      // Ctrl-C on a half-typed line discards it, as shells do.
+      rl.write(null, { ctrl: true, name: "e" });
+      rl.write(null, { ctrl: true, name: "u" });
+      return;
+    }
+    rl.close();
+  });
+  io.err(
+    io.dim(
+      `codex chat · ${client.model} via ${client.provider.name}. Type /exit or press Ctrl-D to leave, /help for more.`,
+    ),
+  );
+  const history: Message[] = [];
+  try {
+    for (;;) {
+      rl.prompt();
+      const line = await next();
+      if (line === null) break;
+      if (line.trim() === "") continue;
+      const command = slashCommand(line);
+      if (command === "exit") break;
+      if (command === "help" || command === "unknown") {
+        io.err(command === "unknown" ? `Unknown command. ${HELP}` : HELP);
+        continue;
+      }
+      if (command === "new") {
+        history.length = 0;
+        io.err(io.dim("Started a new conversation."));
+        continue;
+      }
+      history.push({ role: "user", content: line });
+      streaming = new AbortController();
+      let text = "";
+      try {
+        const { signal } = streaming;
+        const reply = await streamToStdout(io, (onText) =>
+          client.reply(history, {
+            signal,
+            onText: (t) => {
+              text += t;
+              onText(t);
+            },
+          }),
+        );
+        history.push({ role: "assistant", content: reply.text });
+        printReplyNotes(io, reply);
+      } catch (err) {
+        if (err instanceof CancelledError) {
+          // What was shown stays part of the conversation, as in a chat window.
+          if (text !== "") history.push({ role: "assistant", content: text });
+          io.err(io.dim("(reply stopped; press Ctrl-C again or type /exit to leave)"));
+        } else if (err instanceof CodexError && err.exitCode !== Exit.authRequired) {
+          history.pop();
+          io.error(err.message);
+        } else {
+          throw err;
+        }
+      } finally {
+        streaming = undefined;
+      }
+    }
+  } finally {
+    rl.close();
+  }
+  return Exit.ok;
+}

@@ -1,0 +1,204 @@
+/**
+ * Which model and provider config.toml selects, with the same keys as OpenAI's Codex CLI: top-level
+ * `model` and `model_provider`, and `[model_providers.<id>]` tables. A built-in `openai` provider is the
+ * default; a table of that name in the file overrides it field by field. Only reading and validating lives
+ * here (the auth layer needs `env_key`, the API layer everything else); nothing is fetched.
+ *
+ * Failure policy: a setting with the wrong type or an unknown value is a ConfigValueError naming the key
+ * and the file, never a silent default, because a typo in `base_url` would otherwise send the credential
+ * somewhere unintended.
+ */
+import { ConfigValueError } from "../errors.js";
+import type { Config } from "./config.js";
+import type { Env } from "./paths.js";
+
+export type WireApi = "responses" | "chat";
+
+export interface ProviderSettings {
+  /** The key under `[model_providers]` (`openai` for the built-in one). */
+  id: string;
+  /** Display name. */
+  name: string;
+  /** API root, without a trailing slash, e.g. `https://api.openai.com/v1`. */
+  baseUrl: string;
+  wireApi: WireApi;
+  /** Environment variable holding this provider's key, if the provider has its own. */
+  envKey: string | undefined;
+  /** Extra request headers (`http_headers`, plus `env_http_headers` whose variables are set). */
+  headers: Record<string, string>;
+  /** Query parameters added to every request (`query_params`, e.g. Azure's `api-version`). */
+  queryParams: Record<string, string>;
+  /** Time allowed to connect and receive the response headers. */
+  requestTimeoutMs: number;
+  /** Longest silence tolerated in the middle of a streamed reply. */
+  streamIdleTimeoutMs: number;
+  /** Retries after a 429, a 5xx or a reset connection (so at most this + 1 attempts). */
+  maxRetries: number;
+}
+
+export interface ModelSelection {
+  model: string;
+  provider: ProviderSettings;
+}
+
+export const DEFAULT_MODEL = "gpt-5";
+export const DEFAULT_PROVIDER = "openai";
+export const DEFAULTS = {
+  requestTimeoutMs: 60_000,
+  streamIdleTimeoutMs: 300_000,
+  maxRetries: 4,
+} as const;
+const OPENAI_BASE_URL = "https://api.openai.com/v1";
+
+type Table = Record<string, unknown>;
+
+const isTable = (v: unknown): v is Table => typeof v === "object" && v !== null && !Array.isArray(v);
+
+class Reader {
+  constructor(
+    readonly config: Config,
+    readonly prefix: string,
+    readonly table: Table,
+  ) {}
+
+  #fail(key: string, expected: string): never {
+    throw new ConfigValueError(this.config.path, `${this.prefix}${key}`, expected);
+  }
+
+  string(key: string): string | undefined {
+    const v = this.table[key];
+    if (v === undefined) return undefined;
+    if (typeof v !== "string" || v.trim() === "") this.#fail(key, "a non-empty string");
+    return v;
+  }
+
+  milliseconds(key: string): number | undefined {
+    const v = this.table[key];
+    if (v === undefined) return undefined;
+    const n = typeof v === "bigint" ? Number(v) : v;
+    if (typeof n !== "number" || !Number.isInteger(n) || n <= 0 || n > 86_400_000) {
+      this.#fail(key, "a whole number of milliseconds between 1 and 86400000");
+    }
+    return n;
+  }
+
+  count(key: string): number | undefined {
+    const v = this.table[key];
+    if (v === undefined) return undefined;
+    const n = typeof v === "bigint" ? Number(v) : v;
+    if (typeof n !== "number" || !Number.isInteger(n) || n < 0 || n > 100)
+      this.#fail(key, "a whole number from 0 to 100");
+    return n;
+  }
+
+  strings(key: string): Record<string, string> | undefined {
+    const v = this.table[key];
+    if (v === undefined) return undefined;
+    if (!isTable(v) || !Object.values(v).every((x) => typeof x === "string")) {
+      this.#fail(key, 'a table of strings, e.g. { name = "value" }');
+    }
+    return v as Record<string, string>;
+  }
+}
+
+function validateBaseUrl(config: Config, key: string, raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigValueError(config.path, key, "an http:// or https:// URL");
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") {
+    throw new ConfigValueError(config.path, key, "an http:// or https:// URL");
+  }
+  if (url.username !== "" || url.password !== "") {
+    // A credential in the URL would be printed in every message naming the host.
+    throw new ConfigValueError(config.path, key, "a URL without a user name or password in it");
+  }
+  return raw.replace(/\/+$/, "");
+}
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: header values with control characters are refused
+const BAD_HEADER = /[\r\n\x00]/;
+
+/**
+ * The model and provider to use: `overrides` (command-line flags) win over config.toml, which wins over
+ * the built-in defaults. `OPENAI_BASE_URL` replaces the built-in provider's base URL (not one set in the
+ * file, which is more specific).
+ */
+export function selectModel(
+  config: Config,
+  env: Env,
+  overrides: { model?: string | undefined; provider?: string | undefined } = {},
+): ModelSelection {
+  const top = new Reader(config, "", { model: config.get("model"), model_provider: config.get("model_provider") });
+  const model = overrides.model ?? top.string("model") ?? DEFAULT_MODEL;
+  const id = overrides.provider ?? top.string("model_provider") ?? DEFAULT_PROVIDER;
+  const providers = config.get("model_providers");
+  if (providers !== undefined && !isTable(providers)) {
+    throw new ConfigValueError(config.path, "model_providers", "a table of providers, e.g. [model_providers.local]");
+  }
+  const raw = providers?.[id];
+  if (raw === undefined && id !== DEFAULT_PROVIDER) {
+    throw new ConfigValueError(
+      config.path,
+      "model_provider",
+      `the id of a provider defined in the file: there is no [model_providers.${/^[\w-]+$/.test(id) ? id : `"…"`}] table`,
+    );
+  }
+  if (raw !== undefined && !isTable(raw)) {
+    throw new ConfigValueError(config.path, `model_providers.${id}`, "a table");
+  }
+  const r = new Reader(config, `model_providers.${id}.`, raw ?? {});
+  const builtIn = id === DEFAULT_PROVIDER;
+  const fileBaseUrl = r.string("base_url");
+  const envBaseUrl = builtIn && (env.OPENAI_BASE_URL ?? "").trim() !== "" ? env.OPENAI_BASE_URL : undefined;
+  let baseUrl: string;
+  if (fileBaseUrl !== undefined) baseUrl = validateBaseUrl(config, `model_providers.${id}.base_url`, fileBaseUrl);
+  else if (envBaseUrl !== undefined) {
+    try {
+      baseUrl = validateBaseUrl(config, "OPENAI_BASE_URL", envBaseUrl);
+    } catch {
+      throw new ConfigValueError("the environment", "OPENAI_BASE_URL", "an http:// or https:// URL");
+    }
+  } else if (builtIn) baseUrl = OPENAI_BASE_URL;
+  else throw new ConfigValueError(config.path, `model_providers.${id}.base_url`, "set: the provider's API URL");
+
+  const wire = r.string("wire_api") ?? "responses";
+  if (wire !== "responses" && wire !== "chat") {
+    throw new ConfigValueError(config.path, `model_providers.${id}.wire_api`, '"responses" or "chat"');
+  }
+  const envKey = r.string("env_key");
+  if (envKey !== undefined && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(envKey)) {
+    throw new ConfigValueError(config.path, `model_providers.${id}.env_key`, "an environment variable name");
+  }
+  const headers: Record<string, string> = { ...r.strings("http_headers") };
+  for (const [header, variable] of Object.entries(r.strings("env_http_headers") ?? {})) {
+    const value = env[variable];
+    if (value !== undefined && value !== "") headers[header] = value;
+  }
+  for (const [header, value] of Object.entries(headers)) {
+    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(header) || BAD_HEADER.test(value)) {
+      throw new ConfigValueError(config.path, `model_providers.${id}.http_headers`, "valid header names and values");
+    }
+  }
+  const topTimeout = new Reader(config, "", { request_timeout_ms: config.get("request_timeout_ms") });
+  return {
+    model,
+    provider: {
+      id,
+      name: r.string("name") ?? (builtIn ? "OpenAI" : id),
+      baseUrl,
+      wireApi: wire,
+      envKey,
+      headers,
+      queryParams: { ...r.strings("query_params") },
+      requestTimeoutMs:
+        r.milliseconds("request_timeout_ms") ??
+        topTimeout.milliseconds("request_timeout_ms") ??
+        DEFAULTS.requestTimeoutMs,
+      streamIdleTimeoutMs: r.milliseconds("stream_idle_timeout_ms") ?? DEFAULTS.streamIdleTimeoutMs,
+      maxRetries: r.count("request_max_retries") ?? DEFAULTS.maxRetries,
+    },
+  };
+}
