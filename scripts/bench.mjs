@@ -1,7 +1,7 @@
 // `npm run bench`: start-up cost of codex commands as ratios against `node -e 0`, measured alternately in
 // the same run so machine load affects both sides alike. Each figure is the median over RUNS pairs of
 // (command time / the `node -e 0` time measured right next to it). Not a test: it reports, it never fails.
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -16,13 +16,31 @@ const root = mkdtempSync(join(tmpdir(), "codex-bench-"));
 const homes = { in: join(root, "in"), out: join(root, "out"), cycle: join(root, "cycle") };
 const KEY = "sk-bench-00000000000000000000";
 
-function env(home) {
-  return { PATH: process.env.PATH, HOME: root, CODEX_HOME: home, NO_COLOR: "1" };
+// An instant local provider in its own process (the measurements below block this one's event loop).
+const SERVER = `
+const http = require("node:http");
+const body = 'event: response.output_text.delta\\ndata: {"type":"response.output_text.delta","delta":"ok"}\\n\\n' +
+  'event: response.completed\\ndata: {"type":"response.completed","response":{"model":"bench"}}\\n\\n';
+const server = http.createServer((req, res) => {
+  req.resume();
+  req.on("end", () => { res.writeHead(200, { "content-type": "text/event-stream" }); res.end(body); });
+});
+server.listen(0, "127.0.0.1", () => process.stdout.write(String(server.address().port) + "\\n"));
+`;
+const server = spawn(process.execPath, ["-e", SERVER], { stdio: ["ignore", "pipe", "inherit"] });
+const port = await new Promise((resolve, reject) => {
+  server.stdout.once("data", (d) => resolve(Number(String(d).trim())));
+  server.once("exit", () => reject(new Error("bench server failed to start")));
+});
+const BASE_URL = `http://127.0.0.1:${port}/v1`;
+
+function env(home, extra = {}) {
+  return { PATH: process.env.PATH, HOME: root, CODEX_HOME: home, NO_COLOR: "1", ...extra };
 }
-function timed(args, home, input) {
+function timed(args, home, input, extraEnv) {
   const t0 = process.hrtime.bigint();
   const r = spawnSync(process.execPath, args, {
-    env: env(home),
+    env: env(home, extraEnv),
     input: input ?? "",
     stdio: ["pipe", "ignore", "ignore"],
   });
@@ -45,6 +63,10 @@ const cases = [
     run: () => timed([CLI, "logout"], homes.cycle),
   },
   { name: "codex --help", run: () => timed([CLI, "--help"], homes.out) },
+  {
+    name: "codex run (local server)",
+    run: () => timed([CLI, "run", "hi"], homes.in, undefined, { OPENAI_BASE_URL: BASE_URL }),
+  },
 ];
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -73,6 +95,33 @@ for (let i = 0; i < RUNS; i++) {
   });
 }
 rmSync(root, { recursive: true, force: true });
+server.kill();
+
+// SSE parser throughput: a Responses stream (deltas of ordinary text with some non-ASCII) fed in 64 KiB
+// reads, each event's data parsed as JSON, as the client does.
+const { SseDecoder } = await import(new URL("../dist/index.js", import.meta.url).href);
+function sseThroughput() {
+  const event = (delta) =>
+    `event: response.output_text.delta\ndata: ${JSON.stringify({ type: "response.output_text.delta", item_id: "msg_1", output_index: 0, content_index: 0, delta })}\n\n`;
+  let text = "";
+  while (text.length < 16e6) text += event("Streaming tökens, one ≈ word at a time ");
+  const bytes = Buffer.from(text);
+  const rates = [];
+  for (let rep = 0; rep < 5; rep++) {
+    const t0 = process.hrtime.bigint();
+    const decoder = new SseDecoder();
+    let n = 0;
+    for (let i = 0; i < bytes.length; i += 65536) {
+      for (const e of decoder.push(bytes.subarray(i, i + 65536))) n += JSON.parse(e.data).delta.length;
+    }
+    decoder.end();
+    const s = Number(process.hrtime.bigint() - t0) / 1e9;
+    if (n === 0) throw new Error("no events parsed");
+    rates.push(bytes.length / 1e6 / s);
+  }
+  return median(rates);
+}
+const mbps = sseThroughput();
 
 const BUDGET = { "codex status (logged in)": 1.3, "codex status (logged out)": 1.3 };
 console.log(`node ${process.version}, ${RUNS} alternating runs each; node -e 0 median ${median(base).toFixed(1)} ms\n`);
@@ -85,3 +134,4 @@ for (const r of results) {
     `${r.name.padEnd(28)} ${median(r.ms).toFixed(1).padStart(10)} ${`${ratio.toFixed(2)}×`.padStart(12)}  ${verdict}`,
   );
 }
+console.log(`\nSSE parser: ${mbps.toFixed(0)} MB/s (target ≥ 50 MB/s)  ${mbps >= 50 ? "ok" : "UNDER"}`);

@@ -152,3 +152,16 @@ test("logout takes no arguments: exit 2, the argument not echoed, nothing remove
   expect(readFileSync(configFile, "utf8")).toBe(`auth_token = "${KEY}"\n`);
   expectNoSecret(r, KEY, ENV_KEY);
 });
+
+test("a provider's env_key variable is warned about too, first", async () => {
+  const { home } = withConfig(
+    `auth_token = "sk-stored-0123456789abcdefSTRD"\nmodel_provider = "local"\n\n[model_providers.local]\nbase_url = "http://127.0.0.1:9/v1"\nenv_key = "LOCAL_API_KEY"\n`,
+  );
+  const r = await runCli(["logout"], {
+    home,
+    env: { LOCAL_API_KEY: "sk-local-key-0123456789", OPENAI_API_KEY: "sk-o-0123456789abcdef" },
+  });
+  expect(r.code).toBe(0);
+  expect(r.stdout).toBe("✅ Logged out successfully\n");
+  expect(r.stderr).toBe(stillAuth("LOCAL_API_KEY") + stillAuth("OPENAI_API_KEY"));
+});

@@ -261,3 +261,66 @@ test("status flags: unknown flag and a positional are usage errors (exit 2) for 
     expectNoSecret(r, STORED);
   }
 });
+
+describe("the selected provider", () => {
+  const LOCAL = `model = "llama3.2"
+model_provider = "local"
+
+[model_providers.local]
+name = "Local"
+base_url = "http://127.0.0.1:9/v1"
+wire_api = "chat"
+env_key = "LOCAL_API_KEY"
+`;
+  const LOCAL_KEY = "sk-local-0123456789abcdefLOCL";
+
+  test("a non-default provider is named; its env_key wins over CODEX_API_KEY and the stored key", async () => {
+    const { home, configFile } = withConfig(`${LOCAL.replace("\n\n", `\nauth_token = "${STORED}"\n\n`)}`);
+    const env = { LOCAL_API_KEY: LOCAL_KEY, CODEX_API_KEY: CODEX };
+    const r = await bothStatuses([], { home, env });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe(
+      "Logged in using an API key: sk-…LOCL\n" +
+        "  Source: environment variable LOCAL_API_KEY\n" +
+        "  Provider: Local (http://127.0.0.1:9/v1, chat API)\n" +
+        `  Note: the key stored in ${configFile} (sk-…STRD) is not used while the variable is set\n`,
+    );
+    const j = await bothStatuses(["--json"], { home, env });
+    expect(JSON.parse(j.stdout)).toMatchObject({
+      source: "LOCAL_API_KEY",
+      source_type: "env",
+      provider: { id: "local", name: "Local", base_url: "http://127.0.0.1:9/v1", wire_api: "chat", model: "llama3.2" },
+      provider_error: null,
+    });
+    expectNoSecret(r, LOCAL_KEY, CODEX, STORED);
+    expectNoSecret(j, LOCAL_KEY, CODEX, STORED);
+  });
+
+  test("without its env_key set, the usual order applies", async () => {
+    const { home } = withConfig(LOCAL);
+    const r = await runCli(["status", "--json"], { home, env: { OPENAI_API_KEY: OPENAI } });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ source: "OPENAI_API_KEY", hint: "sk-…OPNA" });
+  });
+
+  test("OPENAI_BASE_URL is shown as the built-in provider's URL", async () => {
+    const { home } = withConfig(`auth_token = "${STORED}"\n`);
+    const r = await runCli(["status"], { home, env: { OPENAI_BASE_URL: "http://127.0.0.1:9/proxy/" } });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("  Provider: OpenAI (http://127.0.0.1:9/proxy, responses API)\n");
+  });
+
+  test("an invalid provider setting is a warning; the credential is still reported", async () => {
+    const { home, configFile } = withConfig(`auth_token = "${STORED}"\n${LOCAL.replace('"chat"', '"grpc"')}`);
+    const r = await runCli(["status"], { home });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe(`warning: ${configFile}: model_providers.local.wire_api must be "responses" or "chat"\n`);
+    expect(r.stdout).toBe(`Logged in using an API key: sk-…STRD\n  Source: ${configFile}\n`);
+    const j = await runCli(["status", "--json"], { home });
+    expect(JSON.parse(j.stdout)).toMatchObject({
+      provider: null,
+      provider_error: `${configFile}: model_providers.local.wire_api must be "responses" or "chat"`,
+    });
+  });
+});
