@@ -136,5 +136,10 @@ await build({
   format: "esm",
   packages: "external",
   minify: false,
+  // Node built-ins needed only by some calls (node:http, node:tty) are required on first use; an ES module
+  // has no `require`, and esbuild's stand-in throws without one, so the bundle makes its own.
+  banner: {
+    js: 'import { createRequire as __codexCreateRequire } from "node:module";\nconst require = __codexCreateRequire(import.meta.url);',
+  },
 });
 execFileSync(process.execPath, ["node_modules/typescript/bin/tsc", "-p", "tsconfig.build.json"], { stdio: "inherit" });

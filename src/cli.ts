@@ -142,9 +142,9 @@ Examples:
   run: ({ flags }, ctx) => runChat({ ...ctx, model: typeof flags.model === "string" ? flags.model : undefined }),
 };
 
-const COMMANDS: CommandSpec[] = [LOGIN, LOGOUT, STATUS, RUN, CHAT];
+const COMMANDS: CommandSpec[] = [LOGIN, LOGOUT, STATUS, CHAT, RUN];
 
-const PROGRAM_HELP = `Sign in to an OpenAI-compatible coding assistant, check where you stand, and sign out.
+const PROGRAM_HELP = `Sign in to an OpenAI-compatible coding assistant, check where you stand, use it, and sign out.
 
 Usage: codex <command> [flags]
 

@@ -11,15 +11,19 @@ import {
   ConfigEditError,
   ConfigParseError,
   codexHome as defaultCodexHome,
+  AuthRequiredError,
+  CancelledError,
   ExitCode,
   LockTimeoutError,
   loginWithApiKey,
   logout,
+  openClient,
   status,
 } from "codex";
 import { parse } from "smol-toml";
 import { describe, expect, test } from "vitest";
 import { homeWithConfig, ROOT, removeAfterTest, runNodeScript, tempDir } from "./helpers.js";
+import { chatEvents, responsesEvents, sse, startProvider } from "./support/provider.js";
 
 const KEY = "sk-library-0123456789abcdefWXYZ";
 
@@ -554,5 +558,66 @@ describe("the package export", () => {
     const r = await runNodeScript('process.stdout.write(import.meta.resolve("codex"))');
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(`file://${join(ROOT, "dist", "index.js")}`);
+  });
+});
+
+describe("openClient() and Client.reply()", () => {
+  test("no credential: AuthRequiredError (exit 4) before anything is sent", async () => {
+    const server = await startProvider();
+    const { dir } = home();
+    const config = await Config.load({ codexHome: dir });
+    const err = await openClient({ config, env: { OPENAI_BASE_URL: server.baseUrl } }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AuthRequiredError);
+    expect(err).toMatchObject({ code: "AUTH_REQUIRED", exitCode: ExitCode.authRequired });
+    expect(server.requests).toHaveLength(0);
+  });
+
+  test.each([
+    ["the default transport (node:http)", undefined],
+    ["the global fetch", globalThis.fetch],
+  ])("streams a reply through %s", async (_name, fetch) => {
+    const server = await startProvider();
+    server.reply(
+      sse(responsesEvents(["li", "b ", "ok"], { usage: { input_tokens: 1, output_tokens: 2, total_tokens: 3 } })),
+    );
+    const { dir } = home(`auth_token = "${KEY}"\n`);
+    const config = await Config.load({ codexHome: dir });
+    const client = await openClient({ config, env: { OPENAI_BASE_URL: server.baseUrl }, fetch });
+    const pieces: string[] = [];
+    const reply = await client.reply([{ role: "user", content: "hi" }], { onText: (t) => pieces.push(t) });
+    expect(pieces).toEqual(["li", "b ", "ok"]);
+    expect(reply).toEqual({
+      text: "lib ok",
+      model: "gpt-test",
+      usage: { input_tokens: 1, output_tokens: 2, total_tokens: 3 },
+      incomplete: undefined,
+    });
+    expect(server.requests[0]?.headers.authorization).toBe(`Bearer ${KEY}`);
+  });
+
+  test("the chat wire API and a model override", async () => {
+    const server = await startProvider();
+    server.reply(sse(chatEvents(["x"])));
+    const { dir } = home(
+      `auth_token = "${KEY}"\nmodel_provider = "local"\n[model_providers.local]\nbase_url = "${server.baseUrl}"\nwire_api = "chat"\n`,
+    );
+    const config = await Config.load({ codexHome: dir });
+    const client = await openClient({ config, env: {}, model: "small" });
+    expect((await client.reply([{ role: "user", content: "q" }])).text).toBe("x");
+    expect(server.requests[0]?.path).toBe("/v1/chat/completions");
+    expect(server.requests[0]?.body).toMatchObject({ model: "small", messages: [{ role: "user", content: "q" }] });
+  });
+
+  test("aborting the signal stops the reply with CancelledError", async () => {
+    const server = await startProvider();
+    server.reply(sse(responsesEvents(["first"], { omitEnd: true }), { hangAfter: true }));
+    const { dir } = home(`auth_token = "${KEY}"\n`);
+    const config = await Config.load({ codexHome: dir });
+    const client = await openClient({ config, env: { OPENAI_BASE_URL: server.baseUrl } });
+    const controller = new AbortController();
+    const err = await client
+      .reply([{ role: "user", content: "hi" }], { signal: controller.signal, onText: () => controller.abort() })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CancelledError);
   });
 });

@@ -343,9 +343,19 @@ function withNote<E extends Error>(error: E, note: string): E {
   return error;
 }
 
-/** Releases a response body we will not read (so the connection closes instead of idling). */
+/**
+ * Releases a response body we will not read, so its connection closes instead of keeping the process
+ * alive. A Node stream is destroyed and a web stream cancelled; `return()` on a fresh async iterator would
+ * not do: a generator that never started runs no cleanup.
+ */
 function cancel(response: HttpResponse): void {
-  if (response.body !== null) cancelReader(response.body[Symbol.asyncIterator]());
+  const body = response.body as
+    | (AsyncIterable<Uint8Array> & { destroy?: () => void; cancel?: () => Promise<void> })
+    | null;
+  if (body === null) return;
+  if (typeof body.destroy === "function") body.destroy();
+  else if (typeof body.cancel === "function") body.cancel().catch(() => {});
+  else cancelReader(body[Symbol.asyncIterator]());
 }
 
 function cancelReader(reader: AsyncIterator<Uint8Array>): void {
@@ -389,7 +399,8 @@ async function readCapped(response: HttpResponse, limit: number, waitMs: number)
     // A body cut short still says what it said so far.
   } finally {
     clearTimeout(timer);
-    cancelReader(reader);
+    // Destroy rather than return(): a read may still be pending when the wait ran out.
+    cancel(response);
   }
   return new TextDecoder().decode(Buffer.concat(chunks).subarray(0, limit));
 }
@@ -399,7 +410,8 @@ const TRANSIENT = new Set(["ECONNRESET", "EPIPE", "UND_ERR_SOCKET", "ECONNABORTE
 
 /** fetch's "fetch failed" TypeError, turned into a message about the host; transient ones are retryable. */
 function networkError(err: unknown, host: string, baseUrl: string): Error {
-  const cause = (err as { cause?: unknown }).cause as
+  // The global fetch wraps the system error in a TypeError's `cause`; node:http rejects with it directly.
+  const cause = ((err as { cause?: unknown }).cause ?? err) as
     | (Error & { code?: string; errors?: Array<{ code?: string }> })
     | undefined;
   const code = cause?.code ?? cause?.errors?.find((e) => e.code)?.code ?? "UNKNOWN";

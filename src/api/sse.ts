@@ -13,21 +13,29 @@ export type { EventSourceMessage as SseEvent };
 export const MAX_EVENT_CHARS = 16 * 1024 * 1024;
 
 export class SseTooLargeError extends Error {
-  constructor() {
-    super(`an event in the stream is larger than ${MAX_EVENT_CHARS / 1024 / 1024} MiB`);
+  constructor(limit: number) {
+    super(
+      `an event larger than ${limit >= 1024 * 1024 ? `${Math.round(limit / 1024 / 1024)} MiB` : `${limit} characters`}`,
+    );
   }
 }
 
 export class SseDecoder {
   readonly #decoder = new TextDecoder("utf-8");
   readonly #parser: EventSourceParser;
+  readonly #limit: number;
   #events: EventSourceMessage[] = [];
   #tooLarge = false;
+  /** The last text fed ended with CR, so an LF starting the next one belongs to the same line break. */
+  #pendingCR = false;
 
   constructor(maxEventChars = MAX_EVENT_CHARS) {
+    this.#limit = maxEventChars;
     this.#parser = createParser({
       onEvent: (event) => {
-        this.#events.push(event);
+        // The parser bounds what it buffers across feeds; an event completed within one feed is checked here.
+        if (event.data.length > maxEventChars) this.#tooLarge = true;
+        else this.#events.push(event);
       },
       onError: (error) => {
         if (error.type === "max-buffer-size-exceeded") this.#tooLarge = true;
@@ -49,10 +57,16 @@ export class SseDecoder {
     return this.#feed(this.#decoder.decode());
   }
 
-  #feed(text: string): EventSourceMessage[] {
-    if (this.#tooLarge) throw new SseTooLargeError();
+  #feed(raw: string): EventSourceMessage[] {
+    if (this.#tooLarge) throw new SseTooLargeError(this.#limit);
+    // Line endings become LF before parsing. The parser holds a line ending in a bare CR back until it
+    // sees what follows (it could be CRLF), which delays such an event and loses it at the end of the
+    // stream; here a CR is a line break at once, and an LF right after it is dropped even across reads.
+    let text = this.#pendingCR && raw.startsWith("\n") ? raw.slice(1) : raw;
+    if (raw !== "") this.#pendingCR = raw.endsWith("\r");
+    if (text.includes("\r")) text = text.replace(/\r\n?/g, "\n");
     if (text !== "") this.#parser.feed(text);
-    if (this.#tooLarge) throw new SseTooLargeError();
+    if (this.#tooLarge) throw new SseTooLargeError(this.#limit);
     const events = this.#events;
     this.#events = [];
     return events;

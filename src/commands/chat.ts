@@ -59,6 +59,10 @@ async function piped(io: IO, client: Client): Promise<ExitCode> {
         history.length = 0;
         continue;
       }
+      if (command !== undefined) {
+        io.err(command === "unknown" ? `Unknown command, not sent. ${HELP}` : HELP);
+        continue;
+      }
       history.push({ role: "user", content: line });
       const reply = await streamToStdout(io, (onText) => client.reply(history, { onText }));
       history.push({ role: "assistant", content: reply.text });
@@ -136,7 +140,7 @@ async function interactive(io: IO, client: Client): Promise<ExitCode> {
       const command = slashCommand(line);
       if (command === "exit") break;
       if (command === "help" || command === "unknown") {
-        io.err(command === "unknown" ? `Unknown command. ${HELP}` : HELP);
+        io.err(command === "unknown" ? `Unknown command, not sent. ${HELP}` : HELP);
         continue;
       }
       if (command === "new") {
@@ -162,8 +166,10 @@ async function interactive(io: IO, client: Client): Promise<ExitCode> {
         printReplyNotes(io, reply);
       } catch (err) {
         if (err instanceof CancelledError) {
-          // What was shown stays part of the conversation, as in a chat window.
+          // What was shown stays part of the conversation, as in a chat window; a turn stopped before any
+          // reply is dropped, so the next one does not send two user messages in a row.
           if (text !== "") history.push({ role: "assistant", content: text });
+          else history.pop();
           io.err(io.dim("(reply stopped; press Ctrl-C again or type /exit to leave)"));
         } else if (err instanceof CodexError && err.exitCode !== Exit.authRequired) {
           history.pop();
