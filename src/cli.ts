@@ -8,13 +8,10 @@
  * The command table below is also what `--help` is rendered from.
  */
 import { parseArgs } from "node:util";
-import { nodeFetch } from "./api/http.js";
 import type { CommandContext } from "./commands/context.js";
 import { createIO, type IO } from "./commands/io.js";
-import { runChat } from "./commands/chat.js";
 import { runLogin } from "./commands/login.js";
 import { runLogout } from "./commands/logout.js";
-import { runRun } from "./commands/run.js";
 import { runStatus } from "./commands/status.js";
 import { Config } from "./config/config.js";
 import { CodexError, ExitCode, UsageError } from "./errors.js";
@@ -118,8 +115,8 @@ Examples:
   $ git diff | codex run -
   $ codex run --json "one word for happy" | jq -r .text
   $ codex run -m gpt-5-mini "summarise RFC 8628 in two lines"`,
-  run: ({ flags, positionals }, ctx) =>
-    runRun({
+  run: async ({ flags, positionals }, ctx) =>
+    (await import("./commands/run.js")).runRun({
       ...ctx,
       prompt: positionals[0],
       json: flags.json === true,
@@ -139,7 +136,11 @@ Examples:
   $ codex chat
   $ printf 'pick a number from 1 to 9\nnow double it\n' | codex chat
   $ codex chat -m gpt-5-mini`,
-  run: ({ flags }, ctx) => runChat({ ...ctx, model: typeof flags.model === "string" ? flags.model : undefined }),
+  run: async ({ flags }, ctx) =>
+    (await import("./commands/chat.js")).runChat({
+      ...ctx,
+      model: typeof flags.model === "string" ? flags.model : undefined,
+    }),
 };
 
 const COMMANDS: CommandSpec[] = [LOGIN, LOGOUT, STATUS, CHAT, RUN];
@@ -308,7 +309,7 @@ async function dispatch(io: IO, env: NodeJS.ProcessEnv, args: string[]): Promise
     env,
     config,
     clock: () => new Date(),
-    fetch: nodeFetch,
+    fetch: (url, init) => import("./api/http.js").then((m) => m.nodeFetch(url, init)),
   });
 }
 

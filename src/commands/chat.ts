@@ -8,7 +8,8 @@
  * a rejected credential ends the session with exit 4. Piped, any failure ends the run with its exit code,
  * because a script cannot react to a message in the middle of the output.
  */
-import type { Interface } from "node:readline";
+// Loaded with this module, which the CLI imports only when `codex chat` runs.
+import { createInterface, type Interface } from "node:readline";
 import type { Client } from "../api/client.js";
 import { openClient } from "../api/open.js";
 import type { Message } from "../api/wire.js";
@@ -47,7 +48,6 @@ export async function runChat(opts: ChatOptions): Promise<ExitCode> {
 }
 
 async function piped(io: IO, client: Client): Promise<ExitCode> {
-  const { createInterface } = await import("node:readline");
   const rl = createInterface({ input: io.stdin, terminal: false, crlfDelay: Number.POSITIVE_INFINITY });
   const history: Message[] = [];
   try {
@@ -102,7 +102,6 @@ function lineQueue(rl: Interface): () => Promise<string | null> {
 }
 
 async function interactive(io: IO, client: Client): Promise<ExitCode> {
-  const { createInterface } = await import("node:readline");
   const rl = createInterface({
     input: io.stdin,
     output: io.stderr,
