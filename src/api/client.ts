@@ -192,7 +192,11 @@ export class Client {
         else cancel(response);
         throw new AuthRejectedError(
           response.status,
-          `${host} rejected ${describeCredential(this.credential)} (HTTP ${response.status}${detail}); run \`codex login\` to sign in again`,
+          `the credentials were rejected by ${host} (HTTP ${response.status}${detail}): ${describeCredential(this.credential)}; ${
+            this.credential.source.type === "env"
+              ? `put a valid key in ${this.credential.source.variable}, or unset it and run \`codex login\``
+              : "run `codex login` to sign in again"
+          }`,
         );
       }
       if (response.status === 429 || response.status >= 500) {
