@@ -66,6 +66,44 @@ function expectClean(r: RunResult): void {
   expectNoSecret(r, ...ALL_KEYS);
 }
 
+/** A reply that broke: exit 1, what arrived stays on stdout, one error line containing every part. */
+function expectBroken(r: RunResult, printed: string, ...parts: string[]): string {
+  expect(r.code).toBe(1);
+  expect(r.stdout).toBe(printed);
+  return expectOneError(r, parts);
+}
+
+function expectOneError(r: RunResult, parts: string[]): string {
+  const msg = oneError(r);
+  for (const part of parts) expect(msg).toContain(part);
+  return msg;
+}
+
+/** Exit 0, `stdout` exactly, nothing on stderr. */
+function expectReply(r: RunResult, stdout: string): void {
+  expect(r.stderr).toBe("");
+  expect(r.code).toBe(0);
+  expect(r.stdout).toBe(stdout);
+}
+
+/** The first event of a Responses stream. */
+const CREATED = sseEvent(
+  { type: "response.created", response: { id: "r", model: "gpt-test", status: "in_progress" } },
+  "response.created",
+);
+
+/** Drops the connection without answering. */
+const reset: Script = (_req, res) => {
+  res.socket?.destroy();
+};
+
+/** Exit `code`, nothing on stdout, one error line containing every part; returns the message. */
+function expectFailed(r: RunResult, code: number, ...parts: string[]): string {
+  expect(r.code).toBe(code);
+  expect(r.stdout).toBe("");
+  return expectOneError(r, parts);
+}
+
 /** stderr is exactly one `error: …` line; returns the message. */
 function oneError(r: RunResult): string {
   const lines = r.stderr.split("\n");
@@ -109,9 +147,7 @@ describe("codex run", () => {
     server.reply(sse(responsesEvents(["Hel", "lo ", "wörld"]), { chunkBytes: 7, delayMs: 1 }));
     const home = testHome();
     const r = await runCli(["run", "hi"], { home, env: { OPENAI_API_KEY: KEY, OPENAI_BASE_URL: server.baseUrl } });
-    expect(r.stderr).toBe("");
-    expect(r.code).toBe(0);
-    expect(r.stdout).toBe("Hello wörld\n");
+    expectReply(r, "Hello wörld\n");
     expect(server.requests).toHaveLength(1);
     expect(server.requests[0]?.path).toBe("/v1/responses");
     expect(server.requests[0]?.headers.authorization).toBe(`Bearer ${KEY}`);
@@ -169,16 +205,21 @@ describe("credential gating", () => {
     const server = await startProvider();
     const { home } = providerHome(server, 'env_key = "LOCAL_PROVIDER_KEY"');
     const r = await runCli(["run", "hi"], { home });
-    expect(r.code).toBe(4);
-    expect(r.stdout).toBe("");
-    const msg = oneError(r);
-    expect(msg).toContain("codex login");
-    expect(msg).toContain("LOCAL_PROVIDER_KEY");
+    expectFailed(r, 4, "codex login", "LOCAL_PROVIDER_KEY");
     expect(server.requests).toHaveLength(0);
   });
 });
 
 describe("where the bearer token comes from", () => {
+  /** The run printed the scripted "ok", made one request, and it carried `token` as the bearer. */
+  function expectSentWith(r: RunResult, server: FakeProvider, token: string): void {
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe("ok\n");
+    expect(server.requests).toHaveLength(1);
+    expect(server.requests[0]?.headers.authorization).toBe(`Bearer ${token}`);
+    expectClean(r);
+  }
+
   test("OPENAI_API_KEY; User-Agent starts with codex/", async () => {
     const server = await startProvider();
     server.reply(sse(responsesEvents(["ok"])));
@@ -200,11 +241,7 @@ describe("where the bearer token comes from", () => {
     const server = await startProvider();
     server.reply(sse(responsesEvents(["ok"])));
     const r = await runCli(["run", "hi"], { home: testHome(), env: envFor(server, { CODEX_API_KEY: CODEX_KEY }) });
-    expect(r.code).toBe(0);
-    expect(r.stdout).toBe("ok\n");
-    expect(server.requests).toHaveLength(1);
-    expect(server.requests[0]?.headers.authorization).toBe(`Bearer ${CODEX_KEY}`);
-    expectClean(r);
+    expectSentWith(r, server, CODEX_KEY);
   });
 
   test("the stored auth_token, when no variable is set", async () => {
@@ -212,11 +249,7 @@ describe("where the bearer token comes from", () => {
     server.reply(sse(responsesEvents(["ok"])));
     const { home } = withConfig(`auth_token = "${STORED_KEY}"\n`);
     const r = await runCli(["run", "hi"], { home, env: { OPENAI_BASE_URL: server.baseUrl } });
-    expect(r.code).toBe(0);
-    expect(r.stdout).toBe("ok\n");
-    expect(server.requests).toHaveLength(1);
-    expect(server.requests[0]?.headers.authorization).toBe(`Bearer ${STORED_KEY}`);
-    expectClean(r);
+    expectSentWith(r, server, STORED_KEY);
   });
 
   test("a variable wins over the stored auth_token", async () => {
@@ -224,9 +257,7 @@ describe("where the bearer token comes from", () => {
     server.reply(sse(responsesEvents(["ok"])));
     const { home } = withConfig(`auth_token = "${STORED_KEY}"\n`);
     const r = await runCli(["run", "hi"], { home, env: envFor(server) });
-    expect(r.code).toBe(0);
-    expect(server.requests[0]?.headers.authorization).toBe(`Bearer ${KEY}`);
-    expectClean(r);
+    expectSentWith(r, server, KEY);
   });
 
   test("the provider's env_key wins over CODEX_API_KEY, OPENAI_API_KEY and the stored key", async () => {
@@ -241,60 +272,36 @@ describe("where the bearer token comes from", () => {
       home,
       env: { OPENAI_API_KEY: KEY, CODEX_API_KEY: CODEX_KEY, LOCAL_PROVIDER_KEY: PROVIDER_KEY },
     });
-    expect(r.code).toBe(0);
-    expect(r.stdout).toBe("ok\n");
-    expect(server.requests).toHaveLength(1);
-    expect(server.requests[0]?.headers.authorization).toBe(`Bearer ${PROVIDER_KEY}`);
-    expectClean(r);
+    expectSentWith(r, server, PROVIDER_KEY);
   });
 
   test("surrounding whitespace in a key variable is not sent", async () => {
     const server = await startProvider();
     server.reply(sse(responsesEvents(["ok"])));
     const r = await runCli(["run", "hi"], { home: testHome(), env: envFor(server, { OPENAI_API_KEY: ` ${KEY}\n` }) });
-    expect(r.code).toBe(0);
-    expect(server.requests[0]?.headers.authorization).toBe(`Bearer ${KEY}`);
+    expectSentWith(r, server, KEY);
   });
 });
 
 describe("wire APIs", () => {
-  test("Responses: POST /v1/responses with input messages and stream: true", async () => {
+  test.each([
+    { api: "responses", events: responsesEvents, path: "/v1/responses", field: "input", absent: "messages" },
+    { api: "chat", events: chatEvents, path: "/v1/chat/completions", field: "messages", absent: "input" },
+  ])("$api: POST $path with $field and stream: true", async ({ api, events, path, field, absent }) => {
     const server = await startProvider();
-    server.reply(sse(responsesEvents(["The ", "answer", " is 42."])));
-    const r = await runWithProvider(server, ["what is the answer?"]);
-    expect(r.stderr).toBe("");
-    expect(r.code).toBe(0);
-    expect(r.stdout).toBe("The answer is 42.\n");
+    server.reply(sse(events(["The ", "answer", " is 42."])));
+    const r = await runWithProvider(server, ["what is the answer?"], { provider: `wire_api = "${api}"` });
+    expectReply(r, "The answer is 42.\n");
     expect(server.requests).toHaveLength(1);
     const req = server.requests[0];
     expect(req?.method).toBe("POST");
-    expect(req?.path).toBe("/v1/responses");
+    expect(req?.path).toBe(path);
     expect(req?.body).toMatchObject({
       model: "gpt-5",
       stream: true,
-      input: [{ role: "user", content: "what is the answer?" }],
+      [field]: [{ role: "user", content: "what is the answer?" }],
     });
-    expect(req?.body.messages).toBeUndefined();
-    expectClean(r);
-  });
-
-  test('Chat: wire_api = "chat" posts /v1/chat/completions with messages and stream: true', async () => {
-    const server = await startProvider();
-    server.reply(sse(chatEvents(["The ", "answer", " is 42."])));
-    const r = await runWithProvider(server, ["what is the answer?"], { provider: 'wire_api = "chat"' });
-    expect(r.stderr).toBe("");
-    expect(r.code).toBe(0);
-    expect(r.stdout).toBe("The answer is 42.\n");
-    expect(server.requests).toHaveLength(1);
-    const req = server.requests[0];
-    expect(req?.method).toBe("POST");
-    expect(req?.path).toBe("/v1/chat/completions");
-    expect(req?.body).toMatchObject({
-      model: "gpt-5",
-      stream: true,
-      messages: [{ role: "user", content: "what is the answer?" }],
-    });
-    expect(req?.body.input).toBeUndefined();
+    expect(req?.body[absent]).toBeUndefined();
     expectClean(r);
   });
 
@@ -483,9 +490,7 @@ describe("prompt from standard input", () => {
     const server = await startProvider();
     server.reply(sse(responsesEvents(["explained"])));
     const r = await runCli(["run", "-"], { home: testHome(), env: envFor(server), input: PROMPT });
-    expect(r.stderr).toBe("");
-    expect(r.code).toBe(0);
-    expect(r.stdout).toBe("explained\n");
+    expectReply(r, "explained\n");
     expect(server.requests).toHaveLength(1);
     expect(server.requests[0]?.body.input).toEqual([{ role: "user", content: PROMPT }]);
   });
@@ -494,9 +499,7 @@ describe("prompt from standard input", () => {
     const server = await startProvider();
     server.reply(sse(chatEvents(["explained"])));
     const r = await runWithProvider(server, [], { provider: 'wire_api = "chat"', input: PROMPT });
-    expect(r.stderr).toBe("");
-    expect(r.code).toBe(0);
-    expect(r.stdout).toBe("explained\n");
+    expectReply(r, "explained\n");
     expect(server.requests).toHaveLength(1);
     expect(server.requests[0]?.body.messages).toEqual([{ role: "user", content: PROMPT }]);
   });
@@ -546,14 +549,7 @@ describe("HTTP errors", () => {
       ),
     );
     const r = await runCli(["run", "hi"], { home: testHome(), env: envFor(server) });
-    expect(r.code).toBe(4);
-    expect(r.stdout).toBe("");
-    const msg = oneError(r);
-    expect(msg).toContain("rejected");
-    expect(msg).toContain("OPENAI_API_KEY");
-    expect(msg).toContain("HTTP 401");
-    expect(msg).toContain("codex login");
-    expect(msg).toContain(`127.0.0.1:${server.port}`);
+    expectFailed(r, 4, "rejected", "OPENAI_API_KEY", "HTTP 401", "codex login", `127.0.0.1:${server.port}`);
     expect(server.requests).toHaveLength(1);
     expectClean(r);
   });
@@ -589,13 +585,7 @@ describe("HTTP errors", () => {
     const server = await startProvider();
     server.reply(status(403, { error: { message: `Project does not have access to model gpt-5 (key ${KEY})` } }));
     const r = await runCli(["run", "hi"], { home: testHome(), env: envFor(server) });
-    expect(r.code).toBe(4);
-    expect(r.stdout).toBe("");
-    const msg = oneError(r);
-    expect(msg).toContain("HTTP 403");
-    expect(msg).toContain("does not have access to model gpt-5");
-    expect(msg).toContain("OPENAI_API_KEY");
-    expect(msg).toContain("codex login");
+    expectFailed(r, 4, "HTTP 403", "does not have access to model gpt-5", "OPENAI_API_KEY", "codex login");
     expect(server.requests).toHaveLength(1);
     expectClean(r);
   });
@@ -624,9 +614,7 @@ describe("HTTP errors", () => {
       sse(responsesEvents(["second ", "time"])),
     );
     const r = await runCli(["run", "hi"], { home: testHome(), env: envFor(server) });
-    expect(r.stderr).toBe("");
-    expect(r.code).toBe(0);
-    expect(r.stdout).toBe("second time\n");
+    expectReply(r, "second time\n");
     expect(server.requests).toHaveLength(2);
     expect(server.requests[1]?.rawBody).toBe(server.requests[0]?.rawBody);
     expect(server.requests[1]?.headers.authorization).toBe(`Bearer ${KEY}`);
@@ -657,11 +645,7 @@ describe("HTTP errors", () => {
     const start = performance.now();
     const r = await runCli(["run", "hi"], { home: testHome(), env: envFor(server) });
     expect(performance.now() - start).toBeLessThan(3000);
-    expect(r.code).toBe(1);
-    expect(r.stdout).toBe("");
-    const msg = oneError(r);
-    expect(msg).toContain("HTTP 429");
-    expect(msg).toContain("Rate limit reached for gpt-5");
+    const msg = expectFailed(r, 1, "HTTP 429", "Rate limit reached for gpt-5");
     expect(msg).toMatch(/retry in 120 s/);
     expect(server.requests).toHaveLength(1);
     expectClean(r);
@@ -677,13 +661,14 @@ describe("HTTP errors", () => {
       );
     server.reply(fail(), fail(), fail(), sse(responsesEvents(["must not be asked for"])));
     const r = await runWithProvider(server, ["hi"], { provider: "request_max_retries = 2" });
-    expect(r.code).toBe(1);
-    expect(r.stdout).toBe("");
-    const msg = oneError(r);
-    expect(msg).toContain("HTTP 500");
-    expect(msg).toContain("The server had an error while processing your request");
-    expect(msg).toContain("gave up after 3 attempts");
-    expect(msg).toContain(`127.0.0.1:${server.port}`);
+    expectFailed(
+      r,
+      1,
+      "HTTP 500",
+      "The server had an error while processing your request",
+      "gave up after 3 attempts",
+      `127.0.0.1:${server.port}`,
+    );
     expect(server.requests).toHaveLength(3);
     expectClean(r);
   });
@@ -697,12 +682,7 @@ describe("HTTP errors", () => {
       sse(responsesEvents(["must not be asked for"])),
     );
     const r = await runWithProvider(server, ["hi"], { provider: "request_max_retries = 1" });
-    expect(r.code).toBe(1);
-    expect(r.stdout).toBe("");
-    const msg = oneError(r);
-    expect(msg).toContain("HTTP 503");
-    expect(msg).toContain("overloaded");
-    expect(msg).toContain("gave up after 2 attempts");
+    expectFailed(r, 1, "HTTP 503", "overloaded", "gave up after 2 attempts");
     expect(server.requests).toHaveLength(2);
     const gap = (times[1] as number) - (times[0] as number);
     expect(gap).toBeGreaterThanOrEqual(350);
@@ -739,11 +719,7 @@ describe("HTTP errors", () => {
       sse(responsesEvents(["must not be asked for"])),
     );
     const r = await runCli(["run", "-m", "gpt-nope", "hi"], { home: testHome(), env: envFor(server) });
-    expect(r.code).toBe(1);
-    expect(r.stdout).toBe("");
-    const msg = oneError(r);
-    expect(msg).toContain("HTTP 400");
-    expect(msg).toContain("model not found");
+    expectFailed(r, 1, "HTTP 400", "model not found");
     expect(server.requests).toHaveLength(1);
     expectClean(r);
   });
@@ -795,9 +771,7 @@ describe("broken streams", () => {
     const server = await startProvider();
     server.reply(sse(chatEvents(["all ", "here"]).replace("data: [DONE]\n\n", "")));
     const r = await runWithProvider(server, ["hi"], { provider: 'wire_api = "chat"' });
-    expect(r.stderr).toBe("");
-    expect(r.code).toBe(0);
-    expect(r.stdout).toBe("all here\n");
+    expectReply(r, "all here\n");
   });
 
   test("cut before any text was sent: retried, the reply printed once", async () => {
@@ -805,36 +779,23 @@ describe("broken streams", () => {
     const body = responsesEvents(["first ", "try"]);
     server.reply(sse(body, { cutAfterBytes: 30 }), sse(responsesEvents(["second ", "try"])));
     const r = await runWithProvider(server, ["hi"], { provider: "request_max_retries = 1" });
-    expect(r.stderr).toBe("");
-    expect(r.code).toBe(0);
-    expect(r.stdout).toBe("second try\n");
+    expectReply(r, "second try\n");
     expect(server.requests).toHaveLength(2);
   });
 
   test("connection reset before any response: retried like a 5xx (docs: 'connection reset')", async () => {
     const server = await startProvider();
-    const reset: Script = (_req, res) => {
-      res.socket?.destroy();
-    };
     server.reply(reset, sse(responsesEvents(["after ", "reset"])));
     const r = await runWithProvider(server, ["hi"], { provider: "request_max_retries = 1" });
-    expect(r.stderr).toBe("");
-    expect(r.code).toBe(0);
-    expect(r.stdout).toBe("after reset\n");
+    expectReply(r, "after reset\n");
     expect(server.requests).toHaveLength(2);
   });
 
   test("connection reset on every attempt: exit 1, names the host, says it was reset", async () => {
     const server = await startProvider();
-    const reset: Script = (_req, res) => {
-      res.socket?.destroy();
-    };
     server.reply(reset, reset);
     const r = await runWithProvider(server, ["hi"], { provider: "request_max_retries = 1" });
-    expect(r.code).toBe(1);
-    expect(r.stdout).toBe("");
-    const msg = oneError(r);
-    expect(msg).toContain(`127.0.0.1:${server.port}`);
+    const msg = expectFailed(r, 1, `127.0.0.1:${server.port}`);
     expect(msg).toMatch(/reset/);
     expect(server.requests).toHaveLength(2);
     expectClean(r);
@@ -859,9 +820,7 @@ describe("SSE framing", () => {
         const server = await startProvider();
         server.reply(sse(events(PARTS), opts));
         const r = await runWithProvider(server, ["hi"], { provider });
-        expect(r.stderr).toBe("");
-        expect(r.code).toBe(0);
-        expect(r.stdout).toBe(`${TEXT}\n`);
+        expectReply(r, `${TEXT}\n`);
       });
     }
 
@@ -873,9 +832,7 @@ describe("SSE framing", () => {
       // First write ends 2 bytes into the emoji; the rest follows 30 ms later.
       server.reply(sse(body, { chunkBytes: [at + 2, body.length], delayMs: 30 }));
       const r = await runWithProvider(server, ["hi"], { provider });
-      expect(r.stderr).toBe("");
-      expect(r.code).toBe(0);
-      expect(r.stdout).toBe(`${TEXT}\n`);
+      expectReply(r, `${TEXT}\n`);
     });
 
     test(`${wire}: CRLF line endings, split at irregular boundaries`, async () => {
@@ -884,9 +841,7 @@ describe("SSE framing", () => {
       expect(body).toContain("\r\n\r\n");
       server.reply(sse(body, { chunkBytes: [1, 2, 3, 5, 7, 11, 13], delayMs: 1 }));
       const r = await runWithProvider(server, ["hi"], { provider });
-      expect(r.stderr).toBe("");
-      expect(r.code).toBe(0);
-      expect(r.stdout).toBe(`${TEXT}\n`);
+      expectReply(r, `${TEXT}\n`);
     });
 
     test(`${wire}: keep-alive comment lines between events are ignored`, async () => {
@@ -897,9 +852,7 @@ describe("SSE framing", () => {
       const body = events1.map((e, i) => `${comments[i % comments.length]}${e}`).join("");
       server.reply(sse(body, { chunkBytes: [4, 9], delayMs: 1 }));
       const r = await runWithProvider(server, ["hi"], { provider });
-      expect(r.stderr).toBe("");
-      expect(r.code).toBe(0);
-      expect(r.stdout).toBe("one two three\n");
+      expectReply(r, "one two three\n");
     });
   }
 });
@@ -924,11 +877,7 @@ describe("errors inside the stream", () => {
       ),
     );
     const r = await runCli(["run", "hi"], { home: testHome(), env: envFor(server) });
-    expect(r.code).toBe(1);
-    expect(r.stdout).toBe("partial \n");
-    const msg = oneError(r);
-    expect(msg).toContain("The model crashed");
-    expect(msg).toContain(`127.0.0.1:${server.port}`);
+    expectBroken(r, "partial \n", "The model crashed", `127.0.0.1:${server.port}`);
     expect(server.requests).toHaveLength(1);
     expectClean(r);
   });
@@ -937,10 +886,7 @@ describe("errors inside the stream", () => {
     const server = await startProvider();
     server.reply(
       sse(
-        sseEvent(
-          { type: "response.created", response: { id: "r", model: "gpt-test", status: "in_progress" } },
-          "response.created",
-        ) +
+        CREATED +
           sseEvent(
             { type: "error", code: "rate_limit_exceeded", message: "Too many tokens per minute", param: null },
             "error",
@@ -1007,10 +953,7 @@ describe("network failures and timeouts", () => {
       home,
       env: { OPENAI_API_KEY: KEY, OPENAI_BASE_URL: `http://127.0.0.1:${port}/v1` },
     });
-    expect(r.code).toBe(1);
-    expect(r.stdout).toBe("");
-    const msg = oneError(r);
-    expect(msg).toContain(`127.0.0.1:${port}`);
+    const msg = expectFailed(r, 1, `127.0.0.1:${port}`);
     expect(msg).toMatch(/connection refused/i);
     expectClean(r);
   });
@@ -1021,12 +964,7 @@ describe("network failures and timeouts", () => {
     const start = performance.now();
     const r = await runWithProvider(server, ["hi"], { top: "request_timeout_ms = 300" });
     expect(performance.now() - start).toBeLessThan(3000);
-    expect(r.code).toBe(1);
-    expect(r.stdout).toBe("");
-    const msg = oneError(r);
-    expect(msg).toContain("request_timeout_ms");
-    expect(msg).toContain(`127.0.0.1:${server.port}`);
-    expect(msg).toContain("0.3 s");
+    expectFailed(r, 1, "request_timeout_ms", `127.0.0.1:${server.port}`, "0.3 s");
     expect(server.requests).toHaveLength(1);
     expectClean(r);
   });
@@ -1050,112 +988,70 @@ describe("network failures and timeouts", () => {
     const start = performance.now();
     const r = await runWithProvider(server, ["hi"], { provider: "stream_idle_timeout_ms = 300" });
     expect(performance.now() - start).toBeLessThan(3000);
-    expect(r.code).toBe(1);
-    expect(r.stdout).toBe("partial reply\n");
-    const msg = oneError(r);
-    expect(msg).toContain("stream_idle_timeout_ms");
-    expect(msg).toContain("incomplete");
+    expectBroken(r, "partial reply\n", "stream_idle_timeout_ms", "incomplete");
     expect(server.requests).toHaveLength(1);
     expectClean(r);
   });
 
   test("a stream that stalls before any text is retried", async () => {
     const server = await startProvider();
-    server.reply(
-      sse(
-        sseEvent(
-          { type: "response.created", response: { id: "r", model: "gpt-test", status: "in_progress" } },
-          "response.created",
-        ),
-        { hangAfter: true },
-      ),
-      sse(responsesEvents(["second ", "attempt"])),
-    );
+    server.reply(sse(CREATED, { hangAfter: true }), sse(responsesEvents(["second ", "attempt"])));
     const r = await runWithProvider(server, ["hi"], {
       provider: "stream_idle_timeout_ms = 300\nrequest_max_retries = 1",
     });
-    expect(r.stderr).toBe("");
-    expect(r.code).toBe(0);
-    expect(r.stdout).toBe("second attempt\n");
+    expectReply(r, "second attempt\n");
     expect(server.requests).toHaveLength(2);
   });
 });
 
 describe("config errors stop the run before anything is sent", () => {
-  test('wire_api = "grpc": exit 1, `<path>: model_providers.x.wire_api must be …`', async () => {
+  // Each case: config.toml (given the server's port), extra env, and what the one error line starts with
+  // (`<config path>: ` is prefixed unless the setting came from the environment).
+  const cases: Array<{ name: string; toml: (port: number) => string; env?: Record<string, string>; says: string }> = [
+    {
+      name: 'wire_api = "grpc"',
+      toml: (port) =>
+        `model_provider = "x"\n[model_providers.x]\nbase_url = "http://127.0.0.1:${port}/v1"\nwire_api = "grpc"\n`,
+      says: 'model_providers.x.wire_api must be "responses" or "chat"',
+    },
+    {
+      name: 'model_provider = "missing"',
+      toml: (port) => `model_provider = "missing"\n\n[model_providers.x]\nbase_url = "http://127.0.0.1:${port}/v1"\n`,
+      says: "model_provider must be the id of a provider defined in the file: there is no [model_providers.missing] table",
+    },
+    {
+      name: "an ftp:// base_url",
+      toml: (port) => `model_provider = "x"\n\n[model_providers.x]\nbase_url = "ftp://127.0.0.1:${port}/v1"\n`,
+      says: "model_providers.x.base_url must be an http:// or https:// URL",
+    },
+    {
+      name: "a base_url with a password in it (not echoed)",
+      toml: (port) =>
+        `model_provider = "x"\n\n[model_providers.x]\nbase_url = "http://user:${PROVIDER_KEY}@127.0.0.1:${port}/v1"\n`,
+      says: "model_providers.x.base_url must be a URL without a user name or password in it",
+    },
+    {
+      name: "a negative request_max_retries",
+      toml: (port) =>
+        `model_provider = "x"\n[model_providers.x]\nbase_url = "http://127.0.0.1:${port}/v1"\nrequest_max_retries = -1\n`,
+      says: "model_providers.x.request_max_retries must be a whole number from 0 to 100",
+    },
+    {
+      name: "an OPENAI_BASE_URL that is not http(s)",
+      toml: () => "",
+      env: { OPENAI_BASE_URL: "ftp://127.0.0.1:1/v1" },
+      says: "the environment: OPENAI_BASE_URL must be an http:// or https:// URL",
+    },
+  ];
+
+  test.each(cases)("$name: exit 1, one line naming the key", async ({ toml, env, says }) => {
     const server = await startProvider();
-    server.reply(sse(responsesEvents(["no"])));
-    const { home, configFile } = providerHome(server, 'wire_api = "grpc"');
-    const r = await runCli(["run", "hi"], { home, env: { OPENAI_API_KEY: KEY } });
-    expect(r.code).toBe(1);
-    expect(r.stdout).toBe("");
-    const msg = oneError(r);
-    expect(msg.startsWith(`${configFile}: model_providers.x.wire_api must be `)).toBe(true);
-    expect(msg).toContain('"responses" or "chat"');
+    const { home, configFile } = withConfig(toml(server.port));
+    const r = await runCli(["run", "hi"], { home, env: { OPENAI_API_KEY: KEY, ...env } });
+    expectFailed(r, 1);
+    expect(oneError(r)).toBe(says.startsWith("the environment") ? says : `${configFile}: ${says}`);
     expect(server.requests).toHaveLength(0);
     expectClean(r);
-  });
-
-  test('model_provider = "missing": exit 1, names the key', async () => {
-    const server = await startProvider();
-    const { home, configFile } = withConfig(
-      `model_provider = "missing"\n\n[model_providers.x]\nbase_url = "${server.baseUrl}"\n`,
-    );
-    const r = await runCli(["run", "hi"], { home, env: { OPENAI_API_KEY: KEY, OPENAI_BASE_URL: server.baseUrl } });
-    expect(r.code).toBe(1);
-    expect(r.stdout).toBe("");
-    const msg = oneError(r);
-    expect(msg.startsWith(`${configFile}: model_provider must be `)).toBe(true);
-    expect(msg).toContain("missing");
-    expect(server.requests).toHaveLength(0);
-    expectClean(r);
-  });
-
-  test('base_url = "ftp://…": exit 1, names the key', async () => {
-    const server = await startProvider();
-    const { home, configFile } = withConfig(
-      `model_provider = "x"\n\n[model_providers.x]\nbase_url = "ftp://127.0.0.1:${server.port}/v1"\n`,
-    );
-    const r = await runCli(["run", "hi"], { home, env: { OPENAI_API_KEY: KEY, OPENAI_BASE_URL: server.baseUrl } });
-    expect(r.code).toBe(1);
-    expect(r.stdout).toBe("");
-    expect(oneError(r).startsWith(`${configFile}: model_providers.x.base_url must be an http:// or https:// URL`)).toBe(
-      true,
-    );
-    expect(server.requests).toHaveLength(0);
-    expectClean(r);
-  });
-
-  test("a base_url with a password in it is refused without echoing it", async () => {
-    const server = await startProvider();
-    const { home } = withConfig(
-      `model_provider = "x"\n\n[model_providers.x]\nbase_url = "http://user:${PROVIDER_KEY}@127.0.0.1:${server.port}/v1"\n`,
-    );
-    const r = await runCli(["run", "hi"], { home, env: { OPENAI_API_KEY: KEY } });
-    expect(r.code).toBe(1);
-    expect(oneError(r)).toContain("model_providers.x.base_url must be");
-    expect(server.requests).toHaveLength(0);
-    expectClean(r);
-  });
-
-  test("OPENAI_BASE_URL that is not http(s): exit 1, nothing sent", async () => {
-    const r = await runCli(["run", "hi"], {
-      home: testHome(),
-      env: { OPENAI_API_KEY: KEY, OPENAI_BASE_URL: "ftp://127.0.0.1:1/v1" },
-    });
-    expect(r.code).toBe(1);
-    expect(r.stdout).toBe("");
-    expect(oneError(r)).toContain("OPENAI_BASE_URL must be an http:// or https:// URL");
-    expectClean(r);
-  });
-
-  test("a negative request_max_retries: exit 1, names the key", async () => {
-    const server = await startProvider();
-    const { home, configFile } = providerHome(server, "request_max_retries = -1");
-    const r = await runCli(["run", "hi"], { home, env: { OPENAI_API_KEY: KEY } });
-    expect(r.code).toBe(1);
-    expect(oneError(r).startsWith(`${configFile}: model_providers.x.request_max_retries must be`)).toBe(true);
-    expect(server.requests).toHaveLength(0);
   });
 });
 
@@ -1172,9 +1068,7 @@ describe("provider settings reach the server", () => {
       ].join("\n"),
       env: { MY_ORG_VAR: "org-42" },
     });
-    expect(r.stderr).toBe("");
-    expect(r.code).toBe(0);
-    expect(r.stdout).toBe("ok\n");
+    expectReply(r, "ok\n");
     expect(server.requests).toHaveLength(1);
     const req = server.requests[0];
     expect(req?.path).toBe("/v1/chat/completions");

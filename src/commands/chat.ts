@@ -37,13 +37,7 @@ function slashCommand(line: string): SlashCommand | "unknown" | undefined {
 }
 
 export async function runChat(opts: ChatOptions): Promise<ExitCode> {
-  const client = await openClient({
-    config: opts.config,
-    env: opts.env,
-    fetch: opts.fetch,
-    model: opts.model,
-    clock: opts.clock,
-  });
+  const client = await openClient(opts);
   return opts.io.stdinIsTTY() ? interactive(opts.io, client) : piped(opts.io, client);
 }
 

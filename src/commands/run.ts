@@ -32,13 +32,7 @@ async function readPrompt(opts: RunOptions): Promise<string> {
 export async function runRun(opts: RunOptions): Promise<ExitCode> {
   const { io } = opts;
   // Credential first: without one, nothing is read and nothing is sent.
-  const client = await openClient({
-    config: opts.config,
-    env: opts.env,
-    fetch: opts.fetch,
-    model: opts.model,
-    clock: opts.clock,
-  });
+  const client = await openClient(opts);
   const prompt = await readPrompt(opts);
   const messages = [{ role: "user" as const, content: prompt }];
   if (opts.json) {
