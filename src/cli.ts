@@ -96,6 +96,12 @@ Examples:
   run: (_args, ctx) => runLogout(ctx),
 };
 
+/** The value of a flag that takes one (`--model gpt-5`), or undefined when it was not given. */
+function stringFlag(flags: Flags, name: string): string | undefined {
+  const value = flags[name];
+  return typeof value === "string" ? value : undefined;
+}
+
 const MODEL_FLAG: FlagSpec = { short: "m", value: "MODEL", description: "model to use (default: config.toml's model)" };
 
 const RUN: CommandSpec = {
@@ -120,7 +126,7 @@ Examples:
       ...ctx,
       prompt: positionals[0],
       json: flags.json === true,
-      model: typeof flags.model === "string" ? flags.model : undefined,
+      model: stringFlag(flags, "model"),
     }),
 };
 
@@ -139,7 +145,7 @@ Examples:
   run: async ({ flags }, ctx) =>
     (await import("./commands/chat.js")).runChat({
       ...ctx,
-      model: typeof flags.model === "string" ? flags.model : undefined,
+      model: stringFlag(flags, "model"),
     }),
 };
 

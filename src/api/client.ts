@@ -69,7 +69,7 @@ class Retryable extends Error {
   }
 }
 
-export function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
+function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(new CancelledError("reply interrupted"));
     const onAbort = () => {
@@ -157,8 +157,10 @@ export class Client {
     let timer = setTimeout(() => controller.abort(REQUEST_TIMEOUT), this.provider.requestTimeoutMs);
     const whyAborted = () =>
       options.signal?.aborted ? "cancelled" : controller.signal.reason === IDLE_TIMEOUT ? "idle" : "timeout";
+    // Released in `finally` whichever way the attempt ends, so no connection outlives it.
+    let response: HttpResponse | undefined;
+    let reader: AsyncIterator<Uint8Array> | undefined;
     try {
-      let response: HttpResponse;
       try {
         response = await this.#fetch(url, {
           method: "POST",
@@ -187,9 +189,7 @@ export class Client {
 
       if (response.status === 401 || response.status === 403) {
         // A 403 often says why (no access to the model, region); a 401 body may echo part of the key.
-        let detail = "";
-        if (response.status === 403) detail = await this.#errorDetail(response);
-        else cancel(response);
+        const detail = response.status === 403 ? await this.#errorDetail(response) : "";
         throw new AuthRejectedError(
           response.status,
           `the credentials were rejected by ${host} (HTTP ${response.status}${detail}): ${describeCredential(this.credential)}; ${
@@ -217,14 +217,13 @@ export class Client {
       }
       const type = response.headers.get("content-type") ?? "";
       if (!/^text\/event-stream\b/i.test(type) || response.body === null) {
-        cancel(response);
         throw new ApiError(
           response.status,
           `${host} did not answer with a stream of events (content-type ${JSON.stringify(type.slice(0, 60))}); check base_url and wire_api`,
         );
       }
 
-      const reader = response.body[Symbol.asyncIterator]();
+      reader = response.body[Symbol.asyncIterator]();
       const decoder = new SseDecoder();
       let text = "";
       let model = this.model;
@@ -256,7 +255,6 @@ export class Client {
         try {
           events = chunk.done ? decoder.end() : decoder.push(chunk.value);
         } catch (err) {
-          cancelReader(reader);
           if (err instanceof SseTooLargeError)
             throw new StreamInterruptedError(`${host} sent ${err.message}; the reply is incomplete`);
           throw err;
@@ -267,12 +265,10 @@ export class Client {
             step = wire.interpret(event);
           } catch (err) {
             if (!(err instanceof EventFormatError)) throw err;
-            cancelReader(reader);
             throw new StreamInterruptedError(`${err.message.replace("the server", host)}; the reply is incomplete`);
           }
           if (step === undefined) continue;
           if (step.kind === "error") {
-            cancelReader(reader);
             throw new StreamInterruptedError(`${host} reported an error: ${this.#scrub(step.message)}`);
           }
           if (step.kind !== "text" && step.model !== undefined) model = step.model;
@@ -282,7 +278,6 @@ export class Client {
             text += step.text;
             options.onText?.(step.text);
           } else if (step.kind === "done") {
-            cancelReader(reader);
             return { text, model, usage, incomplete: step.incomplete };
           }
         }
@@ -293,6 +288,8 @@ export class Client {
     } finally {
       clearTimeout(timer);
       options.signal?.removeEventListener("abort", forward);
+      if (reader !== undefined) cancelReader(reader);
+      else if (response !== undefined) cancel(response);
     }
   }
 
@@ -301,18 +298,16 @@ export class Client {
     const raw = await readCapped(response, ERROR_BODY_LIMIT, ERROR_BODY_WAIT_MS);
     let message: string | undefined;
     try {
-      const parsed = JSON.parse(raw) as { error?: unknown; message?: unknown; detail?: unknown };
-      const error = parsed.error;
-      message =
-        typeof error === "object" && error !== null && typeof (error as { message?: unknown }).message === "string"
-          ? (error as { message: string }).message
-          : typeof error === "string"
-            ? error
-            : typeof parsed.message === "string"
-              ? parsed.message
-              : typeof parsed.detail === "string"
-                ? parsed.detail
-                : undefined;
+      // OpenAI's `{ error: { message } }`, then the shapes other servers use.
+      const parsed = JSON.parse(raw) as {
+        error?: { message?: unknown } | unknown;
+        message?: unknown;
+        detail?: unknown;
+      };
+      const error = parsed.error as { message?: unknown } | undefined;
+      message = [error?.message, parsed.error, parsed.message, parsed.detail].find((v) => typeof v === "string") as
+        | string
+        | undefined;
     } catch {
       // Not JSON: an HTML error page from a proxy says nothing useful; plain text might.
       message = /^\s*</.test(raw) ? undefined : raw;
@@ -373,7 +368,7 @@ function backoff(attempt: number): number {
 }
 
 /** The wait a 429/5xx asks for: `retry-after-ms` (OpenAI), else `Retry-After` in seconds or as a date. */
-export function retryAfterMs(headers: HttpResponse["headers"], now: Date): number | undefined {
+function retryAfterMs(headers: HttpResponse["headers"], now: Date): number | undefined {
   const ms = headers.get("retry-after-ms");
   if (ms !== null && /^\s*\d+(\.\d+)?\s*$/.test(ms)) return Math.ceil(Number(ms));
   const value = headers.get("retry-after");

@@ -22,13 +22,10 @@ export interface IO {
   /** Whether we may ask the user something: both the input and the place we ask on are terminals. */
   canPrompt(): boolean;
   stdinIsTTY(): boolean;
-  stdoutIsTTY(): boolean;
   /** A line of result, to stdout. */
   out(line: string): void;
   /** Text to stdout as is (streamed replies). */
   write(text: string): void;
-  /** Text to stderr as is (prompts). */
-  writeErr(text: string): void;
   /** A line of diagnostics, to stderr. */
   err(line: string): void;
   /** `warning: …` to stderr, highlighted when stderr is a colour terminal. */
@@ -118,10 +115,8 @@ export function createIO(env: Env, streams?: Streams): IO {
     },
     canPrompt: () => stdinIsTTY() && stderrTTY,
     stdinIsTTY,
-    stdoutIsTTY: () => stdoutTTY,
     out: (line) => writeOut(`${line}\n`),
     write: (text) => writeOut(text),
-    writeErr: (text) => writeErr(text),
     err: (line) => writeErr(`${line}\n`),
     warn: (line) => writeErr(`${paint(errColor, "33", "warning:")} ${line}\n`),
     error: (line) => writeErr(`${paint(errColor, "31", "error:")} ${line}\n`),

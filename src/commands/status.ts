@@ -1,6 +1,6 @@
 /** `codex status` (alias `codex login status`): are you signed in, how, and from where. */
 import { status } from "../auth/status.js";
-import { DEFAULT_PROVIDER } from "../config/providers.js";
+import { DEFAULT_PROVIDER, OPENAI_BASE_URL } from "../config/providers.js";
 import type { ExitCode } from "../errors.js";
 import type { CommandContext } from "./context.js";
 
@@ -48,7 +48,7 @@ export async function runStatus(opts: StatusOptions): Promise<ExitCode> {
     io.out(`  Source: ${st.source.path}`);
   }
   // Named only when it is not the default, where the credential would go somewhere a user might not expect.
-  if (st.provider !== null && (st.provider.id !== DEFAULT_PROVIDER || opts.env.OPENAI_BASE_URL)) {
+  if (st.provider !== null && (st.provider.id !== DEFAULT_PROVIDER || st.provider.baseUrl !== OPENAI_BASE_URL)) {
     io.out(`  Provider: ${st.provider.name} (${st.provider.baseUrl}, ${st.provider.wireApi} API)`);
   }
   if (st.shadowed !== null) {

@@ -48,7 +48,7 @@ export const DEFAULTS = {
   streamIdleTimeoutMs: 300_000,
   maxRetries: 4,
 } as const;
-const OPENAI_BASE_URL = "https://api.openai.com/v1";
+export const OPENAI_BASE_URL = "https://api.openai.com/v1";
 
 type Table = Record<string, unknown>;
 
@@ -131,7 +131,11 @@ export function selectModel(
   env: Env,
   overrides: { model?: string | undefined; provider?: string | undefined } = {},
 ): ModelSelection {
-  const top = new Reader(config, "", { model: config.get("model"), model_provider: config.get("model_provider") });
+  const top = new Reader(config, "", {
+    model: config.get("model"),
+    model_provider: config.get("model_provider"),
+    request_timeout_ms: config.get("request_timeout_ms"),
+  });
   const model = overrides.model ?? top.string("model") ?? DEFAULT_MODEL;
   const id = overrides.provider ?? top.string("model_provider") ?? DEFAULT_PROVIDER;
   const providers = config.get("model_providers");
@@ -182,7 +186,6 @@ export function selectModel(
       throw new ConfigValueError(config.path, `model_providers.${id}.http_headers`, "valid header names and values");
     }
   }
-  const topTimeout = new Reader(config, "", { request_timeout_ms: config.get("request_timeout_ms") });
   return {
     model,
     provider: {
@@ -194,9 +197,7 @@ export function selectModel(
       headers,
       queryParams: { ...r.strings("query_params") },
       requestTimeoutMs:
-        r.milliseconds("request_timeout_ms") ??
-        topTimeout.milliseconds("request_timeout_ms") ??
-        DEFAULTS.requestTimeoutMs,
+        r.milliseconds("request_timeout_ms") ?? top.milliseconds("request_timeout_ms") ?? DEFAULTS.requestTimeoutMs,
       streamIdleTimeoutMs: r.milliseconds("stream_idle_timeout_ms") ?? DEFAULTS.streamIdleTimeoutMs,
       maxRetries: r.count("request_max_retries") ?? DEFAULTS.maxRetries,
     },
