@@ -5,7 +5,7 @@
  */
 import { codexHome, configPath, type Env } from "./paths.js";
 import { type ConfigSnapshot, readConfig } from "./read.js";
-import type { Edit } from "./save.js";
+import type { Edit, UpdateOptions } from "./save.js";
 import { assertTomlValue, getPath, type KeyPath, setPath, toPath } from "./toml-path.js";
 import type { TomlTable } from "./toml-text.js";
 
@@ -86,8 +86,40 @@ export class Config {
     const { saveEdits } = await import("./save.js");
     const result = await saveEdits(this.path, this.#edits);
     this.#edits = [];
-    this.#snapshot = result;
-    this.#values = structuredClone(result.values);
+    this.#reset(result);
     return result.written;
+  }
+
+  /**
+   * Runs `fn` while holding the config lock, on this object refreshed from the file as it is on disk at
+   * that moment (queued edits are replayed on it first); the edits `fn` makes are written before the lock
+   * is released. For decisions that must not race with other processes, like using or rotating a refresh
+   * token. If `fn` throws, nothing is written and this object shows the file as it was read.
+   */
+  async update<T>(fn: (config: Config) => T | Promise<T>, options: UpdateOptions = {}): Promise<T> {
+    const { updateLocked } = await import("./save.js");
+    const queued = this.#edits;
+    this.#edits = [];
+    try {
+      const { result, value } = await updateLocked(
+        this.path,
+        async (current) => {
+          this.#reset(current);
+          for (const edit of queued) this.set(edit.path, edit.value);
+          const value = await fn(this);
+          return { edits: this.#edits, value };
+        },
+        options,
+      );
+      this.#reset(result);
+      return value;
+    } finally {
+      this.#edits = [];
+    }
+  }
+
+  #reset(snapshot: ConfigSnapshot): void {
+    this.#snapshot = snapshot;
+    this.#values = structuredClone(snapshot.values);
   }
 }

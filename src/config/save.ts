@@ -32,16 +32,41 @@ export async function saveEdits(path: string, edits: readonly Edit[]): Promise<S
   if (edits.every((e) => e.value === undefined) && !existsSync(target)) {
     return { doc: undefined, values: {}, written: false };
   }
+  return (await updateLocked(path, async () => ({ edits, value: undefined }))).result;
+}
+
+export interface UpdateOptions {
+  /** How long to wait for another process holding the lock, in ms. */
+  lockTimeoutMs?: number;
+}
+
+/**
+ * Read-decide-write under the lock: `decide` sees the file as it is on disk now and returns the edits to
+ * make, which are written before the lock is released. This is what lets concurrent processes agree (one
+ * OAuth refresh between them, a logout that removes the tokens a refresh just rotated). If `decide`
+ * throws, nothing is written.
+ */
+export async function updateLocked<T>(
+  path: string,
+  decide: (current: ConfigSnapshot) => Promise<{ edits: readonly Edit[]; value: T }>,
+  options: UpdateOptions = {},
+): Promise<{ result: SaveResult; value: T }> {
+  resolveTarget(path);
   ensureDir(dirname(path));
-  return withLock(lockPath(path), async () => {
-    const current = await readConfig(path);
-    const original = current.doc ?? fromString("");
-    let edited: Edited = { doc: original, values: current.values };
-    for (const edit of edits) edited = editParsed(edited.doc, edited.values, edit.path, edit.value);
-    if (edited.doc.body === original.body) {
-      return { ...current, written: false };
-    }
-    atomicWrite(path, toBytes(edited.doc));
-    return { ...edited, written: true };
-  });
+  return withLock(
+    lockPath(path),
+    async () => {
+      const current = await readConfig(path);
+      const { edits, value } = await decide(current);
+      const original = current.doc ?? fromString("");
+      let edited: Edited = { doc: original, values: current.values };
+      for (const edit of edits) edited = editParsed(edited.doc, edited.values, edit.path, edit.value);
+      if (edited.doc.body === original.body) {
+        return { result: { ...current, written: false }, value };
+      }
+      atomicWrite(path, toBytes(edited.doc));
+      return { result: { ...edited, written: true }, value };
+    },
+    { timeoutMs: options.lockTimeoutMs },
+  );
 }

@@ -3,15 +3,37 @@
  * the keyring and credential-command stores) never cares which one is in use.
  */
 
+/**
+ * What codex keeps of an OAuth sign-in beside the access token. The refresh token is as secret as the
+ * access token; everything else is metadata safe to show (masked hints aside, status prints it).
+ */
+export interface OAuthSession {
+  /** The issuer that granted the tokens: refresh and revocation go back to it. */
+  issuer: string;
+  clientId: string;
+  refreshToken?: string | undefined;
+  /** When the access token expires, if the server said (`expires_in`). */
+  expiresAt?: Date | undefined;
+  /** Who signed in: the ID token's email, else its subject. */
+  account?: string | undefined;
+  /** The ID token's `sub`. */
+  subject?: string | undefined;
+  /** Set when the server refused the refresh token (`invalid_grant`): the session is over. */
+  endedAt?: Date | undefined;
+}
+
 export interface StoredCredential {
-  /** The secret sent as `Authorization: Bearer …`. */
+  /** The secret sent as `Authorization: Bearer …`: an API key or an OAuth access token. */
   token: string;
+  /** Present when the token came from an OAuth sign-in. */
+  oauth?: OAuthSession | undefined;
 }
 
 export interface CredentialStore {
   /** Short machine-readable kind, e.g. "file". */
   readonly kind: string;
   get(): Promise<StoredCredential | undefined>;
+  /** Replaces whatever is stored (an API key replaces an OAuth session and vice versa). */
   set(credential: StoredCredential): Promise<void>;
   /** Removes the credential. Returns false (touching nothing) when there was none. */
   delete(): Promise<boolean>;
