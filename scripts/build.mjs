@@ -15,6 +15,8 @@ const LAZY = {
   "@decimalturn/toml-patch": "toml-patch",
   "write-file-atomic": "write-file-atomic",
   "@inquirer/password": "inquirer-password",
+  "@inquirer/select": "inquirer-select",
+  "openid-client": "openid-client",
 };
 const common = {
   bundle: true,

@@ -55,8 +55,9 @@ const STATUS: CommandSpec = {
   summary: "show whether you are logged in, how, and where the credential comes from",
   flags: { json: { description: "print the status as JSON" } },
   help: `Shows how codex authenticates: with which credential (masked, e.g. sk-…abcd) and from where: the
-CODEX_API_KEY or OPENAI_API_KEY environment variable, or $CODEX_HOME/config.toml. Exits 0 when a
-credential is available, 1 when not.
+CODEX_API_KEY or OPENAI_API_KEY environment variable, or $CODEX_HOME/config.toml. For an OAuth session,
+also the account, the issuer and when the access token expires. Exits 0 when a credential is
+available, 1 when not (or when the session has ended).
 
 Examples:
   $ codex status
@@ -67,33 +68,62 @@ Examples:
 
 const LOGIN: CommandSpec = {
   name: "login",
-  summary: "log in with an API key (read from standard input or a hidden prompt)",
-  flags: { "with-api-key": { description: "read the API key from standard input" } },
-  help: `Stores an API key in $CODEX_HOME/config.toml (default ~/.codex/config.toml, mode 0600). The key is
-read from standard input, never from the command line, where other users and your shell history would
-see it. On a terminal, \`codex login\` asks for it with a hidden prompt.
+  summary: "sign in: in your browser, with a device code, or with an API key",
+  flags: {
+    "device-auth": { description: "sign in with a code entered on another device (SSH, headless)" },
+    "with-api-key": { description: "read an API key from standard input" },
+    port: { value: "PORT", description: "loopback port for the browser sign-in (default 1455)" },
+    "no-browser": { description: "print the sign-in URL instead of opening a browser" },
+  },
+  help: `With no flag, signs in with OAuth in your browser (on a terminal, it first asks which way to sign
+in). codex listens on 127.0.0.1 for the browser to come back, and stores the session in
+$CODEX_HOME/config.toml (default ~/.codex/config.toml, mode 0600); it renews the access token by itself.
+The server is [oauth] issuer in config.toml (default https://auth.openai.com).
+
+--device-auth prints a URL and a code to enter on any device: for SSH sessions and machines without a
+browser. --with-api-key reads an API key from standard input, never from the command line, where other
+users and your shell history would see it.
 
 Examples:
-  $ codex login                                  # asks for the key (on a terminal)
+  $ codex login                                  # browser sign-in (asks first on a terminal)
+  $ codex login --device-auth                    # over SSH
+  $ codex login --no-browser --port 8765         # print the URL; listen on another port
   $ codex login --with-api-key < ~/openai.key
   $ printenv OPENAI_API_KEY | codex login --with-api-key
   $ codex login status                           # same as codex status`,
   positionalError:
     "codex login does not take the API key as an argument (process lists and shell history would keep it); pipe it on standard input: `codex login --with-api-key < keyfile`",
-  run: ({ flags }, ctx) => runLogin({ ...ctx, withApiKey: flags["with-api-key"] === true }),
+  run: ({ flags }, ctx) =>
+    runLogin({
+      ...ctx,
+      withApiKey: flags["with-api-key"] === true,
+      deviceAuth: flags["device-auth"] === true,
+      port: portFlag(stringFlag(flags, "port")),
+      noBrowser: flags["no-browser"] === true,
+    }),
 };
+
+function portFlag(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const port = /^\d{1,5}$/.test(value) ? Number(value) : Number.NaN;
+  if (!(port >= 1 && port <= 65535)) throw new UsageError("--port needs a port number from 1 to 65535");
+  return port;
+}
 
 const LOGOUT: CommandSpec = {
   name: "logout",
-  summary: "remove the stored credential",
-  flags: {},
+  summary: "remove the stored credential and end the session at the server",
+  flags: { "no-revoke": { description: "do not revoke an OAuth session at the server" } },
   help: `Removes the stored credential from $CODEX_HOME/config.toml, leaving every other line of the file as
-it was. If CODEX_API_KEY or OPENAI_API_KEY is set, codex warns that it still authenticates: only you can
-unset it.
+it was. An OAuth session is then revoked at its issuer (refresh token, then access token; at most 5
+seconds); if that fails, the session is still removed from this machine and codex says which token may
+stay valid, and until when. If CODEX_API_KEY or OPENAI_API_KEY is set, codex warns that it still
+authenticates: only you can unset it.
 
 Examples:
-  $ codex logout`,
-  run: (_args, ctx) => runLogout(ctx),
+  $ codex logout
+  $ codex logout --no-revoke                     # offline: forget the session, tell no server`,
+  run: ({ flags }, ctx) => runLogout({ ...ctx, noRevoke: flags["no-revoke"] === true }),
 };
 
 /** The value of a flag that takes one (`--model gpt-5`), or undefined when it was not given. */
@@ -164,6 +194,7 @@ Flags:
   --debug        show stack traces for errors
 
 Examples:
+  $ codex login
   $ codex login --with-api-key < ~/openai.key
   $ codex status
   $ codex run "write a haiku about TOML"

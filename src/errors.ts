@@ -156,3 +156,39 @@ export class StreamInterruptedError extends CodexError {
     super("STREAM_INTERRUPTED", message, ExitCode.failure, options);
   }
 }
+
+/**
+ * The authorization server refused or failed a sign-in step (`access_denied`, `expired_token`, an invalid
+ * response, no device-flow support). `error` is the server's OAuth error code when it sent one. Exit 1.
+ */
+export class OAuthError extends CodexError {
+  readonly error: string | undefined;
+
+  constructor(error: string | undefined, message: string, options?: ErrorOptions) {
+    super("OAUTH", message, ExitCode.failure, options);
+    this.error = error;
+  }
+}
+
+/**
+ * The OAuth session cannot be used any more: the server refused the refresh token (`invalid_grant`), or
+ * the access token expired with no refresh token to renew it. Exit 4: the fix is `codex login`.
+ */
+export class SessionEndedError extends CodexError {
+  constructor(message = "your session ended; run `codex login` to sign in again") {
+    super("SESSION_ENDED", message, ExitCode.authRequired);
+  }
+}
+
+/** The loopback port for the browser sign-in is taken. Exit 1. */
+export class PortInUseError extends CodexError {
+  readonly port: number;
+
+  constructor(port: number) {
+    super(
+      "PORT_IN_USE",
+      `port ${port} on 127.0.0.1 is in use (another \`codex login\` running?); choose another with \`codex login --port N\`, or sign in with \`codex login --device-auth\``,
+    );
+    this.port = port;
+  }
+}

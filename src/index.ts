@@ -18,10 +18,15 @@ export type { Message, Usage } from "./api/wire.js";
 export { maskToken } from "./auth/api-key.js";
 export { type CredentialSource, type ResolvedCredential, resolveCredential } from "./auth/credential.js";
 export { TOKEN_ENV_VARS } from "./auth/env.js";
-export { type LoginResult, loginWithApiKey } from "./auth/login.js";
-export { type LogoutResult, logout } from "./auth/logout.js";
-export { type AuthOptions, type AuthStatus, status } from "./auth/status.js";
+export { type LoginResult, loginWithApiKey, saveCredential } from "./auth/login.js";
+export { type LogoutOptions, type LogoutResult, logout } from "./auth/logout.js";
+export { type BrowserLoginOptions, loginWithBrowser } from "./auth/oauth/browser.js";
+export { type DeviceCode, type DeviceLoginOptions, loginWithDevice } from "./auth/oauth/device.js";
+export { type RefreshOptions, refreshSession } from "./auth/oauth/refresh.js";
+export { type Revocation, revokeSession } from "./auth/oauth/revoke.js";
+export { type AuthOptions, type AuthStatus, type SessionStatus, status } from "./auth/status.js";
 export { Config, type LoadOptions } from "./config/config.js";
+export { OAUTH_DEFAULTS, type OAuthSettings, oauthSettings } from "./config/oauth.js";
 export { codexHome, configPath, type Env } from "./config/paths.js";
 export {
   DEFAULT_MODEL,
@@ -32,7 +37,7 @@ export {
 } from "./config/providers.js";
 export type { KeyPath } from "./config/toml-path.js";
 export { FileStore } from "./credentials/file-store.js";
-export type { CredentialStore, StoredCredential } from "./credentials/store.js";
+export type { CredentialStore, OAuthSession, StoredCredential } from "./credentials/store.js";
 export {
   ApiError,
   AuthRejectedError,
@@ -47,6 +52,9 @@ export {
   InvalidInputError,
   LockTimeoutError,
   NetworkError,
+  OAuthError,
+  PortInUseError,
+  SessionEndedError,
   StreamInterruptedError,
   UsageError,
 } from "./errors.js";

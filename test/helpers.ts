@@ -15,6 +15,7 @@ import {
   utimesSync,
   writeFileSync,
 } from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { expect, onTestFinished } from "vitest";
@@ -284,4 +285,16 @@ export async function runCliInPty(
   if (r.code !== 0) throw new Error(`pty driver failed (exit ${r.code}): ${r.stderr}`);
   const parsed = JSON.parse(r.stdout) as Omit<PtyResult, "output"> & { output: string };
   return { ...parsed, output: Buffer.from(parsed.output, "base64").toString("utf8") };
+}
+
+/** A port nothing listens on right now (the OS picks it; it is free again once this returns). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
 }

@@ -463,6 +463,7 @@ describe("status() and logout()", () => {
       method: null,
       source: null,
       hint: null,
+      session: null,
       configPath: file,
       shadowed: null,
       provider: DEFAULT_PROVIDER,
@@ -476,6 +477,7 @@ describe("status() and logout()", () => {
       method: "api_key",
       source: { type: "file", path: file },
       hint: "sk-…WXYZ",
+      session: null,
       configPath: file,
       shadowed: null,
       provider: DEFAULT_PROVIDER,
@@ -507,12 +509,24 @@ describe("status() and logout()", () => {
     expect(readFileSync(file, "utf8")).not.toBe(SAMPLE);
 
     const result = await logout({ codexHome: dir, env: { CODEX_API_KEY: "sk-still-here-000000000000" } });
-    expect(result).toEqual({ removed: true, removedFrom: [file], stillAuthenticatedBy: ["CODEX_API_KEY"] });
+    expect(result).toEqual({
+      removed: true,
+      removedFrom: [file],
+      revocation: null,
+      revocationSkipped: null,
+      stillAuthenticatedBy: ["CODEX_API_KEY"],
+    });
     expect(readFileSync(file, "utf8")).toBe(SAMPLE);
 
     const before = stamp(file);
     const again = await logout({ codexHome: dir, env: {} });
-    expect(again).toEqual({ removed: false, removedFrom: [], stillAuthenticatedBy: [] });
+    expect(again).toEqual({
+      removed: false,
+      removedFrom: [],
+      revocation: null,
+      revocationSkipped: null,
+      stillAuthenticatedBy: [],
+    });
     expect(stamp(file)).toEqual(before);
     expect(readdirSync(dir)).toEqual(["config.toml"]);
   });

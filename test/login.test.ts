@@ -5,7 +5,7 @@
 import { chmodSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
-import { codexHomeOf, expectNoSecret, homeWithConfig, removeAfterTest, runCli, testHome } from "./helpers.js";
+import { codexHomeOf, expectNoSecret, freePort, homeWithConfig, removeAfterTest, runCli, testHome } from "./helpers.js";
 
 const KEY = "sk-login-0123456789abcdefWXYZ";
 const KEY2 = "sk-login-second-9876543210vuts";
@@ -113,15 +113,15 @@ describe("a key on the command line is refused, and never echoed", () => {
   });
 });
 
-test("no terminal and no --with-api-key: exit 2, names --with-api-key, reads nothing", async () => {
-  const home = testHome();
+test("no terminal and no flag: the browser sign-in (here its issuer is unreachable), no key read from stdin", async () => {
+  const port = await freePort();
+  const { home, codexHome } = withConfig(`[oauth]\nissuer = "http://127.0.0.1:${port}"\n`);
   const r = await runCli(["login"], { home, input: `${KEY}\n` });
-  expect(r.code).toBe(2);
+  expect(r.code).toBe(1);
   expect(r.stdout).toBe("");
-  expect(r.stderr).toMatch(/^error: [^\n]*\n$/);
-  expect(r.stderr).toContain("--with-api-key");
+  expect(r.stderr).toBe(`error: could not reach the sign-in server 127.0.0.1:${port}: connection refused\n`);
   expectNoSecret(r, KEY);
-  expect(readdirSync(home)).toEqual([]);
+  expect(readdirSync(codexHome)).toEqual(["config.toml"]);
 });
 
 describe("permissions", () => {
@@ -196,7 +196,7 @@ describe("re-login", () => {
 describe("a credential variable in the environment", () => {
   const ENV_KEY = "sk-env-abcdefghijklmnop4321";
   const precedence = (v: string) =>
-    `warning: ${v} is set in your environment and takes precedence over the key just saved; unset it to use this one\n`;
+    `warning: ${v} is set in your environment and takes precedence over the credential just saved; unset it to use this one\n`;
 
   test.each(["OPENAI_API_KEY", "CODEX_API_KEY"])("%s set: still saves, warns on stderr naming it", async (v) => {
     const home = testHome();

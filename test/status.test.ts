@@ -82,6 +82,7 @@ describe("logged out", () => {
       hint: null,
       config_path: join(codexHomeOf(home), "config.toml"),
       shadowed: null,
+      oauth: null,
       provider: DEFAULT_PROVIDER,
       provider_error: null,
     });
@@ -111,6 +112,7 @@ describe("logged in from the file", () => {
       hint: "sk-…STRD",
       config_path: configFile,
       shadowed: null,
+      oauth: null,
       provider: DEFAULT_PROVIDER,
       provider_error: null,
     });
@@ -162,6 +164,7 @@ describe("precedence: CODEX_API_KEY > OPENAI_API_KEY > stored", () => {
       hint: "sk-…CODX",
       config_path: configFile,
       shadowed: { path: configFile, hint: "sk-…STRD" },
+      oauth: null,
       provider: DEFAULT_PROVIDER,
       provider_error: null,
     });

@@ -13,7 +13,9 @@ import { codexHomeOf, type PtyResult, runCliInPty, testHome } from "./helpers.js
 const SECRET_BODY = "QZWVJQZWVJQZWVJQZWVJ";
 const KEY = `sk-${SECRET_BODY}7777`;
 const PROMPT = "Paste your API key:";
-
+const CHOOSER = "How do you want to sign in?";
+/** At the sign-in chooser: down twice to "Paste an API key", then Enter. */
+const PICK_API_KEY = { wait: CHOOSER, send: "\x1b[B\x1b[B\r" };
 
 /** The terminal output as a person would read it: escape sequences dropped, the temp path made constant. */
 function screenText(r: PtyResult, home: string): string {
@@ -29,11 +31,11 @@ function expectKeyNeverShown(r: PtyResult, home: string): void {
 
 describe("masked prompt on a terminal", () => {
   test.each([
-    ["codex login", ["login"]],
-    ["codex login --with-api-key", ["login", "--with-api-key"]],
-  ])("%s: asks, masks each character with *, stores the key, exit 0", async (_name, args) => {
+    ["codex login, choosing 'Paste an API key'", ["login"], [PICK_API_KEY]],
+    ["codex login --with-api-key", ["login", "--with-api-key"], []],
+  ])("%s: asks, masks each character with *, stores the key, exit 0", async (_name, args, before) => {
     const home = testHome();
-    const r = await runCliInPty(args, { home, steps: [{ wait: PROMPT, send: `${KEY}\r` }] });
+    const r = await runCliInPty(args, { home, steps: [...before, { wait: PROMPT, send: `${KEY}\r` }] });
     expect(r.timedOut).toBe(false);
     expect(r.pending).toBe(0);
     expect(r.code).toBe(0);
@@ -46,7 +48,10 @@ describe("masked prompt on a terminal", () => {
 
   test("editing at the prompt: Backspace removes the last character typed", async () => {
     const home = testHome();
-    const r = await runCliInPty(["login"], { home, steps: [{ wait: PROMPT, send: `${KEY}J\x7f\r` }] });
+    const r = await runCliInPty(["login", "--with-api-key"], {
+      home,
+      steps: [{ wait: PROMPT, send: `${KEY}J\x7f\r` }],
+    });
     expect(r.code).toBe(0);
     expect(readFileSync(join(codexHomeOf(home), "config.toml"), "utf8")).toBe(`auth_token = "${KEY}"\n`);
     expectKeyNeverShown(r, home);
@@ -54,7 +59,7 @@ describe("masked prompt on a terminal", () => {
 
   test("Ctrl-C at the prompt: non-zero exit, says cancelled, nothing written", async () => {
     const home = testHome();
-    const r = await runCliInPty(["login"], {
+    const r = await runCliInPty(["login", "--with-api-key"], {
       home,
       steps: [{ wait: PROMPT, send: `sk-${SECRET_BODY.slice(0, 6)}\x03` }],
     });
@@ -69,17 +74,28 @@ describe("masked prompt on a terminal", () => {
     const home = testHome();
     const codexHome = codexHomeOf(home);
     const configFile = join(codexHome, "config.toml");
-    await runCliInPty(["login"], { home, steps: [{ wait: PROMPT, send: `${KEY}\r` }] });
+    await runCliInPty(["login", "--with-api-key"], { home, steps: [{ wait: PROMPT, send: `${KEY}\r` }] });
     const before = readFileSync(configFile);
-    const r = await runCliInPty(["login"], { home, steps: [{ wait: PROMPT, send: "sk-other\x03" }] });
+    const r = await runCliInPty(["login", "--with-api-key"], { home, steps: [{ wait: PROMPT, send: "sk-other\x03" }] });
     expect(r.code).not.toBe(0);
     expect(readFileSync(configFile)).toEqual(before);
     expect(readdirSync(codexHome)).toEqual(["config.toml"]);
   });
 
+  test("Ctrl-C at the sign-in chooser: cancelled, nothing written", async () => {
+    const home = testHome();
+    const r = await runCliInPty(["login"], { home, steps: [{ wait: CHOOSER, send: "\x03" }] });
+    expect(r.timedOut).toBe(false);
+    expect(r.code).toBe(1);
+    expect(screenText(r, home)).toContain("cancelled; nothing was changed");
+    expect(screenText(r, home)).toContain("Sign in with your browser");
+    expect(screenText(r, home)).toContain("Sign in on another device");
+    expect(readdirSync(home)).toEqual([]);
+  });
+
   test("Enter alone: exit 1, the key is empty, nothing written", async () => {
     const home = testHome();
-    const r = await runCliInPty(["login"], { home, steps: [{ wait: PROMPT, send: "\r" }] });
+    const r = await runCliInPty(["login", "--with-api-key"], { home, steps: [{ wait: PROMPT, send: "\r" }] });
     expect(r.code).toBe(1);
     expect(screenText(r, home)).toContain("error: the API key is empty; nothing was saved");
     expect(readdirSync(home)).toEqual([]);
@@ -87,14 +103,14 @@ describe("masked prompt on a terminal", () => {
 
   test("a variable that overrides the key is warned about after the prompt", async () => {
     const home = testHome();
-    const r = await runCliInPty(["login"], {
+    const r = await runCliInPty(["login", "--with-api-key"], {
       home,
       env: { OPENAI_API_KEY: "sk-env-abcdefghijklmnop0000" },
       steps: [{ wait: PROMPT, send: `${KEY}\r` }],
     });
     expect(r.code).toBe(0);
     expect(screenText(r, home)).toContain(
-      "warning: OPENAI_API_KEY is set in your environment and takes precedence over the key just saved",
+      "warning: OPENAI_API_KEY is set in your environment and takes precedence over the credential just saved",
     );
     expect(r.output).not.toContain("sk-env-abcdefghijklmnop0000");
     expectKeyNeverShown(r, home);

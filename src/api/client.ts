@@ -91,13 +91,15 @@ export class Client {
   readonly #fetch: Fetch;
   readonly #sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   readonly #clock: () => Date;
-  #token: string;
+  #token = "";
+  /** Every token this client has sent, so server text echoing an old one is masked too. */
+  readonly #secrets = new Set<string>();
 
   constructor(options: ClientOptions) {
     this.provider = options.provider;
     this.model = options.model;
     this.credential = options.credential;
-    this.#token = options.credential.token;
+    this.#setToken(options.credential.token);
     this.#fetch = options.fetch;
     this.#sleep = options.sleep ?? defaultSleep;
     this.#clock = options.clock ?? (() => new Date());
@@ -114,6 +116,8 @@ export class Client {
     const url = new URL(`${this.provider.baseUrl}${wire.path}`);
     for (const [k, v] of Object.entries(this.provider.queryParams)) url.searchParams.set(k, v);
     const body = JSON.stringify(wire.body(this.model, messages));
+    // An OAuth token about to expire is renewed before sending (no request is built if the session ended).
+    if (this.credential.current) this.#setToken(await this.credential.current());
     let refreshed = false;
     let lastError: Error | undefined;
     for (let attempt = 0; attempt <= this.provider.maxRetries; attempt++) {
@@ -127,9 +131,9 @@ export class Client {
       } catch (err) {
         if (err instanceof AuthRejectedError && err.status === 401 && !refreshed && this.credential.refresh) {
           refreshed = true;
-          const token = await this.credential.refresh();
+          const token = await this.credential.refresh(this.#token);
           if (token !== undefined) {
-            this.#token = token;
+            this.#setToken(token);
             attempt--;
             lastError = undefined;
             continue;
@@ -317,10 +321,15 @@ export class Client {
     return clean === "" ? "" : `: ${clean}`;
   }
 
+  #setToken(token: string): void {
+    this.#token = token;
+    this.#secrets.add(token);
+  }
+
   /** Server text made safe for one line of output: no credential, no control characters, bounded length. */
   #scrub(text: string): string {
     let out = text;
-    for (const secret of new Set([this.#token, this.credential.token])) {
+    for (const secret of this.#secrets) {
       if (secret !== "") out = out.split(secret).join(maskToken(secret));
     }
     // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters could rewrite the terminal

@@ -7,25 +7,36 @@ import type { Config } from "../config/config.js";
 import type { Env } from "../config/paths.js";
 import { selectModel } from "../config/providers.js";
 import { FileStore } from "../credentials/file-store.js";
-import type { CredentialStore } from "../credentials/store.js";
+import type { CredentialStore, OAuthSession, StoredCredential } from "../credentials/store.js";
+import { SessionEndedError } from "../errors.js";
 import { type TokenEnvVar, tokenEnvVarsSet } from "./env.js";
+import { expiresSoon } from "./oauth/tokens.js";
 
 export type CredentialSource = { type: "env"; variable: TokenEnvVar } | { type: "file"; path: string };
 
 export interface ResolvedCredential {
   token: string;
-  method: "api_key";
+  method: "api_key" | "oauth";
   source: CredentialSource;
+  /** The OAuth session the token belongs to (method "oauth"). */
+  oauth?: OAuthSession | undefined;
   /**
-   * Called once when the server rejects `token` (HTTP 401): returns a fresh token to retry with, or
-   * undefined when there is none. API keys cannot be refreshed; OAuth sessions will.
+   * OAuth: the token to send now, renewed first when it expires within a minute. Throws
+   * SessionEndedError when the session cannot be used any more. Called before every request.
    */
-  refresh?: () => Promise<string | undefined>;
+  current?: () => Promise<string>;
+  /**
+   * Called once when the server rejects `rejected` (HTTP 401): returns a fresh token to retry with, or
+   * undefined when there is none. API keys cannot be refreshed.
+   */
+  refresh?: (rejected: string) => Promise<string | undefined>;
 }
 
 export interface ResolveOptions {
   /** The selected provider's own `env_key`, if it has one. */
   envKey?: string | undefined;
+  /** Current time, for OAuth expiry (default: the system clock). */
+  clock?: (() => Date) | undefined;
 }
 
 /**
@@ -55,11 +66,51 @@ export async function resolveCredential(
   }
   const stored = await defaultStore(config).get();
   if (stored === undefined) return undefined;
-  return { token: stored.token, method: "api_key", source: { type: "file", path: config.path } };
+  const source: CredentialSource = { type: "file", path: config.path };
+  if (stored.oauth === undefined) return { token: stored.token, method: "api_key", source };
+  return oauthCredential(config, stored, source, options.clock ?? (() => new Date()));
+}
+
+/** Whether an OAuth session can no longer be used without signing in again. */
+export function sessionEnded(session: OAuthSession, now: Date): boolean {
+  const expired = session.expiresAt !== undefined && session.expiresAt.getTime() <= now.getTime();
+  return session.endedAt !== undefined || (expired && session.refreshToken === undefined);
+}
+
+function oauthCredential(
+  config: Config,
+  initial: StoredCredential,
+  source: CredentialSource,
+  clock: () => Date,
+): ResolvedCredential {
+  let stored = initial;
+  // The refresh code (and the OAuth client library) loads only when a token actually needs renewing.
+  const renew = async (isStale: (s: StoredCredential) => boolean) => {
+    const { refreshSession } = await import("./oauth/refresh.js");
+    stored = await refreshSession(config, { clock, isStale });
+    credential.token = stored.token;
+    credential.oauth = stored.oauth;
+    return stored.token;
+  };
+  const credential: ResolvedCredential = {
+    token: stored.token,
+    method: "oauth",
+    source,
+    oauth: stored.oauth,
+    current: async () => {
+      if (stored.oauth?.endedAt !== undefined) throw new SessionEndedError();
+      if (!expiresSoon(stored, clock())) return stored.token;
+      return renew((s) => expiresSoon(s, clock()));
+    },
+    refresh: (rejected) => renew((s) => s.token === rejected),
+  };
+  return credential;
 }
 
 /** "the API key from OPENAI_API_KEY" / "the API key stored in /…/config.toml": for messages, never the key. */
 export function describeCredential(credential: ResolvedCredential): string {
+  if (credential.method === "oauth")
+    return `the OAuth session stored in ${credential.source.type === "file" ? credential.source.path : "config.toml"}`;
   const where =
     credential.source.type === "env" ? `from ${credential.source.variable}` : `stored in ${credential.source.path}`;
   return `the API key ${where}`;

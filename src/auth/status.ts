@@ -4,21 +4,40 @@ import type { Env } from "../config/paths.js";
 import { type ModelSelection, selectModel } from "../config/providers.js";
 import { CodexError } from "../errors.js";
 import { maskToken } from "./api-key.js";
-import { type CredentialSource, defaultStore, resolveCredential } from "./credential.js";
+import { type CredentialSource, defaultStore, resolveCredential, sessionEnded } from "./credential.js";
 
 export interface AuthOptions {
   /** An already loaded config; otherwise it is loaded from `codexHome` / `$CODEX_HOME` / `~/.codex`. */
   config?: Config;
   codexHome?: string;
   env?: Env;
+  /** Current time, for OAuth expiry (default: the system clock). */
+  clock?: () => Date;
+}
+
+/** What status shows of an OAuth session: never a token. */
+export interface SessionStatus {
+  issuer: string;
+  /** The ID token's email, else its subject; null for plain OAuth without ID tokens. */
+  account: string | null;
+  /** When the access token expires (null when the server did not say). */
+  expiresAt: Date | null;
+  /** The access token has expired (a refresh token renews it on next use, unless `ended`). */
+  expired: boolean;
+  /** A refresh token is stored. */
+  refreshable: boolean;
+  /** The session cannot be used without signing in again. */
+  ended: boolean;
 }
 
 export interface AuthStatus {
   authenticated: boolean;
-  method: "api_key" | null;
+  method: "api_key" | "oauth" | null;
   source: CredentialSource | null;
   /** Masked form of the credential in use, e.g. `sk-…abcd`. */
   hint: string | null;
+  /** The OAuth session, when the credential in use is one. */
+  session: SessionStatus | null;
   /** Path of config.toml. */
   configPath: string;
   /** A stored credential that an environment variable overrides (masked), if any. */
@@ -41,17 +60,32 @@ export async function status(options: AuthOptions = {}): Promise<AuthStatus> {
     if (!(err instanceof CodexError)) throw err;
     providerError = err.message;
   }
-  const resolved = await resolveCredential(config, env, { envKey: selection?.provider.envKey });
+  const clock = options.clock ?? (() => new Date());
+  const resolved = await resolveCredential(config, env, { envKey: selection?.provider.envKey, clock });
+  let session: SessionStatus | null = null;
+  if (resolved?.oauth !== undefined) {
+    const s = resolved.oauth;
+    const now = clock();
+    session = {
+      issuer: s.issuer,
+      account: s.account ?? null,
+      expiresAt: s.expiresAt ?? null,
+      expired: s.expiresAt !== undefined && s.expiresAt.getTime() <= now.getTime(),
+      refreshable: s.refreshToken !== undefined,
+      ended: sessionEnded(s, now),
+    };
+  }
   let shadowed: AuthStatus["shadowed"] = null;
   if (resolved?.source.type === "env") {
     const stored = await defaultStore(config).get();
     if (stored !== undefined) shadowed = { path: config.path, hint: maskToken(stored.token) };
   }
   return {
-    authenticated: resolved !== undefined,
+    authenticated: resolved !== undefined && session?.ended !== true,
     method: resolved?.method ?? null,
     source: resolved?.source ?? null,
     hint: resolved === undefined ? null : maskToken(resolved.token),
+    session,
     configPath: config.path,
     shadowed,
     provider:

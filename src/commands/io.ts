@@ -40,6 +40,26 @@ export interface IO {
   readAll(): Promise<string>;
   /** Asks for a secret without echoing it (prompt on stderr). Ctrl-C is a CancelledError. */
   promptSecret(message: string): Promise<string>;
+  /** Asks to pick one of `choices` (the first is the default; prompt on stderr). Ctrl-C is a CancelledError. */
+  choose<T extends string>(message: string, choices: ReadonlyArray<{ value: T; name: string }>): Promise<T>;
+  /**
+   * A signal that aborts when the user presses Ctrl-C (SIGINT), for long waits that should end cleanly
+   * rather than kill the process. Call `release` when the wait is over to restore the default.
+   */
+  interruptSignal(): { signal: AbortSignal; release(): void };
+}
+
+/** Maps @inquirer's cancellation errors to ours. */
+function promptCancelled(err: unknown): never {
+  if (err instanceof Error && (err.name === "ExitPromptError" || err.name === "AbortPromptError")) {
+    throw new CancelledError();
+  }
+  throw err;
+}
+
+/** From the CommonJS bin an @inquirer module is a bundled CommonJS file, whose `default` is the whole module. */
+function defaultExport<F>(mod: { default: F }): F {
+  return typeof mod.default === "function" ? mod.default : (mod.default as unknown as { default: F }).default;
 }
 
 export function colorEnabled(isTTY: boolean, env: Env): boolean {
@@ -128,25 +148,32 @@ export function createIO(env: Env, streams?: Streams): IO {
       return Buffer.concat(chunks).toString("utf8");
     },
     async promptSecret(message) {
-      const mod = await import("@inquirer/password");
-      // From the CommonJS bin this is a bundled CommonJS file, whose `default` is the whole module.
-      const password: typeof mod.default =
-        typeof mod.default === "function" ? mod.default : (mod.default as unknown as typeof mod).default;
-      try {
-        return await password(
-          { message, mask: "*" },
-          {
-            input: get("stdin") as NodeJS.ReadableStream,
-            output: get("stderr") as NodeJS.WritableStream,
-            clearPromptOnDone: true,
-          },
-        );
-      } catch (err) {
-        if (err instanceof Error && (err.name === "ExitPromptError" || err.name === "AbortPromptError")) {
-          throw new CancelledError();
-        }
-        throw err;
-      }
+      const password = defaultExport(await import("@inquirer/password"));
+      return password(
+        { message, mask: "*" },
+        {
+          input: get("stdin") as NodeJS.ReadableStream,
+          output: get("stderr") as NodeJS.WritableStream,
+          clearPromptOnDone: true,
+        },
+      ).catch(promptCancelled);
+    },
+    async choose(message, choices) {
+      const select = defaultExport(await import("@inquirer/select"));
+      return select(
+        { message, choices: choices.map((c) => ({ value: c.value, name: c.name })), default: choices[0]?.value },
+        { input: get("stdin") as NodeJS.ReadableStream, output: get("stderr") as NodeJS.WritableStream },
+      ).catch(promptCancelled) as Promise<(typeof choices)[number]["value"]>;
+    },
+    interruptSignal() {
+      const controller = new AbortController();
+      if (!real) return { signal: controller.signal, release: () => {} };
+      const onInterrupt = () => {
+        writeErr("\n");
+        controller.abort();
+      };
+      process.once("SIGINT", onInterrupt);
+      return { signal: controller.signal, release: () => process.removeListener("SIGINT", onInterrupt) };
     },
   };
 }

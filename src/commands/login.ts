@@ -1,41 +1,129 @@
 /**
- * `codex login`. Today one method, an API key: from standard input with `--with-api-key`, or from a masked
- * prompt on a terminal. A key is never taken from argv (process lists and shell history would keep it).
- * The browser and device-code methods plug in here as further branches of `chooseMethod`.
+ * `codex login`: the browser sign-in by default (as OpenAI's Codex CLI), the device code with
+ * `--device-auth` (SSH, headless), or an API key with `--with-api-key` (standard input, never argv: process
+ * lists and shell history would keep it). On a terminal with no flag, it asks which.
  */
 import { maskToken } from "../auth/api-key.js";
 import { selectedEnvKey } from "../auth/credential.js";
 import { tokenEnvVarsSet } from "../auth/env.js";
-import { loginWithApiKey } from "../auth/login.js";
+import { loginWithApiKey, saveCredential } from "../auth/login.js";
+import { oauthSettings } from "../config/oauth.js";
+import type { StoredCredential } from "../credentials/store.js";
 import { type ExitCode, UsageError } from "../errors.js";
 import type { CommandContext } from "./context.js";
+import { describeExpiry } from "./expiry.js";
+import { browserUnavailable, openBrowser } from "./open-browser.js";
 
 export interface LoginOptions extends CommandContext {
   withApiKey: boolean;
+  deviceAuth: boolean;
+  /** Loopback port for the browser sign-in (default: config.toml's `[oauth] redirect_port`, 1455). */
+  port?: number | undefined;
+  /** Print the sign-in URL without opening a browser. */
+  noBrowser?: boolean;
 }
 
-type Method = "api-key-stdin" | "api-key-prompt";
+type Method = "browser" | "device" | "api-key";
 
-function chooseMethod(opts: LoginOptions): Method {
-  // Reading a terminal as plain input would echo the key as it is typed; prompt with echo off instead.
-  if (opts.withApiKey) return opts.io.stdinIsTTY() ? "api-key-prompt" : "api-key-stdin";
-  if (opts.io.canPrompt()) return "api-key-prompt";
-  throw new UsageError(
-    "no terminal to ask for a key on; pipe the API key on standard input: `codex login --with-api-key < keyfile`",
-  );
+async function chooseMethod(opts: LoginOptions): Promise<Method> {
+  if (opts.withApiKey && opts.deviceAuth) throw new UsageError("choose one of --with-api-key and --device-auth");
+  if (opts.withApiKey && (opts.port !== undefined || opts.noBrowser)) {
+    throw new UsageError("--port and --no-browser apply to the browser sign-in, not to --with-api-key");
+  }
+  if (opts.withApiKey) return "api-key";
+  if (opts.deviceAuth) return "device";
+  if (opts.port !== undefined || opts.noBrowser || !opts.io.canPrompt()) return "browser";
+  return opts.io.choose("How do you want to sign in?", [
+    { value: "browser", name: "Sign in with your browser" },
+    { value: "device", name: "Sign in on another device (a code to enter at a URL)" },
+    { value: "api-key", name: "Paste an API key" },
+  ] as const);
 }
 
 export async function runLogin(opts: LoginOptions): Promise<ExitCode> {
-  const { io } = opts;
-  const method = chooseMethod(opts);
-  const key = method === "api-key-stdin" ? await io.readAll() : await io.promptSecret("Paste your API key:");
-  const result = await loginWithApiKey(key, { config: opts.config, env: opts.env });
-  const saved = opts.config.authToken ?? "";
-  io.out(`✅ Logged in using an API key (${maskToken(saved)}), stored in ${result.storedIn}`);
+  const method = await chooseMethod(opts);
+  if (method === "api-key") await apiKeyLogin(opts);
+  else await oauthLogin(opts, method);
   for (const variable of tokenEnvVarsSet(opts.env, selectedEnvKey(opts.config, opts.env))) {
-    io.warn(
-      `${variable} is set in your environment and takes precedence over the key just saved; unset it to use this one`,
+    opts.io.warn(
+      `${variable} is set in your environment and takes precedence over the credential just saved; unset it to use this one`,
     );
   }
   return 0;
+}
+
+async function apiKeyLogin(opts: LoginOptions): Promise<void> {
+  const { io } = opts;
+  // Reading a terminal as plain input would echo the key as it is typed; prompt with echo off instead.
+  const key = io.stdinIsTTY() ? await io.promptSecret("Paste your API key:") : await io.readAll();
+  const result = await loginWithApiKey(key, { config: opts.config, env: opts.env });
+  io.out(`✅ Logged in using an API key (${maskToken(opts.config.authToken ?? "")}), stored in ${result.storedIn}`);
+}
+
+async function oauthLogin(opts: LoginOptions, method: "browser" | "device"): Promise<void> {
+  const { io } = opts;
+  // Read (and validated) before anything is opened or printed.
+  const settings = oauthSettings(opts.config);
+  const interrupt = io.interruptSignal();
+  let credential: StoredCredential;
+  try {
+    if (method === "device") {
+      const { loginWithDevice } = await import("../auth/oauth/device.js");
+      credential = await loginWithDevice({
+        settings,
+        signal: interrupt.signal,
+        clock: opts.clock,
+        onCode: (code) => {
+          io.err(`To sign in, open this page on any device:\n\n  ${code.verificationUri}\n`);
+          io.err(`and enter the code: ${code.userCode}\n`);
+          if (code.verificationUriComplete !== undefined) {
+            io.err(`(or open ${code.verificationUriComplete}, which fills in the code)\n`);
+          }
+          io.err(`Waiting for approval; the code expires in ${minutes(code.expiresIn)}. Press Ctrl-C to cancel.`);
+        },
+      });
+    } else {
+      const { loginWithBrowser } = await import("../auth/oauth/browser.js");
+      credential = await loginWithBrowser({
+        settings,
+        port: opts.port,
+        signal: interrupt.signal,
+        clock: opts.clock,
+        onUrl: async (url) => {
+          const why = opts.noBrowser ? "--no-browser" : browserUnavailable(opts.env);
+          const opened = why === undefined && (await openBrowser(url, opts.env));
+          io.err(
+            opened
+              ? `Opening your browser to sign in to ${new URL(settings.issuer).host}. If it does not open, visit:\n\n  ${url}\n`
+              : `Open this URL in a browser on this machine to sign in to ${new URL(settings.issuer).host}:\n\n  ${url}\n`,
+          );
+          if (!opened && (opts.env.SSH_CONNECTION || opts.env.SSH_TTY)) {
+            io.err("On a machine without a browser (SSH)? Run `codex login --device-auth` instead.\n");
+          }
+          io.err("Waiting for the sign-in to complete. Press Ctrl-C to cancel.");
+        },
+      });
+    }
+  } finally {
+    interrupt.release();
+  }
+  const result = await saveCredential(credential, { config: opts.config, env: opts.env });
+  const session = credential.oauth;
+  const who = session?.account === undefined ? "" : ` as ${session.account}`;
+  io.out(
+    `✅ Logged in${who} with ${new URL(session?.issuer ?? settings.issuer).host} (OAuth), stored in ${result.storedIn}`,
+  );
+  if (session?.expiresAt !== undefined) {
+    io.out(
+      `  The access token expires ${describeExpiry(session.expiresAt, opts.clock())}${
+        session.refreshToken === undefined
+          ? "; no refresh token was issued, so sign in again then"
+          : "; codex renews it automatically"
+      }.`,
+    );
+  }
+}
+
+function minutes(seconds: number): string {
+  return seconds >= 120 ? `${Math.round(seconds / 60)} minutes` : `${seconds} seconds`;
 }

@@ -3,6 +3,7 @@ import { status } from "../auth/status.js";
 import { DEFAULT_PROVIDER, OPENAI_BASE_URL } from "../config/providers.js";
 import type { ExitCode } from "../errors.js";
 import type { CommandContext } from "./context.js";
+import { describeExpiry } from "./expiry.js";
 
 export interface StatusOptions extends CommandContext {
   json: boolean;
@@ -10,7 +11,8 @@ export interface StatusOptions extends CommandContext {
 
 export async function runStatus(opts: StatusOptions): Promise<ExitCode> {
   const { io } = opts;
-  const st = await status({ config: opts.config, env: opts.env });
+  const st = await status({ config: opts.config, env: opts.env, clock: opts.clock });
+  const session = st.session;
   if (opts.json) {
     io.out(
       JSON.stringify({
@@ -21,6 +23,17 @@ export async function runStatus(opts: StatusOptions): Promise<ExitCode> {
         hint: st.hint,
         config_path: st.configPath,
         shadowed: st.shadowed,
+        oauth:
+          session === null
+            ? null
+            : {
+                issuer: session.issuer,
+                account: session.account,
+                expires_at: session.expiresAt?.toISOString() ?? null,
+                expired: session.expired,
+                refreshable: session.refreshable,
+                session_ended: session.ended,
+              },
         provider:
           st.provider === null
             ? null
@@ -37,11 +50,32 @@ export async function runStatus(opts: StatusOptions): Promise<ExitCode> {
     return st.authenticated ? 0 : 1;
   }
   if (st.providerError !== null) io.warn(st.providerError);
+  if (session?.ended) {
+    io.out("Your session expired. Run `codex login` to sign in again.");
+    io.out(`  Account: ${session.account ?? "(not named by the server)"} at ${session.issuer}`);
+    io.out(`  Source: ${st.configPath}`);
+    return 1;
+  }
   if (!st.authenticated || st.source === null) {
     io.out("Not logged in. Run `codex login` to sign in.");
     return 1;
   }
-  io.out(`Logged in using an API key: ${io.bold(st.hint ?? "")}`);
+  if (session !== null) {
+    io.out(
+      `Logged in with OAuth${session.account === null ? "" : ` as ${io.bold(session.account)}`}: ${st.hint ?? ""}`,
+    );
+    io.out(`  Issuer: ${session.issuer}`);
+    if (session.expiresAt !== null) {
+      const when = describeExpiry(session.expiresAt, opts.clock());
+      io.out(
+        session.expired
+          ? `  Access token: expired ${when}; renewed on next use`
+          : `  Access token: expires ${when}${session.refreshable ? " (renewed automatically)" : ""}`,
+      );
+    }
+  } else {
+    io.out(`Logged in using an API key: ${io.bold(st.hint ?? "")}`);
+  }
   if (st.source.type === "env") {
     io.out(`  Source: environment variable ${st.source.variable}`);
   } else {

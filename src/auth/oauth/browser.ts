@@ -1,0 +1,187 @@
+/**
+ * Browser sign-in: OAuth 2.0 authorization code with PKCE (S256), `state`, and a `nonce` when OpenID
+ * Connect, received by a one-shot HTTP server on the loopback interface (RFC 8252 §7.3).
+ *
+ * The server binds 127.0.0.1 only, so nothing else on the network can reach it. The redirect URI names
+ * `localhost` (what OpenAI registers for Codex's client id); browsers resolve it to the loopback
+ * interface. A callback whose `state` is not ours is answered with an error page and ignored (the flow
+ * keeps waiting for the real one); the first callback with our `state` settles the flow, and the server
+ * closes once its answer is sent.
+ *
+ * Failure policy: a busy port is a PortInUseError suggesting --port or --device-auth; `access_denied` and
+ * other errors from the server are OAuthErrors; no callback within the time limit is an OAuthError; an
+ * aborted signal (Ctrl-C) is a CancelledError. Nothing is stored here: the caller stores the result.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import * as client from "openid-client";
+import type { OAuthSettings } from "../../config/oauth.js";
+import type { StoredCredential } from "../../credentials/store.js";
+import { CancelledError, OAuthError, PortInUseError } from "../../errors.js";
+import { discover, serverError } from "./server.js";
+import { credentialFromTokens } from "./tokens.js";
+
+export const CALLBACK_PATH = "/auth/callback";
+
+export interface BrowserLoginOptions {
+  settings: OAuthSettings;
+  /** Loopback port (default: settings.redirectPort). */
+  port?: number | undefined;
+  /** Shows the authorization URL to the user (and opens the browser). */
+  onUrl: (url: string) => void | Promise<void>;
+  signal?: AbortSignal | undefined;
+  /** How long to wait for the browser, in ms (default 10 minutes). */
+  timeoutMs?: number | undefined;
+  clock?: () => Date;
+}
+
+const TEN_MINUTES = 10 * 60_000;
+
+export async function loginWithBrowser(options: BrowserLoginOptions): Promise<StoredCredential> {
+  const { settings } = options;
+  const port = options.port ?? settings.redirectPort;
+  const server = createServer();
+  await listen(server, port);
+  // Ends the wait for the callback however this function exits, so no timer outlives it.
+  const done = new AbortController();
+  const signal = options.signal ? AbortSignal.any([options.signal, done.signal]) : done.signal;
+  try {
+    const config = await discover(settings.issuer, settings.clientId, { insecure: settings.insecure });
+    const redirectUri = `http://localhost:${port}${CALLBACK_PATH}`;
+    const verifier = client.randomPKCECodeVerifier();
+    const state = client.randomState();
+    const oidc = settings.scopes.includes("openid");
+    const nonce = oidc ? client.randomNonce() : undefined;
+    const url = client.buildAuthorizationUrl(config, {
+      redirect_uri: redirectUri,
+      response_type: "code",
+      scope: settings.scopes.join(" "),
+      code_challenge: await client.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: "S256",
+      state,
+      ...(nonce === undefined ? {} : { nonce }),
+    });
+    const callback = waitForCallback(server, state, signal, options.timeoutMs ?? TEN_MINUTES);
+    callback.catch(() => {});
+    await options.onUrl(url.href);
+    const { url: returned, respond } = await callback;
+    try {
+      const tokens = await client
+        .authorizationCodeGrant(config, returned, {
+          pkceCodeVerifier: verifier,
+          expectedState: state,
+          ...(nonce === undefined ? {} : { expectedNonce: nonce }),
+          idTokenExpected: oidc,
+        })
+        .catch((err: unknown) => {
+          throw serverError(err, settings.issuer, "the sign-in");
+        });
+      const credential = credentialFromTokens(tokens, settings, (options.clock ?? (() => new Date()))());
+      await respond(200, "Signed in to codex", "You are signed in. You can close this tab and return to the terminal.");
+      return credential;
+    } catch (err) {
+      const denied = err instanceof OAuthError && err.error === "access_denied";
+      await respond(
+        denied ? 403 : 400,
+        denied ? "Sign-in cancelled" : "Sign-in failed",
+        denied
+          ? "The sign-in was denied, so codex stored nothing. You can close this tab."
+          : "codex could not complete the sign-in; the terminal says why. You can close this tab.",
+      );
+      if (denied) throw new OAuthError("access_denied", "the sign-in was denied in the browser; nothing was stored");
+      throw err;
+    }
+  } finally {
+    done.abort();
+    server.closeAllConnections();
+    server.close();
+  }
+}
+
+function listen(server: Server, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once("error", (err: NodeJS.ErrnoException) => {
+      reject(err.code === "EADDRINUSE" || err.code === "EACCES" ? new PortInUseError(port) : err);
+    });
+    // exclusive: never share the port with another process's listener (cluster mode would).
+    server.listen({ host: "127.0.0.1", port, exclusive: true }, () => resolve());
+  });
+}
+
+interface Callback {
+  /** The callback URL as the browser requested it, on the registered redirect URI. */
+  url: URL;
+  /** Answers the browser's request with a small page, then lets the server close. */
+  respond(status: number, title: string, text: string): Promise<void>;
+}
+
+function waitForCallback(server: Server, state: string, signal: AbortSignal, timeoutMs: number) {
+  return new Promise<Callback>((resolve, reject) => {
+    let settled = false;
+    const timer = setTimeout(() => {
+      finish();
+      reject(
+        new OAuthError(
+          undefined,
+          `no answer from the browser within ${Math.round(timeoutMs / 60_000)} minutes; run \`codex login\` again (or \`codex login --device-auth\` on a machine without a browser)`,
+        ),
+      );
+    }, timeoutMs);
+    const onAbort = () => {
+      finish();
+      reject(new CancelledError("sign-in cancelled; nothing was stored"));
+    };
+    const finish = () => {
+      settled = true;
+      clearTimeout(timer);
+      signal.removeEventListener("abort", onAbort);
+    };
+    if (signal.aborted) return onAbort();
+    signal.addEventListener("abort", onAbort);
+
+    server.on("request", (req: IncomingMessage, res: ServerResponse) => {
+      const url = new URL(req.url ?? "/", `http://localhost:${(server.address() as { port: number }).port}`);
+      if (req.method !== "GET" || url.pathname !== CALLBACK_PATH) {
+        page(res, 404, "Not found", "This is codex's sign-in callback; there is nothing else here.");
+        return;
+      }
+      if (settled) {
+        page(res, 409, "Already handled", "This sign-in has already been handled. You can close this tab.");
+        return;
+      }
+      if (url.searchParams.get("state") !== state) {
+        // Not our sign-in (a stale tab, or a forged request): refuse it and keep waiting for the real one.
+        page(
+          res,
+          400,
+          "Sign-in link not recognised",
+          "This sign-in response does not match the one codex is waiting for. Start again from the terminal.",
+        );
+        return;
+      }
+      finish();
+      resolve({
+        url,
+        respond: (status, title, text) =>
+          new Promise<void>((done) => {
+            res.once("finish", () => done());
+            res.once("close", () => done());
+            page(res, status, title, text);
+          }),
+      });
+    });
+  });
+}
+
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+function page(res: ServerResponse, status: number, title: string, text: string): void {
+  const body = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title><meta name="viewport" content="width=device-width"><style>body{font:16px/1.5 system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem}</style></head><body><h1>${escapeHtml(title)}</h1><p>${escapeHtml(text)}</p></body></html>`;
+  res.writeHead(status, {
+    "content-type": "text/html; charset=utf-8",
+    "cache-control": "no-store",
+    "referrer-policy": "no-referrer",
+    "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'",
+    connection: "close",
+  });
+  res.end(body);
+}

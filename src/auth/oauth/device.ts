@@ -1,0 +1,77 @@
+/**
+ * Device sign-in (RFC 8628), for SSH sessions and machines without a browser: the user opens a URL on
+ * any device and enters a short code while codex polls the token endpoint. openid-client polls at the
+ * server's `interval` and adds 5 s on every `slow_down` (§3.5).
+ *
+ * Failure policy: an issuer without a device authorization endpoint, `access_denied` and `expired_token`
+ * are OAuthErrors with a message saying what to do; an aborted signal (Ctrl-C) is a CancelledError.
+ * Nothing is stored here.
+ */
+import * as client from "openid-client";
+import type { OAuthSettings } from "../../config/oauth.js";
+import type { StoredCredential } from "../../credentials/store.js";
+import { CancelledError, OAuthError } from "../../errors.js";
+import { cleanLine, discover, serverError } from "./server.js";
+import { credentialFromTokens } from "./tokens.js";
+
+export interface DeviceCode {
+  /** Where to go: `verification_uri`. */
+  verificationUri: string;
+  /** The same with the code filled in, when the server offers it. */
+  verificationUriComplete: string | undefined;
+  userCode: string;
+  /** Seconds the code stays valid. */
+  expiresIn: number;
+}
+
+export interface DeviceLoginOptions {
+  settings: OAuthSettings;
+  /** Shows the URL and code to the user. */
+  onCode: (code: DeviceCode) => void | Promise<void>;
+  signal?: AbortSignal | undefined;
+  clock?: () => Date;
+}
+
+export async function loginWithDevice(options: DeviceLoginOptions): Promise<StoredCredential> {
+  const { settings } = options;
+  const config = await discover(settings.issuer, settings.clientId, { insecure: settings.insecure });
+  if (config.serverMetadata().device_authorization_endpoint === undefined) {
+    throw new OAuthError(
+      undefined,
+      `${settings.issuer} does not offer device sign-in (it publishes no device_authorization_endpoint); use \`codex login\` in a browser, or \`codex login --with-api-key\``,
+    );
+  }
+  const started = await client
+    .initiateDeviceAuthorization(config, { scope: settings.scopes.join(" ") })
+    .catch((err: unknown) => {
+      throw serverError(err, settings.issuer, "the device sign-in");
+    });
+  await options.onCode({
+    verificationUri: cleanLine(started.verification_uri, 2000),
+    verificationUriComplete:
+      started.verification_uri_complete === undefined ? undefined : cleanLine(started.verification_uri_complete, 2000),
+    userCode: cleanLine(started.user_code, 100),
+    expiresIn: started.expires_in,
+  });
+  const expired = AbortSignal.timeout(started.expires_in * 1000);
+  const signal = options.signal ? AbortSignal.any([options.signal, expired]) : expired;
+  try {
+    const tokens = await client.pollDeviceAuthorizationGrant(config, started, undefined, { signal });
+    return credentialFromTokens(tokens, settings, (options.clock ?? (() => new Date()))());
+  } catch (err) {
+    if (options.signal?.aborted) throw new CancelledError("sign-in cancelled; nothing was stored");
+    const error = expired.aborted
+      ? new OAuthError("expired_token", "")
+      : serverError(err, settings.issuer, "the device sign-in");
+    if (error instanceof OAuthError && error.error === "access_denied") {
+      throw new OAuthError("access_denied", "the sign-in was denied on the verification page; nothing was stored");
+    }
+    if (error instanceof OAuthError && error.error === "expired_token") {
+      throw new OAuthError(
+        "expired_token",
+        "the code expired before it was approved; run `codex login --device-auth` again",
+      );
+    }
+    throw error;
+  }
+}

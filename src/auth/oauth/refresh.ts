@@ -1,0 +1,88 @@
+/**
+ * Renewing an OAuth session with its refresh token.
+ *
+ * Refresh tokens rotate: each use returns a new one and the old one dies, and a server that sees a dead
+ * one used again may end the whole session. So the refresh runs under the config lock, on the file as it
+ * is on disk at that moment: when several codex processes find the token expiring at once, the first
+ * refreshes and writes the new tokens, and the others, once they get the lock, find a fresh token in the
+ * file and use it. One refresh request between them.
+ *
+ * Failure policy: `invalid_grant` (the session was revoked or expired at the server) records `ended_at`
+ * in the session and is a SessionEndedError (exit 4, "run `codex login`"); an unreachable server is a
+ * NetworkError (exit 1) and changes nothing. The lock is held for at most the two requests' time limits,
+ * well under the age at which other processes would consider it abandoned.
+ */
+import * as client from "openid-client";
+import type { Config } from "../../config/config.js";
+import { parseIssuer } from "../../config/oauth.js";
+import { readCredential, writeCredential } from "../../credentials/file-store.js";
+import type { StoredCredential } from "../../credentials/store.js";
+import { AuthRequiredError, OAuthError, SessionEndedError } from "../../errors.js";
+import { discover, serverError } from "./server.js";
+import { credentialFromTokens } from "./tokens.js";
+
+export interface RefreshOptions {
+  clock: () => Date;
+  /**
+   * Whether the credential now in the file still needs renewing. False when another process renewed it
+   * meanwhile (then its token is used as it is).
+   */
+  isStale: (stored: StoredCredential) => boolean;
+}
+
+const REQUEST_TIMEOUT_SECONDS = 10;
+/** Waiting for another process's refresh: two requests' time limits, and some. */
+const LOCK_TIMEOUT_MS = 30_000;
+
+type Outcome = { credential: StoredCredential } | { ended: SessionEndedError };
+
+/** Returns the credential to use: renewed here, renewed by another process, or replaced by a new login. */
+export async function refreshSession(config: Config, options: RefreshOptions): Promise<StoredCredential> {
+  const outcome = await config.update<Outcome>(
+    async (fresh) => {
+      const stored = readCredential(fresh);
+      if (stored === undefined) throw new AuthRequiredError("logged out meanwhile; run `codex login` to sign in");
+      const session = stored.oauth;
+      // An API key, or a session someone else renewed: nothing to do.
+      if (session === undefined || !options.isStale(stored)) {
+        if (session?.endedAt !== undefined) return { ended: new SessionEndedError() };
+        return { credential: stored };
+      }
+      if (session.endedAt !== undefined) return { ended: new SessionEndedError() };
+      if (session.refreshToken === undefined) {
+        return {
+          ended: new SessionEndedError(
+            "your session expired and cannot be renewed (the server gave no refresh token); run `codex login` to sign in again",
+          ),
+        };
+      }
+      const insecure = parseIssuer(session.issuer, fresh.path, "oauth_session.issuer").protocol === "http:";
+      const server = await discover(session.issuer, session.clientId, {
+        insecure,
+        timeoutSeconds: REQUEST_TIMEOUT_SECONDS,
+      });
+      let tokens: Awaited<ReturnType<typeof client.refreshTokenGrant>>;
+      try {
+        tokens = await client.refreshTokenGrant(server, session.refreshToken);
+      } catch (err) {
+        const error = serverError(err, session.issuer, "renewing the session");
+        if (error instanceof OAuthError && error.error === "invalid_grant") {
+          // Recorded so that status and the next command say so without asking the server again.
+          writeCredential(fresh, { ...stored, oauth: { ...session, endedAt: options.clock() } });
+          return {
+            ended: new SessionEndedError(
+              `your session ended (${new URL(session.issuer).host} no longer accepts it); run \`codex login\` to sign in again`,
+            ),
+          };
+        }
+        throw error;
+      }
+      const renewed = credentialFromTokens(tokens, session, options.clock(), stored);
+      writeCredential(fresh, renewed);
+      return { credential: renewed };
+    },
+    { lockTimeoutMs: LOCK_TIMEOUT_MS },
+  );
+  if ("ended" in outcome) throw outcome.ended;
+  return outcome.credential;
+}

@@ -1,0 +1,65 @@
+/**
+ * Ending an OAuth session at the server (RFC 7009): the refresh token first (most servers then end the
+ * whole grant, access tokens included), then the access token, each with its `token_type_hint`.
+ *
+ * Failure policy: best effort within one time budget (5 s for discovery and both requests). The caller
+ * has already removed the tokens locally; this reports what the server confirmed and what it could not,
+ * so the user learns which token may stay valid, and until when.
+ */
+import * as client from "openid-client";
+import { parseIssuer } from "../../config/oauth.js";
+import type { StoredCredential } from "../../credentials/store.js";
+import { CodexError } from "../../errors.js";
+import { discover, serverError } from "./server.js";
+
+export type TokenKind = "refresh_token" | "access_token";
+
+export interface Revocation {
+  issuer: string;
+  /** Tokens the server accepted for revocation (RFC 7009: 200 also for tokens it no longer knew). */
+  revoked: TokenKind[];
+  /** Tokens that may still be valid, with why they could not be revoked. */
+  notRevoked: TokenKind[];
+  /** Why revocation failed or was impossible, as one line; undefined when everything was revoked. */
+  reason: string | undefined;
+  /** When the access token expires on its own, if known. */
+  accessTokenExpiresAt: Date | undefined;
+}
+
+export async function revokeSession(credential: StoredCredential, budgetMs = 5_000): Promise<Revocation> {
+  const session = credential.oauth;
+  if (session === undefined) throw new TypeError("revokeSession needs an OAuth credential");
+  const tokens: Array<[TokenKind, string]> = [];
+  if (session.refreshToken !== undefined) tokens.push(["refresh_token", session.refreshToken]);
+  tokens.push(["access_token", credential.token]);
+  const result: Revocation = {
+    issuer: session.issuer,
+    revoked: [],
+    notRevoked: tokens.map(([kind]) => kind),
+    reason: undefined,
+    accessTokenExpiresAt: session.expiresAt,
+  };
+  const deadline = Date.now() + budgetMs;
+  const remaining = () => Math.max(0.001, (deadline - Date.now()) / 1000);
+  try {
+    const insecure = parseIssuer(session.issuer, "config.toml", "oauth_session.issuer").protocol === "http:";
+    const server = await discover(session.issuer, session.clientId, { insecure, timeoutSeconds: remaining() });
+    if (server.serverMetadata().revocation_endpoint === undefined) {
+      result.reason = `${new URL(session.issuer).host} offers no way to revoke tokens (no revocation_endpoint)`;
+      return result;
+    }
+    for (const [kind, token] of tokens) {
+      server.timeout = remaining();
+      try {
+        await client.tokenRevocation(server, token, { token_type_hint: kind });
+      } catch (err) {
+        throw serverError(err, session.issuer, `revoking the ${kind.replace("_", " ")}`);
+      }
+      result.revoked.push(kind);
+      result.notRevoked = result.notRevoked.filter((k) => k !== kind);
+    }
+  } catch (err) {
+    result.reason = err instanceof CodexError ? err.message : String(err);
+  }
+  return result;
+}

@@ -1,0 +1,113 @@
+/**
+ * The authorization server as openid-client sees it: metadata from discovery, and every failure of a
+ * request to it turned into one of our typed errors.
+ *
+ * Discovery tries OpenID Connect's `/.well-known/openid-configuration` first, then RFC 8414's
+ * `/.well-known/oauth-authorization-server`, so a plain OAuth 2.0 server (no ID tokens) works too.
+ *
+ * Failure policy: an unreachable server is a NetworkError naming the host (exit 1), never reported as a
+ * bad credential; an OAuth error response keeps the server's `error` code in an OAuthError; nothing the
+ * server sends back is echoed beyond one cleaned, bounded line of its `error_description`.
+ */
+import * as client from "openid-client";
+import { CancelledError, CodexError, NetworkError, OAuthError } from "../../errors.js";
+
+export type ServerConfig = client.Configuration;
+
+export interface ServerOptions {
+  /** Plain HTTP is allowed (a loopback issuer; checked when the settings were read). */
+  insecure: boolean;
+  /** Per-request time limit, in seconds. */
+  timeoutSeconds?: number;
+}
+
+export async function discover(issuer: string, clientId: string, options: ServerOptions): Promise<ServerConfig> {
+  const url = new URL(issuer);
+  const common = {
+    execute: options.insecure ? [client.allowInsecureRequests] : [],
+    timeout: options.timeoutSeconds ?? 30,
+  };
+  try {
+    return await client.discovery(url, clientId, undefined, client.None(), { ...common, algorithm: "oidc" });
+  } catch (first) {
+    if (!notFound(first)) throw serverError(first, issuer, "discovery");
+    try {
+      return await client.discovery(url, clientId, undefined, client.None(), { ...common, algorithm: "oauth2" });
+    } catch (second) {
+      if (notFound(second)) {
+        throw new OAuthError(
+          undefined,
+          `${issuer} publishes no OAuth metadata (neither /.well-known/openid-configuration nor /.well-known/oauth-authorization-server); check [oauth] issuer in config.toml`,
+        );
+      }
+      throw serverError(second, issuer, "discovery");
+    }
+  }
+}
+
+/** A discovery answer that is not there (404 and the like), as opposed to a server that is down. */
+function notFound(err: unknown): boolean {
+  return (
+    err instanceof client.ClientError &&
+    (err.code === "OAUTH_RESPONSE_IS_NOT_CONFORM" || err.code === "OAUTH_RESPONSE_IS_NOT_JSON")
+  );
+}
+
+/** One line, printable, bounded: what a server's `error_description` may contribute to a message. */
+export function cleanLine(text: string, max = 200): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are stripped from server text
+  const line = text.replace(/[\x00-\x1f\x7f]+/g, " ").trim();
+  return line.length > max ? `${line.slice(0, max)}…` : line;
+}
+
+/**
+ * Any failure of a request to the authorization server, as a CodexError. `action` says what was being
+ * done ("the token exchange", "refreshing the session", …) for the message.
+ */
+export function serverError(err: unknown, issuer: string, action: string): CodexError {
+  if (err instanceof CodexError) return err;
+  const host = safeHost(issuer);
+  if (err instanceof client.ResponseBodyError || err instanceof client.AuthorizationResponseError) {
+    const description = err.error_description ? `: ${cleanLine(err.error_description)}` : "";
+    return new OAuthError(err.error, `${host} refused ${action} (${cleanLine(err.error, 60)}${description})`, {
+      cause: err,
+    });
+  }
+  if (err instanceof client.ClientError) {
+    if (err.code === "OAUTH_TIMEOUT") {
+      return new NetworkError(host, "TIMEOUT", `the sign-in server ${host} did not answer in time (${action})`, {
+        cause: err,
+      });
+    }
+    if (err.code === "OAUTH_ABORT") return new CancelledError();
+    return new OAuthError(undefined, `${action} with ${host} failed: ${cleanLine(err.message)}`, { cause: err });
+  }
+  if (err instanceof TypeError) {
+    // fetch's "fetch failed": the system error is in `cause`.
+    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+    const code = cause?.code ?? "UNKNOWN";
+    const why =
+      code === "ECONNREFUSED"
+        ? "connection refused"
+        : code === "ENOTFOUND" || code === "EAI_AGAIN"
+          ? "DNS lookup failed"
+          : cleanLine(cause?.message ?? err.message);
+    return new NetworkError(host, code, `could not reach the sign-in server ${host}: ${why}`, { cause: err });
+  }
+  if (err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError")) {
+    return err.name === "AbortError"
+      ? new CancelledError()
+      : new NetworkError(host, "TIMEOUT", `the sign-in server ${host} did not answer in time (${action})`, {
+          cause: err,
+        });
+  }
+  return new OAuthError(undefined, `${action} with ${host} failed: ${cleanLine(String(err))}`, { cause: err });
+}
+
+function safeHost(issuer: string): string {
+  try {
+    return new URL(issuer).host;
+  } catch {
+    return "the sign-in server";
+  }
+}

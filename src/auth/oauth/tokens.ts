@@ -1,0 +1,44 @@
+/** A token endpoint response, as the credential codex stores. */
+import type * as client from "openid-client";
+import type { OAuthSettings } from "../../config/oauth.js";
+import type { StoredCredential } from "../../credentials/store.js";
+import { OAuthError } from "../../errors.js";
+
+type TokenResponse = client.TokenEndpointResponse & client.TokenEndpointResponseHelpers;
+
+/**
+ * `previous` is the session being refreshed: a refresh response may omit the refresh token (the old one
+ * stays valid) and the ID token (the account is unchanged).
+ */
+export function credentialFromTokens(
+  tokens: TokenResponse,
+  issuer: Pick<OAuthSettings, "issuer" | "clientId">,
+  now: Date,
+  previous?: StoredCredential,
+): StoredCredential {
+  if (typeof tokens.access_token !== "string" || tokens.access_token === "") {
+    throw new OAuthError(undefined, `${issuer.issuer} returned no access token`);
+  }
+  // openid-client has already checked the ID token's iss, aud, exp, iat and (browser sign-in) nonce.
+  const claims = tokens.claims();
+  const email = typeof claims?.email === "string" ? claims.email : undefined;
+  const username = typeof claims?.preferred_username === "string" ? claims.preferred_username : undefined;
+  const expiresIn = tokens.expiresIn();
+  return {
+    token: tokens.access_token,
+    oauth: {
+      issuer: issuer.issuer,
+      clientId: issuer.clientId,
+      refreshToken: tokens.refresh_token ?? previous?.oauth?.refreshToken,
+      expiresAt: expiresIn === undefined ? undefined : new Date(now.getTime() + expiresIn * 1000),
+      account: email ?? username ?? claims?.sub ?? previous?.oauth?.account,
+      subject: claims?.sub ?? previous?.oauth?.subject,
+    },
+  };
+}
+
+/** Whether the access token expires within `marginMs` (60 s: enough for a request to reach the server). */
+export function expiresSoon(credential: StoredCredential, now: Date, marginMs = 60_000): boolean {
+  const at = credential.oauth?.expiresAt;
+  return at !== undefined && at.getTime() - now.getTime() <= marginMs;
+}
