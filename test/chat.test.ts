@@ -18,7 +18,6 @@ import {
 
 const KEY = "sk-chat-test-0123456789abcdefKEY2";
 
-
 type Msg = { role: "user" | "assistant"; content: string };
 const user = (content: string): Msg => ({ role: "user", content });
 const assistant = (content: string): Msg => ({ role: "assistant", content });

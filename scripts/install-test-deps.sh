@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Makes sure the system packages the test suites need beyond npm are installed (Debian/Ubuntu, apt-get).
+# Idempotent: when everything is present it prints one line and changes nothing.
+#
+#   bash scripts/install-test-deps.sh
+#
+# Used by the OAuth sign-in tests (test/support/browser.ts drives /usr/bin/chromium via playwright-core).
+set -euo pipefail
+
+# ---------------------------------------------------------------------------------------------------------------
+# Packages the tests need. Each entry is "<debian package>:<file that proves it is installed>".
+# To add one, append a line here, e.g. for the keyring tests:
+#   "gnome-keyring:/usr/bin/gnome-keyring-daemon"
+#   "dbus:/usr/bin/dbus-daemon"
+#   "libsecret-tools:/usr/bin/secret-tool"
+# ---------------------------------------------------------------------------------------------------------------
+REQUIRED=(
+  "chromium:/usr/bin/chromium"
+)
+
+missing=()
+for entry in "${REQUIRED[@]}"; do
+  pkg="${entry%%:*}"
+  probe="${entry#*:}"
+  if [ ! -e "$probe" ]; then
+    missing+=("$pkg")
+  fi
+done
+
+names=()
+for entry in "${REQUIRED[@]}"; do names+=("${entry%%:*}"); done
+
+if [ "${#missing[@]}" -eq 0 ]; then
+  echo "install-test-deps: already installed: ${names[*]}"
+  exit 0
+fi
+
+echo "install-test-deps: installing ${missing[*]} (needed by the test suites)" >&2
+
+if ! command -v apt-get >/dev/null 2>&1; then
+  echo "install-test-deps: apt-get not found; install these packages yourself: ${missing[*]}" >&2
+  exit 1
+fi
+
+if [ "$(id -u)" -eq 0 ]; then
+  as_root=()
+elif command -v sudo >/dev/null 2>&1; then
+  as_root=(sudo)
+else
+  echo "install-test-deps: not root and sudo is not available; as root, run:" >&2
+  echo "  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ${missing[*]}" >&2
+  exit 1
+fi
+
+${as_root[@]+"${as_root[@]}"} apt-get update
+${as_root[@]+"${as_root[@]}"} env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
+
+still=()
+for entry in "${REQUIRED[@]}"; do
+  if [ ! -e "${entry#*:}" ]; then still+=("${entry%%:*} (${entry#*:})"); fi
+done
+if [ "${#still[@]}" -ne 0 ]; then
+  echo "install-test-deps: installed, but still missing: ${still[*]}" >&2
+  exit 1
+fi
+echo "install-test-deps: installed ${missing[*]}"
