@@ -9,6 +9,7 @@ import { connect, createServer } from "node:net";
 import { networkInterfaces } from "node:os";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
+import { Config, loginWithBrowser, OAuthError, oauthSettings } from "../src/index.js";
 import { codexHomeOf, expectNoSecret, freePort, runCli, testHome, withConfig } from "./helpers.js";
 import { approveDevice, signInWithBrowser } from "./support/browser.js";
 import { AUTH_URL, browserLogin, oauthConfig, signedIn, startCli } from "./support/oauth-cli.js";
@@ -245,6 +246,23 @@ describe("browser sign-in", () => {
     expect(r.code).toBe(0);
     expect(readFileSync(configFile, "utf8")).toBe(`auth_token = "sk-replacement-key-000000001111"\n${original}`);
   });
+});
+
+test("library: no answer from the browser within the time limit is an OAuthError, and the port is freed", async () => {
+  const server = await startOAuthServer();
+  const { codexHome } = withConfig(await oauthConfig(server));
+  const settings = oauthSettings(await Config.load({ codexHome }));
+  let shown = "";
+  const port = await freePort();
+  const started = Date.now();
+  const failure = await loginWithBrowser({ settings, port, timeoutMs: 300, onUrl: (url) => void (shown = url) }).catch(
+    (err: unknown) => err,
+  );
+  expect(failure).toBeInstanceOf(OAuthError);
+  expect((failure as Error).message).toContain("no answer from the browser within");
+  expect(shown).toContain("code_challenge=");
+  expect(Date.now() - started).toBeLessThan(5_000);
+  expect(await reachable("127.0.0.1", port)).toBe(false);
 });
 
 describe("device sign-in (RFC 8628)", () => {

@@ -100,6 +100,8 @@ function oauthCredential(
     current: async () => {
       if (stored.oauth?.endedAt !== undefined) throw new SessionEndedError();
       if (!expiresSoon(stored, clock())) return stored.token;
+      // Without a refresh token the access token is used for as long as it lasts.
+      if (stored.oauth?.refreshToken === undefined && !expiresSoon(stored, clock(), 0)) return stored.token;
       return renew((s) => expiresSoon(s, clock()));
     },
     refresh: (rejected) => renew((s) => s.token === rejected),

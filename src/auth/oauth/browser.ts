@@ -122,7 +122,7 @@ function waitForCallback(server: Server, state: string, signal: AbortSignal, tim
       reject(
         new OAuthError(
           undefined,
-          `no answer from the browser within ${Math.round(timeoutMs / 60_000)} minutes; run \`codex login\` again (or \`codex login --device-auth\` on a machine without a browser)`,
+          `no answer from the browser within ${timeoutMs >= 60_000 ? `${Math.round(timeoutMs / 60_000)} minutes` : `${Math.ceil(timeoutMs / 1000)} s`}; run \`codex login\` again (or \`codex login --device-auth\` on a machine without a browser)`,
         ),
       );
     }, timeoutMs);
