@@ -255,9 +255,10 @@ test("library: no answer from the browser within the time limit is an OAuthError
   let shown = "";
   const port = await freePort();
   const started = Date.now();
-  const failure = await loginWithBrowser({ settings, port, timeoutMs: 300, onUrl: (url) => void (shown = url) }).catch(
-    (err: unknown) => err,
-  );
+  const onUrl = (url: string) => {
+    shown = url;
+  };
+  const failure = await loginWithBrowser({ settings, port, timeoutMs: 300, onUrl }).catch((err: unknown) => err);
   expect(failure).toBeInstanceOf(OAuthError);
   expect((failure as Error).message).toContain("no answer from the browser within");
   expect(shown).toContain("code_challenge=");
