@@ -10,7 +10,6 @@
 import { parseArgs } from "node:util";
 import type { CommandContext } from "./commands/context.js";
 import { createIO, type IO } from "./commands/io.js";
-import { runLogin } from "./commands/login.js";
 import { runLogout } from "./commands/logout.js";
 import { runStatus } from "./commands/status.js";
 import { Config } from "./config/config.js";
@@ -93,8 +92,9 @@ Examples:
   $ codex login status                           # same as codex status`,
   positionalError:
     "codex login does not take the API key as an argument (process lists and shell history would keep it); pipe it on standard input: `codex login --with-api-key < keyfile`",
-  run: ({ flags }, ctx) =>
-    runLogin({
+  // Loaded only when used: the sign-in flows need code that status and logout never should.
+  run: async ({ flags }, ctx) =>
+    (await import("./commands/login.js")).runLogin({
       ...ctx,
       withApiKey: flags["with-api-key"] === true,
       deviceAuth: flags["device-auth"] === true,

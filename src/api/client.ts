@@ -11,9 +11,10 @@
  *   handed to the caller it is not (the caller printed it), and the error says the reply is incomplete.
  * Time is bounded twice: `requestTimeoutMs` until the response headers, `streamIdleTimeoutMs` between chunks.
  */
+
+import { maskToken } from "../auth/api-key.js";
 import type { ResolvedCredential } from "../auth/credential.js";
 import { describeCredential } from "../auth/credential.js";
-import { maskToken } from "../auth/api-key.js";
 import type { ProviderSettings } from "../config/providers.js";
 import { ApiError, AuthRejectedError, CancelledError, NetworkError, StreamInterruptedError } from "../errors.js";
 import type { Fetch, HttpResponse } from "./http.js";

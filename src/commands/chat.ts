@@ -13,7 +13,7 @@ import { createInterface, type Interface } from "node:readline";
 import type { Client } from "../api/client.js";
 import { openClient } from "../api/open.js";
 import type { Message } from "../api/wire.js";
-import { CancelledError, CodexError, type ExitCode, ExitCode as Exit } from "../errors.js";
+import { CancelledError, CodexError, ExitCode as Exit, type ExitCode } from "../errors.js";
 import type { CommandContext } from "./context.js";
 import type { IO } from "./io.js";
 import { printReplyNotes, streamToStdout } from "./reply-output.js";

@@ -12,7 +12,6 @@ import type { StoredCredential } from "../credentials/store.js";
 import { type ExitCode, UsageError } from "../errors.js";
 import type { CommandContext } from "./context.js";
 import { describeExpiry } from "./expiry.js";
-import { browserUnavailable, openBrowser } from "./open-browser.js";
 
 export interface LoginOptions extends CommandContext {
   withApiKey: boolean;
@@ -90,6 +89,7 @@ async function oauthLogin(opts: LoginOptions, method: "browser" | "device"): Pro
         signal: interrupt.signal,
         clock: opts.clock,
         onUrl: async (url) => {
+          const { browserUnavailable, openBrowser } = await import("./open-browser.js");
           const why = opts.noBrowser ? "--no-browser" : browserUnavailable(opts.env);
           const opened = why === undefined && (await openBrowser(url, opts.env));
           io.err(
