@@ -1,7 +1,7 @@
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect, test } from "vitest";
-import { runCli, tempDir } from "./helpers.js";
+import { CLI, cleanEnv, run, runCli, tempDir } from "./helpers.js";
 
 test("login, status, logout round trip through the built CLI", async () => {
   const home = tempDir();
@@ -15,4 +15,37 @@ test("login, status, logout round trip through the built CLI", async () => {
   const logout = await runCli(["logout"], { home });
   expect(logout.stdout).toBe("✅ Logged out successfully\n");
   for (const r of [login, status, logout]) expect(r.stdout + r.stderr).not.toContain(key);
+});
+
+/**
+ * What `status` and `logout` load at start-up: none of Node's network, process or terminal modules, and
+ * none of the bundles only other commands need (OAuth client, prompts). A static import in the wrong
+ * place would add them to every command's start-up without failing anything else.
+ */
+test.each([
+  ["status", [], ""],
+  ["status (OAuth session)", [], '[oauth_session]\nissuer = "http://127.0.0.1:1"\nclient_id = "c"\n'],
+  ["logout (logged out)", [], ""],
+])("%s loads no network, child-process or sign-in code", async (name, _args, session) => {
+  const home = tempDir();
+  const codexHome = join(home, ".codex");
+  mkdirSync(codexHome, { recursive: true });
+  if (session) writeFileSync(join(codexHome, "config.toml"), `auth_token = "tok-0123456789abcdef"\n${session}`);
+  const probe = join(home, "probe.cjs");
+  const out = join(home, "loaded.json");
+  writeFileSync(
+    probe,
+    `const fs = require("fs"); const read = fs.readFileSync; const files = [];
+fs.readFileSync = function (p, ...a) { files.push(String(p)); return read.call(this, p, ...a); };
+process.on("exit", () => fs.writeFileSync(${JSON.stringify(out)}, JSON.stringify({ modules: process.moduleLoadList, files })));\n`,
+  );
+  const command = name.split(" ")[0] as string;
+  const r = await run(process.execPath, ["-r", probe, CLI, command], { env: cleanEnv(home) });
+  expect(r.stderr).toBe("");
+  const { modules, files } = JSON.parse(readFileSync(out, "utf8")) as { modules: string[]; files: string[] };
+  const builtins = modules.filter((m) => m.startsWith("NativeModule ")).map((m) => m.slice("NativeModule ".length));
+  for (const heavy of ["child_process", "net", "http", "https", "tls", "readline", "stream", "worker_threads"]) {
+    expect(builtins, heavy).not.toContain(heavy);
+  }
+  expect(files.filter((f) => f.includes(`${join("dist", "vendor")}`))).toEqual([]);
 });
