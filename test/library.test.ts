@@ -5,14 +5,14 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
+  AuthRequiredError,
+  CancelledError,
   CodexError,
   Config,
   ConfigAccessError,
   ConfigEditError,
   ConfigParseError,
   codexHome as defaultCodexHome,
-  AuthRequiredError,
-  CancelledError,
   ExitCode,
   LockTimeoutError,
   loginWithApiKey,
