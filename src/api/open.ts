@@ -24,7 +24,10 @@ export interface OpenClientOptions {
 
 export async function openClient(options: OpenClientOptions): Promise<Client> {
   const { model, provider } = selectModel(options.config, options.env, { model: options.model });
-  const credential = await resolveCredential(options.config, options.env, { envKey: provider.envKey });
+  const credential = await resolveCredential(options.config, options.env, {
+    envKey: provider.envKey,
+    clock: options.clock,
+  });
   if (credential === undefined) {
     const variables = tokenEnvVars(provider.envKey).join(" or ");
     throw new AuthRequiredError(`not logged in; run \`codex login\` to sign in (or set ${variables})`);
