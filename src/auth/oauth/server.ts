@@ -67,6 +67,8 @@ export function cleanLine(text: string, max = 200): string {
 export function serverError(err: unknown, issuer: string, action: string): CodexError {
   if (err instanceof CodexError) return err;
   const host = safeHost(issuer);
+  const timedOut = () =>
+    new NetworkError(host, "TIMEOUT", `the sign-in server ${host} did not answer in time (${action})`, { cause: err });
   if (err instanceof client.ResponseBodyError || err instanceof client.AuthorizationResponseError) {
     const description = err.error_description ? `: ${cleanLine(err.error_description)}` : "";
     return new OAuthError(err.error, `${host} refused ${action} (${cleanLine(err.error, 60)}${description})`, {
@@ -74,11 +76,7 @@ export function serverError(err: unknown, issuer: string, action: string): Codex
     });
   }
   if (err instanceof client.ClientError) {
-    if (err.code === "OAUTH_TIMEOUT") {
-      return new NetworkError(host, "TIMEOUT", `the sign-in server ${host} did not answer in time (${action})`, {
-        cause: err,
-      });
-    }
+    if (err.code === "OAUTH_TIMEOUT") return timedOut();
     if (err.code === "OAUTH_ABORT") return new CancelledError();
     return new OAuthError(undefined, `${action} with ${host} failed: ${cleanLine(err.message)}`, { cause: err });
   }
@@ -94,13 +92,8 @@ export function serverError(err: unknown, issuer: string, action: string): Codex
           : cleanLine(cause?.message ?? err.message);
     return new NetworkError(host, code, `could not reach the sign-in server ${host}: ${why}`, { cause: err });
   }
-  if (err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError")) {
-    return err.name === "AbortError"
-      ? new CancelledError()
-      : new NetworkError(host, "TIMEOUT", `the sign-in server ${host} did not answer in time (${action})`, {
-          cause: err,
-        });
-  }
+  if (err instanceof Error && err.name === "TimeoutError") return timedOut();
+  if (err instanceof Error && err.name === "AbortError") return new CancelledError();
   return new OAuthError(undefined, `${action} with ${host} failed: ${cleanLine(String(err))}`, { cause: err });
 }
 
