@@ -227,6 +227,20 @@ describe("masking", () => {
     for (const x of [r, j, e]) expectNoSecret(x, key);
   });
 
+  test("an OAuth access token shows only its tail: what looks like a prefix is part of the random secret", async () => {
+    // An opaque token can begin with letters and a dash or underscore (here "abc_"), like an API key's kind.
+    const token = "abc_0123456789randomQWRT";
+    const { home } = withConfig(
+      `auth_token = "${token}"\n\n[oauth_session]\nissuer = "https://auth.example.com"\nclient_id = "c"\n`,
+    );
+    const r = await runCli(["status"], { home });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^Logged in with OAuth: …QWRT\n/);
+    const j = await runCli(["status", "--json"], { home, env: { OPENAI_API_KEY: "sk-env-0123456789abcdENVK" } });
+    expect(JSON.parse(j.stdout).shadowed.hint).toBe("…QWRT");
+    for (const x of [r, j]) expectNoSecret(x, token, "abc_");
+  });
+
   test("a short key reveals none of its tail", async () => {
     const key = "sk-shortQWER";
     const { home } = withConfig(`auth_token = "${key}"\n`);

@@ -20,10 +20,11 @@ export function normalizeApiKey(input: string): string {
 
 /**
  * `sk-…abcd`: the key's short prefix (it says which kind of key it is) and its last four characters. A key
- * too short for that to be safe shows only its prefix.
+ * too short for that to be safe shows only its prefix. `keepPrefix: false` is for OAuth tokens, which are
+ * random throughout: what looks like a prefix there is just more of the secret (`…abcd`).
  */
-export function maskToken(token: string): string {
-  const prefix = /^[A-Za-z]{2,5}[-_]/.exec(token)?.[0] ?? "";
+export function maskToken(token: string, keepPrefix = true): string {
+  const prefix = keepPrefix ? (/^[A-Za-z]{2,5}[-_]/.exec(token)?.[0] ?? "") : "";
   const tail = token.length >= 16 ? token.slice(-4) : "";
   return `${prefix}…${tail}`;
 }

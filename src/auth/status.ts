@@ -78,13 +78,14 @@ export async function status(options: AuthOptions = {}): Promise<AuthStatus> {
   let shadowed: AuthStatus["shadowed"] = null;
   if (resolved?.source.type === "env") {
     const stored = await defaultStore(config).get();
-    if (stored !== undefined) shadowed = { path: config.path, hint: maskToken(stored.token) };
+    if (stored !== undefined)
+      shadowed = { path: config.path, hint: maskToken(stored.token, stored.oauth === undefined) };
   }
   return {
     authenticated: resolved !== undefined && session?.ended !== true,
     method: resolved?.method ?? null,
     source: resolved?.source ?? null,
-    hint: resolved === undefined ? null : maskToken(resolved.token),
+    hint: resolved === undefined ? null : maskToken(resolved.token, resolved.method !== "oauth"),
     session,
     configPath: config.path,
     shadowed,
