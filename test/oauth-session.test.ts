@@ -695,7 +695,7 @@ describe("library", () => {
     expect(later).toMatchObject({
       authenticated: true,
       method: "oauth",
-      hint: maskToken(renewed.token),
+      hint: maskToken(renewed.token, false),
       session: { issuer: s.oauth.issuer, expired: true, refreshable: true, ended: false },
     });
     expect(JSON.stringify(later)).not.toContain(renewed.token);
