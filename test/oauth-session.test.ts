@@ -481,7 +481,7 @@ describe("status", () => {
 
     const text = await s.cli(["status"]);
     expect(text.code).toBe(0);
-    expect(text.stdout).toMatch(/^Logged in with OAuth as alice@example.com: \S*…\S{4}\n/);
+    expect(text.stdout).toMatch(/^Logged in with OAuth as alice@example.com: …\S{4}\n/);
     expect(text.stdout).toContain(`…${s.access.slice(-4)}\n`);
     expect(text.stdout).toContain(`  Issuer: ${s.oauth.issuer}\n`);
     expect(text.stdout).toContain("  Access token: expired 5 min ago; renewed on next use\n");
