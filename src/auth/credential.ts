@@ -8,9 +8,8 @@ import type { Env } from "../config/paths.js";
 import { selectModel } from "../config/providers.js";
 import { FileStore } from "../credentials/file-store.js";
 import type { CredentialStore, OAuthSession, StoredCredential } from "../credentials/store.js";
-import { SessionEndedError } from "../errors.js";
 import { type TokenEnvVar, tokenEnvVarsSet } from "./env.js";
-import { expiresSoon } from "./oauth/tokens.js";
+import { endedError, expiresSoon } from "./oauth/tokens.js";
 
 export type CredentialSource = { type: "env"; variable: TokenEnvVar } | { type: "file"; path: string };
 
@@ -98,10 +97,11 @@ function oauthCredential(
     source,
     oauth: stored.oauth,
     current: async () => {
-      if (stored.oauth?.endedAt !== undefined) throw new SessionEndedError();
-      if (!expiresSoon(stored, clock())) return stored.token;
+      const session = stored.oauth as OAuthSession;
+      // Decided here, without the lock or the OAuth library: nothing to renew with, or nothing to renew.
+      if (sessionEnded(session, clock())) throw endedError(session);
       // Without a refresh token the access token is used for as long as it lasts.
-      if (stored.oauth?.refreshToken === undefined && !expiresSoon(stored, clock(), 0)) return stored.token;
+      if (session.refreshToken === undefined || !expiresSoon(stored, clock())) return stored.token;
       return renew((s) => expiresSoon(s, clock()));
     },
     refresh: (rejected) => renew((s) => s.token === rejected),

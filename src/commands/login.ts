@@ -7,7 +7,7 @@ import { maskToken } from "../auth/api-key.js";
 import { selectedEnvKey } from "../auth/credential.js";
 import { tokenEnvVarsSet } from "../auth/env.js";
 import { loginWithApiKey, saveCredential } from "../auth/login.js";
-import { oauthSettings } from "../config/oauth.js";
+import { issuerHost, oauthSettings } from "../config/oauth.js";
 import type { StoredCredential } from "../credentials/store.js";
 import { type ExitCode, UsageError } from "../errors.js";
 import type { CommandContext } from "./context.js";
@@ -94,8 +94,8 @@ async function oauthLogin(opts: LoginOptions, method: "browser" | "device"): Pro
           const opened = why === undefined && (await openBrowser(url, opts.env));
           io.err(
             opened
-              ? `Opening your browser to sign in to ${new URL(settings.issuer).host}. If it does not open, visit:\n\n  ${url}\n`
-              : `Open this URL in a browser on this machine to sign in to ${new URL(settings.issuer).host}:\n\n  ${url}\n`,
+              ? `Opening your browser to sign in to ${issuerHost(settings.issuer)}. If it does not open, visit:\n\n  ${url}\n`
+              : `Open this URL in a browser on this machine to sign in to ${issuerHost(settings.issuer)}:\n\n  ${url}\n`,
           );
           if (!opened && (opts.env.SSH_CONNECTION || opts.env.SSH_TTY)) {
             io.err("On a machine without a browser (SSH)? Run `codex login --device-auth` instead.\n");
@@ -111,7 +111,7 @@ async function oauthLogin(opts: LoginOptions, method: "browser" | "device"): Pro
   const session = credential.oauth;
   const who = session?.account === undefined ? "" : ` as ${session.account}`;
   io.out(
-    `✅ Logged in${who} with ${new URL(session?.issuer ?? settings.issuer).host} (OAuth), stored in ${result.storedIn}`,
+    `✅ Logged in${who} with ${issuerHost(session?.issuer ?? settings.issuer)} (OAuth), stored in ${result.storedIn}`,
   );
   if (session?.expiresAt !== undefined) {
     io.out(

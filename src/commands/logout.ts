@@ -4,6 +4,7 @@
  */
 import { logout } from "../auth/logout.js";
 import type { Revocation } from "../auth/oauth/revoke.js";
+import { issuerHost } from "../config/oauth.js";
 import type { ExitCode } from "../errors.js";
 import type { CommandContext } from "./context.js";
 import { describeExpiry } from "./expiry.js";
@@ -20,7 +21,7 @@ export async function runLogout(opts: LogoutCommandOptions): Promise<ExitCode> {
   if (result.revocation !== null) reportRevocation(opts, result.revocation);
   if (result.revocationSkipped !== null) {
     io.warn(
-      `the session was not revoked at ${host(result.revocationSkipped)} (--no-revoke); its tokens stay valid there until they expire`,
+      `the session was not revoked at ${issuerHost(result.revocationSkipped)} (--no-revoke); its tokens stay valid there until they expire`,
     );
   }
   for (const variable of result.stillAuthenticatedBy) {
@@ -44,14 +45,6 @@ function reportRevocation(opts: LogoutCommandOptions, r: Revocation): void {
       : "the refresh token until the server expires it";
   const partly = r.revoked.length > 0 ? ` (revoked: ${r.revoked.join(", ").replaceAll("_", " ")})` : "";
   opts.io.warn(
-    `removed from this machine, but not revoked at ${host(r.issuer)}: ${r.reason}${partly}. It may still accept ${r.notRevoked.map(until).join(", and ")}`,
+    `removed from this machine, but not revoked at ${issuerHost(r.issuer)}: ${r.reason}${partly}. It may still accept ${r.notRevoked.map(until).join(", and ")}`,
   );
-}
-
-function host(issuer: string): string {
-  try {
-    return new URL(issuer).host;
-  } catch {
-    return issuer;
-  }
 }

@@ -33,6 +33,15 @@ export function isLoopbackUrl(url: URL): boolean {
   return LOOPBACK_HOSTS.has(url.hostname);
 }
 
+/** The issuer's host (and port) as messages name it; the issuer as written if it is not a URL. */
+export function issuerHost(issuer: string): string {
+  try {
+    return new URL(issuer).host;
+  } catch {
+    return issuer;
+  }
+}
+
 /** Checks an issuer URL: https, or http on the loopback interface; no credentials, query or fragment. */
 export function parseIssuer(raw: string, where: string, key: string): URL {
   const expected = "an https:// URL (http:// only on 127.0.0.1 or localhost), without a query or user name";

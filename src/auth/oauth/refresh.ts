@@ -14,12 +14,12 @@
  */
 import * as client from "openid-client";
 import type { Config } from "../../config/config.js";
-import { parseIssuer } from "../../config/oauth.js";
+import { issuerHost } from "../../config/oauth.js";
 import { readCredential, writeCredential } from "../../credentials/file-store.js";
 import type { StoredCredential } from "../../credentials/store.js";
 import { AuthRequiredError, OAuthError, SessionEndedError } from "../../errors.js";
-import { discover, serverError } from "./server.js";
-import { credentialFromTokens } from "./tokens.js";
+import { discoverSessionIssuer, serverError } from "./server.js";
+import { credentialFromTokens, endedError } from "./tokens.js";
 
 export interface RefreshOptions {
   clock: () => Date;
@@ -45,22 +45,10 @@ export async function refreshSession(config: Config, options: RefreshOptions): P
       const session = stored.oauth;
       // An API key, or a session someone else renewed: nothing to do.
       if (session === undefined || !options.isStale(stored)) {
-        if (session?.endedAt !== undefined) return { ended: new SessionEndedError() };
-        return { credential: stored };
+        return session?.endedAt !== undefined ? { ended: endedError(session) } : { credential: stored };
       }
-      if (session.endedAt !== undefined) return { ended: new SessionEndedError() };
-      if (session.refreshToken === undefined) {
-        return {
-          ended: new SessionEndedError(
-            "your session expired and cannot be renewed (the server gave no refresh token); run `codex login` to sign in again",
-          ),
-        };
-      }
-      const insecure = parseIssuer(session.issuer, fresh.path, "oauth_session.issuer").protocol === "http:";
-      const server = await discover(session.issuer, session.clientId, {
-        insecure,
-        timeoutSeconds: REQUEST_TIMEOUT_SECONDS,
-      });
+      if (session.endedAt !== undefined || session.refreshToken === undefined) return { ended: endedError(session) };
+      const server = await discoverSessionIssuer(session, fresh.path, REQUEST_TIMEOUT_SECONDS);
       let tokens: Awaited<ReturnType<typeof client.refreshTokenGrant>>;
       try {
         tokens = await client.refreshTokenGrant(server, session.refreshToken);
@@ -71,7 +59,7 @@ export async function refreshSession(config: Config, options: RefreshOptions): P
           writeCredential(fresh, { ...stored, oauth: { ...session, endedAt: options.clock() } });
           return {
             ended: new SessionEndedError(
-              `your session ended (${new URL(session.issuer).host} no longer accepts it); run \`codex login\` to sign in again`,
+              `your session ended (${issuerHost(session.issuer)} no longer accepts it); run \`codex login\` to sign in again`,
             ),
           };
         }

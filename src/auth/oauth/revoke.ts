@@ -7,10 +7,10 @@
  * so the user learns which token may stay valid, and until when.
  */
 import * as client from "openid-client";
-import { parseIssuer } from "../../config/oauth.js";
+import { issuerHost } from "../../config/oauth.js";
 import type { StoredCredential } from "../../credentials/store.js";
 import { CodexError } from "../../errors.js";
-import { discover, serverError } from "./server.js";
+import { discoverSessionIssuer, serverError } from "./server.js";
 
 export type TokenKind = "refresh_token" | "access_token";
 
@@ -42,10 +42,9 @@ export async function revokeSession(credential: StoredCredential, budgetMs = 5_0
   const deadline = Date.now() + budgetMs;
   const remaining = () => Math.max(0.001, (deadline - Date.now()) / 1000);
   try {
-    const insecure = parseIssuer(session.issuer, "config.toml", "oauth_session.issuer").protocol === "http:";
-    const server = await discover(session.issuer, session.clientId, { insecure, timeoutSeconds: remaining() });
+    const server = await discoverSessionIssuer(session, "config.toml", remaining());
     if (server.serverMetadata().revocation_endpoint === undefined) {
-      result.reason = `${new URL(session.issuer).host} offers no way to revoke tokens (no revocation_endpoint)`;
+      result.reason = `${issuerHost(session.issuer)} offers no way to revoke tokens (no revocation_endpoint)`;
       return result;
     }
     for (const [kind, token] of tokens) {

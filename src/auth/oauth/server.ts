@@ -10,6 +10,8 @@
  * server sends back is echoed beyond one cleaned, bounded line of its `error_description`.
  */
 import * as client from "openid-client";
+import { issuerHost, parseIssuer } from "../../config/oauth.js";
+import type { OAuthSession } from "../../credentials/store.js";
 import { CancelledError, CodexError, NetworkError, OAuthError } from "../../errors.js";
 
 export type ServerConfig = client.Configuration;
@@ -45,6 +47,19 @@ export async function discover(issuer: string, clientId: string, options: Server
   }
 }
 
+/**
+ * Discovery for a stored session's own issuer (refresh, revocation), checked as `[oauth] issuer` is:
+ * `where` names the file for the error if the stored issuer is not an acceptable URL.
+ */
+export function discoverSessionIssuer(
+  session: OAuthSession,
+  where: string,
+  timeoutSeconds: number,
+): Promise<ServerConfig> {
+  const insecure = parseIssuer(session.issuer, where, "oauth_session.issuer").protocol === "http:";
+  return discover(session.issuer, session.clientId, { insecure, timeoutSeconds });
+}
+
 /** A discovery answer that is not there (404 and the like), as opposed to a server that is down. */
 function notFound(err: unknown): boolean {
   return (
@@ -66,7 +81,7 @@ export function cleanLine(text: string, max = 200): string {
  */
 export function serverError(err: unknown, issuer: string, action: string): CodexError {
   if (err instanceof CodexError) return err;
-  const host = safeHost(issuer);
+  const host = issuerHost(issuer);
   const timedOut = () =>
     new NetworkError(host, "TIMEOUT", `the sign-in server ${host} did not answer in time (${action})`, { cause: err });
   if (err instanceof client.ResponseBodyError || err instanceof client.AuthorizationResponseError) {
@@ -95,12 +110,4 @@ export function serverError(err: unknown, issuer: string, action: string): Codex
   if (err instanceof Error && err.name === "TimeoutError") return timedOut();
   if (err instanceof Error && err.name === "AbortError") return new CancelledError();
   return new OAuthError(undefined, `${action} with ${host} failed: ${cleanLine(String(err))}`, { cause: err });
-}
-
-function safeHost(issuer: string): string {
-  try {
-    return new URL(issuer).host;
-  } catch {
-    return "the sign-in server";
-  }
 }

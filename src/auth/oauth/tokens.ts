@@ -1,8 +1,8 @@
 /** A token endpoint response, as the credential codex stores. */
 import type * as client from "openid-client";
 import type { OAuthSettings } from "../../config/oauth.js";
-import type { StoredCredential } from "../../credentials/store.js";
-import { OAuthError } from "../../errors.js";
+import type { OAuthSession, StoredCredential } from "../../credentials/store.js";
+import { OAuthError, SessionEndedError } from "../../errors.js";
 
 type TokenResponse = client.TokenEndpointResponse & client.TokenEndpointResponseHelpers;
 
@@ -41,4 +41,13 @@ export function credentialFromTokens(
 export function expiresSoon(credential: StoredCredential, now: Date, marginMs = 60_000): boolean {
   const at = credential.oauth?.expiresAt;
   return at !== undefined && at.getTime() - now.getTime() <= marginMs;
+}
+
+/** Why a session that cannot be used any more (ended at the server, or expired with no refresh token) stops. */
+export function endedError(session: OAuthSession): SessionEndedError {
+  return session.endedAt === undefined && session.refreshToken === undefined
+    ? new SessionEndedError(
+        "your session expired and cannot be renewed (the server gave no refresh token); run `codex login` to sign in again",
+      )
+    : new SessionEndedError();
 }
