@@ -20,7 +20,7 @@ import { CancelledError, OAuthError, PortInUseError } from "../../errors.js";
 import { discover, serverError } from "./server.js";
 import { credentialFromTokens } from "./tokens.js";
 
-export const CALLBACK_PATH = "/auth/callback";
+const CALLBACK_PATH = "/auth/callback";
 
 export interface BrowserLoginOptions {
   settings: OAuthSettings;

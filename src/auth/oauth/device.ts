@@ -60,17 +60,16 @@ export async function loginWithDevice(options: DeviceLoginOptions): Promise<Stor
     return credentialFromTokens(tokens, settings, (options.clock ?? (() => new Date()))());
   } catch (err) {
     if (options.signal?.aborted) throw new CancelledError("sign-in cancelled; nothing was stored");
-    const error = expired.aborted
-      ? new OAuthError("expired_token", "")
-      : serverError(err, settings.issuer, "the device sign-in");
-    if (error instanceof OAuthError && error.error === "access_denied") {
-      throw new OAuthError("access_denied", "the sign-in was denied on the verification page; nothing was stored");
-    }
-    if (error instanceof OAuthError && error.error === "expired_token") {
+    // openid-client stops polling at the code's expiry (our signal) or on the server's expired_token.
+    const error = expired.aborted ? undefined : serverError(err, settings.issuer, "the device sign-in");
+    if (error === undefined || (error instanceof OAuthError && error.error === "expired_token")) {
       throw new OAuthError(
         "expired_token",
         "the code expired before it was approved; run `codex login --device-auth` again",
       );
+    }
+    if (error instanceof OAuthError && error.error === "access_denied") {
+      throw new OAuthError("access_denied", "the sign-in was denied on the verification page; nothing was stored");
     }
     throw error;
   }
