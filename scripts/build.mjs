@@ -120,6 +120,16 @@ await writeCodeCache("toml-patch", (m) => {
 });
 await writeCodeCache("write-file-atomic");
 
+// The keyring helper runs as its own process (src/credentials/keyring-helper.ts says why); the native
+// module stays a package, since a .node binary cannot be bundled.
+await build({
+  ...common,
+  entryPoints: ["src/credentials/keyring-helper.ts"],
+  outfile: "dist/keyring-helper.cjs",
+  format: "cjs",
+  external: ["@napi-rs/keyring"],
+});
+
 await build({
   ...common,
   entryPoints: ["src/cli.ts"],
@@ -181,7 +191,7 @@ script.runInThisContext().call(mod.exports, mod.exports, require, mod, file, dis
     // Logged out, then logged in (status, logout), then logged out again.
     const steps = [["status"], ["logout"], "login", ["status"], ["status", "--json"], ["logout"], ["status"], ["--help"], ["run", "--help"]];
     for (const step of steps) {
-      if (step === "login") writeFileSync(join(codexHome, "config.toml"), config);
+      if (step === "login") writeFileSync(join(codexHome, "config.toml"), config, { mode: 0o600 });
       else await mod.exports.main(["node", "codex", ...step], env);
     }
   } finally {

@@ -45,6 +45,7 @@ interface CommandSpec {
 }
 
 const GLOBAL_FLAGS: Record<string, FlagSpec> = {
+  profile: { value: "NAME", description: "act on this account (default: CODEX_PROFILE, then profile in config.toml)" },
   help: { short: "h", description: "show help" },
   debug: { description: "show stack traces for errors" },
 };
@@ -52,17 +53,24 @@ const GLOBAL_FLAGS: Record<string, FlagSpec> = {
 const STATUS: CommandSpec = {
   name: "status",
   summary: "show whether you are logged in, how, and where the credential comes from",
-  flags: { json: { description: "print the status as JSON" } },
+  flags: {
+    json: { description: "print the status as JSON (with --all, an array)" },
+    all: { description: "one line per account (profile), the active one marked *" },
+  },
   help: `Shows how codex authenticates: with which credential (masked, e.g. sk-…abcd) and from where: the
-CODEX_API_KEY or OPENAI_API_KEY environment variable, or $CODEX_HOME/config.toml. For an OAuth session,
-also the account, the issuer and when the access token expires. Exits 0 when a credential is
-available, 1 when not (or when the session has ended).
+CODEX_API_KEY or OPENAI_API_KEY environment variable, an auth_command, the system keyring, or
+$CODEX_HOME/config.toml. For an OAuth session, also the account, the issuer and when the access token
+expires. Warns when a credential sits in a file other users can read. Never contacts a server (an
+auth_command is run, to check it works). Exits 0 when a credential is available, 1 when not (or when
+the session has ended).
 
 Examples:
   $ codex status
   $ codex status --json | jq .authenticated
+  $ codex status --all                           # every profile
+  $ codex status --profile work
   $ codex login status`,
-  run: ({ flags }, ctx) => runStatus({ ...ctx, json: flags.json === true }),
+  run: ({ flags }, ctx) => runStatus({ ...ctx, json: flags.json === true, all: flags.all === true }),
 };
 
 const LOGIN: CommandSpec = {
@@ -76,8 +84,10 @@ const LOGIN: CommandSpec = {
   },
   help: `With no flag, signs in with OAuth in your browser (on a terminal, it first asks which way to sign
 in). codex listens on 127.0.0.1 for the browser to come back, and stores the session in
-$CODEX_HOME/config.toml (default ~/.codex/config.toml, mode 0600); it renews the access token by itself.
-The server is [oauth] issuer in config.toml (default https://auth.openai.com).
+$CODEX_HOME/config.toml (default ~/.codex/config.toml, mode 0600), or in the system keyring when
+config.toml says cli_auth_credentials_store = "keyring" (or "auto": the keyring when it answers); it
+renews the access token by itself. The server is [oauth] issuer in config.toml (default
+https://auth.openai.com). With --profile NAME the credential is stored for that account.
 
 --device-auth prints a URL and a code to enter on any device: for SSH sessions and machines without a
 browser. --with-api-key reads an API key from standard input, never from the command line, where other
@@ -89,6 +99,7 @@ Examples:
   $ codex login --no-browser --port 8765         # print the URL; listen on another port
   $ codex login --with-api-key < ~/openai.key
   $ printenv OPENAI_API_KEY | codex login --with-api-key
+  $ codex login --profile work --with-api-key < ~/work.key
   $ codex login status                           # same as codex status`,
   positionalError:
     "codex login does not take the API key as an argument (process lists and shell history would keep it); pipe it on standard input: `codex login --with-api-key < keyfile`",
@@ -113,17 +124,30 @@ function portFlag(value: string | undefined): number | undefined {
 const LOGOUT: CommandSpec = {
   name: "logout",
   summary: "remove the stored credential and end the session at the server",
-  flags: { "no-revoke": { description: "do not revoke an OAuth session at the server" } },
-  help: `Removes the stored credential from $CODEX_HOME/config.toml, leaving every other line of the file as
-it was. An OAuth session is then revoked at its issuer (refresh token, then access token; at most 5
-seconds); if that fails, the session is still removed from this machine and codex says which token may
-stay valid, and until when. If CODEX_API_KEY or OPENAI_API_KEY is set, codex warns that it still
-authenticates: only you can unset it.
+  flags: {
+    "no-revoke": { description: "do not revoke OAuth sessions at the server" },
+    all: { description: "log out of every account, and remove OpenAI's Codex CLI's auth.json" },
+  },
+  help: `Removes the account's credential from every place codex stores one ($CODEX_HOME/config.toml, leaving
+every other line of the file as it was, and the system keyring) and says where it was removed from. An
+OAuth session is then revoked at its issuer (refresh token, then access token; at most 5 seconds); if
+that fails, the session is still removed from this machine and codex says which token may stay valid,
+and until when. If CODEX_API_KEY or OPENAI_API_KEY is set, or the account uses an auth_command, codex
+says so: those are yours to remove. --all logs out of every profile and also removes auth.json written
+by OpenAI's Codex CLI in the same directory. Exits 1 when a credential could not be removed (e.g. the
+keyring did not answer).
 
 Examples:
   $ codex logout
+  $ codex logout --profile work
+  $ codex logout --all                           # every account, nothing left behind
   $ codex logout --no-revoke                     # offline: forget the session, tell no server`,
-  run: ({ flags }, ctx) => runLogout({ ...ctx, noRevoke: flags["no-revoke"] === true }),
+  run: ({ flags }, ctx) => {
+    if (flags.all === true && ctx.profile !== undefined) {
+      throw new UsageError("--all logs out of every account; leave out --profile");
+    }
+    return runLogout({ ...ctx, noRevoke: flags["no-revoke"] === true, all: flags.all === true });
+  },
 };
 
 /** The value of a flag that takes one (`--model gpt-5`), or undefined when it was not given. */
@@ -189,9 +213,10 @@ Commands:
 ${COMMANDS.map((c) => `  ${c.name.padEnd(8)}${c.summary}`).join("\n")}
 
 Flags:
-  -h, --help     show help (also: codex <command> --help)
-  -V, --version  print the version
-  --debug        show stack traces for errors
+  --profile NAME  act on this account (also: CODEX_PROFILE, or profile = "NAME" in config.toml)
+  -h, --help      show help (also: codex <command> --help)
+  -V, --version   print the version
+  --debug         show stack traces for errors
 
 Examples:
   $ codex login
@@ -301,7 +326,7 @@ function parseFlags(spec: CommandSpec, args: string[]): Parsed {
   return { flags, positionals };
 }
 
-async function dispatch(io: IO, env: NodeJS.ProcessEnv, args: string[]): Promise<ExitCode> {
+async function dispatch(io: IO, env: NodeJS.ProcessEnv, args: string[], preset: string[] = []): Promise<ExitCode> {
   const first = args[0];
   if (first === undefined || first === "-h" || first === "--help" || first === "help") {
     const topic = first === "help" ? args[1] : undefined;
@@ -314,7 +339,13 @@ async function dispatch(io: IO, env: NodeJS.ProcessEnv, args: string[]): Promise
     io.out(__VERSION__);
     return ExitCode.ok;
   }
-  if (first === "--debug") return dispatch(io, env, args.slice(1));
+  if (first === "--debug") return dispatch(io, env, args.slice(1), preset);
+  if (first === "--profile" || first.startsWith("--profile=")) {
+    // A global flag given before the command (`codex --profile work status`) applies to it as if after.
+    const n = first === "--profile" ? 2 : 1;
+    if (args.length <= n) throw new UsageError("--profile needs a name and a command: codex --profile NAME status");
+    return dispatch(io, env, args.slice(n), [...preset, ...args.slice(0, n)]);
+  }
   if (first.startsWith("-")) {
     throw new UsageError(`unknown flag${quoteWord(first.split("=")[0] ?? "")}; see \`codex --help\``);
   }
@@ -335,7 +366,7 @@ async function dispatch(io: IO, env: NodeJS.ProcessEnv, args: string[]): Promise
     path = "login status";
     rest = rest.slice(1);
   }
-  const parsed = parseFlags(spec, rest);
+  const parsed = parseFlags(spec, [...rest, ...preset]);
   if (parsed.flags.help) {
     io.out(commandHelp(spec, path));
     return ExitCode.ok;
@@ -347,6 +378,7 @@ async function dispatch(io: IO, env: NodeJS.ProcessEnv, args: string[]): Promise
     config,
     clock: () => new Date(),
     fetch: (url, init) => import("./api/http.js").then((m) => m.nodeFetch(url, init)),
+    profile: stringFlag(parsed.flags, "profile"),
   });
 }
 

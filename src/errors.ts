@@ -192,3 +192,27 @@ export class PortInUseError extends CodexError {
     this.port = port;
   }
 }
+
+/**
+ * The system keyring (Secret Service, Keychain, Credential Manager) cannot be used: no D-Bus session, no
+ * Secret Service, a locked collection nobody unlocks, no answer within the time limit, or the native
+ * module missing. Exit 1. The message never contains a secret.
+ */
+export class KeyringUnavailableError extends CodexError {
+  constructor(message: string, options?: ErrorOptions) {
+    super("KEYRING_UNAVAILABLE", message, ExitCode.failure, options);
+  }
+}
+
+/**
+ * The `auth_command` configured to supply the credential failed: not found, non-zero exit, no output, or
+ * no answer within its time limit. Exit 1. Its output is never quoted (it is the secret).
+ */
+export class CredentialCommandError extends CodexError {
+  readonly command: string;
+
+  constructor(command: string, message: string, options?: ErrorOptions) {
+    super("CREDENTIAL_COMMAND", message, ExitCode.failure, options);
+    this.command = command;
+  }
+}

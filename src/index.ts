@@ -16,15 +16,30 @@ export { SseDecoder, type SseEvent } from "./api/sse.js";
 export type { Message, Usage } from "./api/wire.js";
 
 export { maskToken } from "./auth/api-key.js";
-export { type CredentialSource, type ResolvedCredential, resolveCredential } from "./auth/credential.js";
+export {
+  type CredentialSource,
+  type ResolvedCredential,
+  type ResolveOptions,
+  resolveCredential,
+} from "./auth/credential.js";
 export { TOKEN_ENV_VARS } from "./auth/env.js";
 export { type LoginResult, loginWithApiKey, saveCredential } from "./auth/login.js";
-export { type LogoutOptions, type LogoutResult, logout } from "./auth/logout.js";
+export { type AccountLogout, type LogoutOptions, type LogoutResult, logout } from "./auth/logout.js";
 export { type BrowserLoginOptions, loginWithBrowser } from "./auth/oauth/browser.js";
 export { type DeviceCode, type DeviceLoginOptions, loginWithDevice } from "./auth/oauth/device.js";
 export { type RefreshOptions, refreshSession } from "./auth/oauth/refresh.js";
 export { type Revocation, revokeSession } from "./auth/oauth/revoke.js";
-export { type AuthOptions, type AuthStatus, type SessionStatus, status } from "./auth/status.js";
+export { type AuthOptions, type AuthStatus, type SessionStatus, status, statusAll } from "./auth/status.js";
+export {
+  type Account,
+  account,
+  configuredAccounts,
+  DEFAULT_ACCOUNT,
+  isProfileName,
+  type StoreSetting,
+  selectAccount,
+  storeSetting,
+} from "./config/accounts.js";
 export { Config, type LoadOptions } from "./config/config.js";
 export { OAUTH_DEFAULTS, type OAuthSettings, oauthSettings } from "./config/oauth.js";
 export { codexHome, configPath, type Env } from "./config/paths.js";
@@ -36,7 +51,12 @@ export {
   type WireApi,
 } from "./config/providers.js";
 export type { KeyPath } from "./config/toml-path.js";
+export { type CodexAuthFile, findCodexAuth } from "./credentials/codex-auth.js";
+export { CommandStore, runAuthCommand } from "./credentials/command-store.js";
 export { FileStore } from "./credentials/file-store.js";
+export { KEYRING_SERVICE, type Keyring, systemKeyring } from "./credentials/keyring.js";
+export { KeyringStore, keyringAccount } from "./credentials/keyring-store.js";
+export { storeFor } from "./credentials/select.js";
 export type { CredentialStore, OAuthSession, StoredCredential } from "./credentials/store.js";
 export {
   ApiError,
@@ -48,8 +68,10 @@ export {
   ConfigEditError,
   ConfigParseError,
   ConfigValueError,
+  CredentialCommandError,
   ExitCode,
   InvalidInputError,
+  KeyringUnavailableError,
   LockTimeoutError,
   NetworkError,
   OAuthError,

@@ -321,7 +321,7 @@ describe("symlinked config.toml (a dotfile manager's link into another directory
     const { home, target, link } = linked(`model = "o3"\nauth_token = "${KEY}"\n`);
     const r = await runCli(["logout"], { home });
     expect(r.code).toBe(0);
-    expect(r.stdout).toBe("✅ Logged out successfully\n");
+    expect(r.stdout).toBe(`✅ Logged out successfully\n  Removed from ${link}\n`);
     expect(pathState(link)).toMatchObject({ kind: "symlink", linkTarget: "../dotfiles/codex.toml" });
     expect(readFileSync(target, "utf8")).toBe('model = "o3"\n');
     expectNoSecret(r, KEY);

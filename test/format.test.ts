@@ -32,7 +32,7 @@ const REALISTIC_LINES = [
   "# a comment between keys",
   "\"quoted key\" = 'literal \\ string with a backslash'",
   "'literal key' = 42   ",
-  'profile.name = "fast"          ',
+  'appearance.theme = "fast"          ',
   "notify = [",
   '  "notify-send", # the program',
   "  # a comment line inside the array",

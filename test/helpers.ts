@@ -116,7 +116,8 @@ export function homeWithConfig(
   const codexHome = codexHomeOf(home);
   mkdirSync(codexHome, { recursive: true, mode: 0o700 });
   const configFile = join(codexHome, "config.toml");
-  if (content !== undefined) writeFileSync(configFile, content);
+  // 0600, as codex writes it: `codex status` warns about a credential in a file others can read.
+  if (content !== undefined) writeFileSync(configFile, content, { mode: 0o600 });
   return { home, codexHome, configFile };
 }
 

@@ -453,6 +453,14 @@ const DEFAULT_PROVIDER = {
   wireApi: "responses",
   model: "o3",
 };
+// The default account, selected by nothing; no keyring or auth_command failure, nothing to warn about.
+const ACCOUNT_FIELDS = {
+  account: "default",
+  accountSelectedBy: null,
+  active: true,
+  credentialError: null,
+  warnings: [],
+};
 
 describe("status() and logout()", () => {
   test("status with an explicit env: file credential, then an env variable that shadows it", async () => {
@@ -468,6 +476,7 @@ describe("status() and logout()", () => {
       shadowed: null,
       provider: DEFAULT_PROVIDER,
       providerError: null,
+      ...ACCOUNT_FIELDS,
     });
 
     await loginWithApiKey(`${KEY}\n`, { codexHome: dir, env: {} });
@@ -482,6 +491,7 @@ describe("status() and logout()", () => {
       shadowed: null,
       provider: DEFAULT_PROVIDER,
       providerError: null,
+      ...ACCOUNT_FIELDS,
     });
 
     const envKey = "sk-environment-key-00000000abcd";
@@ -515,6 +525,18 @@ describe("status() and logout()", () => {
       revocation: null,
       revocationSkipped: null,
       stillAuthenticatedBy: ["CODEX_API_KEY"],
+      accounts: [
+        {
+          account: "default",
+          removedFrom: [file],
+          revocation: null,
+          revocationSkipped: null,
+          managedBy: null,
+          failures: [],
+        },
+      ],
+      codexAuth: null,
+      failures: [],
     });
     expect(readFileSync(file, "utf8")).toBe(SAMPLE);
 
@@ -526,6 +548,18 @@ describe("status() and logout()", () => {
       revocation: null,
       revocationSkipped: null,
       stillAuthenticatedBy: [],
+      accounts: [
+        {
+          account: "default",
+          removedFrom: [],
+          revocation: null,
+          revocationSkipped: null,
+          managedBy: null,
+          failures: [],
+        },
+      ],
+      codexAuth: null,
+      failures: [],
     });
     expect(stamp(file)).toEqual(before);
     expect(readdirSync(dir)).toEqual(["config.toml"]);

@@ -3,13 +3,16 @@
  * is nothing to remove, and says plainly which environment variables still authenticate.
  */
 import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { agePath, expectNoSecret, pathState, runCli, testHome, withConfig } from "./helpers.js";
 
 const KEY = "sk-logout-0123456789abcdefLGOT";
 const ENV_KEY = "sk-logout-env-0123456789abcdENVK";
 
-const LOGGED_OUT = "✅ Logged out successfully\n";
+/** What logout prints after removing the key from config.toml (the path differs per test). */
+const loggedOut = (home: string) =>
+  `✅ Logged out successfully\n  Removed from ${join(home, ".codex", "config.toml")}\n`;
 const NOTHING = "No credential stored by codex; nothing to remove.\n";
 const stillAuth = (v: string) =>
   `warning: ${v} is set in your environment and still authenticates codex; unset it (\`unset ${v}\`) to log out completely\n`;
@@ -19,7 +22,7 @@ describe("logged in", () => {
     const { home, configFile } = withConfig(`auth_token = "${KEY}"\n`);
     const r = await runCli(["logout"], { home });
     expect(r.code).toBe(0);
-    expect(r.stdout).toBe(LOGGED_OUT);
+    expect(r.stdout).toBe(loggedOut(home));
     expect(r.stderr).toBe("");
     expect(readFileSync(configFile, "utf8")).toBe("");
     expectNoSecret(r, KEY);
@@ -34,7 +37,7 @@ describe("logged in", () => {
     );
     const r = await runCli(["logout"], { home });
     expect(r.code).toBe(0);
-    expect(r.stdout).toBe(LOGGED_OUT);
+    expect(r.stdout).toBe(loggedOut(home));
     expect(readFileSync(configFile, "utf8")).toBe(rest.join(""));
     expectNoSecret(r, KEY);
   });
@@ -55,7 +58,7 @@ describe("logged in", () => {
   test("a second logout finds nothing and changes nothing", async () => {
     const { home, configFile } = withConfig(`model = "o3"\nauth_token = "${KEY}"\n`);
     const first = await runCli(["logout"], { home });
-    expect(first.stdout).toBe(LOGGED_OUT);
+    expect(first.stdout).toBe(loggedOut(home));
     agePath(configFile);
     const before = pathState(configFile);
     const second = await runCli(["logout"], { home });
@@ -107,7 +110,7 @@ describe("a credential variable in the environment", () => {
     const { home, configFile } = withConfig(`auth_token = "${KEY}"\n`);
     const r = await runCli(["logout"], { home, env: { [v]: ENV_KEY } });
     expect(r.code).toBe(0);
-    expect(r.stdout).toBe(LOGGED_OUT);
+    expect(r.stdout).toBe(loggedOut(home));
     expect(r.stderr).toBe(stillAuth(v));
     expect(readFileSync(configFile, "utf8")).toBe("");
     expectNoSecret(r, KEY, ENV_KEY);
@@ -117,7 +120,7 @@ describe("a credential variable in the environment", () => {
     const { home, configFile } = withConfig(`auth_token = "${KEY}"\n`);
     const r = await runCli(["logout"], { home, env: { OPENAI_API_KEY: ENV_KEY, CODEX_API_KEY: `${ENV_KEY}2` } });
     expect(r.code).toBe(0);
-    expect(r.stdout).toBe(LOGGED_OUT);
+    expect(r.stdout).toBe(loggedOut(home));
     expect(r.stderr).toBe(stillAuth("CODEX_API_KEY") + stillAuth("OPENAI_API_KEY"));
     expect(readFileSync(configFile, "utf8")).toBe("");
     expectNoSecret(r, KEY, ENV_KEY);
@@ -137,7 +140,7 @@ describe("a credential variable in the environment", () => {
     const { home } = withConfig(`auth_token = "${KEY}"\n`);
     const r = await runCli(["logout"], { home, env: { OPENAI_API_KEY: "", CODEX_API_KEY: " " } });
     expect(r.code).toBe(0);
-    expect(r.stdout).toBe(LOGGED_OUT);
+    expect(r.stdout).toBe(loggedOut(home));
     expect(r.stderr).toBe("");
     expectNoSecret(r, KEY);
   });
@@ -162,6 +165,6 @@ test("a provider's env_key variable is warned about too, first", async () => {
     env: { LOCAL_API_KEY: "sk-local-key-0123456789", OPENAI_API_KEY: "sk-o-0123456789abcdef" },
   });
   expect(r.code).toBe(0);
-  expect(r.stdout).toBe("✅ Logged out successfully\n");
+  expect(r.stdout).toBe(loggedOut(home));
   expect(r.stderr).toBe(stillAuth("LOCAL_API_KEY") + stillAuth("OPENAI_API_KEY"));
 });

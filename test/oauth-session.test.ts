@@ -516,7 +516,9 @@ describe("logout", () => {
     const s = await session();
     const r = await s.cli(["logout"]);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toBe(`✅ Logged out successfully\n  Session revoked at ${s.oauth.issuer}\n`);
+    expect(r.stdout).toBe(
+      `✅ Logged out successfully\n  Removed from ${s.configFile}\n  Session revoked at ${s.oauth.issuer}\n`,
+    );
     expect(r.stderr).toBe("");
     expect(s.oauth.counts().revocations).toBe(2);
     expect(readFileSync(s.configFile, "utf8")).toBe(s.original);
@@ -571,7 +573,7 @@ describe("logout", () => {
     const took = Date.now() - started;
     expect(took).toBeLessThan(7_000);
     expect(r.code).toBe(0);
-    expect(r.stdout).toBe("✅ Logged out successfully\n");
+    expect(r.stdout).toBe(`✅ Logged out successfully\n  Removed from ${s.configFile}\n`);
     const host = new URL(s.oauth.issuer).host;
     expect(r.stderr).toMatch(/^warning: /);
     expect(r.stderr).toContain(`removed from this machine, but not revoked at ${host}`);
@@ -602,7 +604,7 @@ describe("logout", () => {
     const took = Date.now() - started;
     expect(took).toBeLessThan(8_000);
     expect(r.code).toBe(0);
-    expect(r.stdout).toBe("✅ Logged out successfully\n");
+    expect(r.stdout).toBe(`✅ Logged out successfully\n  Removed from ${s.configFile}\n`);
     expect(r.stderr).toContain(`removed from this machine, but not revoked at 127.0.0.1:${silent.port}`);
     expect(r.stderr).toContain("did not answer in time");
     expect(r.stderr).toContain(`the access token until ${expiresAt}`);
@@ -616,7 +618,7 @@ describe("logout", () => {
     const s = await session({ revocation: false });
     const r = await s.cli(["logout"]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toBe("✅ Logged out successfully\n");
+    expect(r.stdout).toBe(`✅ Logged out successfully\n  Removed from ${s.configFile}\n`);
     expect(r.stderr).toContain(
       `not revoked at ${new URL(s.oauth.issuer).host}: ${new URL(s.oauth.issuer).host} offers no way to revoke tokens`,
     );
@@ -631,7 +633,7 @@ describe("logout", () => {
     const oauthRequests = s.oauth.requests.length;
     const r = await s.cli(["logout", "--no-revoke"]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toBe("✅ Logged out successfully\n");
+    expect(r.stdout).toBe(`✅ Logged out successfully\n  Removed from ${s.configFile}\n`);
     expect(r.stderr).toBe(
       `warning: the session was not revoked at ${new URL(s.oauth.issuer).host} (--no-revoke); its tokens stay valid there until they expire\n`,
     );

@@ -13,7 +13,7 @@ test("login, status, logout round trip through the built CLI", async () => {
   expect(status.code).toBe(0);
   expect(JSON.parse(status.stdout)).toMatchObject({ authenticated: true, method: "api_key", hint: "sk-…cdef" });
   const logout = await runCli(["logout"], { home });
-  expect(logout.stdout).toBe("✅ Logged out successfully\n");
+  expect(logout.stdout).toBe(`✅ Logged out successfully\n  Removed from ${join(home, ".codex", "config.toml")}\n`);
   for (const r of [login, status, logout]) expect(r.stdout + r.stderr).not.toContain(key);
 });
 
@@ -30,7 +30,8 @@ test.each([
   const home = tempDir();
   const codexHome = join(home, ".codex");
   mkdirSync(codexHome, { recursive: true });
-  if (session) writeFileSync(join(codexHome, "config.toml"), `auth_token = "tok-0123456789abcdef"\n${session}`);
+  if (session)
+    writeFileSync(join(codexHome, "config.toml"), `auth_token = "tok-0123456789abcdef"\n${session}`, { mode: 0o600 });
   const probe = join(home, "probe.cjs");
   const out = join(home, "loaded.json");
   writeFileSync(

@@ -5,6 +5,9 @@
 import { readdirSync, utimesSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
+
+/** The --json fields about the account: the default one, nothing failing, nothing to warn about. */
+const JSON_ACCOUNT = { account: "default", active: true, credential_error: null, warnings: [] };
 import {
   codexHomeOf,
   expectNoSecret,
@@ -75,6 +78,7 @@ describe("logged out", () => {
     expect(r.stderr).toBe("");
     expect(r.stdout.endsWith("\n")).toBe(true);
     expect(JSON.parse(r.stdout)).toEqual({
+      ...JSON_ACCOUNT,
       authenticated: false,
       method: null,
       source: null,
@@ -105,6 +109,7 @@ describe("logged in from the file", () => {
     expect(r.code).toBe(0);
     expect(r.stderr).toBe("");
     expect(JSON.parse(r.stdout)).toEqual({
+      ...JSON_ACCOUNT,
       authenticated: true,
       method: "api_key",
       source: configFile,
@@ -157,6 +162,7 @@ describe("precedence: CODEX_API_KEY > OPENAI_API_KEY > stored", () => {
     const j = await bothStatuses(["--json"], { home, env });
     expect(j.code).toBe(0);
     expect(JSON.parse(j.stdout)).toEqual({
+      ...JSON_ACCOUNT,
       authenticated: true,
       method: "api_key",
       source: "CODEX_API_KEY",

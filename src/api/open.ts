@@ -5,6 +5,7 @@
  */
 import { resolveCredential } from "../auth/credential.js";
 import { tokenEnvVars } from "../auth/env.js";
+import { selectAccount } from "../config/accounts.js";
 import type { Config } from "../config/config.js";
 import type { Env } from "../config/paths.js";
 import { selectModel } from "../config/providers.js";
@@ -20,17 +21,24 @@ export interface OpenClientOptions {
   /** Overrides config.toml's `model`. */
   model?: string | undefined;
   clock?: () => Date;
+  /** The account (profile) whose credential to use; default as `selectAccount` decides. */
+  profile?: string | undefined;
 }
 
 export async function openClient(options: OpenClientOptions): Promise<Client> {
   const { model, provider } = selectModel(options.config, options.env, { model: options.model });
+  const account = selectAccount(options.config, options.env, options.profile);
   const credential = await resolveCredential(options.config, options.env, {
     envKey: provider.envKey,
     clock: options.clock,
+    account,
   });
   if (credential === undefined) {
     const variables = tokenEnvVars(provider.envKey).join(" or ");
-    throw new AuthRequiredError(`not logged in; run \`codex login\` to sign in (or set ${variables})`);
+    const login = account.name === "default" ? "codex login" : `codex login --profile ${account.name}`;
+    throw new AuthRequiredError(
+      `${account.name === "default" ? "not logged in" : `profile ${account.name} is not logged in`}; run \`${login}\` to sign in (or set ${variables})`,
+    );
   }
   return new Client({ provider, model, credential, fetch: options.fetch ?? nodeFetch, clock: options.clock });
 }

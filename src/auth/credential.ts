@@ -1,17 +1,23 @@
 /**
  * Which credential codex would use right now, and where it comes from. Precedence: the selected
- * provider's `env_key` variable (when it names its own), `CODEX_API_KEY`, `OPENAI_API_KEY`, then the stored
- * credential — so a variable set in the shell always wins, and status and logout say so.
+ * provider's `env_key` variable (when it names its own), `CODEX_API_KEY`, `OPENAI_API_KEY`, then the
+ * selected account's `auth_command`, then its stored credential (config.toml or the system keyring) — so
+ * a variable set in the shell always wins, and status and logout say so.
  */
+import { type Account, selectAccount } from "../config/accounts.js";
 import type { Config } from "../config/config.js";
 import type { Env } from "../config/paths.js";
 import { selectModel } from "../config/providers.js";
-import { FileStore } from "../credentials/file-store.js";
-import type { CredentialStore, OAuthSession, StoredCredential } from "../credentials/store.js";
+import { type Place, storedPlace, storeFor } from "../credentials/select.js";
+import type { OAuthSession, StoredCredential } from "../credentials/store.js";
 import { type TokenEnvVar, tokenEnvVarsSet } from "./env.js";
 import { endedError, expiresSoon } from "./oauth/tokens.js";
 
-export type CredentialSource = { type: "env"; variable: TokenEnvVar } | { type: "file"; path: string };
+export type CredentialSource =
+  | { type: "env"; variable: TokenEnvVar }
+  | { type: "file"; path: string }
+  | { type: "keyring"; name: string }
+  | { type: "command"; command: string };
 
 export interface ResolvedCredential {
   token: string;
@@ -36,6 +42,8 @@ export interface ResolveOptions {
   envKey?: string | undefined;
   /** Current time, for OAuth expiry (default: the system clock). */
   clock?: (() => Date) | undefined;
+  /** The account (default: the one --profile / CODEX_PROFILE / `profile` selects, see selectAccount). */
+  account?: Account | undefined;
 }
 
 /**
@@ -50,10 +58,6 @@ export function selectedEnvKey(config: Config, env: Env): string | undefined {
   }
 }
 
-export function defaultStore(config: Config): CredentialStore {
-  return new FileStore(config);
-}
-
 export async function resolveCredential(
   config: Config,
   env: Env,
@@ -63,11 +67,28 @@ export async function resolveCredential(
   if (variable !== undefined) {
     return { token: (env[variable] as string).trim(), method: "api_key", source: { type: "env", variable } };
   }
-  const stored = await defaultStore(config).get();
-  if (stored === undefined) return undefined;
-  const source: CredentialSource = { type: "file", path: config.path };
+  return resolveStored(config, env, options.account ?? selectAccount(config, env), options.clock);
+}
+
+/** The account's own credential (its command's, or the stored one), ignoring the environment. */
+export async function resolveStored(
+  config: Config,
+  env: Env,
+  acct: Account,
+  clock: (() => Date) | undefined,
+): Promise<ResolvedCredential | undefined> {
+  const store = await storeFor(config, acct, env);
+  const stored = await store?.get();
+  if (store === undefined || stored === undefined) return undefined;
+  const source: CredentialSource =
+    store.kind === "command"
+      ? { type: "command", command: store.describe() }
+      : store.kind === "keyring"
+        ? { type: "keyring", name: store.describe() }
+        : { type: "file", path: config.path };
   if (stored.oauth === undefined) return { token: stored.token, method: "api_key", source };
-  return oauthCredential(config, stored, source, options.clock ?? (() => new Date()));
+  const place = storedPlace(config, acct) as Place;
+  return oauthCredential(config, stored, source, { acct, place, env, clock: clock ?? (() => new Date()) });
 }
 
 /** Whether an OAuth session can no longer be used without signing in again. */
@@ -80,13 +101,14 @@ function oauthCredential(
   config: Config,
   initial: StoredCredential,
   source: CredentialSource,
-  clock: () => Date,
+  where: { acct: Account; place: Place; env: Env; clock: () => Date },
 ): ResolvedCredential {
   let stored = initial;
+  const { clock } = where;
   // The refresh code (and the OAuth client library) loads only when a token actually needs renewing.
   const renew = async (isStale: (s: StoredCredential) => boolean) => {
     const { refreshSession } = await import("./oauth/refresh.js");
-    stored = await refreshSession(config, { clock, isStale });
+    stored = await refreshSession(config, { clock, isStale, account: where.acct, place: where.place, env: where.env });
     credential.token = stored.token;
     credential.oauth = stored.oauth;
     return stored.token;
@@ -109,11 +131,21 @@ function oauthCredential(
   return credential;
 }
 
-/** "the API key from OPENAI_API_KEY" / "the API key stored in /…/config.toml": for messages, never the key. */
+/** Where a credential comes from, as messages say it: "from OPENAI_API_KEY", "stored in /…/config.toml". */
+export function describeSource(source: CredentialSource): string {
+  switch (source.type) {
+    case "env":
+      return `from ${source.variable}`;
+    case "file":
+      return `stored in ${source.path}`;
+    case "keyring":
+      return `stored in the ${source.name}`;
+    case "command":
+      return `from ${source.command}`;
+  }
+}
+
+/** "the API key from OPENAI_API_KEY" / "the OAuth session stored in …": for messages, never the key. */
 export function describeCredential(credential: ResolvedCredential): string {
-  if (credential.method === "oauth")
-    return `the OAuth session stored in ${credential.source.type === "file" ? credential.source.path : "config.toml"}`;
-  const where =
-    credential.source.type === "env" ? `from ${credential.source.variable}` : `stored in ${credential.source.path}`;
-  return `the API key ${where}`;
+  return `${credential.method === "oauth" ? "the OAuth session" : "the API key"} ${describeSource(credential.source)}`;
 }

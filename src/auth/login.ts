@@ -1,13 +1,26 @@
-/** Storing what a sign-in produced: an API key, or an OAuth session from the browser or device flow. */
+/**
+ * Storing what a sign-in produced (an API key, or an OAuth session) for the selected account, where
+ * `cli_auth_credentials_store` says: config.toml ("file", the default), the system keyring ("keyring"),
+ * or the keyring when it answers and the file otherwise ("auto"). The new credential replaces the old one
+ * wherever that was: after switching the setting and logging in again, no copy is left in the old place.
+ */
+import { type Account, authCommand, recordedStorage, selectAccount, storeSetting } from "../config/accounts.js";
 import { Config } from "../config/config.js";
+import { writeCredential } from "../credentials/file-store.js";
+import { keyringAccount, writeKeyringCredential } from "../credentials/keyring-store.js";
+import { loadKeyring } from "../credentials/select.js";
 import type { StoredCredential } from "../credentials/store.js";
+import { KeyringUnavailableError } from "../errors.js";
 import { normalizeApiKey } from "./api-key.js";
-import { defaultStore } from "./credential.js";
 import type { AuthOptions } from "./status.js";
 
 export interface LoginResult {
-  /** Where the credential was stored. */
+  /** Where the credential was stored: config.toml's path, or the keyring's name. */
   storedIn: string;
+  /** The account it was stored for ("default" or a profile name). */
+  account: string;
+  /** Things the user should know: a fallback from the keyring, a copy that could not be removed. */
+  warnings: string[];
 }
 
 export async function loginWithApiKey(apiKey: string, options: AuthOptions = {}): Promise<LoginResult> {
@@ -16,8 +29,56 @@ export async function loginWithApiKey(apiKey: string, options: AuthOptions = {})
 
 /** Stores `credential` in place of whatever was stored (an API key replaces a session and vice versa). */
 export async function saveCredential(credential: StoredCredential, options: AuthOptions = {}): Promise<LoginResult> {
-  const config = options.config ?? (await Config.load({ codexHome: options.codexHome, env: options.env }));
-  const store = defaultStore(config);
-  await store.set(credential);
-  return { storedIn: store.describe() };
+  const env = options.env ?? process.env;
+  const config = options.config ?? (await Config.load({ codexHome: options.codexHome, env }));
+  const acct = selectAccount(config, env, options.profile);
+  const warnings: string[] = [];
+  const command = authCommand(config, acct);
+  if (command !== undefined) {
+    warnings.push(
+      `auth_command in config.toml supplies this account's credential and takes precedence over the one just saved; remove it to use this one`,
+    );
+  }
+  const setting = storeSetting(config);
+  if (setting !== "file") {
+    try {
+      const keyring = await loadKeyring(env);
+      await config.update((fresh) => writeKeyringCredential(keyring, fresh, acct, credential));
+      return { storedIn: keyring.name, account: acct.name, warnings };
+    } catch (err) {
+      if (!(err instanceof KeyringUnavailableError)) throw err;
+      if (setting === "keyring") {
+        throw new KeyringUnavailableError(
+          `${err.message}; nothing was saved (cli_auth_credentials_store is "keyring"; set it to "auto" or "file" to use config.toml instead)`,
+          { cause: err },
+        );
+      }
+      warnings.push(`${err.message}; storing the credential in ${config.path} instead`);
+    }
+  }
+  await saveToFile(config, acct, credential, env, warnings);
+  return { storedIn: config.path, account: acct.name, warnings };
+}
+
+/** Writes the file and, when the account's secret was in the keyring, removes it from there. */
+async function saveToFile(
+  config: Config,
+  acct: Account,
+  credential: StoredCredential,
+  env: NodeJS.ProcessEnv | Record<string, string | undefined>,
+  warnings: string[],
+): Promise<void> {
+  await config.update(async (fresh) => {
+    writeCredential(fresh, credential, acct);
+    if (recordedStorage(fresh, acct) === undefined) return;
+    const keyring = await loadKeyring(env);
+    try {
+      await keyring.delete(keyringAccount(fresh, acct));
+      fresh.delete([...acct.table, "auth_storage"]);
+    } catch (err) {
+      if (!(err instanceof KeyringUnavailableError)) throw err;
+      // The note stays, so `codex logout` tries again when the keyring is back.
+      warnings.push(`an older credential may remain in the ${keyring.name}: ${err.message}`);
+    }
+  });
 }

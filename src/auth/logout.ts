@@ -1,38 +1,77 @@
 /**
- * `logout()`: removes the stored credential from every place codex keeps one (today: config.toml), then,
- * for an OAuth session, revokes its tokens at the issuer, and reports what it did, plus the environment
- * variables that still authenticate and that codex cannot unset. Logging out when logged out changes
- * nothing and touches no file.
+ * `logout()`: removes the selected account's credential (or, with `all`, every account's) from every
+ * place codex keeps one — config.toml and the system keyring — then revokes OAuth sessions at their
+ * issuer, and reports each place, plus what still authenticates and that codex cannot remove: an
+ * environment variable, an `auth_command`, OpenAI's Codex CLI's auth.json (removed only with `all`).
+ * Logging out when logged out changes nothing and touches no file.
  *
- * The tokens are removed first, under the config lock, and revoked afterwards: taking them from the file
- * under the lock means revoking the newest ones even if another process has just rotated them, and the
- * network wait happens without holding up other codex processes. If revocation fails the session is still
- * gone from this machine; the result says which tokens the server may still honour.
+ * The tokens are removed first, under the config lock, and revoked afterwards: taking them under the lock
+ * means revoking the newest ones even if another process has just rotated them, and the network wait
+ * happens without holding up other codex processes. If revocation fails the session is still gone from
+ * this machine; the result says which tokens the server may still honour.
  */
+import {
+  type Account,
+  account as accountNamed,
+  authCommand,
+  commandName,
+  configuredAccounts,
+  isProfileName,
+  recordedStorage,
+  selectAccount,
+  storeSetting,
+} from "../config/accounts.js";
 import { Config } from "../config/config.js";
+import { type CodexAuthFile, findCodexAuth, removeCodexAuth } from "../credentials/codex-auth.js";
 import { readCredential, writeCredential } from "../credentials/file-store.js";
+import type { Keyring } from "../credentials/keyring.js";
+import { keyringAccount, readKeyringCredential, writeKeyringCredential } from "../credentials/keyring-store.js";
+import { loadKeyring } from "../credentials/select.js";
 import type { StoredCredential } from "../credentials/store.js";
-import { defaultStore, selectedEnvKey } from "./credential.js";
+import { KeyringUnavailableError } from "../errors.js";
+import { selectedEnvKey } from "./credential.js";
 import { type TokenEnvVar, tokenEnvVarsSet } from "./env.js";
 import type { Revocation } from "./oauth/revoke.js";
 import type { AuthOptions } from "./status.js";
 
 export interface LogoutOptions extends AuthOptions {
-  /** Skip revoking an OAuth session at the server (`--no-revoke`). */
+  /** Log out of every account, and remove OpenAI's Codex CLI's auth.json too (`--all`). */
+  all?: boolean;
+  /** Skip revoking OAuth sessions at the server (`--no-revoke`). */
   revoke?: boolean;
-  /** Time allowed for revocation, in ms (default 5 s). */
+  /** Time allowed for each session's revocation, in ms (default 5 s). */
   revokeBudgetMs?: number;
 }
 
-export interface LogoutResult {
-  /** Whether a stored credential was found and removed. */
-  removed: boolean;
-  /** Where it was removed from (config.toml's path). */
+export interface AccountLogout {
+  /** "default" or the profile name. */
+  account: string;
+  /** Where its credential was removed from: config.toml's path, the keyring's name. */
   removedFrom: string[];
-  /** What the server said about the OAuth session's tokens; null for an API key or with `revoke: false`. */
+  /** What the server said about its OAuth session's tokens; null for an API key or with `revoke: false`. */
   revocation: Revocation | null;
   /** An OAuth session whose revocation was skipped (`revoke: false`): its issuer. */
   revocationSkipped: string | null;
+  /** The account's `auth_command` (its program name): that tool, not codex, holds the credential. */
+  managedBy: string | null;
+  /** Places a credential could not be removed from, as one line each (e.g. the keyring did not answer). */
+  failures: string[];
+}
+
+export interface LogoutResult {
+  /** Whether any stored credential was found and removed. */
+  removed: boolean;
+  /** Every place something was removed from (config.toml's path, the keyring's name, auth.json's path). */
+  removedFrom: string[];
+  /** The selected account's revocation (see `accounts` for each account's, with `all`). */
+  revocation: Revocation | null;
+  revocationSkipped: string | null;
+  /** Each account logged out of, selected one first. */
+  accounts: AccountLogout[];
+  /** OpenAI's Codex CLI's auth.json in CODEX_HOME holding a credential: removed with `all`, else left. */
+  codexAuth: { path: string; removed: boolean } | null;
+  /** Places a credential could not be removed from; when not empty, logout did not fully succeed. */
+  failures: string[];
   /** Variables that are set and still authenticate codex after logout. */
   stillAuthenticatedBy: TokenEnvVar[];
 }
@@ -40,34 +79,131 @@ export interface LogoutResult {
 export async function logout(options: LogoutOptions = {}): Promise<LogoutResult> {
   const env = options.env ?? process.env;
   const config = options.config ?? (await Config.load({ codexHome: options.codexHome, env }));
-  const store = defaultStore(config);
-  let removedCredential: StoredCredential | undefined;
-  let removed = false;
-  if ((await store.get())?.oauth !== undefined) {
-    // Read and remove in one locked step, so the tokens revoked are the ones the file held last.
-    removedCredential = await config.update((fresh) => {
-      const current = readCredential(fresh);
-      writeCredential(fresh, undefined);
-      return current;
-    });
-    removed = removedCredential !== undefined;
-  } else {
-    removed = await store.delete();
+  const selected = selectAccount(config, env, options.profile);
+  const setting = storeSetting(config);
+  let accounts = [selected];
+  let keyring: Keyring | undefined;
+  const failures: string[] = [];
+  if (options.all) {
+    const known = new Map(configuredAccounts(config).map((a) => [a.name, a]));
+    // Entries the file no longer mentions (a note deleted by hand, another tool's edit) are found too.
+    keyring = await loadKeyring(env);
+    try {
+      for (const name of await keyringAccounts(keyring, config)) known.set(name, known.get(name) ?? accountNamed(name));
+    } catch (err) {
+      if (!(err instanceof KeyringUnavailableError)) throw err;
+      const used = setting !== "file" || [...known.values()].some((a) => recordedStorage(config, a) !== undefined);
+      if (used) failures.push(`could not search the ${keyring.name}: ${err.message}`);
+    }
+    known.delete(selected.name);
+    accounts = [selected, ...known.values()];
   }
-  let revocation: Revocation | null = null;
-  let revocationSkipped: string | null = null;
-  if (removedCredential?.oauth !== undefined) {
-    if (options.revoke === false) revocationSkipped = removedCredential.oauth.issuer;
-    else {
-      const { revokeSession } = await import("./oauth/revoke.js");
-      revocation = await revokeSession(removedCredential, options.revokeBudgetMs);
+  const results: AccountLogout[] = [];
+  for (const acct of accounts) {
+    // With `all`, every account's keyring entry is looked for; otherwise only where codex may have put it.
+    const probe = options.all === true || setting !== "file";
+    results.push(
+      await logoutAccount(config, acct, env, {
+        probe,
+        keyring,
+        revoke: options.revoke,
+        budget: options.revokeBudgetMs,
+      }),
+    );
+  }
+  let codexAuth: LogoutResult["codexAuth"] = null;
+  const found: CodexAuthFile | undefined = findCodexAuth(config.home);
+  if (found?.hasCredential) {
+    codexAuth = { path: found.path, removed: false };
+    if (options.all) {
+      removeCodexAuth(found.path);
+      codexAuth.removed = true;
     }
   }
+  const removedFrom = [...new Set(results.flatMap((r) => r.removedFrom))];
+  if (codexAuth?.removed) removedFrom.push(codexAuth.path);
+  const first = results[0] as AccountLogout;
   return {
-    removed,
-    removedFrom: removed ? [store.describe()] : [],
-    revocation,
-    revocationSkipped,
+    removed: removedFrom.length > 0,
+    removedFrom,
+    revocation: first.revocation,
+    revocationSkipped: first.revocationSkipped,
+    accounts: results,
+    codexAuth,
+    failures: [...failures, ...results.flatMap((r) => r.failures)],
     stillAuthenticatedBy: tokenEnvVarsSet(env, selectedEnvKey(config, env)),
   };
+}
+
+/** The profiles of this CODEX_HOME that have a keyring entry. */
+async function keyringAccounts(keyring: Keyring, config: Config): Promise<string[]> {
+  const suffix = `@${config.home}`;
+  return (await keyring.list())
+    .filter((a) => a.endsWith(suffix))
+    .map((a) => a.slice(0, -suffix.length))
+    .filter((name) => name === "default" || isProfileName(name));
+}
+
+async function logoutAccount(
+  config: Config,
+  acct: Account,
+  env: NodeJS.ProcessEnv | Record<string, string | undefined>,
+  o: { probe: boolean; keyring: Keyring | undefined; revoke: boolean | undefined; budget: number | undefined },
+): Promise<AccountLogout> {
+  const result: AccountLogout = {
+    account: acct.name,
+    removedFrom: [],
+    revocation: null,
+    revocationSkipped: null,
+    managedBy: null,
+    failures: [],
+  };
+  const command = authCommand(config, acct);
+  if (command !== undefined) result.managedBy = commandName(command);
+  const noted = recordedStorage(config, acct) !== undefined;
+  const keyring = o.probe || noted ? (o.keyring ?? (await loadKeyring(env))) : undefined;
+  const unreachable = (fresh: Config, err: KeyringUnavailableError) =>
+    `${acct.name === "default" ? "" : `profile ${acct.name}: `}the keyring entry ${keyringAccount(fresh, acct)} was not removed: ${err.message}`;
+  if (readCredential(config, acct) === undefined && !noted) {
+    // Nothing in the file and nothing noted: take no lock and create nothing unless the keyring has an entry.
+    if (keyring === undefined) return result;
+    try {
+      if ((await keyring.get(keyringAccount(config, acct))) === null) return result;
+    } catch (err) {
+      // Nothing noted there, and no way to look: codex has no reason to think it left anything behind.
+      if (!(err instanceof KeyringUnavailableError)) throw err;
+      return result;
+    }
+  }
+  const removed: StoredCredential[] = [];
+  await config.update(async (fresh) => {
+    const inFile = readCredential(fresh, acct);
+    if (inFile !== undefined) {
+      writeCredential(fresh, undefined, acct);
+      removed.push(inFile);
+      result.removedFrom.push(fresh.path);
+    }
+    if (keyring === undefined) return;
+    const note = recordedStorage(fresh, acct) !== undefined;
+    try {
+      const inKeyring = await readKeyringCredential(keyring, fresh, acct);
+      if (inKeyring !== undefined || note) {
+        if (await writeKeyringCredential(keyring, fresh, acct, undefined)) result.removedFrom.push(keyring.name);
+        if (inKeyring !== undefined) removed.push(inKeyring);
+      }
+    } catch (err) {
+      if (!(err instanceof KeyringUnavailableError)) throw err;
+      // A failure only when codex noted putting something there; the note stays so a later logout retries.
+      if (note) result.failures.push(unreachable(fresh, err));
+    }
+  });
+  const session = removed.find((c) => c.oauth !== undefined);
+  if (session?.oauth !== undefined) {
+    if (o.revoke === false) result.revocationSkipped = session.oauth.issuer;
+    else {
+      const { revokeSession } = await import("./oauth/revoke.js");
+      result.revocation = await revokeSession(session, o.budget);
+    }
+  }
+  return result;
 }

@@ -1,10 +1,21 @@
 /** `status()`: what codex knows about the user's credential, with nothing secret in it but a masked hint. */
+import { statSync } from "node:fs";
+import { type Account, configuredAccounts, selectAccount } from "../config/accounts.js";
 import { Config } from "../config/config.js";
 import type { Env } from "../config/paths.js";
 import { type ModelSelection, selectModel } from "../config/providers.js";
-import { CodexError } from "../errors.js";
+import { findCodexAuth } from "../credentials/codex-auth.js";
+import { readCredential } from "../credentials/file-store.js";
+import { CodexError, CredentialCommandError, KeyringUnavailableError } from "../errors.js";
 import { maskToken } from "./api-key.js";
-import { type CredentialSource, defaultStore, resolveCredential, sessionEnded } from "./credential.js";
+import {
+  type CredentialSource,
+  type ResolvedCredential,
+  resolveCredential,
+  resolveStored,
+  sessionEnded,
+} from "./credential.js";
+import { TOKEN_ENV_VARS } from "./env.js";
 
 export interface AuthOptions {
   /** An already loaded config; otherwise it is loaded from `codexHome` / `$CODEX_HOME` / `~/.codex`. */
@@ -13,6 +24,8 @@ export interface AuthOptions {
   env?: Env;
   /** Current time, for OAuth expiry (default: the system clock). */
   clock?: () => Date;
+  /** The account (profile) to act on; default: CODEX_PROFILE, else `profile` in config.toml, else "default". */
+  profile?: string | undefined;
 }
 
 /** What status shows of an OAuth session: never a token. */
@@ -31,6 +44,12 @@ export interface SessionStatus {
 }
 
 export interface AuthStatus {
+  /** The account: "default" or a profile name. */
+  account: string;
+  /** What selected the account ("--profile", "CODEX_PROFILE", "profile in config.toml"); null for the default. */
+  accountSelectedBy: string | null;
+  /** Whether this is the account commands use now (always true except in `statusAll`). */
+  active: boolean;
   authenticated: boolean;
   method: "api_key" | "oauth" | null;
   source: CredentialSource | null;
@@ -46,11 +65,46 @@ export interface AuthStatus {
   provider: { id: string; name: string; baseUrl: string; wireApi: string; model: string } | null;
   /** Why `provider` is null: the invalid setting, as one line. */
   providerError: string | null;
+  /** Why the credential could not be read: the keyring or the auth_command failed, as one line. */
+  credentialError: string | null;
+  /** Things to fix: a credential in a file others can read, OpenAI's Codex CLI's auth.json beside ours. */
+  warnings: string[];
 }
 
 export async function status(options: AuthOptions = {}): Promise<AuthStatus> {
   const env = options.env ?? process.env;
   const config = options.config ?? (await Config.load({ codexHome: options.codexHome, env }));
+  const acct = selectAccount(config, env, options.profile);
+  return accountStatus(config, env, acct, options.clock ?? (() => new Date()), true);
+}
+
+/**
+ * Every account of this CODEX_HOME ("default" and each profile with a credential), the active one marked.
+ * Each shows its own credential: an environment variable, which would override them all, is not applied
+ * (the active account's `shadowed` names the stored one when it is).
+ */
+export async function statusAll(options: AuthOptions = {}): Promise<AuthStatus[]> {
+  const env = options.env ?? process.env;
+  const config = options.config ?? (await Config.load({ codexHome: options.codexHome, env }));
+  const selected = selectAccount(config, env, options.profile);
+  const accounts = configuredAccounts(config);
+  if (!accounts.some((a) => a.name === selected.name)) accounts.push(selected);
+  const clock = options.clock ?? (() => new Date());
+  const result: AuthStatus[] = [];
+  for (const acct of accounts) {
+    const active = acct.name === selected.name;
+    result.push(await accountStatus(config, env, active ? selected : acct, clock, active));
+  }
+  return result;
+}
+
+async function accountStatus(
+  config: Config,
+  env: Env,
+  acct: Account,
+  clock: () => Date,
+  active: boolean,
+): Promise<AuthStatus> {
   let selection: ModelSelection | undefined;
   let providerError: string | null = null;
   try {
@@ -60,8 +114,19 @@ export async function status(options: AuthOptions = {}): Promise<AuthStatus> {
     if (!(err instanceof CodexError)) throw err;
     providerError = err.message;
   }
-  const clock = options.clock ?? (() => new Date());
-  const resolved = await resolveCredential(config, env, { envKey: selection?.provider.envKey, clock });
+  let resolved: ResolvedCredential | undefined;
+  let credentialError: string | null = null;
+  try {
+    resolved = await resolveCredential(config, active ? env : withoutTokenVars(env), {
+      envKey: selection?.provider.envKey,
+      clock,
+      account: acct,
+    });
+  } catch (err) {
+    // A keyring or auth_command that fails is the answer to "where do I stand", not a crash of status.
+    if (!(err instanceof KeyringUnavailableError || err instanceof CredentialCommandError)) throw err;
+    credentialError = err.message;
+  }
   let session: SessionStatus | null = null;
   if (resolved?.oauth !== undefined) {
     const s = resolved.oauth;
@@ -77,11 +142,22 @@ export async function status(options: AuthOptions = {}): Promise<AuthStatus> {
   }
   let shadowed: AuthStatus["shadowed"] = null;
   if (resolved?.source.type === "env") {
-    const stored = await defaultStore(config).get();
-    if (stored !== undefined)
-      shadowed = { path: config.path, hint: maskToken(stored.token, stored.oauth === undefined) };
+    try {
+      const stored = await resolveStored(config, env, acct, clock);
+      if (stored !== undefined) {
+        shadowed = {
+          path: stored.source.type === "file" ? stored.source.path : describeWhere(stored.source),
+          hint: maskToken(stored.token, stored.method !== "oauth"),
+        };
+      }
+    } catch {
+      // Only a note about a credential not in use; its failure does not matter while the variable is set.
+    }
   }
   return {
+    account: acct.name,
+    accountSelectedBy: acct.selectedBy,
+    active,
     authenticated: resolved !== undefined && session?.ended !== true,
     method: resolved?.method ?? null,
     source: resolved?.source ?? null,
@@ -100,5 +176,49 @@ export async function status(options: AuthOptions = {}): Promise<AuthStatus> {
             model: selection.model,
           },
     providerError,
+    credentialError,
+    warnings: active ? fileWarnings(config) : [],
   };
+}
+
+function describeWhere(source: CredentialSource): string {
+  return source.type === "keyring" ? source.name : source.type === "command" ? source.command : "";
+}
+
+function withoutTokenVars(env: Env): Env {
+  const copy: Record<string, string | undefined> = { ...env };
+  for (const name of TOKEN_ENV_VARS) delete copy[name];
+  return copy;
+}
+
+/** Credentials in files that others on the machine can read: config.toml, and Codex CLI's auth.json. */
+function fileWarnings(config: Config): string[] {
+  const warnings: string[] = [];
+  const exposed = (mode: number) =>
+    (mode & 0o004) !== 0 ? "other users" : (mode & 0o040) !== 0 ? "its group" : undefined;
+  const octal = (mode: number) => mode.toString(8).padStart(4, "0");
+  if (configuredAccounts(config).some((a) => readCredential(config, a) !== undefined)) {
+    let mode: number | undefined;
+    try {
+      mode = statSync(config.path).mode & 0o777;
+    } catch {
+      mode = undefined;
+    }
+    const who = mode === undefined ? undefined : exposed(mode);
+    if (mode !== undefined && who !== undefined) {
+      warnings.push(
+        `${config.path} holds a credential and can be read by ${who} (mode ${octal(mode)}); run \`chmod 600 ${config.path}\` (codex also fixes this on its next write)`,
+      );
+    }
+  }
+  const codexAuth = findCodexAuth(config.home);
+  if (codexAuth?.hasCredential) {
+    const who = exposed(codexAuth.mode);
+    warnings.push(
+      `${codexAuth.path} (from OpenAI's Codex CLI) also holds a credential, which codex does not use${
+        who === undefined ? "" : ` and which can be read by ${who} (mode ${octal(codexAuth.mode)})`
+      }; \`codex logout --all\` removes it`,
+    );
+  }
+  return warnings;
 }

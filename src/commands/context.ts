@@ -11,4 +11,6 @@ export interface CommandContext {
   clock: () => Date;
   /** How commands reach the network (global fetch in the CLI). */
   fetch: Fetch;
+  /** `--profile NAME`: the account to act on (otherwise CODEX_PROFILE, then `profile` in config.toml). */
+  profile?: string | undefined;
 }

@@ -3,10 +3,11 @@
  * `--device-auth` (SSH, headless), or an API key with `--with-api-key` (standard input, never argv: process
  * lists and shell history would keep it). On a terminal with no flag, it asks which.
  */
-import { maskToken } from "../auth/api-key.js";
+import { maskToken, normalizeApiKey } from "../auth/api-key.js";
 import { selectedEnvKey } from "../auth/credential.js";
 import { tokenEnvVarsSet } from "../auth/env.js";
-import { loginWithApiKey, saveCredential } from "../auth/login.js";
+import { type LoginResult, saveCredential } from "../auth/login.js";
+import { selectAccount, storeSetting } from "../config/accounts.js";
 import { issuerHost, oauthSettings } from "../config/oauth.js";
 import type { StoredCredential } from "../credentials/store.js";
 import { type ExitCode, UsageError } from "../errors.js";
@@ -40,6 +41,9 @@ async function chooseMethod(opts: LoginOptions): Promise<Method> {
 }
 
 export async function runLogin(opts: LoginOptions): Promise<ExitCode> {
+  // Settings that decide where the credential goes are checked before anything is asked or opened.
+  selectAccount(opts.config, opts.env, opts.profile);
+  storeSetting(opts.config);
   const method = await chooseMethod(opts);
   if (method === "api-key") await apiKeyLogin(opts);
   else await oauthLogin(opts, method);
@@ -54,9 +58,20 @@ export async function runLogin(opts: LoginOptions): Promise<ExitCode> {
 async function apiKeyLogin(opts: LoginOptions): Promise<void> {
   const { io } = opts;
   // Reading a terminal as plain input would echo the key as it is typed; prompt with echo off instead.
-  const key = io.stdinIsTTY() ? await io.promptSecret("Paste your API key:") : await io.readAll();
-  const result = await loginWithApiKey(key, { config: opts.config, env: opts.env });
-  io.out(`✅ Logged in using an API key (${maskToken(opts.config.authToken ?? "")}), stored in ${result.storedIn}`);
+  const input = io.stdinIsTTY() ? await io.promptSecret("Paste your API key:") : await io.readAll();
+  const key = normalizeApiKey(input);
+  const result = await save(opts, { token: key });
+  io.out(`✅ Logged in using an API key (${maskToken(key)}), stored in ${where(result)}`);
+}
+
+async function save(opts: LoginOptions, credential: StoredCredential): Promise<LoginResult> {
+  const result = await saveCredential(credential, { config: opts.config, env: opts.env, profile: opts.profile });
+  for (const warning of result.warnings) opts.io.warn(warning);
+  return result;
+}
+
+function where(result: LoginResult): string {
+  return result.account === "default" ? result.storedIn : `${result.storedIn} (profile ${result.account})`;
 }
 
 async function oauthLogin(opts: LoginOptions, method: "browser" | "device"): Promise<void> {
@@ -107,11 +122,11 @@ async function oauthLogin(opts: LoginOptions, method: "browser" | "device"): Pro
   } finally {
     interrupt.release();
   }
-  const result = await saveCredential(credential, { config: opts.config, env: opts.env });
+  const result = await save(opts, credential);
   const session = credential.oauth;
   const who = session?.account === undefined ? "" : ` as ${session.account}`;
   io.out(
-    `✅ Logged in${who} with ${issuerHost(session?.issuer ?? settings.issuer)} (OAuth), stored in ${result.storedIn}`,
+    `✅ Logged in${who} with ${issuerHost(session?.issuer ?? settings.issuer)} (OAuth), stored in ${where(result)}`,
   );
   if (session?.expiresAt !== undefined) {
     io.out(

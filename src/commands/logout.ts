@@ -1,40 +1,74 @@
 /**
- * `codex logout`: remove the stored credential, revoke an OAuth session at its issuer, and say plainly
- * what still authenticates (an environment variable, a token the server could not revoke).
+ * `codex logout`: remove the account's credential from every place codex stored it, revoke an OAuth
+ * session at its issuer, and say plainly what was removed from where and what still authenticates (an
+ * environment variable, an auth_command, a token the server could not revoke, Codex CLI's auth.json).
  */
-import { logout } from "../auth/logout.js";
+import { type AccountLogout, logout } from "../auth/logout.js";
 import type { Revocation } from "../auth/oauth/revoke.js";
 import { issuerHost } from "../config/oauth.js";
-import type { ExitCode } from "../errors.js";
+import { ExitCode } from "../errors.js";
 import type { CommandContext } from "./context.js";
 import { describeExpiry } from "./expiry.js";
 
 export interface LogoutCommandOptions extends CommandContext {
   /** `--no-revoke`: do not contact the issuer. */
   noRevoke?: boolean;
+  /** `--all`: every account, and Codex CLI's auth.json. */
+  all?: boolean;
 }
 
 export async function runLogout(opts: LogoutCommandOptions): Promise<ExitCode> {
   const { io } = opts;
-  const result = await logout({ config: opts.config, env: opts.env, revoke: !opts.noRevoke });
-  io.out(result.removed ? "✅ Logged out successfully" : "No credential stored by codex; nothing to remove.");
-  if (result.revocation !== null) reportRevocation(opts, result.revocation);
-  if (result.revocationSkipped !== null) {
-    io.warn(
-      `the session was not revoked at ${issuerHost(result.revocationSkipped)} (--no-revoke); its tokens stay valid there until they expire`,
-    );
+  const result = await logout({
+    config: opts.config,
+    env: opts.env,
+    profile: opts.profile,
+    all: opts.all === true,
+    revoke: !opts.noRevoke,
+  });
+  const managed = result.accounts.filter((a) => a.managedBy !== null);
+  if (result.removed) io.out("✅ Logged out successfully");
+  else if (result.failures.length === 0 && managed.length === 0) {
+    io.out("No credential stored by codex; nothing to remove.");
+  }
+  const several = result.accounts.filter((a) => a.removedFrom.length > 0 || a.managedBy !== null).length > 1;
+  for (const a of result.accounts) {
+    const label = several || a.account !== "default" ? `${a.account}: ` : "";
+    for (const place of a.removedFrom) io.out(`  ${label}Removed from ${place}`);
+    if (a.revocation !== null) reportRevocation(opts, a.revocation, label);
+    if (a.revocationSkipped !== null) {
+      io.warn(
+        `${label}the session was not revoked at ${issuerHost(a.revocationSkipped)} (--no-revoke); its tokens stay valid there until they expire`,
+      );
+    }
+    if (a.managedBy !== null) reportManaged(opts, a, label);
+  }
+  if (result.codexAuth !== null) {
+    if (result.codexAuth.removed) io.out(`  Removed ${result.codexAuth.path} (OpenAI's Codex CLI's sign-in)`);
+    else {
+      io.warn(
+        `${result.codexAuth.path} (OpenAI's Codex CLI's sign-in) still holds a credential; codex does not use it, and \`codex logout --all\` removes it`,
+      );
+    }
   }
   for (const variable of result.stillAuthenticatedBy) {
     io.warn(
       `${variable} is set in your environment and still authenticates codex; unset it (\`unset ${variable}\`) to log out completely`,
     );
   }
-  return 0;
+  for (const failure of result.failures) io.error(failure);
+  return result.failures.length > 0 ? ExitCode.failure : ExitCode.ok;
 }
 
-function reportRevocation(opts: LogoutCommandOptions, r: Revocation): void {
+function reportManaged(opts: LogoutCommandOptions, a: AccountLogout, label: string): void {
+  opts.io.warn(
+    `${label}this account's credential comes from \`${a.managedBy}\` (auth_command in config.toml) and is managed by that tool: codex never stored it, so there is nothing for codex to remove. Remove it with \`${a.managedBy}\`, or remove auth_command from config.toml to stop using it`,
+  );
+}
+
+function reportRevocation(opts: LogoutCommandOptions, r: Revocation, label: string): void {
   if (r.notRevoked.length === 0) {
-    opts.io.out(`  Session revoked at ${r.issuer}`);
+    opts.io.out(`  ${label}Session revoked at ${r.issuer}`);
     return;
   }
   const until = (kind: string) =>
@@ -45,6 +79,6 @@ function reportRevocation(opts: LogoutCommandOptions, r: Revocation): void {
       : "the refresh token until the server expires it";
   const partly = r.revoked.length > 0 ? ` (revoked: ${r.revoked.join(", ").replaceAll("_", " ")})` : "";
   opts.io.warn(
-    `removed from this machine, but not revoked at ${issuerHost(r.issuer)}: ${r.reason}${partly}. It may still accept ${r.notRevoked.map(until).join(", and ")}`,
+    `${label}removed from this machine, but not revoked at ${issuerHost(r.issuer)}: ${r.reason}${partly}. It may still accept ${r.notRevoked.map(until).join(", and ")}`,
   );
 }

@@ -1,63 +1,46 @@
 /** `codex status` (alias `codex login status`): are you signed in, how, and from where. */
-import { status } from "../auth/status.js";
+import { type AuthStatus, status, statusAll } from "../auth/status.js";
 import { DEFAULT_PROVIDER, OPENAI_BASE_URL } from "../config/providers.js";
 import type { ExitCode } from "../errors.js";
 import type { CommandContext } from "./context.js";
 import { describeExpiry } from "./expiry.js";
+import type { IO } from "./io.js";
 
 export interface StatusOptions extends CommandContext {
   json: boolean;
+  /** `--all`: one line per account. */
+  all?: boolean;
 }
 
 export async function runStatus(opts: StatusOptions): Promise<ExitCode> {
   const { io } = opts;
-  const st = await status({ config: opts.config, env: opts.env, clock: opts.clock });
-  const session = st.session;
+  const options = { config: opts.config, env: opts.env, clock: opts.clock, profile: opts.profile };
+  if (opts.all) return runStatusAll(opts, await statusAll(options));
+  const st = await status(options);
   if (opts.json) {
-    io.out(
-      JSON.stringify({
-        authenticated: st.authenticated,
-        method: st.method,
-        source: st.source === null ? null : st.source.type === "env" ? st.source.variable : st.source.path,
-        source_type: st.source?.type ?? null,
-        hint: st.hint,
-        config_path: st.configPath,
-        shadowed: st.shadowed,
-        oauth:
-          session === null
-            ? null
-            : {
-                issuer: session.issuer,
-                account: session.account,
-                expires_at: session.expiresAt?.toISOString() ?? null,
-                expired: session.expired,
-                refreshable: session.refreshable,
-                session_ended: session.ended,
-              },
-        provider:
-          st.provider === null
-            ? null
-            : {
-                id: st.provider.id,
-                name: st.provider.name,
-                base_url: st.provider.baseUrl,
-                wire_api: st.provider.wireApi,
-                model: st.provider.model,
-              },
-        provider_error: st.providerError,
-      }),
-    );
+    io.out(JSON.stringify(toJson(st)));
     return st.authenticated ? 0 : 1;
   }
   if (st.providerError !== null) io.warn(st.providerError);
+  for (const warning of st.warnings) io.warn(warning);
+  const session = st.session;
+  const login = loginCommand(st);
+  const profile = st.accountSelectedBy === null ? "" : `  Profile: ${st.account} (selected by ${st.accountSelectedBy})`;
+  if (st.credentialError !== null) {
+    io.out(`Not logged in: ${st.credentialError}`);
+    if (profile) io.out(profile);
+    return 1;
+  }
   if (session?.ended) {
-    io.out("Your session expired. Run `codex login` to sign in again.");
+    io.out(`Your session expired. Run \`${login}\` to sign in again.`);
     io.out(`  Account: ${session.account ?? "(not named by the server)"} at ${session.issuer}`);
-    io.out(`  Source: ${st.configPath}`);
+    if (st.source !== null) io.out(`  Source: ${sourceLine(st)}`);
+    if (profile) io.out(profile);
     return 1;
   }
   if (!st.authenticated || st.source === null) {
-    io.out("Not logged in. Run `codex login` to sign in.");
+    io.out(`Not logged in. Run \`${login}\` to sign in.`);
+    if (profile) io.out(profile);
     return 1;
   }
   if (session !== null) {
@@ -73,14 +56,13 @@ export async function runStatus(opts: StatusOptions): Promise<ExitCode> {
           : `  Access token: expires ${when}${session.refreshable ? " (renewed automatically)" : ""}`,
       );
     }
+  } else if (st.source.type === "command") {
+    io.out(`Logged in with a credential from ${st.source.command}: ${io.bold(st.hint ?? "")}`);
   } else {
     io.out(`Logged in using an API key: ${io.bold(st.hint ?? "")}`);
   }
-  if (st.source.type === "env") {
-    io.out(`  Source: environment variable ${st.source.variable}`);
-  } else {
-    io.out(`  Source: ${st.source.path}`);
-  }
+  io.out(`  Source: ${sourceLine(st)}`);
+  if (profile) io.out(profile);
   // Named only when it is not the default, where the credential would go somewhere a user might not expect.
   if (st.provider !== null && (st.provider.id !== DEFAULT_PROVIDER || st.provider.baseUrl !== OPENAI_BASE_URL)) {
     io.out(`  Provider: ${st.provider.name} (${st.provider.baseUrl}, ${st.provider.wireApi} API)`);
@@ -89,4 +71,106 @@ export async function runStatus(opts: StatusOptions): Promise<ExitCode> {
     io.out(`  Note: the key stored in ${st.shadowed.path} (${st.shadowed.hint}) is not used while the variable is set`);
   }
   return 0;
+}
+
+function loginCommand(st: AuthStatus): string {
+  return st.accountSelectedBy === "--profile" ? `codex login --profile ${st.account}` : "codex login";
+}
+
+function sourceLine(st: AuthStatus): string {
+  const source = st.source;
+  switch (source?.type) {
+    case "env":
+      return `environment variable ${source.variable}`;
+    case "keyring":
+      return source.name;
+    case "command":
+      return `auth_command in ${st.configPath} (${source.command}, run at each use)`;
+    default:
+      return st.configPath;
+  }
+}
+
+function sourceJson(st: AuthStatus): string | null {
+  const source = st.source;
+  if (source === null) return null;
+  if (source.type === "env") return source.variable;
+  if (source.type === "keyring") return source.name;
+  if (source.type === "command") return source.command;
+  return source.path;
+}
+
+function toJson(st: AuthStatus): object {
+  const session = st.session;
+  return {
+    account: st.account,
+    active: st.active,
+    authenticated: st.authenticated,
+    method: st.method,
+    source: sourceJson(st),
+    source_type: st.source?.type ?? null,
+    hint: st.hint,
+    config_path: st.configPath,
+    shadowed: st.shadowed,
+    oauth:
+      session === null
+        ? null
+        : {
+            issuer: session.issuer,
+            account: session.account,
+            expires_at: session.expiresAt?.toISOString() ?? null,
+            expired: session.expired,
+            refreshable: session.refreshable,
+            session_ended: session.ended,
+          },
+    provider:
+      st.provider === null
+        ? null
+        : {
+            id: st.provider.id,
+            name: st.provider.name,
+            base_url: st.provider.baseUrl,
+            wire_api: st.provider.wireApi,
+            model: st.provider.model,
+          },
+    provider_error: st.providerError,
+    credential_error: st.credentialError,
+    warnings: st.warnings,
+  };
+}
+
+/** One line per account; exit 0 when the active account is authenticated. */
+function runStatusAll(opts: StatusOptions, all: AuthStatus[]): ExitCode {
+  const { io } = opts;
+  const active = all.find((s) => s.active) as AuthStatus;
+  if (opts.json) {
+    io.out(JSON.stringify(all.map(toJson)));
+    return active.authenticated ? 0 : 1;
+  }
+  for (const warning of active.warnings) io.warn(warning);
+  const width = Math.max(...all.map((s) => s.account.length));
+  for (const st of all) io.out(`${st.active ? "*" : " "} ${st.account.padEnd(width)}  ${summary(st, opts, io)}`);
+  if (active.source?.type === "env") {
+    io.out(
+      `Note: ${active.source.variable} is set in your environment; codex uses it instead of the stored credential of ${active.account}`,
+    );
+  }
+  return active.authenticated ? 0 : 1;
+}
+
+function summary(st: AuthStatus, opts: StatusOptions, io: IO): string {
+  if (st.credentialError !== null) return `not available: ${st.credentialError}`;
+  if (st.source === null) return "not logged in";
+  const where = st.source.type === "env" ? `environment variable ${st.source.variable}` : sourceLine(st);
+  const session = st.session;
+  if (session === null) return `API key ${io.bold(st.hint ?? "")} (${where})`;
+  const who = session.account === null ? "" : ` as ${session.account}`;
+  const state = session.ended
+    ? "session ended"
+    : session.expiresAt === null
+      ? "active"
+      : session.expired
+        ? "expired, renewed on next use"
+        : `expires ${describeExpiry(session.expiresAt, opts.clock())}`;
+  return `OAuth${who} ${st.hint ?? ""} (${where}; ${state})`;
 }

@@ -11,12 +11,14 @@
  *   account = "dev@example.com"
  *   subject = "user-…"
  *
- * Deleting removes the lines entirely (and the `[oauth_session]` table), so login-then-logout gives back
- * the original file byte for byte.
+ * A profile's credential has the same keys under `[profiles.NAME]` (and `[profiles.NAME.oauth_session]`).
+ * Deleting removes the lines entirely (and the session table), so login-then-logout gives back the
+ * original file byte for byte.
  *
  * The methods work on the Config they are given, as loaded; `read`/`write` are the same mapping for
  * callers that already hold the config lock (`Config.update`).
  */
+import { type Account, account, DEFAULT_ACCOUNT } from "../config/accounts.js";
 import type { Config } from "../config/config.js";
 import type { CredentialStore, OAuthSession, StoredCredential } from "./store.js";
 
@@ -36,13 +38,15 @@ const str = (v: unknown): string | undefined => (typeof v === "string" && v !== 
 const date = (v: unknown): Date | undefined =>
   v instanceof Date && !Number.isNaN(v.getTime()) ? new Date(v.getTime()) : undefined;
 
-/** The credential in `config`, as loaded. */
-export function readCredential(config: Config): StoredCredential | undefined {
-  const token = config.authToken;
+const isTable = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** The account's credential in `config`, as loaded. */
+export function readCredential(config: Config, acct: Account = account(DEFAULT_ACCOUNT)): StoredCredential | undefined {
+  const token = str(config.get([...acct.table, "auth_token"]));
   if (token === undefined) return undefined;
-  const raw = config.get(SESSION);
-  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) return { token };
-  const t = raw as Record<string, unknown>;
+  const raw = config.get([...acct.table, SESSION]);
+  if (!isTable(raw)) return { token };
+  const t = raw;
   const issuer = str(t[FIELDS.issuer]);
   const clientId = str(t[FIELDS.clientId]);
   // A session table without its issuer cannot be refreshed or revoked; the token still works as a bearer.
@@ -61,48 +65,75 @@ export function readCredential(config: Config): StoredCredential | undefined {
   };
 }
 
-/** Queues the edits that make `config` hold exactly `credential` (or nothing, when undefined). */
-export function writeCredential(config: Config, credential: StoredCredential | undefined): void {
-  config.authToken = credential?.token;
+/**
+ * Queues the edits that make `config` hold exactly `credential` for the account (or nothing, when
+ * undefined). Removing a profile's last key removes its `[profiles.NAME]` table too.
+ */
+export function writeCredential(
+  config: Config,
+  credential: StoredCredential | undefined,
+  acct: Account = account(DEFAULT_ACCOUNT),
+): void {
+  const at = (...keys: string[]) => [...acct.table, ...keys];
+  if (credential !== undefined || config.get(at("auth_token")) !== undefined)
+    config.set(at("auth_token"), credential?.token);
   const session = credential?.oauth;
+  const current = config.get(at(SESSION));
   if (session === undefined) {
-    if (config.get(SESSION) !== undefined) config.delete(SESSION);
+    if (current !== undefined) config.delete(at(SESSION));
+    dropEmptyProfile(config, acct);
     return;
   }
   // Key by key rather than one table value, so the file gets a readable [oauth_session] section.
-  const current = config.get(SESSION);
-  if (current !== undefined && (typeof current !== "object" || current === null || Array.isArray(current))) {
-    config.delete(SESSION);
-  }
+  if (current !== undefined && !isTable(current)) config.delete(at(SESSION));
   for (const [field, key] of Object.entries(FIELDS) as Array<[keyof OAuthSession, string]>) {
     const value = session[field];
-    if (value !== undefined || config.get([SESSION, key]) !== undefined) config.set([SESSION, key], value);
+    if (value !== undefined || config.get(at(SESSION, key)) !== undefined) config.set(at(SESSION, key), value);
   }
 }
 
+/**
+ * A `[profiles.NAME]` table left with nothing in it goes (and `profiles` with it when it was the last), so
+ * a profile's login-then-logout leaves no trace.
+ */
+export function dropEmptyProfile(config: Config, acct: Account): void {
+  if (acct.table.length === 0) return;
+  const empty = (path: string[]) => {
+    const table = config.get(path);
+    return isTable(table) && Object.keys(table).length === 0;
+  };
+  if (empty(acct.table)) config.delete(acct.table);
+  if (empty(["profiles"])) config.delete("profiles");
+}
+
+/** One account's credential in config.toml (the top-level keys, or `[profiles.NAME]`). */
 export class FileStore implements CredentialStore {
   readonly kind = "file";
   readonly #config: Config;
+  readonly #account: Account;
 
-  constructor(config: Config) {
+  constructor(config: Config, acct: Account = account(DEFAULT_ACCOUNT)) {
     this.#config = config;
+    this.#account = acct;
   }
 
   async get(): Promise<StoredCredential | undefined> {
-    return readCredential(this.#config);
+    return readCredential(this.#config, this.#account);
   }
 
   async set(credential: StoredCredential): Promise<void> {
-    writeCredential(this.#config, credential);
-    await this.#config.save();
+    await this.#config.update((fresh) => writeCredential(fresh, credential, this.#account));
   }
 
   async delete(): Promise<boolean> {
+    const at = (key: string) => [...this.#account.table, key];
     // Nothing stored: leave the file (and a missing CODEX_HOME) exactly as they are.
-    if (this.#config.get("auth_token") === undefined && this.#config.get(SESSION) === undefined) return false;
-    this.#config.delete("auth_token");
-    if (this.#config.get(SESSION) !== undefined) this.#config.delete(SESSION);
-    return this.#config.save();
+    if (this.#config.get(at("auth_token")) === undefined && this.#config.get(at(SESSION)) === undefined) return false;
+    return this.#config.update((fresh) => {
+      const had = fresh.get(at("auth_token")) !== undefined || fresh.get(at(SESSION)) !== undefined;
+      writeCredential(fresh, undefined, this.#account);
+      return had;
+    });
   }
 
   describe(): string {

@@ -1,6 +1,6 @@
 /**
- * Where a credential is kept. Every store implements this one interface so the auth layer (and later
- * the keyring and credential-command stores) never cares which one is in use.
+ * Where a credential is kept. Every store implements this one interface (config.toml, the system keyring,
+ * an external command), so the auth layer never cares which one is in use.
  */
 
 /**
@@ -30,13 +30,13 @@ export interface StoredCredential {
 }
 
 export interface CredentialStore {
-  /** Short machine-readable kind, e.g. "file". */
-  readonly kind: string;
+  /** Short machine-readable kind. */
+  readonly kind: "file" | "keyring" | "command";
   get(): Promise<StoredCredential | undefined>;
   /** Replaces whatever is stored (an API key replaces an OAuth session and vice versa). */
   set(credential: StoredCredential): Promise<void>;
-  /** Removes the credential. Returns false (touching nothing) when there was none. */
+  /** Removes the credential. Returns false (touching nothing) when there was none, and always for "command". */
   delete(): Promise<boolean>;
-  /** Where the credential lives, for people: a path, "system keyring", … */
+  /** Where the credential lives, for people: a path, "system keyring (Secret Service)", "command `pass`". */
   describe(): string;
 }

@@ -13,9 +13,11 @@
  * well under the age at which other processes would consider it abandoned.
  */
 import * as client from "openid-client";
+import { type Account, account as accountNamed, DEFAULT_ACCOUNT } from "../../config/accounts.js";
 import type { Config } from "../../config/config.js";
 import { issuerHost } from "../../config/oauth.js";
-import { readCredential, writeCredential } from "../../credentials/file-store.js";
+import type { Env } from "../../config/paths.js";
+import { lockedAccess, type Place } from "../../credentials/select.js";
 import type { StoredCredential } from "../../credentials/store.js";
 import { AuthRequiredError, OAuthError, SessionEndedError } from "../../errors.js";
 import { discoverSessionIssuer, serverError } from "./server.js";
@@ -28,6 +30,12 @@ export interface RefreshOptions {
    * meanwhile (then its token is used as it is).
    */
   isStale: (stored: StoredCredential) => boolean;
+  /** Whose session (default: the top-level account). */
+  account?: Account | undefined;
+  /** Where it is stored (default: config.toml). */
+  place?: Place | undefined;
+  /** For reaching the keyring (default: process.env). */
+  env?: Env | undefined;
 }
 
 const REQUEST_TIMEOUT_SECONDS = 10;
@@ -38,9 +46,14 @@ type Outcome = { credential: StoredCredential } | { ended: SessionEndedError };
 
 /** Returns the credential to use: renewed here, renewed by another process, or replaced by a new login. */
 export async function refreshSession(config: Config, options: RefreshOptions): Promise<StoredCredential> {
+  const store = await lockedAccess(
+    options.place ?? "file",
+    options.account ?? accountNamed(DEFAULT_ACCOUNT),
+    options.env ?? process.env,
+  );
   const outcome = await config.update<Outcome>(
     async (fresh) => {
-      const stored = readCredential(fresh);
+      const stored = await store.read(fresh);
       if (stored === undefined) throw new AuthRequiredError("logged out meanwhile; run `codex login` to sign in");
       const session = stored.oauth;
       // An API key, or a session someone else renewed: nothing to do.
@@ -56,7 +69,7 @@ export async function refreshSession(config: Config, options: RefreshOptions): P
         const error = serverError(err, session.issuer, "renewing the session");
         if (error instanceof OAuthError && error.error === "invalid_grant") {
           // Recorded so that status and the next command say so without asking the server again.
-          writeCredential(fresh, { ...stored, oauth: { ...session, endedAt: options.clock() } });
+          await store.write(fresh, { ...stored, oauth: { ...session, endedAt: options.clock() } });
           return {
             ended: new SessionEndedError(
               `your session ended (${issuerHost(session.issuer)} no longer accepts it); run \`codex login\` to sign in again`,
@@ -66,7 +79,7 @@ export async function refreshSession(config: Config, options: RefreshOptions): P
         throw error;
       }
       const renewed = credentialFromTokens(tokens, session, options.clock(), stored);
-      writeCredential(fresh, renewed);
+      await store.write(fresh, renewed);
       return { credential: renewed };
     },
     { lockTimeoutMs: LOCK_TIMEOUT_MS },

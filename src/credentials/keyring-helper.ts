@@ -1,0 +1,80 @@
+/**
+ * The keyring helper process (dist/keyring-helper.cjs): the only code that loads the native keyring
+ * module. codex talks to it over stdin/stdout, one JSON object per line:
+ *
+ *   → {"id":1,"op":"get","account":"default@/home/me/.codex"}
+ *   ← {"id":1,"ok":true,"value":"…"}            or {"id":1,"ok":false,"message":"…"}
+ *
+ * It is a separate process because the native module's calls block, and some block forever: on Linux,
+ * opening a Secret Service entry connects to D-Bus synchronously, and a bus that accepts the connection but
+ * never answers hangs it (measured: still hung after 8 s, in a worker thread too, and `process.exit()`
+ * then waits for the worker). Only a process can be killed at the 3 s limit. Ops run one at a time.
+ */
+import { createInterface } from "node:readline";
+
+interface Request {
+  id: number;
+  op: "get" | "set" | "delete" | "list";
+  service: string;
+  account?: string;
+  secret?: string;
+}
+
+type Keyring = typeof import("@napi-rs/keyring");
+
+const send = (message: object) => process.stdout.write(`${JSON.stringify(message)}\n`);
+
+let keyring: Keyring;
+try {
+  keyring = require("@napi-rs/keyring") as Keyring;
+  send({ ready: true });
+} catch (err) {
+  send({
+    ready: false,
+    message: `the keyring module (@napi-rs/keyring) is not installed or does not load here: ${(err as Error).message.split("\n")[0]}`,
+  });
+  process.exit(0);
+}
+
+// Pinned to the Secret Service on Linux: the module would otherwise fall back to the kernel keyring, which
+// forgets everything at reboot; a credential must not quietly land somewhere it won't survive.
+const OPTIONS = { linux: { store: "secret-service" as const } };
+
+function run(req: Request): unknown {
+  switch (req.op) {
+    case "get":
+      return new keyring.Entry(req.service, req.account as string, OPTIONS).getPassword();
+    case "set":
+      new keyring.Entry(req.service, req.account as string, OPTIONS).setPassword(req.secret as string);
+      return null;
+    case "delete":
+      return new keyring.Entry(req.service, req.account as string, OPTIONS).deleteCredential();
+    case "list":
+      return keyring.findCredentials(req.service).map((c) => c.account);
+  }
+}
+
+const lines = createInterface({ input: process.stdin });
+lines.on("line", (line) => {
+  let req: Request;
+  try {
+    req = JSON.parse(line) as Request;
+  } catch {
+    return;
+  }
+  try {
+    send({ id: req.id, ok: true, value: run(req) ?? null });
+  } catch (err) {
+    // The module's messages name the platform's failure (D-Bus, locked collection); never the secret.
+    send({ id: req.id, ok: false, message: cleanMessage(err) });
+  }
+});
+lines.on("close", () => process.exit(0));
+
+function cleanMessage(err: unknown): string {
+  let e: unknown = err;
+  // The innermost cause says what actually went wrong ("…set your DBUS_SESSION_BUS_ADDRESS instead").
+  while (e instanceof Error && e.cause instanceof Error) e = e.cause;
+  const message = e instanceof Error ? e.message : String(e);
+  return message.split("\n")[0]?.slice(0, 300) ?? "unknown error";
+}
