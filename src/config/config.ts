@@ -71,6 +71,18 @@ export class Config {
     this.set(path, undefined);
   }
 
+  /**
+   * Removes the table at `path` if, when written, it is bare: no keys, no sub-tables, no comment in or
+   * above it. For tables codex creates and empties again (a profile's), so a user's own stays.
+   */
+  prune(path: KeyPath): void {
+    const keys = toPath(path);
+    const table = getPath(this.#values, keys);
+    if (typeof table !== "object" || table === null || Object.keys(table).length > 0) return;
+    setPath(this.#values, keys, undefined);
+    this.#edits.push({ path: keys, value: undefined, ifBare: true });
+  }
+
   /** Edits made since load or the last save. */
   get hasChanges(): boolean {
     return this.#edits.length > 0;
@@ -105,7 +117,10 @@ export class Config {
         this.path,
         async (current) => {
           this.#reset(current);
-          for (const edit of queued) this.set(edit.path, edit.value);
+          for (const edit of queued) {
+            if (edit.ifBare) this.prune(edit.path);
+            else this.set(edit.path, edit.value);
+          }
           const value = await fn(this);
           return { edits: this.#edits, value };
         },

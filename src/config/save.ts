@@ -12,12 +12,14 @@ import { withLock } from "./lock.js";
 import { lockPath } from "./paths.js";
 import { type ConfigSnapshot, readConfig } from "./read.js";
 import { resolveTarget } from "./symlink.js";
-import { type Edited, editParsed } from "./toml-edit.js";
+import { type Edited, editParsed, isBareTable } from "./toml-edit.js";
 import { fromString, toBytes } from "./toml-text.js";
 
 export interface Edit {
   path: readonly string[];
   value: unknown;
+  /** Remove the table at `path` only if it is bare: empty, and with no comment in or above it. */
+  ifBare?: boolean;
 }
 
 export interface SaveResult extends ConfigSnapshot {
@@ -60,7 +62,10 @@ export async function updateLocked<T>(
       const { edits, value } = await decide(current);
       const original = current.doc ?? fromString("");
       let edited: Edited = { doc: original, values: current.values };
-      for (const edit of edits) edited = editParsed(edited.doc, edited.values, edit.path, edit.value);
+      for (const edit of edits) {
+        if (edit.ifBare && !isBareTable(edited.doc.body, edited.values, edit.path)) continue;
+        edited = editParsed(edited.doc, edited.values, edit.path, edit.value);
+      }
       if (edited.doc.body === original.body) {
         return { result: { ...current, written: false }, value };
       }

@@ -171,7 +171,7 @@ function splice(doc: TomlText, path: TomlPath, value: unknown): string | undefin
     }
     return body.slice(0, start) + body.slice(end);
   }
-  if (value === undefined) return undefined;
+  if (value === undefined) return removeSections(body, all, lines, path);
 
   const parent = path.slice(0, -1);
   const key = path[path.length - 1] as string;
@@ -222,6 +222,66 @@ function splice(doc: TomlText, path: TomlPath, value: unknown): string | undefin
       ? (lines[section.header.loc.start.line] ?? body.length)
       : topInsertionPoint(body, all, lines);
   return insertAt(body, eol, at, line);
+}
+
+/**
+ * Removes a table written as `[path]` sections (its sub-tables' sections too), line by line: from each
+ * header to the comment lines that introduce the next header. When that leaves the file ending in the
+ * blank line that adding a section at the end put before it, that goes too, so add-then-remove gives back
+ * the original bytes. undefined when the table is not (only) made of such sections.
+ */
+function removeSections(body: string, all: Section[], lines: number[], path: TomlPath): string | undefined {
+  const inside = (p: readonly string[]) => p.length >= path.length && samePath(p.slice(0, path.length), path);
+  const own = all.filter((s) => s.header !== undefined && inside(s.path));
+  if (own.length === 0 || own.some((s) => s.isArray)) return undefined;
+  // Keys of the table written elsewhere (dotted keys in another section) would need another kind of edit.
+  if (all.some((s) => !inside(s.path) && s.entries.some((e) => inside(e.path)))) return undefined;
+  const ranges = own.map((s) => sectionRange(body, all, lines, s));
+  let out = "";
+  let from = 0;
+  for (const [start, end] of ranges.sort((a, b) => a[0] - b[0])) {
+    out += body.slice(from, Math.max(from, start));
+    from = Math.max(from, end);
+  }
+  out += body.slice(from);
+  if (from >= body.length && /(\r?\n){2}$/.test(out)) out = out.replace(/\r?\n$/, "");
+  return out;
+}
+
+/** Where a section's text starts and ends: its header line up to the comments attached to the next header. */
+function sectionRange(body: string, all: Section[], lines: number[], section: Section): [number, number] {
+  const header = section.header as CstBlock;
+  const start = lines[header.loc.start.line - 1] as number;
+  const next = all.find((s) => s.header !== undefined && s.header.loc.start.line > header.loc.start.line);
+  if (next?.header === undefined) return [start, body.length];
+  let line = next.header.loc.start.line - 1;
+  while (line > header.loc.end.line && body.slice(lines[line - 1], lines[line]).trim().startsWith("#")) line -= 1;
+  return [start, lines[line] as number];
+}
+
+/**
+ * Whether the table at `path` is one codex may remove after emptying it: it has no keys left, no
+ * sub-tables, and no comment anywhere in or directly above its section. A table the user wrote a comment
+ * into (or above) is theirs and stays, even empty.
+ */
+export function isBareTable(body: string, values: TomlTable, path: TomlPath): boolean {
+  const table = getPath(values, path);
+  if (!isTable(table) || Object.keys(table).length > 0) return false;
+  const all = sections(body);
+  const own = all.filter(
+    (s) => s.header !== undefined && s.path.length >= path.length && samePath(s.path.slice(0, path.length), path),
+  );
+  if (own.length !== 1) return own.length === 0;
+  const lines = lineStarts(body);
+  const section = own[0] as Section;
+  const header = section.header as CstBlock;
+  const [start, end] = sectionRange(body, all, lines, section);
+  const above = header.loc.start.line - 2;
+  const comment = (line: string) => line.trim().startsWith("#");
+  if (above >= 0 && comment(body.slice(lines[above], lines[above + 1]))) return false;
+  const headerLine = body.slice(start, lines[header.loc.end.line] ?? body.length);
+  if (headerLine.includes("#")) return false;
+  return !body.slice(start, end).split("\n").slice(1).some(comment);
 }
 
 /** Inserts `line` after the entry `after`, with the same indentation. */

@@ -94,16 +94,12 @@ export function writeCredential(
 
 /**
  * A `[profiles.NAME]` table left with nothing in it goes (and `profiles` with it when it was the last), so
- * a profile's login-then-logout leaves no trace.
+ * a profile's login-then-logout leaves no trace; one with the user's comments in it stays (Config.prune).
  */
 export function dropEmptyProfile(config: Config, acct: Account): void {
   if (acct.table.length === 0) return;
-  const empty = (path: string[]) => {
-    const table = config.get(path);
-    return isTable(table) && Object.keys(table).length === 0;
-  };
-  if (empty(acct.table)) config.delete(acct.table);
-  if (empty(["profiles"])) config.delete("profiles");
+  config.prune(acct.table);
+  config.prune("profiles");
 }
 
 /** One account's credential in config.toml (the top-level keys, or `[profiles.NAME]`). */
