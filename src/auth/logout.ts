@@ -92,8 +92,10 @@ export async function logout(options: LogoutOptions = {}): Promise<LogoutResult>
       for (const name of await keyringAccounts(keyring, config)) known.set(name, known.get(name) ?? accountNamed(name));
     } catch (err) {
       if (!(err instanceof KeyringUnavailableError)) throw err;
-      const used = setting !== "file" || [...known.values()].some((a) => recordedStorage(config, a) !== undefined);
-      if (used) failures.push(`could not search the ${keyring.name}: ${err.message}`);
+      // A failure only when codex noted putting something there; otherwise there is nothing to look for.
+      if ([...known.values()].some((a) => recordedStorage(config, a) !== undefined)) {
+        failures.push(`could not look for codex's entries: ${err.message}`);
+      }
     }
     known.delete(selected.name);
     accounts = [selected, ...known.values()];

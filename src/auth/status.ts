@@ -1,6 +1,6 @@
 /** `status()`: what codex knows about the user's credential, with nothing secret in it but a masked hint. */
 import { statSync } from "node:fs";
-import { type Account, configuredAccounts, selectAccount } from "../config/accounts.js";
+import { type Account, authCommand, configuredAccounts, selectAccount } from "../config/accounts.js";
 import { Config } from "../config/config.js";
 import type { Env } from "../config/paths.js";
 import { type ModelSelection, selectModel } from "../config/providers.js";
@@ -15,7 +15,6 @@ import {
   resolveStored,
   sessionEnded,
 } from "./credential.js";
-import { TOKEN_ENV_VARS } from "./env.js";
 
 export interface AuthOptions {
   /** An already loaded config; otherwise it is loaded from `codexHome` / `$CODEX_HOME` / `~/.codex`. */
@@ -117,11 +116,10 @@ async function accountStatus(
   let resolved: ResolvedCredential | undefined;
   let credentialError: string | null = null;
   try {
-    resolved = await resolveCredential(config, active ? env : withoutTokenVars(env), {
-      envKey: selection?.provider.envKey,
-      clock,
-      account: acct,
-    });
+    // Other accounts show their own credential: a variable, which would override them all, is noted once.
+    resolved = active
+      ? await resolveCredential(config, env, { envKey: selection?.provider.envKey, clock, account: acct })
+      : await resolveStored(config, env, acct, clock);
   } catch (err) {
     // A keyring or auth_command that fails is the answer to "where do I stand", not a crash of status.
     if (!(err instanceof KeyringUnavailableError || err instanceof CredentialCommandError)) throw err;
@@ -141,7 +139,9 @@ async function accountStatus(
     };
   }
   let shadowed: AuthStatus["shadowed"] = null;
-  if (resolved?.source.type === "env") {
+  // Only a stored credential is looked up for this note: running an auth_command (up to 10 s) for a
+  // credential not in use is not worth the wait.
+  if (resolved?.source.type === "env" && authCommand(config, acct) === undefined) {
     try {
       const stored = await resolveStored(config, env, acct, clock);
       if (stored !== undefined) {
@@ -183,12 +183,6 @@ async function accountStatus(
 
 function describeWhere(source: CredentialSource): string {
   return source.type === "keyring" ? source.name : source.type === "command" ? source.command : "";
-}
-
-function withoutTokenVars(env: Env): Env {
-  const copy: Record<string, string | undefined> = { ...env };
-  for (const name of TOKEN_ENV_VARS) delete copy[name];
-  return copy;
 }
 
 /** Credentials in files that others on the machine can read: config.toml, and Codex CLI's auth.json. */

@@ -27,7 +27,9 @@ export async function runLogout(opts: LogoutCommandOptions): Promise<ExitCode> {
     revoke: !opts.noRevoke,
   });
   const managed = result.accounts.filter((a) => a.managedBy !== null);
-  if (result.removed) io.out("✅ Logged out successfully");
+  if (result.removed) {
+    io.out(result.failures.length === 0 ? "✅ Logged out successfully" : "Logged out, but not from every place:");
+  }
   else if (result.failures.length === 0 && managed.length === 0) {
     io.out("No credential stored by codex; nothing to remove.");
   }

@@ -74,7 +74,9 @@ export async function runStatus(opts: StatusOptions): Promise<ExitCode> {
 }
 
 function loginCommand(st: AuthStatus): string {
-  return st.accountSelectedBy === "--profile" ? `codex login --profile ${st.account}` : "codex login";
+  return st.accountSelectedBy === "--profile" && st.account !== "default"
+    ? `codex login --profile ${st.account}`
+    : "codex login";
 }
 
 function sourceLine(st: AuthStatus): string {
@@ -85,7 +87,7 @@ function sourceLine(st: AuthStatus): string {
     case "keyring":
       return source.name;
     case "command":
-      return `auth_command in ${st.configPath} (${source.command}, run at each use)`;
+      return `auth_command ${source.command.replace(/^command /, "")} in ${st.configPath}, run at each use`;
     default:
       return st.configPath;
   }
@@ -151,9 +153,7 @@ function runStatusAll(opts: StatusOptions, all: AuthStatus[]): ExitCode {
   const width = Math.max(...all.map((s) => s.account.length));
   for (const st of all) io.out(`${st.active ? "*" : " "} ${st.account.padEnd(width)}  ${summary(st, opts, io)}`);
   if (active.source?.type === "env") {
-    io.out(
-      `Note: ${active.source.variable} is set in your environment; codex uses it instead of the stored credential of ${active.account}`,
-    );
+    io.out(`Note: ${active.source.variable} is set in your environment; codex uses it instead of any stored credential`);
   }
   return active.authenticated ? 0 : 1;
 }

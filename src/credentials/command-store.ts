@@ -36,8 +36,12 @@ export function runAuthCommand(argv: readonly string[], env: Env, timeoutMs = CO
     });
     let timedOut = false;
     const timer = setTimeout(() => {
+      // Settled now rather than on "close": a child the command left running may hold the pipe open.
       timedOut = true;
       child.kill("SIGKILL");
+      child.stdout.destroy();
+      child.stderr.destroy();
+      reject(fail(`did not finish within ${timeoutMs / 1000} s`));
     }, timeoutMs);
     child.on("error", (e: NodeJS.ErrnoException) => {
       clearTimeout(timer);
@@ -49,7 +53,7 @@ export function runAuthCommand(argv: readonly string[], env: Env, timeoutMs = CO
     });
     child.on("close", (code, signal) => {
       clearTimeout(timer);
-      if (timedOut) return reject(fail(`did not finish within ${timeoutMs / 1000} s`));
+      if (timedOut) return;
       if (code !== 0) {
         const said = err.trim().split(/\r?\n/)[0]?.slice(0, 200);
         const how = signal !== null ? `was killed by ${signal}` : `exited with status ${code}`;
