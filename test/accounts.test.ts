@@ -1,0 +1,779 @@
+/**
+ * Accounts (profiles) through the built CLI: which account a command acts on (--profile, CODEX_PROFILE,
+ * `profile = "…"`, else the top-level keys), `status --all`, `logout --profile` / `--all` (leaving
+ * config.toml byte for byte as it was before the logins), OpenAI's Codex CLI's auth.json, the warning about
+ * a credential in a file others can read, `codex run` per profile, and the same from the library.
+ */
+import { chmodSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { loginWithApiKey, logout, saveCredential, status, statusAll } from "codex";
+import { describe, expect, test } from "vitest";
+import { agePath, expectNoSecret, pathState, type RunResult, runCli, testHome, withConfig } from "./helpers.js";
+import { type FakeProvider, responsesEvents, sse, startProvider } from "./support/provider.js";
+
+const DEFAULT_KEY = "sk-acct-default-0123456789abcDFLT";
+const WORK_KEY = "sk-acct-work-0123456789abcdefWORK";
+const PERSONAL_KEY = "sk-acct-personal-0123456789abcPRSN";
+const O3_KEY = "sk-acct-o3-0123456789abcdefgO3O3";
+const ENV_KEY = "sk-acct-env-0123456789abcdefENVK";
+const CODEX_CLI_KEY = "sk-codexcli-0123456789abcdefCDXA";
+const CODEX_CLI_ACCESS = "eyJhbGciOiJSUzI1NiJ9.codexcli-access-0123456789.sigACCS";
+const CODEX_CLI_REFRESH = "rt-codexcli-refresh-0123456789abcdREFR";
+const CODEX_CLI_ID = "eyJhbGciOiJSUzI1NiJ9.codexcli-id-0123456789.sigIDTK";
+const OAUTH_ACCESS = "oauth-access-0123456789abcdefghOAUT";
+const OAUTH_REFRESH = "oauth-refresh-0123456789abcdefREFR";
+const SECRETS = [
+  DEFAULT_KEY,
+  WORK_KEY,
+  PERSONAL_KEY,
+  O3_KEY,
+  ENV_KEY,
+  CODEX_CLI_KEY,
+  CODEX_CLI_ACCESS,
+  CODEX_CLI_REFRESH,
+  CODEX_CLI_ID,
+  OAUTH_ACCESS,
+  OAUTH_REFRESH,
+];
+
+const NAME_RULE = "a profile name: 1 to 64 letters, digits, '-' or '_'";
+const NOTHING = "No credential stored by codex; nothing to remove.\n";
+const LOGGED_OUT = "✅ Logged out successfully\n";
+
+/** A config.toml as people write them: comments, trailing comments, a provider, a profile without a credential. */
+const REALISTIC = [
+  "# ~/.codex/config.toml",
+  'model = "o3"            # the model I use most',
+  'approval_policy = "on-request"',
+  "",
+  "# Local models",
+  "[model_providers.ollama]",
+  'name = "Ollama"',
+  'base_url = "http://127.0.0.1:11434/v1"',
+  "",
+  "[profiles.o3]",
+  'model = "o3"',
+  'model_reasoning_effort = "high"   # think hard',
+  "",
+  "[tui]",
+  "notifications = true",
+  "",
+].join("\n");
+
+/** Runs the CLI and checks that no secret of this file reached either stream. */
+async function cli(args: string[], opts: { home: string; env?: Record<string, string | undefined>; input?: string }) {
+  const r = await runCli(args, opts);
+  expectNoSecret(r, ...SECRETS);
+  return r;
+}
+
+/** `codex login --with-api-key [--profile NAME]`, the key on stdin; asserts the exact confirmation. */
+async function login(home: string, key: string, profile?: string): Promise<void> {
+  const args = profile === undefined ? [] : ["--profile", profile];
+  const r = await cli(["login", "--with-api-key", ...args], { home, input: `${key}\n` });
+  const where = join(home, ".codex", "config.toml") + (profile === undefined ? "" : ` (profile ${profile})`);
+  expect(r.stderr).toBe("");
+  expect(r.stdout).toBe(`✅ Logged in using an API key (sk-…${key.slice(-4)}), stored in ${where}\n`);
+  expect(r.code).toBe(0);
+}
+
+function expectResult(r: RunResult, code: number, stdout: string, stderr = ""): void {
+  expect({ code: r.code, stdout: r.stdout, stderr: r.stderr }).toEqual({ code, stdout, stderr });
+}
+
+/** What `codex status` prints for an API key from config.toml, with the Profile line when one was selected. */
+function statusLine(configFile: string, key: string, profile?: { name: string; by: string }): string {
+  return `Logged in using an API key: sk-…${key.slice(-4)}\n  Source: ${configFile}\n${
+    profile === undefined ? "" : `  Profile: ${profile.name} (selected by ${profile.by})\n`
+  }`;
+}
+
+const readable = (path: string, mode: string, who = "other users") =>
+  `warning: ${path} holds a credential and can be read by ${who} (mode ${mode}); run \`chmod 600 ${path}\` (codex also fixes this on its next write)\n`;
+
+const mode = (path: string) => statSync(path).mode & 0o777;
+
+describe("which account a command acts on", () => {
+  const THREE = `profile = "personal"\nauth_token = "${DEFAULT_KEY}"\n\n[profiles.work]\nauth_token = "${WORK_KEY}"\n\n[profiles.personal]\nauth_token = "${PERSONAL_KEY}"\n`;
+
+  test("profile in config.toml, CODEX_PROFILE over it, --profile (before or after the command) over both", async () => {
+    const { home, configFile } = withConfig(THREE);
+    const byFile = { name: "personal", by: "profile in config.toml" };
+    expectResult(await cli(["status"], { home }), 0, statusLine(configFile, PERSONAL_KEY, byFile));
+    expectResult(
+      await cli(["status"], { home, env: { CODEX_PROFILE: "work" } }),
+      0,
+      statusLine(configFile, WORK_KEY, { name: "work", by: "CODEX_PROFILE" }),
+    );
+    // An empty CODEX_PROFILE is unset.
+    expectResult(
+      await cli(["status"], { home, env: { CODEX_PROFILE: "" } }),
+      0,
+      statusLine(configFile, PERSONAL_KEY, byFile),
+    );
+    const byFlag = statusLine(configFile, WORK_KEY, { name: "work", by: "--profile" });
+    for (const args of [
+      ["--profile", "work", "status"],
+      ["status", "--profile", "work"],
+      ["--profile=work", "status"],
+      ["status", "--profile=work"],
+      ["login", "status", "--profile", "work"],
+    ]) {
+      expectResult(await cli(args, { home, env: { CODEX_PROFILE: "personal" } }), 0, byFlag);
+    }
+  });
+
+  test("--profile default selects the top-level keys even with profile = and CODEX_PROFILE naming others", async () => {
+    const { home, configFile } = withConfig(THREE);
+    const r = await cli(["--profile", "default", "status"], { home, env: { CODEX_PROFILE: "work" } });
+    expectResult(r, 0, statusLine(configFile, DEFAULT_KEY, { name: "default", by: "--profile" }));
+  });
+
+  test("nothing selected: the top-level keys, no Profile line", async () => {
+    const { home, configFile } = withConfig(
+      `auth_token = "${DEFAULT_KEY}"\n\n[profiles.work]\nauth_token = "${WORK_KEY}"\n`,
+    );
+    expectResult(await cli(["status"], { home }), 0, statusLine(configFile, DEFAULT_KEY));
+  });
+
+  test("a selected profile without a credential is not logged in, even when the default account is", async () => {
+    const { home } = withConfig(`auth_token = "${DEFAULT_KEY}"\n`);
+    expectResult(
+      await cli(["status", "--profile", "nobody"], { home }),
+      1,
+      "Not logged in. Run `codex login --profile nobody` to sign in.\n  Profile: nobody (selected by --profile)\n",
+    );
+  });
+
+  test("a malformed --profile is a usage error (exit 2), naming the rule and not the value; nothing changes", async () => {
+    const { home, configFile } = withConfig(`auth_token = "${DEFAULT_KEY}"\n`);
+    agePath(configFile);
+    const before = pathState(configFile);
+    for (const name of ["a b", "dotted.name", "x".repeat(65), "ünï", "../work"]) {
+      for (const args of [
+        ["status", "--profile", name],
+        ["--profile", name, "status"],
+        ["logout", "--profile", name],
+      ]) {
+        const r = await cli(args, { home });
+        expectResult(r, 2, "", `error: --profile needs ${NAME_RULE}\n`);
+      }
+    }
+    const login = await cli(["login", "--with-api-key", "--profile", "a b"], { home, input: `${WORK_KEY}\n` });
+    expectResult(login, 2, "", `error: --profile needs ${NAME_RULE}\n`);
+    expect(pathState(configFile)).toEqual(before);
+  });
+
+  test("64 characters is still a name", async () => {
+    const { home, configFile } = withConfig("");
+    const name = `${"a".repeat(31)}-_${"Z9".repeat(15)}X`;
+    expect(name).toHaveLength(64);
+    await login(home, WORK_KEY, name);
+    expect(readFileSync(configFile, "utf8")).toBe(`[profiles.${name}]\nauth_token = "${WORK_KEY}"\n`);
+  });
+
+  test("a malformed CODEX_PROFILE: exit 1, naming the variable", async () => {
+    const { home } = withConfig(`auth_token = "${DEFAULT_KEY}"\n`);
+    for (const value of ["a b", "work.x", "x".repeat(65)]) {
+      const r = await cli(["status"], { home, env: { CODEX_PROFILE: value } });
+      expectResult(r, 1, "", `error: CODEX_PROFILE must be ${NAME_RULE}\n`);
+    }
+    // --profile wins, so the bad variable is never looked at.
+    expect((await cli(["status", "--profile", "default"], { home, env: { CODEX_PROFILE: "a b" } })).code).toBe(0);
+  });
+
+  test("a malformed profile = in config.toml: exit 1, naming the file and the key", async () => {
+    for (const value of ['"a b"', '""', "3", '["work"]']) {
+      const { home, configFile } = withConfig(`profile = ${value}\nauth_token = "${DEFAULT_KEY}"\n`);
+      const r = await cli(["status"], { home });
+      expectResult(r, 1, "", `error: ${configFile}: profile must be ${NAME_RULE}\n`);
+      expect((await cli(["logout"], { home })).code).toBe(1);
+      expect(readFileSync(configFile, "utf8")).toBe(`profile = ${value}\nauth_token = "${DEFAULT_KEY}"\n`);
+      // Overridden by CODEX_PROFILE or --profile.
+      expect((await cli(["status", "--profile", "default"], { home })).code).toBe(0);
+      expect((await cli(["status"], { home, env: { CODEX_PROFILE: "default" } })).code).toBe(0);
+    }
+  });
+});
+
+describe("login and logout per profile: config.toml comes back byte for byte", () => {
+  test("a realistic config: three accounts in, each out, the original bytes back; [profiles.o3]'s keys stay", async () => {
+    const { home, configFile } = withConfig(REALISTIC);
+    await login(home, DEFAULT_KEY);
+    await login(home, WORK_KEY, "work");
+    await login(home, O3_KEY, "o3");
+    const withO3 = REALISTIC.replace(
+      'model_reasoning_effort = "high"   # think hard\n',
+      `model_reasoning_effort = "high"   # think hard\nauth_token = "${O3_KEY}"\n`,
+    );
+    const withAll = `${withO3.replace(
+      'approval_policy = "on-request"\n',
+      `approval_policy = "on-request"\nauth_token = "${DEFAULT_KEY}"\n`,
+    )}\n[profiles.work]\nauth_token = "${WORK_KEY}"\n`;
+    expect(readFileSync(configFile, "utf8")).toBe(withAll);
+    expect(mode(configFile)).toBe(0o600);
+
+    const o3 = await cli(["logout", "--profile", "o3"], { home });
+    expectResult(o3, 0, `${LOGGED_OUT}  o3: Removed from ${configFile}\n`);
+    expect(readFileSync(configFile, "utf8")).toBe(withAll.replace(`auth_token = "${O3_KEY}"\n`, ""));
+
+    const work = await cli(["logout", "--profile", "work"], { home });
+    expectResult(work, 0, `${LOGGED_OUT}  work: Removed from ${configFile}\n`);
+    const dflt = await cli(["logout"], { home });
+    expectResult(dflt, 0, `${LOGGED_OUT}  Removed from ${configFile}\n`);
+    expect(readFileSync(configFile, "utf8")).toBe(REALISTIC);
+  });
+
+  test("CRLF line endings are kept for a new profile table and give back the original", async () => {
+    const original = '# mine\r\nmodel = "o3"\r\n\r\n[profiles.o3]\r\nmodel = "o3"\r\n';
+    const { home, configFile } = withConfig(original);
+    await login(home, WORK_KEY, "work");
+    await login(home, O3_KEY, "o3");
+    expect(readFileSync(configFile, "utf8")).toBe(
+      `# mine\r\nmodel = "o3"\r\n\r\n[profiles.o3]\r\nmodel = "o3"\r\nauth_token = "${O3_KEY}"\r\n\r\n[profiles.work]\r\nauth_token = "${WORK_KEY}"\r\n`,
+    );
+    expect((await cli(["logout", "--all"], { home })).code).toBe(0);
+    expect(readFileSync(configFile, "utf8")).toBe(original);
+  });
+
+  test("no config.toml at all: login --profile creates it with only the profile's table, 0600", async () => {
+    const home = testHome();
+    const configFile = join(home, ".codex", "config.toml");
+    await login(home, WORK_KEY, "work");
+    expect(readFileSync(configFile, "utf8")).toBe(`[profiles.work]\nauth_token = "${WORK_KEY}"\n`);
+    expect(mode(configFile)).toBe(0o600);
+    expectResult(
+      await cli(["logout", "--profile", "work"], { home }),
+      0,
+      `${LOGGED_OUT}  work: Removed from ${configFile}\n`,
+    );
+    expect(readFileSync(configFile, "utf8")).not.toContain("profiles");
+  });
+
+  test("an empty config.toml: login --profile then logout --profile gives back the empty file", async () => {
+    const { home, configFile } = withConfig("");
+    await login(home, WORK_KEY, "work");
+    expect((await cli(["logout", "--profile", "work"], { home })).code).toBe(0);
+    expect(readFileSync(configFile, "utf8")).toBe("");
+  });
+
+  test("a [profiles.work] table the user wrote (a comment in it) survives login then logout", async () => {
+    const original = 'model = "o3"\n\n[profiles.work]\n# my employer\'s account\n';
+    const { home, configFile } = withConfig(original);
+    await login(home, WORK_KEY, "work");
+    expect((await cli(["logout", "--profile", "work"], { home })).code).toBe(0);
+    expect(readFileSync(configFile, "utf8")).toBe(original);
+  });
+
+  test("a [profiles] table the user wrote (a comment in it) survives another profile's login then logout", async () => {
+    const original = "[profiles]\n# one table per account\n\n[tui]\nnotifications = true\n";
+    const { home, configFile } = withConfig(original);
+    await login(home, WORK_KEY, "work");
+    expect((await cli(["logout", "--profile", "work"], { home })).code).toBe(0);
+    expect(readFileSync(configFile, "utf8")).toBe(original);
+  });
+
+  test("an OAuth session in a profile: [profiles.work.oauth_session] goes with it on logout", async () => {
+    const { home, codexHome, configFile } = withConfig(REALISTIC);
+    await saveCredential(
+      {
+        token: OAUTH_ACCESS,
+        oauth: {
+          issuer: "http://127.0.0.1:9",
+          clientId: "app_test",
+          refreshToken: OAUTH_REFRESH,
+          account: "dev@example.com",
+          subject: "user-1",
+        },
+      },
+      { codexHome, env: {}, profile: "work" },
+    );
+    expect(readFileSync(configFile, "utf8")).toBe(
+      `${REALISTIC}\n[profiles.work]\nauth_token = "${OAUTH_ACCESS}"\n\n[profiles.work.oauth_session]\nissuer = "http://127.0.0.1:9"\nclient_id = "app_test"\nrefresh_token = "${OAUTH_REFRESH}"\naccount = "dev@example.com"\nsubject = "user-1"\n`,
+    );
+    const all = await cli(["status", "--all"], { home });
+    expectResult(
+      all,
+      1,
+      `* default  not logged in\n  work     OAuth as dev@example.com …OAUT (${configFile}; active)\n`,
+    );
+    const r = await cli(["logout", "--profile", "work", "--no-revoke"], { home });
+    expectResult(
+      r,
+      0,
+      `${LOGGED_OUT}  work: Removed from ${configFile}\n`,
+      "warning: work: the session was not revoked at 127.0.0.1:9 (--no-revoke); its tokens stay valid there until they expire\n",
+    );
+    expect(readFileSync(configFile, "utf8")).toBe(REALISTIC);
+  });
+});
+
+describe("status --all", () => {
+  const ACCOUNTS = `auth_token = "${DEFAULT_KEY}"\n\n[profiles.o3]\nmodel = "o3"\n\n[profiles.work]\nauth_token = "${WORK_KEY}"\n\n[profiles.nokey]\nmodel = "gpt-5"\n\n[profiles.personal]\nauth_token = "${PERSONAL_KEY}"\n`;
+
+  test("one line per account with a credential, in file order, the active one marked *", async () => {
+    const { home, configFile } = withConfig(ACCOUNTS);
+    const line = (key: string) => `API key sk-…${key.slice(-4)} (${configFile})`;
+    const table = (active: string) =>
+      [
+        ["default ", line(DEFAULT_KEY)],
+        ["work    ", line(WORK_KEY)],
+        ["personal", line(PERSONAL_KEY)],
+      ]
+        .map(([name, what]) => `${name?.trim() === active ? "*" : " "} ${name}  ${what}\n`)
+        .join("");
+    expectResult(await cli(["status", "--all"], { home }), 0, table("default"));
+    expectResult(await cli(["status", "--all", "--profile", "work"], { home }), 0, table("work"));
+    expectResult(await cli(["--profile", "personal", "status", "--all"], { home }), 0, table("personal"));
+    expectResult(await cli(["status", "--all"], { home, env: { CODEX_PROFILE: "work" } }), 0, table("work"));
+  });
+
+  test("a selected account without a credential is listed last, marked, and exit is 1", async () => {
+    const { home, configFile } = withConfig(`profile = "ghost"\n\n[profiles.work]\nauth_token = "${WORK_KEY}"\n`);
+    expectResult(
+      await cli(["status", "--all"], { home }),
+      1,
+      `  default  not logged in\n  work     API key sk-…WORK (${configFile})\n* ghost    not logged in\n`,
+    );
+    expectResult(
+      await cli(["status", "--all", "--profile", "work"], { home }),
+      0,
+      `  default  not logged in\n* work     API key sk-…WORK (${configFile})\n`,
+    );
+  });
+
+  test("nothing anywhere: only the default account, exit 1", async () => {
+    const home = testHome();
+    expectResult(await cli(["status", "--all"], { home }), 1, "* default  not logged in\n");
+    expect(readdirSync(home)).toEqual([]);
+  });
+
+  test("--all --json: an array of per-account objects with masked hints", async () => {
+    const { home, configFile } = withConfig(ACCOUNTS);
+    const r = await cli(["status", "--all", "--json", "--profile", "work"], { home });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe("");
+    expect(r.stdout.endsWith("]\n")).toBe(true);
+    const parsed = JSON.parse(r.stdout) as Array<Record<string, unknown>>;
+    const entry = (account: string, key: string, active: boolean) => ({
+      account,
+      active,
+      authenticated: true,
+      method: "api_key",
+      hint: `sk-…${key.slice(-4)}`,
+      source: configFile,
+      source_type: "file",
+      config_path: configFile,
+      shadowed: null,
+      oauth: null,
+      credential_error: null,
+      warnings: [],
+    });
+    expect(parsed).toHaveLength(3);
+    expect(parsed).toEqual([
+      expect.objectContaining(entry("default", DEFAULT_KEY, false)),
+      expect.objectContaining(entry("work", WORK_KEY, true)),
+      expect.objectContaining(entry("personal", PERSONAL_KEY, false)),
+    ]);
+  });
+
+  test("--all --json when the active account is not logged in: exit 1, it says so", async () => {
+    const { home } = withConfig(`[profiles.work]\nauth_token = "${WORK_KEY}"\n`);
+    const r = await cli(["status", "--all", "--json"], { home });
+    expect(r.code).toBe(1);
+    const parsed = JSON.parse(r.stdout) as Array<Record<string, unknown>>;
+    expect(parsed.map((s) => [s.account, s.active, s.authenticated, s.hint, s.source_type])).toEqual([
+      ["default", true, false, null, null],
+      ["work", false, true, "sk-…WORK", "file"],
+    ]);
+  });
+
+  test("OPENAI_API_KEY overrides the active account only: env source and a Note; the others show their own", async () => {
+    const { home, configFile } = withConfig(ACCOUNTS);
+    const env = { OPENAI_API_KEY: ENV_KEY };
+    expectResult(
+      await cli(["status", "--all", "--profile", "work"], { home, env }),
+      0,
+      `  default   API key sk-…DFLT (${configFile})\n` +
+        "* work      API key sk-…ENVK (environment variable OPENAI_API_KEY)\n" +
+        `  personal  API key sk-…PRSN (${configFile})\n` +
+        "Note: OPENAI_API_KEY is set in your environment; codex uses it instead of any stored credential\n",
+    );
+    const json = await cli(["status", "--all", "--json", "--profile", "work"], { home, env });
+    expect(json.code).toBe(0);
+    const parsed = JSON.parse(json.stdout) as Array<Record<string, unknown>>;
+    expect(parsed.map((s) => [s.account, s.active, s.hint, s.source, s.source_type, s.shadowed])).toEqual([
+      ["default", false, "sk-…DFLT", configFile, "file", null],
+      ["work", true, "sk-…ENVK", "OPENAI_API_KEY", "env", { path: configFile, hint: "sk-…WORK" }],
+      ["personal", false, "sk-…PRSN", configFile, "file", null],
+    ]);
+  });
+
+  test("a provider's env_key variable overrides the active account only, like OPENAI_API_KEY", async () => {
+    const { home, configFile } = withConfig(
+      `model_provider = "local"\n\n[model_providers.local]\nbase_url = "http://127.0.0.1:9/v1"\nenv_key = "LOCAL_API_KEY"\n\n[profiles.work]\nauth_token = "${WORK_KEY}"\n`,
+    );
+    const r = await cli(["status", "--all"], { home, env: { LOCAL_API_KEY: ENV_KEY } });
+    expectResult(
+      r,
+      0,
+      "* default  API key sk-…ENVK (environment variable LOCAL_API_KEY)\n" +
+        `  work     API key sk-…WORK (${configFile})\n` +
+        "Note: LOCAL_API_KEY is set in your environment; codex uses it instead of any stored credential\n",
+    );
+  });
+});
+
+describe("logout --profile and --all", () => {
+  const THREE = `# accounts\nauth_token = "${DEFAULT_KEY}"\n\n[profiles.work]\nauth_token = "${WORK_KEY}"\n\n[profiles.personal]\nmodel = "gpt-5"   # stays\nauth_token = "${PERSONAL_KEY}"\n`;
+
+  test("--profile work removes only that profile's credential and table", async () => {
+    const { home, configFile } = withConfig(THREE);
+    const r = await cli(["logout", "--profile", "work"], { home });
+    expectResult(r, 0, `${LOGGED_OUT}  work: Removed from ${configFile}\n`);
+    expect(readFileSync(configFile, "utf8")).toBe(
+      `# accounts\nauth_token = "${DEFAULT_KEY}"\n\n[profiles.personal]\nmodel = "gpt-5"   # stays\nauth_token = "${PERSONAL_KEY}"\n`,
+    );
+    expect((await cli(["status", "--profile", "work"], { home })).code).toBe(1);
+    expect((await cli(["status"], { home })).code).toBe(0);
+    expect((await cli(["status", "--profile", "personal"], { home })).code).toBe(0);
+  });
+
+  test("CODEX_PROFILE selects the account to log out of", async () => {
+    const { home, configFile } = withConfig(THREE);
+    const r = await cli(["logout"], { home, env: { CODEX_PROFILE: "personal" } });
+    expectResult(r, 0, `${LOGGED_OUT}  personal: Removed from ${configFile}\n`);
+    expect(readFileSync(configFile, "utf8")).toBe(
+      `# accounts\nauth_token = "${DEFAULT_KEY}"\n\n[profiles.work]\nauth_token = "${WORK_KEY}"\n\n[profiles.personal]\nmodel = "gpt-5"   # stays\n`,
+    );
+  });
+
+  test("--all removes every account's credential, the selected one first; status --all then shows none", async () => {
+    const { home, configFile } = withConfig(THREE);
+    const r = await cli(["logout", "--all"], { home, env: { CODEX_PROFILE: "work" } });
+    expectResult(
+      r,
+      0,
+      `${LOGGED_OUT}  work: Removed from ${configFile}\n  default: Removed from ${configFile}\n  personal: Removed from ${configFile}\n`,
+    );
+    expect(readFileSync(configFile, "utf8")).toBe('# accounts\n\n[profiles.personal]\nmodel = "gpt-5"   # stays\n');
+    expectResult(await cli(["status", "--all"], { home }), 1, "* default  not logged in\n");
+    expect(mode(configFile)).toBe(0o600);
+  });
+
+  test("--all with only the default account stored: no label", async () => {
+    const { home, configFile } = withConfig(`auth_token = "${DEFAULT_KEY}"\n[profiles.o3]\nmodel = "o3"\n`);
+    expectResult(await cli(["logout", "--all"], { home }), 0, `${LOGGED_OUT}  Removed from ${configFile}\n`);
+    expect(readFileSync(configFile, "utf8")).toBe('[profiles.o3]\nmodel = "o3"\n');
+  });
+
+  test("--all with --profile (either place) is a usage error: exit 2, nothing touched", async () => {
+    const { home, configFile } = withConfig(THREE);
+    agePath(configFile);
+    const before = pathState(configFile);
+    for (const args of [
+      ["logout", "--all", "--profile", "work"],
+      ["--profile", "work", "logout", "--all"],
+    ]) {
+      expectResult(await cli(args, { home }), 2, "", "error: --all logs out of every account; leave out --profile\n");
+    }
+    expect(pathState(configFile)).toEqual(before);
+  });
+
+  test("nothing stored for the account: says so, exit 0, the file untouched (bytes, mtime, inode)", async () => {
+    const { home, codexHome, configFile } = withConfig(
+      `auth_token = "${DEFAULT_KEY}"\n\n[profiles.o3]\nmodel = "o3"\n`,
+    );
+    agePath(configFile);
+    const before = pathState(configFile);
+    expectResult(await cli(["logout", "--profile", "work"], { home }), 0, NOTHING);
+    expectResult(await cli(["logout", "--profile", "o3"], { home }), 0, NOTHING);
+    expectResult(await cli(["logout"], { home, env: { CODEX_PROFILE: "work" } }), 0, NOTHING);
+    expect(pathState(configFile)).toEqual(before);
+    expect(readdirSync(codexHome)).toEqual(["config.toml"]);
+  });
+
+  test("--all with nothing stored anywhere: says so, exit 0, the file untouched", async () => {
+    const { home, codexHome, configFile } = withConfig(REALISTIC);
+    agePath(configFile);
+    const before = pathState(configFile);
+    expectResult(await cli(["logout", "--all"], { home }), 0, NOTHING);
+    expect(pathState(configFile)).toEqual(before);
+    expect(readdirSync(codexHome)).toEqual(["config.toml"]);
+    const empty = testHome();
+    expectResult(await cli(["logout", "--all"], { home: empty }), 0, NOTHING);
+    expect(readdirSync(empty)).toEqual([]);
+  });
+
+  test("--all with OPENAI_API_KEY set: removes the stored ones and warns the variable still authenticates", async () => {
+    const { home, configFile } = withConfig(THREE);
+    const r = await cli(["logout", "--all"], { home, env: { OPENAI_API_KEY: ENV_KEY } });
+    expectResult(
+      r,
+      0,
+      `${LOGGED_OUT}  default: Removed from ${configFile}\n  work: Removed from ${configFile}\n  personal: Removed from ${configFile}\n`,
+      "warning: OPENAI_API_KEY is set in your environment and still authenticates codex; unset it (`unset OPENAI_API_KEY`) to log out completely\n",
+    );
+  });
+});
+
+describe("OpenAI's Codex CLI's auth.json", () => {
+  const authJsonCases = [
+    ["an API key", JSON.stringify({ OPENAI_API_KEY: CODEX_CLI_KEY })],
+    [
+      "OAuth tokens",
+      JSON.stringify({
+        OPENAI_API_KEY: null,
+        tokens: { access_token: CODEX_CLI_ACCESS, refresh_token: CODEX_CLI_REFRESH, id_token: CODEX_CLI_ID },
+        last_refresh: "2025-06-01T12:00:00Z",
+      }),
+    ],
+  ] as const;
+
+  const statusWarning = (path: string, extra = "") =>
+    `warning: ${path} (from OpenAI's Codex CLI) also holds a credential, which codex does not use${extra}; \`codex logout --all\` removes it\n`;
+
+  test.each(authJsonCases)(
+    "with %s: status warns, logout leaves it and warns, logout --all removes it",
+    async (_, json) => {
+      const { home, codexHome, configFile } = withConfig(`auth_token = "${DEFAULT_KEY}"\n`);
+      const authJson = join(codexHome, "auth.json");
+      writeFileSync(authJson, json, { mode: 0o600 });
+
+      const st = await cli(["status"], { home });
+      expectResult(st, 0, statusLine(configFile, DEFAULT_KEY), statusWarning(authJson));
+      const all = await cli(["status", "--all"], { home });
+      expectResult(all, 0, `* default  API key sk-…DFLT (${configFile})\n`, statusWarning(authJson));
+
+      chmodSync(authJson, 0o644);
+      const open = await cli(["status"], { home });
+      expectResult(
+        open,
+        0,
+        statusLine(configFile, DEFAULT_KEY),
+        statusWarning(authJson, " and which can be read by other users (mode 0644)"),
+      );
+
+      const plain = await cli(["logout"], { home });
+      expectResult(
+        plain,
+        0,
+        `${LOGGED_OUT}  Removed from ${configFile}\n`,
+        `warning: ${authJson} (OpenAI's Codex CLI's sign-in) still holds a credential; codex does not use it, and \`codex logout --all\` removes it\n`,
+      );
+      expect(readFileSync(authJson, "utf8")).toBe(json);
+
+      const everything = await cli(["logout", "--all"], { home });
+      expectResult(everything, 0, `${LOGGED_OUT}  Removed ${authJson} (OpenAI's Codex CLI's sign-in)\n`);
+      expect(readdirSync(codexHome)).toEqual(["config.toml"]);
+      expectResult(await cli(["status"], { home }), 1, "Not logged in. Run `codex login` to sign in.\n");
+    },
+  );
+
+  test("logout --all removes profiles, the default account and auth.json in one go", async () => {
+    const { home, codexHome, configFile } = withConfig(REALISTIC);
+    await login(home, DEFAULT_KEY);
+    await login(home, WORK_KEY, "work");
+    const authJson = join(codexHome, "auth.json");
+    writeFileSync(authJson, authJsonCases[1][1], { mode: 0o600 });
+    const r = await cli(["logout", "--all"], { home });
+    expectResult(
+      r,
+      0,
+      `${LOGGED_OUT}  default: Removed from ${configFile}\n  work: Removed from ${configFile}\n  Removed ${authJson} (OpenAI's Codex CLI's sign-in)\n`,
+    );
+    expect(readFileSync(configFile, "utf8")).toBe(REALISTIC);
+    expect(readdirSync(codexHome)).toEqual(["config.toml"]);
+  });
+
+  test.each(["{}", '{"OPENAI_API_KEY":null}', '{"OPENAI_API_KEY":"","tokens":null}'])(
+    "auth.json without a credential (%s): no warning, not deleted",
+    async (json) => {
+      const { home, codexHome, configFile } = withConfig(`auth_token = "${DEFAULT_KEY}"\n`);
+      const authJson = join(codexHome, "auth.json");
+      writeFileSync(authJson, json, { mode: 0o644 });
+      agePath(authJson);
+      const before = pathState(authJson);
+      expectResult(await cli(["status"], { home }), 0, statusLine(configFile, DEFAULT_KEY));
+      expectResult(await cli(["logout", "--all"], { home }), 0, `${LOGGED_OUT}  Removed from ${configFile}\n`);
+      expectResult(await cli(["logout", "--all"], { home }), 0, NOTHING);
+      expect(pathState(authJson)).toEqual(before);
+    },
+  );
+});
+
+describe("a credential in a file others can read", () => {
+  test.each([
+    ["0644", 0o644, "other users"],
+    ["0640", 0o640, "its group"],
+  ])("mode %s: status warns with the path, the mode and chmod 600; a login leaves 0600", async (shown, bits, who) => {
+    const { home, configFile } = withConfig(`[profiles.work]\nauth_token = "${WORK_KEY}"\n`);
+    chmodSync(configFile, bits);
+    const warning = readable(configFile, shown, who);
+    // Warned whichever account is active: the file holds a credential either way.
+    expectResult(await cli(["status"], { home }), 1, "Not logged in. Run `codex login` to sign in.\n", warning);
+    expectResult(
+      await cli(["status", "--profile", "work"], { home }),
+      0,
+      statusLine(configFile, WORK_KEY, { name: "work", by: "--profile" }),
+      warning,
+    );
+    expectResult(
+      await cli(["status", "--all"], { home }),
+      1,
+      `* default  not logged in\n  work     API key sk-…WORK (${configFile})\n`,
+      warning,
+    );
+    await login(home, PERSONAL_KEY, "personal");
+    expect(mode(configFile)).toBe(0o600);
+    expectResult(
+      await cli(["status", "--profile", "work"], { home }),
+      0,
+      statusLine(configFile, WORK_KEY, { name: "work", by: "--profile" }),
+    );
+  });
+
+  test("logout leaves the file at 0600 too", async () => {
+    const { home, configFile } = withConfig(
+      `auth_token = "${DEFAULT_KEY}"\n[profiles.work]\nauth_token = "${WORK_KEY}"\n`,
+    );
+    chmodSync(configFile, 0o644);
+    expect((await cli(["logout", "--profile", "work"], { home })).code).toBe(0);
+    expect(mode(configFile)).toBe(0o600);
+    expectResult(await cli(["status"], { home }), 0, statusLine(configFile, DEFAULT_KEY));
+  });
+
+  test("mode 0644 without any credential: no warning", async () => {
+    const { home, configFile } = withConfig(REALISTIC);
+    chmodSync(configFile, 0o644);
+    expectResult(await cli(["status"], { home }), 1, "Not logged in. Run `codex login` to sign in.\n");
+    expectResult(await cli(["status", "--all"], { home }), 1, "* default  not logged in\n");
+  });
+});
+
+describe("codex run with profiles", () => {
+  /** config.toml pointing provider `x` at the fake server, with a work and a personal account. */
+  function twoProfiles(server: FakeProvider) {
+    return withConfig(
+      `model_provider = "x"\n\n[model_providers.x]\nname = "Local"\nbase_url = "${server.baseUrl}"\n\n[profiles.work]\nauth_token = "${WORK_KEY}"\n\n[profiles.personal]\nauth_token = "${PERSONAL_KEY}"\n`,
+    );
+  }
+
+  test("each profile's key is the bearer: --profile, CODEX_PROFILE, --profile before the command", async () => {
+    const server = await startProvider();
+    const { home } = twoProfiles(server);
+    const cases: Array<[string[], Record<string, string>, string]> = [
+      [["run", "--profile", "work", "hi"], {}, WORK_KEY],
+      [["run", "hi"], { CODEX_PROFILE: "personal" }, PERSONAL_KEY],
+      [["--profile", "work", "run", "hi"], { CODEX_PROFILE: "personal" }, WORK_KEY],
+      [["run", "hi", "--profile", "personal"], {}, PERSONAL_KEY],
+    ];
+    for (const [i, [args, env, key]] of cases.entries()) {
+      server.reply(sse(responsesEvents(["o", "k"])));
+      const r = await cli(args, { home, env });
+      expectResult(r, 0, "ok\n");
+      expect(server.requests).toHaveLength(i + 1);
+      expect(server.requests[i]?.headers.authorization).toBe(`Bearer ${key}`);
+    }
+  });
+
+  test("a profile without a credential: exit 4, nothing sent, names codex login --profile NAME", async () => {
+    const server = await startProvider();
+    const { home } = twoProfiles(server);
+    server.reply(sse(responsesEvents(["must not be sent"])));
+    const expected =
+      "error: profile nobody is not logged in; run `codex login --profile nobody` to sign in (or set CODEX_API_KEY or OPENAI_API_KEY)\n";
+    expectResult(await cli(["run", "--profile", "nobody", "hi"], { home }), 4, "", expected);
+    expectResult(await cli(["run", "hi"], { home, env: { CODEX_PROFILE: "nobody" } }), 4, "", expected);
+    // The default account has no credential here either.
+    expectResult(
+      await cli(["run", "hi"], { home }),
+      4,
+      "",
+      "error: not logged in; run `codex login` to sign in (or set CODEX_API_KEY or OPENAI_API_KEY)\n",
+    );
+    expect(server.requests).toHaveLength(0);
+  });
+
+  test("after logout --profile work, work is refused and personal still works", async () => {
+    const server = await startProvider();
+    const { home } = twoProfiles(server);
+    expect((await cli(["logout", "--profile", "work"], { home })).code).toBe(0);
+    server.reply(sse(responsesEvents(["ok"])));
+    expect((await cli(["run", "--profile", "work", "hi"], { home })).code).toBe(4);
+    expect(server.requests).toHaveLength(0);
+    expectResult(await cli(["run", "--profile", "personal", "hi"], { home }), 0, "ok\n");
+    expect(server.requests.map((q) => q.headers.authorization)).toEqual([`Bearer ${PERSONAL_KEY}`]);
+  });
+});
+
+describe("the library", () => {
+  test("saveCredential per profile, statusAll, then one logout({ all: true }) clears every account", async () => {
+    const { codexHome, configFile } = withConfig(REALISTIC);
+    const env = {};
+    const authJson = join(codexHome, "auth.json");
+    writeFileSync(authJson, JSON.stringify({ OPENAI_API_KEY: CODEX_CLI_KEY }), { mode: 0o600 });
+    expect(await loginWithApiKey(`${DEFAULT_KEY}\n`, { codexHome, env })).toEqual({
+      storedIn: configFile,
+      account: "default",
+      warnings: [],
+    });
+    expect(await saveCredential({ token: WORK_KEY }, { codexHome, env, profile: "work" })).toEqual({
+      storedIn: configFile,
+      account: "work",
+      warnings: [],
+    });
+    await saveCredential({ token: O3_KEY }, { codexHome, env, profile: "o3" });
+
+    const before = await statusAll({ codexHome, env });
+    expect(before.map((s) => [s.account, s.active, s.authenticated, s.method, s.hint, s.source])).toEqual([
+      ["default", true, true, "api_key", "sk-…DFLT", { type: "file", path: configFile }],
+      ["o3", false, true, "api_key", "sk-…O3O3", { type: "file", path: configFile }],
+      ["work", false, true, "api_key", "sk-…WORK", { type: "file", path: configFile }],
+    ]);
+    expect(JSON.stringify(before)).not.toContain(WORK_KEY);
+    const work = await status({ codexHome, env, profile: "work" });
+    expect([work.account, work.accountSelectedBy, work.hint]).toEqual(["work", "--profile", "sk-…WORK"]);
+
+    const result = await logout({ codexHome, env, all: true });
+    expect(result.removed).toBe(true);
+    expect(result.removedFrom).toEqual([configFile, authJson]);
+    expect(result.accounts.map((a) => [a.account, a.removedFrom, a.failures, a.managedBy, a.revocation])).toEqual([
+      ["default", [configFile], [], null, null],
+      ["o3", [configFile], [], null, null],
+      ["work", [configFile], [], null, null],
+    ]);
+    expect(result.codexAuth).toEqual({ path: authJson, removed: true });
+    expect(result.failures).toEqual([]);
+    expect(result.stillAuthenticatedBy).toEqual([]);
+    expect(readFileSync(configFile, "utf8")).toBe(REALISTIC);
+    expect(readdirSync(codexHome)).toEqual(["config.toml"]);
+
+    const after = await statusAll({ codexHome, env });
+    expect(after.map((s) => [s.account, s.authenticated])).toEqual([["default", false]]);
+    const again = await logout({ codexHome, env, all: true });
+    expect([again.removed, again.removedFrom, again.codexAuth, again.failures]).toEqual([false, [], null, []]);
+  });
+
+  test("logout({ profile }) removes only that account; env's variable is reported, not removed", async () => {
+    const { codexHome, configFile } = withConfig(`auth_token = "${DEFAULT_KEY}"\n`);
+    await saveCredential({ token: WORK_KEY }, { codexHome, env: {}, profile: "work" });
+    const result = await logout({ codexHome, env: { OPENAI_API_KEY: ENV_KEY }, profile: "work" });
+    expect(result.removedFrom).toEqual([configFile]);
+    expect(result.accounts.map((a) => a.account)).toEqual(["work"]);
+    expect(result.codexAuth).toBeNull();
+    expect(result.stillAuthenticatedBy).toEqual(["OPENAI_API_KEY"]);
+    expect(readFileSync(configFile, "utf8")).toBe(`auth_token = "${DEFAULT_KEY}"\n`);
+  });
+
+  test("a bad profile name is refused by the library too, nothing written", async () => {
+    const { codexHome, configFile } = withConfig("");
+    await expect(saveCredential({ token: WORK_KEY }, { codexHome, env: {}, profile: "a b" })).rejects.toThrow(
+      `--profile needs ${NAME_RULE}`,
+    );
+    await expect(status({ codexHome, env: { CODEX_PROFILE: "a.b" } })).rejects.toThrow(
+      `CODEX_PROFILE must be ${NAME_RULE}`,
+    );
+    expect(readFileSync(configFile, "utf8")).toBe("");
+  });
+});
