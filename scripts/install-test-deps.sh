@@ -4,18 +4,22 @@
 #
 #   bash scripts/install-test-deps.sh
 #
-# Used by the OAuth sign-in tests (test/support/browser.ts drives /usr/bin/chromium via playwright-core).
+# Used by the OAuth sign-in tests (test/support/browser.ts drives /usr/bin/chromium via playwright-core) and the
+# keyring tests (test/support/keyring.ts runs a private D-Bus session bus with dbus-daemon, a gnome-keyring
+# Secret Service on it, and reads it with secret-tool and dbus-send).
 set -euo pipefail
 
 # ---------------------------------------------------------------------------------------------------------------
 # Packages the tests need. Each entry is "<debian package>:<file that proves it is installed>".
-# To add one, append a line here, e.g. for the keyring tests:
-#   "gnome-keyring:/usr/bin/gnome-keyring-daemon"
-#   "dbus:/usr/bin/dbus-daemon"
-#   "libsecret-tools:/usr/bin/secret-tool"
+# To add one, append a line here.
+# Since Debian 12 the "dbus" package is split: dbus-daemon (/usr/bin/dbus-daemon, dbus-run-session) depends on
+# dbus-bin (dbus-send, also used by the keyring tests); Debian 11's "dbus" provides the name dbus-daemon.
 # ---------------------------------------------------------------------------------------------------------------
 REQUIRED=(
   "chromium:/usr/bin/chromium"
+  "gnome-keyring:/usr/bin/gnome-keyring-daemon"
+  "dbus-daemon:/usr/bin/dbus-daemon"
+  "libsecret-tools:/usr/bin/secret-tool"
 )
 
 missing=()
