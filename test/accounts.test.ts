@@ -777,3 +777,19 @@ describe("the library", () => {
     expect(readFileSync(configFile, "utf8")).toBe("");
   });
 });
+
+describe("cli_auth_credentials_store", () => {
+  test("an unknown value: login refuses before saving anything (exit 1, file untouched); status still reports, with a warning", async () => {
+    const original = `cli_auth_credentials_store = "vault"\nauth_token = "${DEFAULT_KEY}"\n`;
+    const { home, configFile } = withConfig(original);
+    const expected = `${configFile}: cli_auth_credentials_store must be "file", "keyring" or "auto"`;
+    const r = await cli(["login", "--with-api-key"], { home, input: `${WORK_KEY}\n` });
+    expectResult(r, 1, "", `error: ${expected}\n`);
+    expect(readFileSync(configFile, "utf8")).toBe(original);
+    const st = await cli(["status"], { home });
+    expectResult(st, 0, `Logged in using an API key: sk-…DFLT\n  Source: ${configFile}\n`, `warning: ${expected}\n`);
+    const out = await cli(["logout"], { home });
+    expectResult(out, 1, "", `error: ${expected}\n`);
+    expect(readFileSync(configFile, "utf8")).toBe(original);
+  });
+});

@@ -1,6 +1,6 @@
 /** `status()`: what codex knows about the user's credential, with nothing secret in it but a masked hint. */
 import { statSync } from "node:fs";
-import { type Account, authCommand, configuredAccounts, selectAccount } from "../config/accounts.js";
+import { type Account, authCommand, configuredAccounts, selectAccount, storeSetting } from "../config/accounts.js";
 import { Config } from "../config/config.js";
 import type { Env } from "../config/paths.js";
 import { type ModelSelection, selectModel } from "../config/providers.js";
@@ -177,12 +177,23 @@ async function accountStatus(
           },
     providerError,
     credentialError,
-    warnings: active ? fileWarnings(config) : [],
+    warnings: active ? [...settingWarnings(config), ...fileWarnings(config)] : [],
   };
 }
 
 function describeWhere(source: CredentialSource): string {
   return source.type === "keyring" ? source.name : source.type === "command" ? source.command : "";
+}
+
+/** A setting status does not need but login and logout do: reported here rather than stopping status. */
+function settingWarnings(config: Config): string[] {
+  try {
+    storeSetting(config);
+    return [];
+  } catch (err) {
+    if (!(err instanceof CodexError)) throw err;
+    return [err.message];
+  }
 }
 
 /** Credentials in files that others on the machine can read: config.toml, and Codex CLI's auth.json. */
