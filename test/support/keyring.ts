@@ -33,6 +33,7 @@ import { createServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll } from "vitest";
+import { run } from "../helpers.js";
 
 /** The password of the fixture's "login" keyring (gnome-keyring cannot unlock with an empty one). */
 export const KEYRING_PASSWORD = "codex-test-keyring";
@@ -82,37 +83,17 @@ export interface CommandResult {
 }
 
 /** Runs a command to completion; rejects when it is still running after `timeoutMs` (and kills it). */
-export function runCommand(
+export async function runCommand(
   command: string,
   args: string[],
   opts: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number } = {},
 ): Promise<CommandResult> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(command, args, { env: opts.env, stdio: ["pipe", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => {
-      stdout += d;
-    });
-    child.stderr.setEncoding("utf8").on("data", (d: string) => {
-      stderr += d;
-    });
-    const timeoutMs = opts.timeoutMs ?? COMMAND_TIMEOUT_MS;
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new Error(`${command} ${args.join(" ")}: still running after ${timeoutMs} ms\n${stderr}`));
-    }, timeoutMs);
-    child.on("error", (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolvePromise({ code, stdout, stderr });
-    });
-    child.stdin.on("error", () => {});
-    child.stdin.end(opts.input ?? "");
-  });
+  const timeoutMs = opts.timeoutMs ?? COMMAND_TIMEOUT_MS;
+  const r = await run(command, args, { env: opts.env, input: opts.input, timeoutMs });
+  if (r.code === null && r.signal === "SIGKILL") {
+    throw new Error(`${command} ${args.join(" ")}: still running after ${timeoutMs} ms\n${r.stderr}`);
+  }
+  return { code: r.code, stdout: r.stdout, stderr: r.stderr };
 }
 
 function attrArgs(attrs: Record<string, string>): string[] {
