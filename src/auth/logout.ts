@@ -25,7 +25,7 @@ import { Config } from "../config/config.js";
 import { type CodexAuthFile, findCodexAuth, removeCodexAuth } from "../credentials/codex-auth.js";
 import { readCredential, writeCredential } from "../credentials/file-store.js";
 import type { Keyring } from "../credentials/keyring.js";
-import { keyringAccount, readKeyringCredential, writeKeyringCredential } from "../credentials/keyring-store.js";
+import { decodeCredential, keyringAccount, writeKeyringCredential } from "../credentials/keyring-store.js";
 import { loadKeyring } from "../credentials/select.js";
 import type { StoredCredential } from "../credentials/store.js";
 import { KeyringUnavailableError } from "../errors.js";
@@ -82,12 +82,11 @@ export async function logout(options: LogoutOptions = {}): Promise<LogoutResult>
   const selected = selectAccount(config, env, options.profile);
   const setting = storeSetting(config);
   let accounts = [selected];
-  let keyring: Keyring | undefined;
   const failures: string[] = [];
   if (options.all) {
     const known = new Map(configuredAccounts(config).map((a) => [a.name, a]));
     // Entries the file no longer mentions (a note deleted by hand, another tool's edit) are found too.
-    keyring = await loadKeyring(env);
+    const keyring = await loadKeyring(env);
     try {
       for (const name of await keyringAccounts(keyring, config)) known.set(name, known.get(name) ?? accountNamed(name));
     } catch (err) {
@@ -100,17 +99,12 @@ export async function logout(options: LogoutOptions = {}): Promise<LogoutResult>
     known.delete(selected.name);
     accounts = [selected, ...known.values()];
   }
+  // With `all`, every account's keyring entry is looked for; otherwise only where codex may have put it.
+  const probe = options.all === true || setting !== "file";
   const results: AccountLogout[] = [];
   for (const acct of accounts) {
-    // With `all`, every account's keyring entry is looked for; otherwise only where codex may have put it.
-    const probe = options.all === true || setting !== "file";
     results.push(
-      await logoutAccount(config, acct, env, {
-        probe,
-        keyring,
-        revoke: options.revoke,
-        budget: options.revokeBudgetMs,
-      }),
+      await logoutAccount(config, acct, env, { probe, revoke: options.revoke, budget: options.revokeBudgetMs }),
     );
   }
   let codexAuth: LogoutResult["codexAuth"] = null;
@@ -150,7 +144,7 @@ async function logoutAccount(
   config: Config,
   acct: Account,
   env: NodeJS.ProcessEnv | Record<string, string | undefined>,
-  o: { probe: boolean; keyring: Keyring | undefined; revoke: boolean | undefined; budget: number | undefined },
+  o: { probe: boolean; revoke: boolean | undefined; budget: number | undefined },
 ): Promise<AccountLogout> {
   const result: AccountLogout = {
     account: acct.name,
@@ -163,14 +157,13 @@ async function logoutAccount(
   const command = authCommand(config, acct);
   if (command !== undefined) result.managedBy = commandName(command);
   const noted = recordedStorage(config, acct) !== undefined;
-  const keyring = o.probe || noted ? (o.keyring ?? (await loadKeyring(env))) : undefined;
-  const unreachable = (fresh: Config, err: KeyringUnavailableError) =>
-    `${acct.name === "default" ? "" : `profile ${acct.name}: `}the keyring entry ${keyringAccount(fresh, acct)} was not removed: ${err.message}`;
+  const keyring = o.probe || noted ? await loadKeyring(env) : undefined;
+  const entry = keyringAccount(config, acct);
   if (readCredential(config, acct) === undefined && !noted) {
     // Nothing in the file and nothing noted: take no lock and create nothing unless the keyring has an entry.
     if (keyring === undefined) return result;
     try {
-      if ((await keyring.get(keyringAccount(config, acct))) === null) return result;
+      if ((await keyring.get(entry)) === null) return result;
     } catch (err) {
       // Nothing noted there, and no way to look: codex has no reason to think it left anything behind.
       if (!(err instanceof KeyringUnavailableError)) throw err;
@@ -188,15 +181,19 @@ async function logoutAccount(
     if (keyring === undefined) return;
     const note = recordedStorage(fresh, acct) !== undefined;
     try {
-      const inKeyring = await readKeyringCredential(keyring, fresh, acct);
-      if (inKeyring !== undefined || note) {
-        if (await writeKeyringCredential(keyring, fresh, acct, undefined)) result.removedFrom.push(keyring.name);
-        if (inKeyring !== undefined) removed.push(inKeyring);
-      }
+      // Whatever the entry holds goes, even what codex cannot read as a credential.
+      const secret = await keyring.get(entry);
+      if (secret === null && !note) return;
+      if (await writeKeyringCredential(keyring, fresh, acct, undefined)) result.removedFrom.push(keyring.name);
+      const inKeyring = decodeCredential(secret);
+      if (inKeyring !== undefined) removed.push(inKeyring);
     } catch (err) {
       if (!(err instanceof KeyringUnavailableError)) throw err;
       // A failure only when codex noted putting something there; the note stays so a later logout retries.
-      if (note) result.failures.push(unreachable(fresh, err));
+      if (note) {
+        const who = acct.name === "default" ? "" : `profile ${acct.name}: `;
+        result.failures.push(`${who}the keyring entry ${entry} was not removed: ${err.message}`);
+      }
     }
   });
   const session = removed.find((c) => c.oauth !== undefined);
