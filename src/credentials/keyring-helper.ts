@@ -24,52 +24,56 @@ type Keyring = typeof import("@napi-rs/keyring");
 
 const send = (message: object) => process.stdout.write(`${JSON.stringify(message)}\n`);
 
-let keyring: Keyring;
+let keyring: Keyring | undefined;
 try {
   keyring = require("@napi-rs/keyring") as Keyring;
   send({ ready: true });
 } catch (err) {
+  // Said, then the process ends on its own once the message is written (no process.exit, which could
+  // cut off a write to a pipe on platforms where those are asynchronous).
   send({
     ready: false,
     message: `the keyring module (@napi-rs/keyring) is not installed or does not load here: ${(err as Error).message.split("\n")[0]}`,
   });
-  process.exit(0);
 }
 
 // Pinned to the Secret Service on Linux: the module would otherwise fall back to the kernel keyring, which
 // forgets everything at reboot; a credential must not quietly land somewhere it won't survive.
 const OPTIONS = { linux: { store: "secret-service" as const } };
 
-function run(req: Request): unknown {
+function run(k: Keyring, req: Request): unknown {
   switch (req.op) {
     case "get":
-      return new keyring.Entry(req.service, req.account as string, OPTIONS).getPassword();
+      return new k.Entry(req.service, req.account as string, OPTIONS).getPassword();
     case "set":
-      new keyring.Entry(req.service, req.account as string, OPTIONS).setPassword(req.secret as string);
+      new k.Entry(req.service, req.account as string, OPTIONS).setPassword(req.secret as string);
       return null;
     case "delete":
-      return new keyring.Entry(req.service, req.account as string, OPTIONS).deleteCredential();
+      return new k.Entry(req.service, req.account as string, OPTIONS).deleteCredential();
     case "list":
-      return keyring.findCredentials(req.service).map((c) => c.account);
+      return k.findCredentials(req.service).map((c) => c.account);
   }
 }
 
-const lines = createInterface({ input: process.stdin });
-lines.on("line", (line) => {
-  let req: Request;
-  try {
-    req = JSON.parse(line) as Request;
-  } catch {
-    return;
-  }
-  try {
-    send({ id: req.id, ok: true, value: run(req) ?? null });
-  } catch (err) {
-    // The module's messages name the platform's failure (D-Bus, locked collection); never the secret.
-    send({ id: req.id, ok: false, message: cleanMessage(err) });
-  }
-});
-lines.on("close", () => process.exit(0));
+if (keyring !== undefined) {
+  const k = keyring;
+  const lines = createInterface({ input: process.stdin });
+  lines.on("line", (line) => {
+    let req: Request;
+    try {
+      req = JSON.parse(line) as Request;
+    } catch {
+      return;
+    }
+    try {
+      send({ id: req.id, ok: true, value: run(k, req) ?? null });
+    } catch (err) {
+      // The module's messages name the platform's failure (D-Bus, locked collection); never the secret.
+      send({ id: req.id, ok: false, message: cleanMessage(err) });
+    }
+  });
+  lines.on("close", () => process.exit(0));
+}
 
 function cleanMessage(err: unknown): string {
   let e: unknown = err;
