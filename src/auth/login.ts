@@ -77,8 +77,11 @@ async function saveToFile(
       fresh.delete([...acct.table, "auth_storage"]);
     } catch (err) {
       if (!(err instanceof KeyringUnavailableError)) throw err;
-      // The note stays, so `codex logout` tries again when the keyring is back.
-      warnings.push(`an older credential may remain in the ${keyring.name}: ${err.message}`);
+      // The note stays, so `codex logout` tries again when the keyring is back. The reason is given once.
+      const why = warnings.some((w) => w.startsWith(err.message)) ? "" : `${err.message}; `;
+      warnings.push(
+        `${why}the credential stored in the keyring before may remain there (entry ${keyringAccount(fresh, acct)}); \`codex logout\` removes it once the keyring answers`,
+      );
     }
   });
 }

@@ -16,6 +16,7 @@ import {
   authCommand,
   commandName,
   configuredAccounts,
+  DEFAULT_ACCOUNT,
   isProfileName,
   recordedStorage,
   selectAccount,
@@ -133,7 +134,7 @@ export async function logout(options: LogoutOptions = {}): Promise<LogoutResult>
 
 /** The profiles of this CODEX_HOME that have a keyring entry. */
 async function keyringAccounts(keyring: Keyring, config: Config): Promise<string[]> {
-  const suffix = `@${config.home}`;
+  const suffix = keyringAccount(config, accountNamed(DEFAULT_ACCOUNT)).slice(DEFAULT_ACCOUNT.length);
   return (await keyring.list())
     .filter((a) => a.endsWith(suffix))
     .map((a) => a.slice(0, -suffix.length))

@@ -1,11 +1,19 @@
 /** `status()`: what codex knows about the user's credential, with nothing secret in it but a masked hint. */
 import { statSync } from "node:fs";
-import { type Account, authCommand, configuredAccounts, selectAccount, storeSetting } from "../config/accounts.js";
+import {
+  type Account,
+  authCommand,
+  configuredAccounts,
+  recordedStorage,
+  selectAccount,
+  storeSetting,
+} from "../config/accounts.js";
 import { Config } from "../config/config.js";
 import type { Env } from "../config/paths.js";
 import { type ModelSelection, selectModel } from "../config/providers.js";
 import { findCodexAuth } from "../credentials/codex-auth.js";
 import { readCredential } from "../credentials/file-store.js";
+import { keyringAccount } from "../credentials/keyring-store.js";
 import { CodexError, CredentialCommandError, KeyringUnavailableError } from "../errors.js";
 import { maskToken } from "./api-key.js";
 import {
@@ -124,6 +132,10 @@ async function accountStatus(
     // A keyring or auth_command that fails is the answer to "where do I stand", not a crash of status.
     if (!(err instanceof KeyringUnavailableError || err instanceof CredentialCommandError)) throw err;
     credentialError = err.message;
+  }
+  if (resolved === undefined && credentialError === null && recordedStorage(config, acct) !== undefined) {
+    // The file says the secret went to the keyring, and the keyring has nothing codex can use there.
+    credentialError = `config.toml says this account's credential is in the system keyring (auth_storage = "keyring"), but its entry ${keyringAccount(config, acct)} is missing or unreadable`;
   }
   let session: SessionStatus | null = null;
   if (resolved?.oauth !== undefined) {

@@ -29,8 +29,7 @@ export async function runLogout(opts: LogoutCommandOptions): Promise<ExitCode> {
   const managed = result.accounts.filter((a) => a.managedBy !== null);
   if (result.removed) {
     io.out(result.failures.length === 0 ? "✅ Logged out successfully" : "Logged out, but not from every place:");
-  }
-  else if (result.failures.length === 0 && managed.length === 0) {
+  } else if (result.failures.length === 0 && managed.length === 0) {
     io.out("No credential stored by codex; nothing to remove.");
   }
   const several = result.accounts.filter((a) => a.removedFrom.length > 0 || a.managedBy !== null).length > 1;

@@ -153,7 +153,9 @@ function runStatusAll(opts: StatusOptions, all: AuthStatus[]): ExitCode {
   const width = Math.max(...all.map((s) => s.account.length));
   for (const st of all) io.out(`${st.active ? "*" : " "} ${st.account.padEnd(width)}  ${summary(st, opts, io)}`);
   if (active.source?.type === "env") {
-    io.out(`Note: ${active.source.variable} is set in your environment; codex uses it instead of any stored credential`);
+    io.out(
+      `Note: ${active.source.variable} is set in your environment; codex uses it instead of any stored credential`,
+    );
   }
   return active.authenticated ? 0 : 1;
 }

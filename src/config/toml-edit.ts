@@ -255,7 +255,14 @@ function sectionRange(body: string, all: Section[], lines: number[], section: Se
   const next = all.find((s) => s.header !== undefined && s.header.loc.start.line > header.loc.start.line);
   if (next?.header === undefined) return [start, body.length];
   let line = next.header.loc.start.line - 1;
-  while (line > header.loc.end.line && body.slice(lines[line - 1], lines[line]).trim().startsWith("#")) line -= 1;
+  while (
+    line > header.loc.end.line &&
+    body
+      .slice(lines[line - 1], lines[line])
+      .trim()
+      .startsWith("#")
+  )
+    line -= 1;
   return [start, lines[line] as number];
 }
 

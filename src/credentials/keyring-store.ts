@@ -7,15 +7,25 @@
  *   {"token":"sk-…"}
  *   {"token":"…","oauth":{"issuer":"…","clientId":"…","refreshToken":"…","expiresAt":"2026-…Z",…}}
  */
+import { realpathSync } from "node:fs";
 import type { Account } from "../config/accounts.js";
 import type { Config } from "../config/config.js";
 import { dropEmptyProfile, writeCredential } from "./file-store.js";
 import type { Keyring } from "./keyring.js";
 import type { CredentialStore, OAuthSession, StoredCredential } from "./store.js";
 
-/** The keyring account for a profile of this CODEX_HOME: two homes never share an entry. */
+/**
+ * The keyring account for a profile of this CODEX_HOME: two homes never share an entry, and one home
+ * reached through a symlink is still one entry.
+ */
 export function keyringAccount(config: Config, acct: Account): string {
-  return `${acct.name}@${config.home}`;
+  let home = config.home;
+  try {
+    home = realpathSync(home);
+  } catch {
+    // Not there yet: its path as given.
+  }
+  return `${acct.name}@${home}`;
 }
 
 export function encodeCredential(credential: StoredCredential): string {
