@@ -8,7 +8,7 @@ import { type Account, selectAccount } from "../config/accounts.js";
 import type { Config } from "../config/config.js";
 import type { Env } from "../config/paths.js";
 import { selectModel } from "../config/providers.js";
-import { type Place, storedPlace, storeFor } from "../credentials/select.js";
+import { type Place, storeFor } from "../credentials/select.js";
 import type { OAuthSession, StoredCredential } from "../credentials/store.js";
 import { type TokenEnvVar, tokenEnvVarsSet } from "./env.js";
 import { endedError, expiresSoon } from "./oauth/tokens.js";
@@ -87,7 +87,8 @@ export async function resolveStored(
         ? { type: "keyring", name: store.describe() }
         : { type: "file", path: config.path };
   if (stored.oauth === undefined) return { token: stored.token, method: "api_key", source };
-  const place = storedPlace(config, acct) as Place;
+  // A command supplies bare tokens, so an OAuth session is in the file or the keyring.
+  const place = store.kind as Place;
   return oauthCredential(config, stored, source, { acct, place, env, clock: clock ?? (() => new Date()) });
 }
 
@@ -132,7 +133,7 @@ function oauthCredential(
 }
 
 /** Where a credential comes from, as messages say it: "from OPENAI_API_KEY", "stored in /…/config.toml". */
-export function describeSource(source: CredentialSource): string {
+function describeSource(source: CredentialSource): string {
   switch (source.type) {
     case "env":
       return `from ${source.variable}`;
