@@ -231,11 +231,10 @@ function splice(doc: TomlText, path: TomlPath, value: unknown): string | undefin
  * the original bytes. undefined when the table is not (only) made of such sections.
  */
 function removeSections(body: string, all: Section[], lines: number[], path: TomlPath): string | undefined {
-  const inside = (p: readonly string[]) => p.length >= path.length && samePath(p.slice(0, path.length), path);
-  const own = all.filter((s) => s.header !== undefined && inside(s.path));
+  const own = headedSections(all, path);
   if (own.length === 0 || own.some((s) => s.isArray)) return undefined;
   // Keys of the table written elsewhere (dotted keys in another section) would need another kind of edit.
-  if (all.some((s) => !inside(s.path) && s.entries.some((e) => inside(e.path)))) return undefined;
+  if (all.some((s) => !isWithin(s.path, path) && s.entries.some((e) => isWithin(e.path, path)))) return undefined;
   const ranges = own.map((s) => sectionRange(body, all, lines, s));
   let out = "";
   let from = 0;
@@ -246,6 +245,16 @@ function removeSections(body: string, all: Section[], lines: number[], path: Tom
   out += body.slice(from);
   if (from >= body.length && /(\r?\n){2}$/.test(out)) out = out.replace(/\r?\n$/, "");
   return out;
+}
+
+/** Whether key path `p` is `path` or below it. */
+function isWithin(p: readonly string[], path: TomlPath): boolean {
+  return p.length >= path.length && samePath(p.slice(0, path.length), path);
+}
+
+/** The `[header]` sections of the table at `path` and of its sub-tables. */
+function headedSections(all: Section[], path: TomlPath): Section[] {
+  return all.filter((s) => s.header !== undefined && isWithin(s.path, path));
 }
 
 /** Where a section's text starts and ends: its header line up to the comments attached to the next header. */
@@ -275,9 +284,7 @@ export function isBareTable(body: string, values: TomlTable, path: TomlPath): bo
   const table = getPath(values, path);
   if (!isTable(table) || Object.keys(table).length > 0) return false;
   const all = sections(body);
-  const own = all.filter(
-    (s) => s.header !== undefined && s.path.length >= path.length && samePath(s.path.slice(0, path.length), path),
-  );
+  const own = headedSections(all, path);
   if (own.length !== 1) return own.length === 0;
   const lines = lineStarts(body);
   const section = own[0] as Section;
