@@ -8,6 +8,7 @@ import { type Account, selectAccount } from "../config/accounts.js";
 import type { Config } from "../config/config.js";
 import type { Env } from "../config/paths.js";
 import { selectModel } from "../config/providers.js";
+import type { CommandStore } from "../credentials/command-store.js";
 import { type Place, storeFor } from "../credentials/select.js";
 import type { OAuthSession, StoredCredential } from "../credentials/store.js";
 import { type TokenEnvVar, tokenEnvVarsSet } from "./env.js";
@@ -17,6 +18,7 @@ export type CredentialSource =
   | { type: "env"; variable: TokenEnvVar }
   | { type: "file"; path: string }
   | { type: "keyring"; name: string }
+  /** `command`: the auth_command's program name (`pass`). */
   | { type: "command"; command: string };
 
 export interface ResolvedCredential {
@@ -82,7 +84,7 @@ export async function resolveStored(
   if (store === undefined || stored === undefined) return undefined;
   const source: CredentialSource =
     store.kind === "command"
-      ? { type: "command", command: store.describe() }
+      ? { type: "command", command: (store as CommandStore).name }
       : store.kind === "keyring"
         ? { type: "keyring", name: store.describe() }
         : { type: "file", path: config.path };
@@ -142,7 +144,7 @@ function describeSource(source: CredentialSource): string {
     case "keyring":
       return `stored in the ${source.name}`;
     case "command":
-      return `from ${source.command}`;
+      return `from command \`${source.command}\``;
   }
 }
 

@@ -82,7 +82,7 @@ export async function status(options: AuthOptions = {}): Promise<AuthStatus> {
   const env = options.env ?? process.env;
   const config = options.config ?? (await Config.load({ codexHome: options.codexHome, env }));
   const acct = selectAccount(config, env, options.profile);
-  return accountStatus(config, env, acct, options.clock ?? (() => new Date()), true);
+  return accountStatus(config, env, acct, providerOf(config, env), options.clock ?? (() => new Date()), true);
 }
 
 /**
@@ -97,30 +97,38 @@ export async function statusAll(options: AuthOptions = {}): Promise<AuthStatus[]
   const accounts = configuredAccounts(config);
   if (!accounts.some((a) => a.name === selected.name)) accounts.push(selected);
   const clock = options.clock ?? (() => new Date());
+  const provider = providerOf(config, env);
   const result: AuthStatus[] = [];
   for (const acct of accounts) {
     const active = acct.name === selected.name;
-    result.push(await accountStatus(config, env, active ? selected : acct, clock, active));
+    result.push(await accountStatus(config, env, active ? selected : acct, provider, clock, active));
   }
   return result;
+}
+
+interface ProviderOutcome {
+  selection: ModelSelection | undefined;
+  providerError: string | null;
+}
+
+/** The selected model and provider; a broken setting is reported beside the credential, not thrown. */
+function providerOf(config: Config, env: Env): ProviderOutcome {
+  try {
+    return { selection: selectModel(config, env), providerError: null };
+  } catch (err) {
+    if (!(err instanceof CodexError)) throw err;
+    return { selection: undefined, providerError: err.message };
+  }
 }
 
 async function accountStatus(
   config: Config,
   env: Env,
   acct: Account,
+  { selection, providerError }: ProviderOutcome,
   clock: () => Date,
   active: boolean,
 ): Promise<AuthStatus> {
-  let selection: ModelSelection | undefined;
-  let providerError: string | null = null;
-  try {
-    selection = selectModel(config, env);
-  } catch (err) {
-    // Status still reports the credential; the broken setting is reported beside it.
-    if (!(err instanceof CodexError)) throw err;
-    providerError = err.message;
-  }
   let resolved: ResolvedCredential | undefined;
   let credentialError: string | null = null;
   try {
@@ -157,8 +165,9 @@ async function accountStatus(
     try {
       const stored = await resolveStored(config, env, acct, clock);
       if (stored !== undefined) {
+        // The command's credential is never looked up here, so the stored one is in the file or the keyring.
         shadowed = {
-          path: stored.source.type === "file" ? stored.source.path : describeWhere(stored.source),
+          path: stored.source.type === "keyring" ? stored.source.name : config.path,
           hint: maskToken(stored.token, stored.method !== "oauth"),
         };
       }
@@ -191,10 +200,6 @@ async function accountStatus(
     credentialError,
     warnings: active ? [...settingWarnings(config), ...fileWarnings(config)] : [],
   };
-}
-
-function describeWhere(source: CredentialSource): string {
-  return source.type === "keyring" ? source.name : source.type === "command" ? source.command : "";
 }
 
 /** A setting status does not need but login and logout do: reported here rather than stopping status. */

@@ -57,7 +57,7 @@ export async function runStatus(opts: StatusOptions): Promise<ExitCode> {
       );
     }
   } else if (st.source.type === "command") {
-    io.out(`Logged in with a credential from ${st.source.command}: ${io.bold(st.hint ?? "")}`);
+    io.out(`Logged in with a credential from command \`${st.source.command}\`: ${io.bold(st.hint ?? "")}`);
   } else {
     io.out(`Logged in using an API key: ${io.bold(st.hint ?? "")}`);
   }
@@ -87,7 +87,7 @@ function sourceLine(st: AuthStatus): string {
     case "keyring":
       return source.name;
     case "command":
-      return `auth_command ${source.command.replace(/^command /, "")} in ${st.configPath}, run at each use`;
+      return `auth_command \`${source.command}\` in ${st.configPath}, run at each use`;
     default:
       return st.configPath;
   }
@@ -98,7 +98,7 @@ function sourceJson(st: AuthStatus): string | null {
   if (source === null) return null;
   if (source.type === "env") return source.variable;
   if (source.type === "keyring") return source.name;
-  if (source.type === "command") return source.command;
+  if (source.type === "command") return `command \`${source.command}\``;
   return source.path;
 }
 
@@ -163,7 +163,7 @@ function runStatusAll(opts: StatusOptions, all: AuthStatus[]): ExitCode {
 function summary(st: AuthStatus, opts: StatusOptions, io: IO): string {
   if (st.credentialError !== null) return `not available: ${st.credentialError}`;
   if (st.source === null) return "not logged in";
-  const where = st.source.type === "env" ? `environment variable ${st.source.variable}` : sourceLine(st);
+  const where = sourceLine(st);
   const session = st.session;
   if (session === null) return `API key ${io.bold(st.hint ?? "")} (${where})`;
   const who = session.account === null ? "" : ` as ${session.account}`;

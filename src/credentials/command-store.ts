@@ -75,12 +75,15 @@ export function runAuthCommand(argv: readonly string[], env: Env, timeoutMs = CO
 /** Read-only: codex does not store or delete what another tool manages. */
 export class CommandStore implements CredentialStore {
   readonly kind = "command";
+  /** The program's name, as messages give it (`pass`). */
+  readonly name: string;
   readonly #argv: string[];
   readonly #env: Env;
 
   constructor(argv: string[], env: Env) {
     this.#argv = argv;
     this.#env = env;
+    this.name = commandName(argv);
   }
 
   async get(): Promise<StoredCredential | undefined> {
@@ -89,8 +92,8 @@ export class CommandStore implements CredentialStore {
 
   async set(): Promise<void> {
     throw new CredentialCommandError(
-      commandName(this.#argv),
-      `this account's credential comes from auth_command \`${commandName(this.#argv)}\`; store it with that tool`,
+      this.name,
+      `this account's credential comes from auth_command \`${this.name}\`; store it with that tool`,
     );
   }
 
@@ -99,6 +102,6 @@ export class CommandStore implements CredentialStore {
   }
 
   describe(): string {
-    return `command \`${commandName(this.#argv)}\``;
+    return `command \`${this.name}\``;
   }
 }
