@@ -6,6 +6,7 @@
  */
 import { type Account, authCommand, recordedStorage, selectAccount, storeSetting } from "../config/accounts.js";
 import { Config } from "../config/config.js";
+import type { Env } from "../config/paths.js";
 import { writeCredential } from "../credentials/file-store.js";
 import { keyringAccount, writeKeyringCredential } from "../credentials/keyring-store.js";
 import { loadKeyring } from "../credentials/select.js";
@@ -40,6 +41,8 @@ export async function saveCredential(credential: StoredCredential, options: Auth
     );
   }
   const setting = storeSetting(config);
+  /** Why the keyring could not be used, when "auto" fell back to the file. */
+  let fallback: string | undefined;
   if (setting !== "file") {
     try {
       const keyring = await loadKeyring(env);
@@ -54,9 +57,10 @@ export async function saveCredential(credential: StoredCredential, options: Auth
         );
       }
       warnings.push(`${err.message}; storing the credential in ${config.path} instead`);
+      fallback = err.message;
     }
   }
-  await saveToFile(config, acct, credential, env, warnings);
+  await saveToFile(config, acct, credential, env, warnings, fallback);
   return { storedIn: config.path, account: acct.name, warnings };
 }
 
@@ -65,8 +69,9 @@ async function saveToFile(
   config: Config,
   acct: Account,
   credential: StoredCredential,
-  env: NodeJS.ProcessEnv | Record<string, string | undefined>,
+  env: Env,
   warnings: string[],
+  fallback: string | undefined,
 ): Promise<void> {
   await config.update(async (fresh) => {
     writeCredential(fresh, credential, acct);
@@ -78,7 +83,7 @@ async function saveToFile(
     } catch (err) {
       if (!(err instanceof KeyringUnavailableError)) throw err;
       // The note stays, so `codex logout` tries again when the keyring is back. The reason is given once.
-      const why = warnings.some((w) => w.startsWith(err.message)) ? "" : `${err.message}; `;
+      const why = err.message === fallback ? "" : `${err.message}; `;
       warnings.push(
         `${why}the credential stored in the keyring before may remain there (entry ${keyringAccount(fresh, acct)}); \`codex logout\` removes it once the keyring answers`,
       );

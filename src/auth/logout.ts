@@ -23,6 +23,7 @@ import {
   storeSetting,
 } from "../config/accounts.js";
 import { Config } from "../config/config.js";
+import type { Env } from "../config/paths.js";
 import { type CodexAuthFile, findCodexAuth, removeCodexAuth } from "../credentials/codex-auth.js";
 import { readCredential, writeCredential } from "../credentials/file-store.js";
 import type { Keyring } from "../credentials/keyring.js";
@@ -144,7 +145,7 @@ async function keyringAccounts(keyring: Keyring, config: Config): Promise<string
 async function logoutAccount(
   config: Config,
   acct: Account,
-  env: NodeJS.ProcessEnv | Record<string, string | undefined>,
+  env: Env,
   o: { probe: boolean; revoke: boolean | undefined; budget: number | undefined },
 ): Promise<AccountLogout> {
   const result: AccountLogout = {
