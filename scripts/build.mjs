@@ -13,7 +13,6 @@ import { build } from "esbuild";
 const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
 const LAZY = {
   "@decimalturn/toml-patch": "toml-patch",
-  "write-file-atomic": "write-file-atomic",
   "@inquirer/password": "inquirer-password",
   "@inquirer/select": "inquirer-select",
   "openid-client": "openid-client",
@@ -95,21 +94,6 @@ await build({
   outdir: "dist/vendor",
   outExtension: { ".js": ".cjs" },
   format: "cjs",
-  plugins: [
-    {
-      // write-file-atomic loads worker_threads (and with it Node's stream machinery) only to read
-      // `threadId`, to keep temp names unique across threads. The executable runs on the main thread,
-      // whose threadId is always 0.
-      name: "main-thread-only",
-      setup(b) {
-        b.onResolve({ filter: /^(node:)?worker_threads$/ }, () => ({
-          path: "worker_threads",
-          namespace: "main-thread",
-        }));
-        b.onLoad({ filter: /.*/, namespace: "main-thread" }, () => ({ contents: "module.exports = { threadId: 0 };" }));
-      },
-    },
-  ],
 });
 
 const SAMPLE =
@@ -118,7 +102,6 @@ await writeCodeCache("toml-patch", (m) => {
   const doc = new m.TomlDocument(SAMPLE);
   void doc.cst;
 });
-await writeCodeCache("write-file-atomic");
 
 // The keyring helper runs as its own process (src/credentials/keyring-helper.ts says why); the native
 // module stays a package, since a .node binary cannot be bundled.

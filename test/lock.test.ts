@@ -121,6 +121,31 @@ describe("the CLI recovers from a lock whose holder is gone", () => {
   });
 });
 
+describe("temp files left by a writer killed before its rename", () => {
+  test("the next write removes a dead writer's temp file, keeps a live writer's recent one and the user's own files", async () => {
+    const { home, codexHome } = freshHome('model = "o3"\n');
+    const dead = join(codexHome, `.config.toml.${await deadPid()}.1.tmp`);
+    const live = join(codexHome, `.config.toml.${sleeper.pid}.1.tmp`);
+    const liveButOld = join(codexHome, `.config.toml.${sleeper.pid}.2.tmp`);
+    const users = ["config.toml.1", "config.toml.bak", ".config.toml.notes.tmp"].map((n) => join(codexHome, n));
+    for (const file of [dead, live, liveButOld, ...users]) writeFileSync(file, "half-written", { mode: 0o600 });
+    // Older than a minute: its pid has been reused by a process that is not writing our file.
+    age(liveButOld, 120);
+
+    const r = await runCli(["login", "--with-api-key"], { home, input: `${KEY}\n` });
+    expect([r.code, r.stderr]).toEqual([0, ""]);
+    expect(readdirSync(codexHome).sort()).toEqual(
+      [
+        ".config.toml.notes.tmp",
+        `.config.toml.${sleeper.pid}.1.tmp`,
+        "config.toml",
+        "config.toml.1",
+        "config.toml.bak",
+      ].sort(),
+    );
+  });
+});
+
 describe("acquireLock", () => {
   test("creates the lock file with its holder's pid, host, id and time, and release removes it", async () => {
     const dir = removeAfterTest(tempDir("codex-lock-"));
