@@ -7,7 +7,8 @@
 import fc from "fast-check";
 import { parse } from "smol-toml";
 import { describe, expect, test } from "vitest";
-import { editToml } from "../src/config/toml-edit.js";
+import { cstSections, editToml } from "../src/config/toml-edit.js";
+import { type Section, scanSections } from "../src/config/toml-scan.js";
 import { fromString, type TomlText, toBytes } from "../src/config/toml-text.js";
 
 const BOM = "\uFEFF";
@@ -390,6 +391,49 @@ describe("the generator", () => {
       }),
       { numRuns: NUM_RUNS },
     );
+  });
+});
+
+/** A section list with only what the editor reads: paths, kinds, and where each key, value and header is. */
+function positions(all: Section[]): unknown {
+  return all.map((s) => ({
+    path: s.path,
+    isArray: s.isArray,
+    // Where the section ends: its last key or comment. (toml-patch can end it early, at a comment inside an
+    // array, so the keys' own ends count too.)
+    header: s.header && [s.header.start, Math.max(s.header.end, ...s.entries.map((e) => e.end))],
+    entries: s.entries.map((e) => [e.path, e.start, e.valueStart, e.end]),
+  }));
+}
+
+describe("the editor's scanner", () => {
+  test("finds every key, value and header where toml-patch's syntax tree has them", () => {
+    let scanned = 0;
+    fc.assert(
+      fc.property(documentArb, (g) => {
+        const { body } = fromString(g.text);
+        const fast = scanSections(body);
+        if (fast === undefined) return;
+        scanned++;
+        expect(positions(fast)).toEqual(positions(cstSections(body)));
+      }),
+      { numRuns: NUM_RUNS },
+    );
+    // It gives up only on what it does not know (\U, \e and \x escapes in quoted keys): almost never.
+    expect(scanned).toBeGreaterThan(NUM_RUNS * 0.95);
+  });
+
+  test("gives up, rather than guessing, on text that is not a TOML document it knows", () => {
+    for (const body of [
+      'a = "unterminated',
+      "[t",
+      "a = [1, 2",
+      "a = { b = 1",
+      "= 1",
+      "a = 1 b = 2",
+      '"\\U0001F600" = 1',
+    ])
+      expect(scanSections(body)).toBeUndefined();
   });
 });
 

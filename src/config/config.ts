@@ -96,7 +96,7 @@ export class Config {
   async save(): Promise<boolean> {
     if (this.#edits.length === 0) return false;
     const { saveEdits } = await import("./save.js");
-    const result = await saveEdits(this.path, this.#edits);
+    const result = await saveEdits(this.path, this.#edits, this.#snapshot);
     this.#edits = [];
     this.#reset(result);
     return result.written;
@@ -125,6 +125,7 @@ export class Config {
           return { edits: this.#edits, value };
         },
         options,
+        this.#snapshot,
       );
       this.#reset(result);
       return value;

@@ -10,7 +10,11 @@ export interface ConfigSnapshot {
   values: TomlTable;
 }
 
-export async function readConfig(path: string): Promise<ConfigSnapshot> {
+/**
+ * `previous`, when given, is a snapshot of this file read earlier: if the file still holds the same text,
+ * it is returned as it is rather than parsed again (a large config costs a parse per read).
+ */
+export async function readConfig(path: string, previous?: ConfigSnapshot): Promise<ConfigSnapshot> {
   let bytes: Buffer;
   try {
     // Synchronous on purpose: one small file, and fs/promises is a module `codex status` need not load.
@@ -23,5 +27,6 @@ export async function readConfig(path: string): Promise<ConfigSnapshot> {
     throw accessError(path, err, "read");
   }
   const doc = decodeToml(bytes, path);
+  if (previous?.doc !== undefined && previous.doc.body === doc.body && previous.doc.bom === doc.bom) return previous;
   return { doc, values: parseToml(doc.body, path) };
 }

@@ -12,29 +12,25 @@ import { withLock } from "./lock.js";
 import { lockPath } from "./paths.js";
 import { type ConfigSnapshot, readConfig } from "./read.js";
 import { resolveTarget } from "./symlink.js";
-import { type Edited, editParsed, isBareTable } from "./toml-edit.js";
+import { type Edit, editAll } from "./toml-edit.js";
 import { fromString, toBytes } from "./toml-text.js";
 
-export interface Edit {
-  path: readonly string[];
-  value: unknown;
-  /** Remove the table at `path` only if it is bare: empty, and with no comment in or above it. */
-  ifBare?: boolean;
-}
+export type { Edit };
 
 export interface SaveResult extends ConfigSnapshot {
   /** false when the edits left the file as it was (then it was not touched at all). */
   written: boolean;
 }
 
-export async function saveEdits(path: string, edits: readonly Edit[]): Promise<SaveResult> {
+/** `loaded`: the snapshot the edits were made on, reused if the file has not changed since. */
+export async function saveEdits(path: string, edits: readonly Edit[], loaded?: ConfigSnapshot): Promise<SaveResult> {
   // Fail on a dangling symlink before touching anything, so the error names the real problem.
   const target = resolveTarget(path);
   // Removing keys from a file that does not exist changes nothing: create no directory, take no lock.
   if (edits.every((e) => e.value === undefined) && !existsSync(target)) {
     return { doc: undefined, values: {}, written: false };
   }
-  return (await updateLocked(path, async () => ({ edits, value: undefined }))).result;
+  return (await updateLocked(path, async () => ({ edits, value: undefined }), {}, loaded)).result;
 }
 
 export interface UpdateOptions {
@@ -52,20 +48,17 @@ export async function updateLocked<T>(
   path: string,
   decide: (current: ConfigSnapshot) => Promise<{ edits: readonly Edit[]; value: T }>,
   options: UpdateOptions = {},
+  loaded?: ConfigSnapshot,
 ): Promise<{ result: SaveResult; value: T }> {
   resolveTarget(path);
   ensureDir(dirname(path));
   return withLock(
     lockPath(path),
     async () => {
-      const current = await readConfig(path);
+      const current = await readConfig(path, loaded);
       const { edits, value } = await decide(current);
       const original = current.doc ?? fromString("");
-      let edited: Edited = { doc: original, values: current.values };
-      for (const edit of edits) {
-        if (edit.ifBare && !isBareTable(edited.doc.body, edited.values, edit.path)) continue;
-        edited = editParsed(edited.doc, edited.values, edit.path, edit.value);
-      }
+      const edited = editAll(original, current.values, edits);
       if (edited.doc.body === original.body) {
         return { result: { ...current, written: false }, value };
       }

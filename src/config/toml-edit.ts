@@ -14,45 +14,28 @@
  * express an edit (removing a field of an inline table, keys in arrays of tables) we fall back to
  * toml-patch, and if that is wrong too the edit fails: we never write a document we have not verified.
  */
-import { isDeepStrictEqual } from "node:util";
-import { TomlDocument } from "@decimalturn/toml-patch";
+import { createRequire } from "node:module";
+import type * as TomlPatch from "@decimalturn/toml-patch";
 import { ConfigEditError } from "../errors.js";
-import { assertTomlValue, getPath, isTable, plain, setPath } from "./toml-path.js";
+import { assertTomlValue, getPath, isTable, plain, sameValue, setPath, withPath } from "./toml-path.js";
+import { type Entry, type Section, scanSections } from "./toml-scan.js";
 import { parseToml, type TomlTable, type TomlText } from "./toml-text.js";
 
 export type TomlPath = readonly string[];
 
-interface Pos {
+/** What toml-patch's concrete syntax tree gives for a block; only the fields we read. */
+interface CstPos {
+  /** 1-based. */
   line: number;
+  /** 0-based. */
   column: number;
-}
-interface Loc {
-  start: Pos;
-  end: Pos;
-}
-interface CstKeyValue {
-  type: "KeyValue";
-  loc: Loc;
-  key: { value: string[] };
-  value: { loc: Loc; raw?: string };
 }
 interface CstBlock {
   type: string;
-  loc: Loc;
+  loc: { start: CstPos; end: CstPos };
   key?: { item?: { value: string[] }; value?: string[] };
+  value?: { loc: { start: CstPos; end: CstPos } };
   items?: CstBlock[];
-}
-
-interface Entry {
-  path: string[];
-  node: CstKeyValue;
-}
-interface Section {
-  /** Header path; [] for the top level. */
-  path: string[];
-  isArray: boolean;
-  header?: CstBlock;
-  entries: Entry[];
 }
 
 /**
@@ -69,55 +52,98 @@ export interface Edited {
   values: TomlTable;
 }
 
+export interface Edit {
+  path: readonly string[];
+  value: unknown;
+  /** Remove the table at `path` only if it is bare: empty, and with no comment in or above it. */
+  ifBare?: boolean;
+}
+
 /** `editToml` for a caller that already holds `doc` parsed as `values`. */
 export function editParsed(doc: TomlText, values: TomlTable, path: TomlPath, value: unknown): Edited {
-  if (path.length === 0) throw new ConfigEditError("a config key path cannot be empty");
-  if (value !== undefined) assertTomlValue(value, formatPath(path));
-  const unchanged = { doc, values };
-  const before = plain(values) as TomlTable;
-  const expected = plain(before) as TomlTable;
-  const canonical = value === undefined ? undefined : canonicalValue(value);
-  if (!setPath(expected, path, canonical)) return unchanged;
-  if (isDeepStrictEqual(expected, before)) return unchanged;
-
-  // Removing the last key of a table that only dotted keys created removes that table too; an explicit
-  // `[header]` stays. Either is right, so empty tables along the removed path are not compared.
-  if (value === undefined) pruneEmpty(expected, path);
+  const expected = planned(values, path, value);
+  if (expected === undefined) return { doc, values };
   // The splice first; toml-patch (which may re-render other lines) only when the splice cannot be verified.
+  const removed = value === undefined ? [path] : [];
   for (const attempt of [() => splice(doc, path, value), () => viaTomlPatch(doc.body, path, value)]) {
     const body = attempt();
-    const parsed = body === undefined ? undefined : verified(body, expected, value === undefined ? path : undefined);
+    const parsed = body === undefined ? undefined : verified(body, expected, removed);
     if (parsed !== undefined) return { doc: { ...doc, body: body as string }, values: parsed };
   }
   throw new ConfigEditError(`cannot set ${formatPath(path)} in config.toml without changing other settings`);
+}
+
+/**
+ * Applies `edits` in order. All are spliced and then verified with one parse, which is what keeps a write
+ * to a large config cheap; if that fails, they are redone one at a time, each verified, with toml-patch
+ * for any a splice cannot express.
+ */
+export function editAll(doc: TomlText, values: TomlTable, edits: readonly Edit[]): Edited {
+  let body: string | undefined = doc.body;
+  let expected = values;
+  const removed: TomlPath[] = [];
+  for (const edit of edits) {
+    if (edit.ifBare && !isBareTable(body, expected, edit.path)) continue;
+    const next = planned(expected, edit.path, edit.value);
+    if (next === undefined) continue;
+    body = splice({ ...doc, body }, edit.path, edit.value);
+    if (body === undefined) break;
+    expected = next;
+    if (edit.value === undefined) removed.push(edit.path);
+  }
+  if (body === doc.body) return { doc, values };
+  const parsed = body === undefined ? undefined : verified(body, expected, removed);
+  if (parsed !== undefined) return { doc: { ...doc, body: body as string }, values: parsed };
+
+  let edited: Edited = { doc, values };
+  for (const edit of edits) {
+    if (edit.ifBare && !isBareTable(edited.doc.body, edited.values, edit.path)) continue;
+    edited = editParsed(edited.doc, edited.values, edit.path, edit.value);
+  }
+  return edited;
+}
+
+/** `values` with the edit made (sharing what it does not change); undefined when it changes nothing. */
+function planned(values: TomlTable, path: TomlPath, value: unknown): TomlTable | undefined {
+  if (path.length === 0) throw new ConfigEditError("a config key path cannot be empty");
+  if (value === undefined) return withPath(values, path, undefined);
+  assertTomlValue(value, formatPath(path));
+  const canonical = canonicalValue(value);
+  const current = getPath(values, path.slice(0, -1));
+  if (isTable(current) && Object.hasOwn(current, path[path.length - 1] as string)) {
+    if (sameValue(getPath(values, path), canonical)) return undefined;
+  }
+  return withPath(values, path, canonical);
 }
 
 export function formatPath(path: TomlPath): string {
   return path.map(formatKey).join(".");
 }
 
-/** `body` parsed, if it parses to `expected`; undefined otherwise. */
-function verified(body: string, expected: TomlTable, removed?: TomlPath): TomlTable | undefined {
+/**
+ * `body` parsed, if it parses to `expected`; undefined otherwise. Removing the last key of a table that
+ * only dotted keys created removes that table too, while an explicit `[header]` stays: either is right, so
+ * empty tables along a removed path are not compared.
+ */
+function verified(body: string, expected: TomlTable, removed: readonly TomlPath[]): TomlTable | undefined {
   let parsed: TomlTable;
   try {
     parsed = parseToml(body, "config.toml");
   } catch {
     return undefined;
   }
-  const actual = plain(parsed) as TomlTable;
-  if (removed !== undefined) pruneEmpty(actual, removed);
-  return isDeepStrictEqual(actual, expected) ? parsed : undefined;
+  const prune = (root: TomlTable) => removed.reduce(pruneEmpty, root);
+  return sameValue(prune(parsed), prune(expected)) ? parsed : undefined;
 }
 
-/** Deletes the tables along `path` (deepest first) that are empty. */
-function pruneEmpty(root: TomlTable, path: TomlPath): void {
+/** `root` without the tables along `path` (deepest first) that are empty; copies only what it changes. */
+function pruneEmpty(root: TomlTable, path: TomlPath): TomlTable {
   for (let depth = path.length - 1; depth > 0; depth--) {
-    const parent = getPath(root, path.slice(0, depth - 1));
-    const key = path[depth - 1] as string;
-    if (!isTable(parent) || !Object.hasOwn(parent, key)) continue;
-    const table = parent[key];
-    if (isTable(table) && Object.keys(table).length === 0) delete parent[key];
+    const table = getPath(root, path.slice(0, depth));
+    if (isTable(table) && Object.keys(table).length === 0)
+      root = withPath(root, path.slice(0, depth), undefined) ?? root;
   }
+  return root;
 }
 
 /** What `value` reads back as after a round trip through TOML (dates, integers). */
@@ -125,22 +151,42 @@ function canonicalValue(value: unknown): unknown {
   return plain(parseToml(`v = ${serializeValue(value)}`, "value").v);
 }
 
-function sections(body: string): Section[] {
-  const cst = new TomlDocument(body).cst as unknown as CstBlock[];
+/**
+ * toml-patch, loaded only when the scanner or a splice cannot do the job: loading it costs more than the
+ * rest of `codex logout`. (The CommonJS bundle's `require` resolves to the bundled copy; the ESM library
+ * makes a require of its own.)
+ */
+function tomlPatch(): typeof TomlPatch {
+  return typeof require === "function"
+    ? require("@decimalturn/toml-patch")
+    : createRequire(import.meta.url)("@decimalturn/toml-patch");
+}
+
+/** Where the document's keys and headers are: from the scanner, or toml-patch where the scanner gives up. */
+export function sections(body: string): Section[] {
+  return scanSections(body) ?? cstSections(body);
+}
+
+export function cstSections(body: string): Section[] {
+  const cst = new (tomlPatch().TomlDocument)(body).cst as unknown as CstBlock[];
+  const lines = lineStarts(body);
+  const offset = (p: CstPos) => (lines[p.line - 1] ?? body.length) + p.column;
   const root: Section = { path: [], isArray: false, entries: [] };
   const out: Section[] = [root];
+  const entry = (prefix: string[], kv: CstBlock): Entry => ({
+    path: [...prefix, ...(kv.key?.value ?? [])],
+    start: offset(kv.loc.start),
+    valueStart: offset((kv.value ?? kv).loc.start),
+    end: offset((kv.value ?? kv).loc.end),
+  });
   for (const block of cst) {
     if (block.type === "KeyValue") {
-      const kv = block as unknown as CstKeyValue;
-      root.entries.push({ path: [...kv.key.value], node: kv });
+      root.entries.push(entry([], block));
     } else if (block.type === "Table" || block.type === "TableArray") {
-      const header = block.key?.item?.value ?? [];
-      const section: Section = { path: [...header], isArray: block.type === "TableArray", header: block, entries: [] };
-      for (const item of block.items ?? []) {
-        if (item.type !== "KeyValue") continue;
-        const kv = item as unknown as CstKeyValue;
-        section.entries.push({ path: [...header, ...kv.key.value], node: kv });
-      }
+      const path = block.key?.item?.value ?? [];
+      const header = { start: offset(block.loc.start), end: offset(block.loc.end) };
+      const section: Section = { path: [...path], isArray: block.type === "TableArray", header, entries: [] };
+      for (const item of block.items ?? []) if (item.type === "KeyValue") section.entries.push(entry(path, item));
       out.push(section);
     }
   }
@@ -150,20 +196,14 @@ function sections(body: string): Section[] {
 function splice(doc: TomlText, path: TomlPath, value: unknown): string | undefined {
   const { body, eol } = doc;
   const all = sections(body);
-  const lines = lineStarts(body);
-  const offset = (p: Pos) => (lines[p.line - 1] ?? body.length) + p.column;
   const found = all.find((s) => !s.isArray && s.entries.some((e) => samePath(e.path, path)));
   const entry = found?.entries.find((e) => samePath(e.path, path));
 
   if (entry !== undefined) {
-    if (value !== undefined) {
-      const start = offset(entry.node.value.loc.start);
-      const end = offset(entry.node.value.loc.end);
-      return body.slice(0, start) + serializeValue(value) + body.slice(end);
-    }
+    if (value !== undefined) return body.slice(0, entry.valueStart) + serializeValue(value) + body.slice(entry.end);
     // Remove the entry's whole lines, comment and line ending included.
-    let start = lines[entry.node.loc.start.line - 1] as number;
-    let end = lines[entry.node.loc.end.line] ?? body.length;
+    let start = lineStart(body, entry.start);
+    let end = nextLineStart(body, entry.end);
     if (end === body.length && !body.endsWith("\n") && start > 0) {
       // The last line had no line ending: take the one before it instead, as insertion added it.
       start -= body[start - 2] === "\r" ? 2 : 1;
@@ -171,7 +211,7 @@ function splice(doc: TomlText, path: TomlPath, value: unknown): string | undefin
     }
     return body.slice(0, start) + body.slice(end);
   }
-  if (value === undefined) return removeSections(body, all, lines, path);
+  if (value === undefined) return removeSections(body, all, path);
 
   const parent = path.slice(0, -1);
   const key = path[path.length - 1] as string;
@@ -181,15 +221,13 @@ function splice(doc: TomlText, path: TomlPath, value: unknown): string | undefin
     if (s.isArray) continue;
     const holder = s.entries.find((e) => e.path.length < path.length && samePath(e.path, path.slice(0, e.path.length)));
     if (holder === undefined) continue;
-    const start = offset(holder.node.value.loc.start);
-    const end = offset(holder.node.value.loc.end);
-    const text = body.slice(start, end);
+    const text = body.slice(holder.valueStart, holder.end);
     if (!text.startsWith("{") || !text.endsWith("}")) return undefined;
     const field = `${formatPath(path.slice(holder.path.length))} = ${serializeValue(value)}`;
     const inner = text.slice(1, -1);
     const replaced =
       inner.trim() === "" ? `{ ${field} }` : `{${inner.trimEnd()}, ${field}${inner.slice(inner.trimEnd().length)}}`;
-    return body.slice(0, start) + replaced + body.slice(end);
+    return body.slice(0, holder.valueStart) + replaced + body.slice(holder.end);
   }
 
   // The parent exists only through dotted keys (`history.persistence = "none"`): add another dotted key
@@ -199,13 +237,7 @@ function splice(doc: TomlText, path: TomlPath, value: unknown): string | undefin
     const siblings = s.entries.filter((e) => samePath(e.path.slice(0, parent.length), parent));
     const last = siblings[siblings.length - 1];
     if (last === undefined) continue;
-    return insertLine(
-      body,
-      eol,
-      lines,
-      last.node,
-      `${formatPath(path.slice(s.path.length))} = ${serializeValue(value)}`,
-    );
+    return insertLine(body, eol, last, `${formatPath(path.slice(s.path.length))} = ${serializeValue(value)}`);
   }
 
   const section = all.find((s) => !s.isArray && samePath(s.path, parent));
@@ -216,11 +248,8 @@ function splice(doc: TomlText, path: TomlPath, value: unknown): string | undefin
   }
   const line = `${formatKey(key)} = ${serializeValue(value)}`;
   const last = section.entries[section.entries.length - 1];
-  if (last !== undefined) return insertLine(body, eol, lines, last.node, line);
-  const at =
-    section.header !== undefined
-      ? (lines[section.header.loc.start.line] ?? body.length)
-      : topInsertionPoint(body, all, lines);
+  if (last !== undefined) return insertLine(body, eol, last, line);
+  const at = section.header !== undefined ? nextLineStart(body, section.header.start) : topInsertionPoint(body, all);
   return insertAt(body, eol, at, line);
 }
 
@@ -230,12 +259,12 @@ function splice(doc: TomlText, path: TomlPath, value: unknown): string | undefin
  * blank line that adding a section at the end put before it, that goes too, so add-then-remove gives back
  * the original bytes. undefined when the table is not (only) made of such sections.
  */
-function removeSections(body: string, all: Section[], lines: number[], path: TomlPath): string | undefined {
+function removeSections(body: string, all: Section[], path: TomlPath): string | undefined {
   const own = headedSections(all, path);
   if (own.length === 0 || own.some((s) => s.isArray)) return undefined;
   // Keys of the table written elsewhere (dotted keys in another section) would need another kind of edit.
   if (all.some((s) => !isWithin(s.path, path) && s.entries.some((e) => isWithin(e.path, path)))) return undefined;
-  const ranges = own.map((s) => sectionRange(body, all, lines, s));
+  const ranges = own.map((s) => sectionRange(body, all, s));
   let out = "";
   let from = 0;
   for (const [start, end] of ranges.sort((a, b) => a[0] - b[0])) {
@@ -258,21 +287,19 @@ function headedSections(all: Section[], path: TomlPath): Section[] {
 }
 
 /** Where a section's text starts and ends: its header line up to the comments attached to the next header. */
-function sectionRange(body: string, all: Section[], lines: number[], section: Section): [number, number] {
-  const header = section.header as CstBlock;
-  const start = lines[header.loc.start.line - 1] as number;
-  const next = all.find((s) => s.header !== undefined && s.header.loc.start.line > header.loc.start.line);
+function sectionRange(body: string, all: Section[], section: Section): [number, number] {
+  const header = section.header as { start: number; end: number };
+  const start = lineStart(body, header.start);
+  const next = all.find((s) => s.header !== undefined && s.header.start > header.start);
   if (next?.header === undefined) return [start, body.length];
-  let line = next.header.loc.start.line - 1;
-  while (
-    line > header.loc.end.line &&
-    body
-      .slice(lines[line - 1], lines[line])
-      .trim()
-      .startsWith("#")
-  )
-    line -= 1;
-  return [start, lines[line] as number];
+  const after = nextLineStart(body, header.end);
+  let end = lineStart(body, next.header.start);
+  while (end > after) {
+    const prev = lineStart(body, end - 1);
+    if (!body.slice(prev, end).trim().startsWith("#")) break;
+    end = prev;
+  }
+  return [start, end];
 }
 
 /**
@@ -286,23 +313,19 @@ export function isBareTable(body: string, values: TomlTable, path: TomlPath): bo
   const all = sections(body);
   const own = headedSections(all, path);
   if (own.length !== 1) return own.length === 0;
-  const lines = lineStarts(body);
   const section = own[0] as Section;
-  const header = section.header as CstBlock;
-  const [start, end] = sectionRange(body, all, lines, section);
-  const above = header.loc.start.line - 2;
+  const header = section.header as { start: number; end: number };
+  const [start, end] = sectionRange(body, all, section);
   const comment = (line: string) => line.trim().startsWith("#");
-  if (above >= 0 && comment(body.slice(lines[above], lines[above + 1]))) return false;
-  const headerLine = body.slice(start, lines[header.loc.end.line] ?? body.length);
-  if (headerLine.includes("#")) return false;
+  if (start > 0 && comment(body.slice(lineStart(body, start - 1), start))) return false;
+  if (body.slice(start, nextLineStart(body, header.end)).includes("#")) return false;
   return !body.slice(start, end).split("\n").slice(1).some(comment);
 }
 
 /** Inserts `line` after the entry `after`, with the same indentation. */
-function insertLine(body: string, eol: string, lines: number[], after: CstKeyValue, line: string): string {
-  const lineStart = lines[after.loc.start.line - 1] as number;
-  const indent = /^[ \t]*/.exec(body.slice(lineStart))?.[0] ?? "";
-  return insertAt(body, eol, lines[after.loc.end.line] ?? body.length, indent + line);
+function insertLine(body: string, eol: string, after: Entry, line: string): string {
+  const indent = /^[ \t]*/.exec(body.slice(lineStart(body, after.start)))?.[0] ?? "";
+  return insertAt(body, eol, nextLineStart(body, after.end), indent + line);
 }
 
 function insertAt(body: string, eol: string, at: number, line: string): string {
@@ -316,16 +339,27 @@ function insertAt(body: string, eol: string, at: number, line: string): string {
  * Where a first top-level key goes when there is none yet: before the first table header, and above the
  * comment lines directly attached to that header (they describe the table, not the file).
  */
-function topInsertionPoint(body: string, all: Section[], lines: number[]): number {
+function topInsertionPoint(body: string, all: Section[]): number {
   const first = all.find((s) => s.header !== undefined);
   if (first?.header === undefined) return body.length;
-  let line = first.header.loc.start.line - 1;
-  while (line > 0) {
-    const prev = body.slice(lines[line - 1], lines[line]).trim();
-    if (!prev.startsWith("#")) break;
-    line -= 1;
+  let at = lineStart(body, first.header.start);
+  while (at > 0) {
+    const prev = lineStart(body, at - 1);
+    if (!body.slice(prev, at).trim().startsWith("#")) break;
+    at = prev;
   }
-  return lines[line] as number;
+  return at;
+}
+
+/** Start of the line that `offset` is on. */
+function lineStart(body: string, offset: number): number {
+  return offset <= 0 ? 0 : body.lastIndexOf("\n", offset - 1) + 1;
+}
+
+/** Start of the line after the one `offset` is on (the end of the document on its last line). */
+function nextLineStart(body: string, offset: number): number {
+  const nl = body.indexOf("\n", offset);
+  return nl === -1 ? body.length : nl + 1;
 }
 
 function lineStarts(body: string): number[] {
@@ -340,7 +374,7 @@ function samePath(a: readonly string[], b: readonly string[]): boolean {
 
 function viaTomlPatch(body: string, path: TomlPath, value: unknown): string | undefined {
   try {
-    const doc = new TomlDocument(body);
+    const doc = new (tomlPatch().TomlDocument)(body);
     const obj = doc.toJsObject as TomlTable;
     setPath(obj, path, value);
     doc.patch(obj);

@@ -102,6 +102,61 @@ function define(table: TomlTable, key: string, value: unknown): void {
   Object.defineProperty(table, key, { value, writable: true, enumerable: true, configurable: true });
 }
 
+/**
+ * `root` with the value at `path` set (or removed, with `undefined`), copying only the tables along the
+ * path: the rest is shared, so editing a large config does not copy it. undefined when removing a key that
+ * is not there.
+ */
+export function withPath(root: TomlTable, path: readonly string[], value: unknown): TomlTable | undefined {
+  const [key, ...rest] = path as [string, ...string[]];
+  const has = Object.hasOwn(root, key);
+  let replacement: unknown = value;
+  if (rest.length > 0) {
+    const next = has ? root[key] : undefined;
+    if (next !== undefined && !isTable(next)) {
+      throw new ConfigEditError(`cannot set ${path.join(".")}: ${key} is not a table`);
+    }
+    if (next === undefined && value === undefined) return undefined;
+    replacement = withPath(next ?? {}, rest, value);
+    if (replacement === undefined) return undefined;
+  } else if (value === undefined && !has) {
+    return undefined;
+  }
+  const copy: TomlTable = {};
+  for (const k of Object.keys(root)) if (k !== key) define(copy, k, root[k]);
+  if (replacement !== undefined) define(copy, key, replacement);
+  return copy;
+}
+
+/**
+ * Deep equality of parsed TOML values: tables by their keys whatever their prototype (the parser makes
+ * null-prototype tables), arrays in order, dates by their text, numbers as Object.is compares them.
+ */
+export function sameValue(a: unknown, b: unknown): boolean {
+  if (Object.is(a, b)) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  if (a instanceof Date || b instanceof Date) {
+    // smol-toml's dates say in toISOString() which kind of TOML date they are (local date, time, …).
+    const text = (d: Date) => (Number.isNaN(d.getTime()) ? "invalid" : d.toISOString());
+    return (
+      a instanceof Date &&
+      b instanceof Date &&
+      Object.getPrototypeOf(a) === Object.getPrototypeOf(b) &&
+      Object.is(a.getTime(), b.getTime()) &&
+      text(a) === text(b)
+    );
+  }
+  if (Array.isArray(a) || Array.isArray(b)) {
+    return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((v, i) => sameValue(v, b[i]));
+  }
+  const ta = a as TomlTable;
+  const tb = b as TomlTable;
+  const keys = Object.keys(ta);
+  if (keys.length !== Object.keys(tb).length) return false;
+  for (const k of keys) if (!Object.hasOwn(tb, k) || !sameValue(ta[k], tb[k])) return false;
+  return true;
+}
+
 /** A deep copy with ordinary prototypes (the parser makes null-prototype tables), for comparisons. */
 export function plain(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(plain);
