@@ -6,7 +6,8 @@
 #
 # Used by the OAuth sign-in tests (test/support/browser.ts drives /usr/bin/chromium via playwright-core) and the
 # keyring tests (test/support/keyring.ts runs a private D-Bus session bus with dbus-daemon, a gnome-keyring
-# Secret Service on it, and reads it with secret-tool and dbus-send).
+# Secret Service on it, and reads it with secret-tool and dbus-send), and the fault tests (test/faults.test.ts runs
+# codex under faketime with its clock years off).
 set -euo pipefail
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -20,6 +21,7 @@ REQUIRED=(
   "gnome-keyring:/usr/bin/gnome-keyring-daemon"
   "dbus-daemon:/usr/bin/dbus-daemon"
   "libsecret-tools:/usr/bin/secret-tool"
+  "faketime:/usr/bin/faketime"
 )
 
 missing=()

@@ -14,6 +14,7 @@
  * readline modules it loads) would cost more start-up time than the whole write.
  */
 import {
+  accessSync,
   chmodSync,
   closeSync,
   constants,
@@ -78,6 +79,15 @@ export function atomicWrite(path: string, data: Buffer): void {
     if (!isCode(err, "ENOENT")) throw accessError(path, err, "read");
   }
   if (existing?.isDirectory()) throw new ConfigAccessError(path, `${path} is a directory, not a file`, "EISDIR");
+  if (existing !== undefined) {
+    // The rename would replace a file we may not write (made read-only, or another user's) behind its
+    // owner's back; refuse, as writing it in place would.
+    try {
+      accessSync(target, constants.W_OK);
+    } catch (err) {
+      throw accessError(path, err, "write");
+    }
+  }
 
   const dir = dirname(target);
   const base = basename(target);

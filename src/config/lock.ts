@@ -15,7 +15,7 @@
  * Failure policy: waiting longer than the timeout is a LockTimeoutError naming the lock file; filesystem
  * errors other than contention surface as ConfigAccessError.
  */
-import { closeSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readFileSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { LockTimeoutError } from "../errors.js";
 import { accessError, isCode } from "./fs-errors.js";
@@ -53,10 +53,12 @@ export async function acquireLock(path: string, options: LockOptions = {}): Prom
     id: `${process.pid}-${started}-${Math.random().toString(36).slice(2)}`,
     since: started,
   };
+  let clock: (() => number) | undefined;
   for (let attempt = 0; ; attempt++) {
     if (tryCreate(path, me)) return async () => release(path, me.id);
     const seen = readHolder(path);
-    if (seen !== "gone" && isStale(seen)) breakLock(path, seen);
+    clock ??= seen === "gone" ? undefined : filesystemClock(path, me.id);
+    if (seen !== "gone" && clock !== undefined && isStale(seen, clock())) breakLock(path, seen, clock());
     else if (seen !== "gone" && Date.now() - started > timeoutMs) {
       throw new LockTimeoutError(path, Date.now() - started);
     }
@@ -87,11 +89,37 @@ function tryCreate(path: string, me: Holder): boolean {
   const fd = exclusiveCreate(path);
   if (fd === undefined) return false;
   try {
-    writeSync(fd, JSON.stringify({ ...me, since: Date.now() }));
-  } finally {
+    writeFileSync(fd, JSON.stringify({ ...me, since: Date.now() }));
+  } catch (err) {
+    // A full disk: leave no empty lock behind for the next codex to wait on.
     closeSync(fd);
+    unlinkIfPresent(path);
+    throw accessError(path, err, "write the lock file");
   }
+  closeSync(fd);
   return true;
+}
+
+/**
+ * "Now" by the clock that stamps the lock files' mtimes: the filesystem's (an NFS server's, or this host's
+ * kernel), read off a file created beside the lock, and carried on with this process's clock. A lock's age
+ * is then right even when this process's clock is far off (a skewed host on a shared home, a wrong date).
+ */
+function filesystemClock(path: string, id: string): () => number {
+  const probe = `${path}.${id}.now`;
+  let offset = 0;
+  try {
+    const fd = openSync(probe, "wx", 0o600);
+    try {
+      offset = fstatSync(fd).mtimeMs - Date.now();
+    } finally {
+      closeSync(fd);
+      unlinkSync(probe);
+    }
+  } catch {
+    // Cannot create a file here (then we cannot take the lock either): judge by our own clock.
+  }
+  return () => Date.now() + offset;
 }
 
 type Seen = { holder: Holder | undefined; mtimeMs: number; raw: string };
@@ -118,8 +146,11 @@ function readHolder(path: string): Seen | "gone" {
   return { holder, mtimeMs, raw };
 }
 
-function isStale(seen: Seen): boolean {
-  const age = Date.now() - seen.mtimeMs;
+function isStale(seen: Seen, now: number): boolean {
+  const age = now - seen.mtimeMs;
+  // Stamped well in the future: written by (or against) a clock that is wrong. No holder can have taken
+  // it then, and waiting for the clock to catch up would block every codex until it does.
+  if (age < -STALE_MS) return true;
   if (seen.holder === undefined) return age > EMPTY_GRACE_MS;
   if (age > STALE_MS) return true;
   return seen.holder.host === hostname() && !isAlive(seen.holder.pid);
@@ -144,13 +175,13 @@ function unlinkIfPresent(path: string): void {
   }
 }
 
-function breakLock(path: string, seen: Seen): void {
+function breakLock(path: string, seen: Seen, now: number): void {
   const breaker = `${path}.break`;
   const fd = exclusiveCreate(breaker);
   if (fd === undefined) {
     // A breaker whose owner died mid-takeover would block everyone; it is only ever held for a moment.
     try {
-      if (Date.now() - statSync(breaker).mtimeMs > BREAKER_STALE_MS) unlinkIfPresent(breaker);
+      if (Math.abs(now - statSync(breaker).mtimeMs) > BREAKER_STALE_MS) unlinkIfPresent(breaker);
     } catch {}
     return;
   }
