@@ -239,8 +239,13 @@ export class Client {
         // Nothing reached the caller yet: sending the request again cannot duplicate any output.
         return text === "" ? new Retryable(error) : error;
       };
-      for (;;) {
+      // The idle timer restarts when data arrives, not on comment lines: keep-alives alone are silence.
+      const restartIdle = () => {
+        clearTimeout(timer);
         timer = setTimeout(() => controller.abort(IDLE_TIMEOUT), this.provider.streamIdleTimeoutMs);
+      };
+      restartIdle();
+      for (;;) {
         let chunk: IteratorResult<Uint8Array>;
         try {
           chunk = await reader.next();
@@ -249,12 +254,10 @@ export class Client {
           if (controller.signal.aborted && why === "cancelled") throw new CancelledError("reply interrupted");
           if (controller.signal.aborted && why === "idle") {
             throw interrupted(
-              `${host} sent nothing for ${seconds(this.provider.streamIdleTimeoutMs)} (stream_idle_timeout_ms); the reply is incomplete`,
+              `${host} sent no data for ${seconds(this.provider.streamIdleTimeoutMs)} (stream_idle_timeout_ms); the reply is incomplete`,
             );
           }
           throw interrupted(`the connection to ${host} broke before the reply was complete`, err);
-        } finally {
-          clearTimeout(timer);
         }
         let events: ReturnType<SseDecoder["push"]>;
         try {
@@ -264,6 +267,7 @@ export class Client {
             throw new StreamInterruptedError(`${host} sent ${err.message}; the reply is incomplete`);
           throw err;
         }
+        if (decoder.progressed) restartIdle();
         for (const event of events) {
           let step: ReturnType<typeof wire.interpret>;
           try {

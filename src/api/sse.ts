@@ -28,6 +28,10 @@ export class SseDecoder {
   #tooLarge = false;
   /** The last text fed ended with CR, so an LF starting the next one belongs to the same line break. */
   #pendingCR = false;
+  /** Where the text fed so far ends: at the start of a line, or inside a comment line (`: keep-alive`). */
+  #lineStart = true;
+  #inComment = false;
+  #progressed = false;
 
   constructor(maxEventChars = MAX_EVENT_CHARS) {
     this.#limit = maxEventChars;
@@ -57,6 +61,36 @@ export class SseDecoder {
     return this.#feed(this.#decoder.decode());
   }
 
+  /**
+   * Whether the last `push` carried any part of a field line (`data:`, `event:`, …), as opposed to only
+   * comment lines and blank lines: a server sending nothing but keep-alive comments is making no progress.
+   */
+  get progressed(): boolean {
+    return this.#progressed;
+  }
+
+  #scan(text: string): boolean {
+    let progressed = false;
+    let i = 0;
+    while (i < text.length) {
+      if (this.#lineStart) {
+        const c = text.charCodeAt(i);
+        if (c === 10) {
+          i++;
+          continue;
+        }
+        this.#inComment = c === 58; // ":"
+        this.#lineStart = false;
+      }
+      if (!this.#inComment) progressed = true;
+      const lf = text.indexOf("\n", i);
+      if (lf === -1) break;
+      this.#lineStart = true;
+      i = lf + 1;
+    }
+    return progressed;
+  }
+
   #feed(raw: string): EventSourceMessage[] {
     if (this.#tooLarge) throw new SseTooLargeError(this.#limit);
     // Line endings become LF before parsing. The parser holds a line ending in a bare CR back until it
@@ -65,6 +99,7 @@ export class SseDecoder {
     let text = this.#pendingCR && raw.startsWith("\n") ? raw.slice(1) : raw;
     if (raw !== "") this.#pendingCR = raw.endsWith("\r");
     if (text.includes("\r")) text = text.replace(/\r\n?/g, "\n");
+    this.#progressed = this.#scan(text);
     if (text !== "") this.#parser.feed(text);
     if (this.#tooLarge) throw new SseTooLargeError(this.#limit);
     const events = this.#events;

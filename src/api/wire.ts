@@ -94,8 +94,9 @@ const responses: WireFormat = {
     switch (type) {
       case "response.output_text.delta":
       case "response.refusal.delta": {
-        const delta = asString(data.delta);
-        return delta === undefined || delta === "" ? undefined : { kind: "text", text: delta };
+        const delta = data.delta;
+        if (typeof delta !== "string") throw new EventFormatError(`the server sent a ${type} event without text`);
+        return delta === "" ? undefined : { kind: "text", text: delta };
       }
       case "response.created":
       case "response.in_progress":
@@ -138,7 +139,11 @@ const chat: WireFormat = {
     if (data.error !== undefined) return { kind: "error", message: errorMessage(data.error) ?? "unknown error" };
     const usage = usageOf(data.usage, { input: "prompt_tokens", output: "completion_tokens" });
     const choice = asObject(Array.isArray(data.choices) ? data.choices[0] : undefined);
-    const text = asString(asObject(choice?.delta)?.content);
+    const content = asObject(choice?.delta)?.content;
+    if (content !== undefined && content !== null && typeof content !== "string") {
+      throw new EventFormatError("the server sent a chunk whose delta.content is not text");
+    }
+    const text = asString(content);
     const finished = asString(choice?.finish_reason) !== undefined;
     if (text !== undefined && text !== "") return { kind: "text", text, finished };
     return { kind: "meta", model: asString(data.model), usage, finished };
