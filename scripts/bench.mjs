@@ -1,8 +1,13 @@
-// `npm run bench`: start-up cost of codex commands as ratios against `node -e 0`, measured alternately in
-// the same run so machine load affects both sides alike. Each figure is the median over RUNS pairs of
-// (command time / the `node -e 0` time measured right next to it). Not a test: it reports, it never fails.
+// `npm run bench`: what codex costs, as ratios measured in the same run, printed as one table with each
+// figure's budget. Times are medians of ratios over RUNS pairs, the two sides of each pair measured one
+// right after the other, so machine load affects both alike. Not a test: it reports, it never fails.
+//
+//   codex status / logout / --help / run     × `node -e 0`
+//   logout on a 1 MB config                  × logout on a 1 KB one
+//   peak RSS of status and logout            × peak RSS of `node -e 0`
+//   SSE parser                               MB/s
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -13,7 +18,6 @@ if (!existsSync(CLI)) {
   process.exit(1);
 }
 const root = mkdtempSync(join(tmpdir(), "codex-bench-"));
-const homes = { in: join(root, "in"), out: join(root, "out"), cycle: join(root, "cycle") };
 const KEY = "sk-bench-00000000000000000000";
 
 // An instant local provider in its own process (the measurements below block this one's event loop).
@@ -34,38 +38,80 @@ const port = await new Promise((resolve, reject) => {
 });
 const BASE_URL = `http://127.0.0.1:${port}/v1`;
 
-function env(home, extra = {}) {
-  return { PATH: process.env.PATH, HOME: root, CODEX_HOME: home, NO_COLOR: "1", ...extra };
+// Peak RSS is read in the measured process itself, at exit, by a preloaded probe that writes it to fd 3;
+// `node -e 0` gets the same probe, so the probe's own cost is on both sides.
+const PROBE = join(root, "rss-probe.cjs");
+writeFileSync(
+  PROBE,
+  'process.on("exit", () => { try { require("node:fs").writeSync(3, String(process.resourceUsage().maxRSS)); } catch {} });',
+);
+
+/** A config like a long-used Codex one: settings, MCP servers, and a trusted-projects table per project. */
+function config(bytes) {
+  let text = `# ~/.codex/config.toml\nmodel = "o3"\nmodel_provider = "openai"\n\n[mcp_servers.docs]\ncommand = "npx"\nargs = ["-y", "docs-mcp"]\n`;
+  for (let i = 0; text.length < bytes; i++) {
+    text += `\n# added by codex on first run in project ${i}\n[projects."/home/dev/src/project-${i}"]\ntrust_level = "trusted"\n`;
+  }
+  return text;
 }
-function timed(args, home, input, extraEnv) {
+const SMALL = config(1_000);
+const LARGE = config(1_000_000);
+
+function home(name, content) {
+  const dir = join(root, name);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  if (content !== undefined) writeFileSync(join(dir, "config.toml"), content, { mode: 0o600 });
+  return dir;
+}
+const homes = { in: home("in"), out: home("out"), cycle: home("cycle"), small: home("small"), large: home("large") };
+
+function env(dir, extra = {}) {
+  return { PATH: process.env.PATH, HOME: root, CODEX_HOME: dir, NO_COLOR: "1", ...extra };
+}
+function timed(args, dir, extraEnv) {
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, args, {
-    env: env(home, extraEnv),
-    input: input ?? "",
-    stdio: ["pipe", "ignore", "ignore"],
+  const r = spawnSync(process.execPath, ["--require", PROBE, ...args], {
+    env: env(dir, extraEnv),
+    input: "",
+    stdio: ["pipe", "ignore", "ignore", "pipe"],
   });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-  return { ms, status: r.status };
+  return { ms, rss: Number(String(r.output[3])), status: r.status };
 }
-function login(home) {
-  const r = spawnSync(process.execPath, [CLI, "login", "--with-api-key"], { env: env(home), input: `${KEY}\n` });
+function login(dir, content) {
+  if (content !== undefined) writeFileSync(join(dir, "config.toml"), content, { mode: 0o600 });
+  const r = spawnSync(process.execPath, [CLI, "login", "--with-api-key"], { env: env(dir), input: `${KEY}\n` });
   if (r.status !== 0) throw new Error(`login failed: ${r.stderr}`);
 }
+const node = () => timed(["-e", "0"], homes.out);
 
 login(homes.in);
+// Each case is measured against its own reference, the two run one right after the other.
 const cases = [
-  { name: "codex status (logged in)", run: () => timed([CLI, "status"], homes.in) },
-  { name: "codex status (logged out)", run: () => timed([CLI, "status"], homes.out) },
-  { name: "codex logout (logged out)", run: () => timed([CLI, "logout"], homes.out) },
+  { name: "codex status, logged in", run: () => timed([CLI, "status"], homes.in), budget: 1.15 },
+  { name: "codex status, logged out", run: () => timed([CLI, "status"], homes.out), budget: 1.15 },
   {
-    name: "codex logout (logged in)",
+    name: "codex logout, logged in",
     prepare: () => login(homes.cycle),
     run: () => timed([CLI, "logout"], homes.cycle),
+    budget: 1.15,
   },
+  { name: "codex logout, logged out", run: () => timed([CLI, "logout"], homes.out), budget: 1.15 },
   { name: "codex --help", run: () => timed([CLI, "--help"], homes.out) },
   {
-    name: "codex run (local server)",
-    run: () => timed([CLI, "run", "hi"], homes.in, undefined, { OPENAI_BASE_URL: BASE_URL }),
+    name: "codex run, instant local server",
+    run: () => timed([CLI, "run", "hi"], homes.in, { OPENAI_BASE_URL: BASE_URL }),
+  },
+  {
+    name: "codex logout, 1 MB config",
+    unit: "× 1 KB",
+    prepare: () => {
+      login(homes.small, SMALL);
+      login(homes.large, LARGE);
+    },
+    reference: () => timed([CLI, "logout"], homes.small),
+    run: () => timed([CLI, "logout"], homes.large),
+    budget: 1.5,
   },
 ];
 const median = (xs) => {
@@ -76,24 +122,30 @@ const median = (xs) => {
 
 // Warm the file cache and Node's own start-up paths before measuring.
 for (let i = 0; i < 3; i++) {
-  timed(["-e", "0"], homes.out);
   for (const c of cases) {
     c.prepare?.();
+    (c.reference ?? node)();
     c.run();
   }
 }
 const base = [];
-const results = cases.map((c) => ({ name: c.name, ms: [], ratios: [] }));
+const rss = { node: [], "codex status, logged in": [], "codex logout, logged in": [] };
+const results = cases.map(() => ({ ms: [], ratios: [] }));
 for (let i = 0; i < RUNS; i++) {
   cases.forEach((c, j) => {
     c.prepare?.();
-    const b = timed(["-e", "0"], homes.out).ms;
-    const t = c.run().ms;
-    base.push(b);
-    results[j].ms.push(t);
-    results[j].ratios.push(t / b);
+    const ref = (c.reference ?? node)();
+    const t = c.run();
+    if (c.reference === undefined) {
+      base.push(ref.ms);
+      rss.node.push(ref.rss);
+    }
+    rss[c.name]?.push(t.rss);
+    results[j].ms.push(t.ms);
+    results[j].ratios.push(t.ms / ref.ms);
   });
 }
+const smallBytes = readFileSync(join(homes.small, "config.toml")).length;
 rmSync(root, { recursive: true, force: true });
 server.kill();
 
@@ -123,15 +175,35 @@ function sseThroughput() {
 }
 const mbps = sseThroughput();
 
-const BUDGET = { "codex status (logged in)": 1.3, "codex status (logged out)": 1.3 };
-console.log(`node ${process.version}, ${RUNS} alternating runs each; node -e 0 median ${median(base).toFixed(1)} ms\n`);
-console.log(`${"command".padEnd(28)} ${"median ms".padStart(10)} ${"× node -e 0".padStart(12)}  budget`);
-for (const r of results) {
-  const ratio = median(r.ratios);
-  const budget = BUDGET[r.name];
-  const verdict = budget === undefined ? "" : `≤ ${budget}×  ${ratio <= budget ? "ok" : "OVER"}`;
-  console.log(
-    `${r.name.padEnd(28)} ${median(r.ms).toFixed(1).padStart(10)} ${`${ratio.toFixed(2)}×`.padStart(12)}  ${verdict}`,
-  );
+const rows = cases.map((c, j) => ({
+  name: c.name,
+  ms: median(results[j].ms),
+  value: median(results[j].ratios),
+  unit: c.unit ?? "× node",
+  budget: c.budget,
+}));
+for (const name of ["codex status, logged in", "codex logout, logged in"]) {
+  const ratios = rss[name].map((r, i) => r / rss.node[i]);
+  rows.push({
+    name: `peak RSS, ${name.slice(6)}`,
+    ms: undefined,
+    mb: median(rss[name]) / 1024,
+    value: median(ratios),
+    unit: "× node",
+    budget: 1.2,
+  });
 }
-console.log(`\nSSE parser: ${mbps.toFixed(0)} MB/s (target ≥ 50 MB/s)  ${mbps >= 50 ? "ok" : "UNDER"}`);
+
+console.log(
+  `node ${process.version}, ${RUNS} alternating pairs per row; node -e 0: ${median(base).toFixed(1)} ms, ` +
+    `${(median(rss.node) / 1024).toFixed(1)} MB peak RSS; the 1 KB config is ${smallBytes} bytes\n`,
+);
+console.log(`${"".padEnd(36)} ${"median".padStart(9)} ${"ratio".padStart(14)}  budget`);
+for (const r of rows) {
+  const abs = r.ms !== undefined ? `${r.ms.toFixed(1)} ms` : `${r.mb.toFixed(1)} MB`;
+  const verdict = r.budget === undefined ? "" : `≤ ${r.budget}  ${r.value <= r.budget ? "ok" : "OVER"}`;
+  console.log(`${r.name.padEnd(36)} ${abs.padStart(9)} ${`${r.value.toFixed(2)} ${r.unit}`.padStart(14)}  ${verdict}`);
+}
+console.log(
+  `${"SSE parser".padEnd(36)} ${"".padStart(9)} ${`${mbps.toFixed(0)} MB/s`.padStart(14)}  ≥ 50  ${mbps >= 50 ? "ok" : "UNDER"}`,
+);

@@ -18,6 +18,14 @@ test("login, status, logout round trip through the built CLI", async () => {
 });
 
 /**
+ * `npm run test:node24` runs this suite on another Node and says which in CODEX_TEST_NODE_MAJOR. The
+ * helpers spawn the CLI with process.execPath, so that is the Node codex runs on too.
+ */
+test.runIf(process.env.CODEX_TEST_NODE_MAJOR)("the suite, and the CLI it spawns, run on the Node asked for", () => {
+  expect(process.version.split(".")[0]).toBe(`v${process.env.CODEX_TEST_NODE_MAJOR}`);
+});
+
+/**
  * What `status` and `logout` load at start-up: none of Node's network, process or terminal modules, and
  * none of the bundles only other commands need (OAuth client, prompts). A static import in the wrong
  * place would add them to every command's start-up without failing anything else.
