@@ -25,6 +25,8 @@ export function normalizeApiKey(input: string): string {
  */
 export function maskToken(token: string, keepPrefix = true): string {
   const prefix = keepPrefix ? (/^[A-Za-z]{2,5}[-_]/.exec(token)?.[0] ?? "") : "";
-  const tail = token.length >= 16 ? token.slice(-4) : "";
+  // By code points: four UTF-16 units may be half an emoji, which no terminal or JSON reader can show.
+  const chars = Array.from(token);
+  const tail = chars.length >= 16 ? chars.slice(-4).join("") : "";
   return `${prefix}…${tail}`;
 }

@@ -34,8 +34,9 @@ interface CstBlock {
   type: string;
   loc: { start: CstPos; end: CstPos };
   key?: { item?: { value: string[] }; value?: string[] };
-  value?: { loc: { start: CstPos; end: CstPos } };
-  items?: CstBlock[];
+  value?: CstBlock;
+  /** A table's keys and comments; an inline table's fields, each wrapped as `{ item }`. */
+  items?: (CstBlock & { item?: CstBlock })[];
 }
 
 /**
@@ -167,10 +168,29 @@ export function sections(body: string): Section[] {
   return scanSections(body) ?? cstSections(body);
 }
 
-export function cstSections(body: string): Section[] {
-  const cst = new (tomlPatch().TomlDocument)(body).cst as unknown as CstBlock[];
+/**
+ * toml-patch's syntax tree of `body`, and a function from its positions to offsets. smol-toml accepts a few
+ * documents toml-patch does not (`1979-\x005-27`); toml-patch's message would quote the source line, which
+ * may hold a secret, so the error says where, never what.
+ */
+function cst(body: string): { blocks: CstBlock[]; offset: (p: CstPos) => number } {
+  let blocks: CstBlock[];
+  try {
+    blocks = new (tomlPatch().TomlDocument)(body).cst as unknown as CstBlock[];
+  } catch (err) {
+    const { line, column } = err as { line?: unknown; column?: unknown };
+    const where =
+      typeof line === "number" && typeof column === "number" ? ` at line ${line}, column ${column + 1}` : "";
+    throw new ConfigEditError(
+      `config.toml cannot be edited: the editor cannot read it${where}; fix that line and try again`,
+    );
+  }
   const lines = lineStarts(body);
-  const offset = (p: CstPos) => (lines[p.line - 1] ?? body.length) + p.column;
+  return { blocks, offset: (p: CstPos) => (lines[p.line - 1] ?? body.length) + p.column };
+}
+
+export function cstSections(body: string): Section[] {
+  const { blocks, offset } = cst(body);
   const root: Section = { path: [], isArray: false, entries: [] };
   const out: Section[] = [root];
   const entry = (prefix: string[], kv: CstBlock): Entry => ({
@@ -179,7 +199,7 @@ export function cstSections(body: string): Section[] {
     valueStart: offset((kv.value ?? kv).loc.start),
     end: offset((kv.value ?? kv).loc.end),
   });
-  for (const block of cst) {
+  for (const block of blocks) {
     if (block.type === "KeyValue") {
       root.entries.push(entry([], block));
     } else if (block.type === "Table" || block.type === "TableArray") {
@@ -211,7 +231,7 @@ function splice(doc: TomlText, path: TomlPath, value: unknown): string | undefin
     }
     return body.slice(0, start) + body.slice(end);
   }
-  if (value === undefined) return removeSections(body, all, path);
+  if (value === undefined) return removeInlineField(body, all, path) ?? removeSections(body, all, path);
 
   const parent = path.slice(0, -1);
   const key = path[path.length - 1] as string;
@@ -242,15 +262,58 @@ function splice(doc: TomlText, path: TomlPath, value: unknown): string | undefin
 
   const section = all.find((s) => !s.isArray && samePath(s.path, parent));
   if (section === undefined) {
-    // A new section at the end, separated by a blank line.
-    const lead = body === "" ? "" : body.endsWith("\n") ? eol : eol + eol;
-    return `${body}${lead}[${formatPath(parent)}]${eol}${formatKey(key)} = ${serializeValue(value)}${eol}`;
+    // A new section at the end, separated by a blank line. In a file without a final newline the section
+    // brings its line endings before it and has none after (as insertAt does for a line), so removing it
+    // gives back exactly the original, which a file with a final newline would otherwise look the same as.
+    const added = `[${formatPath(parent)}]${eol}${formatKey(key)} = ${serializeValue(value)}`;
+    if (body === "") return `${added}${eol}`;
+    return body.endsWith("\n") ? `${body}${eol}${added}${eol}` : `${body}${eol}${eol}${added}`;
   }
   const line = `${formatKey(key)} = ${serializeValue(value)}`;
   const last = section.entries[section.entries.length - 1];
   if (last !== undefined) return insertLine(body, eol, last, line);
   const at = section.header !== undefined ? nextLineStart(body, section.header.start) : topInsertionPoint(body, all);
   return insertAt(body, eol, at, line);
+}
+
+/**
+ * Removes a field of an inline table (`tui = { theme = "dark", animations = false }`), the inverse of adding
+ * one: `, key = value` after the previous field, `key = value, ` before the next, or the whole `{ … }` of a
+ * table left empty becomes `{}`. undefined when `path` is not a field of an inline table. Rare enough that
+ * the fields' positions come from toml-patch's tree.
+ */
+function removeInlineField(body: string, all: Section[], path: TomlPath): string | undefined {
+  const holder = all
+    .flatMap((s) => (s.isArray ? [] : s.entries))
+    .find((e) => e.path.length < path.length && samePath(e.path, path.slice(0, e.path.length)));
+  if (holder === undefined || body[holder.valueStart] !== "{") return undefined;
+  const { blocks, offset } = cst(body);
+  const kv = blocks
+    .flatMap((b) => (b.type === "KeyValue" ? [b] : (b.items ?? [])))
+    .find((b) => b.type === "KeyValue" && offset(b.loc.start) === holder.start);
+  let table = kv?.value;
+  let rest = path.slice(holder.path.length);
+  while (table?.type === "InlineTable") {
+    const fields = (table.items ?? []).map((it) => it.item as CstBlock);
+    const keyOf = (f: CstBlock) => f.key?.value ?? [];
+    const i = fields.findIndex((f) => samePath(keyOf(f), rest));
+    if (i === -1) {
+      const outer = fields.find(
+        (f) => keyOf(f).length < rest.length && samePath(keyOf(f), rest.slice(0, keyOf(f).length)),
+      );
+      if (outer === undefined) return undefined;
+      rest = rest.slice(keyOf(outer).length);
+      table = outer.value;
+      continue;
+    }
+    const field = fields[i] as CstBlock;
+    const next = fields[i + 1];
+    const prev = fields[i - 1];
+    if (next !== undefined) return body.slice(0, offset(field.loc.start)) + body.slice(offset(next.loc.start));
+    if (prev !== undefined) return body.slice(0, offset(prev.loc.end)) + body.slice(offset(field.loc.end));
+    return `${body.slice(0, offset(table.loc.start))}{}${body.slice(offset(table.loc.end))}`;
+  }
+  return undefined;
 }
 
 /**
@@ -272,7 +335,11 @@ function removeSections(body: string, all: Section[], path: TomlPath): string | 
     from = Math.max(from, end);
   }
   out += body.slice(from);
-  if (from >= body.length && /(\r?\n){2}$/.test(out)) out = out.replace(/\r?\n$/, "");
+  // Removed up to the end: drop the blank line that adding a section at the end put before it, and in a
+  // file that ends without a line ending (the section had none at its end), the line ending before that too.
+  if (from >= body.length && /(\r?\n){2}$/.test(out)) {
+    out = out.replace(body.endsWith("\n") ? /\r?\n$/ : /(\r?\n){2}$/, "");
+  }
   return out;
 }
 

@@ -42,10 +42,23 @@ export function toBytes(doc: TomlText): Buffer {
   return Buffer.from((doc.bom ? BOM : "") + doc.body, "utf8");
 }
 
+/**
+ * How deep tables and arrays may nest, all kinds together. smol-toml stops arrays and inline tables at 1,000
+ * levels but not tables written with dotted keys or headers, and copying or comparing a value ~1,500 levels
+ * deep overflows the stack (a RangeError, "unexpected failure"). No real config comes near this.
+ */
+const MAX_DEPTH = 500;
+
+/** Control characters TOML forbids: all but tab, LF and a CR that ends a line. */
+const CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\r(?!\n)/;
+
 export function parseToml(body: string, path: string): TomlTable {
+  // A second BOM is not TOML, and smol-toml would skip it where the editor does not.
+  if (body.startsWith(BOM)) throw new ConfigParseError(path, 1, 1, "a second byte order mark (U+FEFF)");
+  let table: TomlTable;
   try {
     // Integers beyond 2^53 are valid TOML; read them as bigint rather than refuse the file.
-    return parse(body, { integersAsBigInt: "asNeeded" }) as TomlTable;
+    table = parse(body, { integersAsBigInt: "asNeeded" }) as TomlTable;
   } catch (err) {
     if (err instanceof TomlError) {
       const reason = (err.message.split("\n", 1)[0] ?? "").replace(/^Invalid TOML document: /, "");
@@ -53,6 +66,38 @@ export function parseToml(body: string, path: string): TomlTable {
     }
     throw err;
   }
+  // TOML allows no control character but tab and line endings anywhere, escaped or not; smol-toml refuses
+  // most itself (with a better message) but not all: it reads `1979-\x005-27` as a date.
+  const control = CONTROL.exec(body);
+  if (control !== null) {
+    const before = body.slice(0, control.index);
+    const line = before.split("\n").length;
+    const column = control.index - before.lastIndexOf("\n");
+    const code = (control[0].codePointAt(0) as number).toString(16).toUpperCase().padStart(4, "0");
+    throw new ConfigParseError(path, line, column, `control character U+${code} is not allowed`);
+  }
+  if (depthOf(table) > MAX_DEPTH) {
+    // The parser keeps no positions: point at the line that nests the most, which is where the depth is.
+    const lines = body.split("\n");
+    const nesting = (l: string) => (l.match(/[.[{]/g) ?? []).length;
+    const line = lines.reduce((best, l, i) => (nesting(l) > nesting(lines[best] ?? "") ? i : best), 0);
+    throw new ConfigParseError(path, line + 1, 1, `tables and arrays nested more than ${MAX_DEPTH} levels deep`);
+  }
+  return table;
+}
+
+/** How deep tables and arrays nest in `value`, without recursion (the point is that it may be very deep). */
+function depthOf(value: unknown): number {
+  let max = 0;
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, d] = stack.pop() as [unknown, number];
+    if (typeof v !== "object" || v === null || v instanceof Date) continue;
+    max = Math.max(max, d);
+    if (max > MAX_DEPTH) return max;
+    for (const child of Object.values(v)) stack.push([child, d + 1]);
+  }
+  return max;
 }
 
 /** Locates the first byte that a fatal UTF-8 decoder rejects, as a 1-based line and column. */

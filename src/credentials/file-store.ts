@@ -93,13 +93,13 @@ export function writeCredential(
 }
 
 /**
- * A `[profiles.NAME]` table left with nothing in it goes (and `profiles` with it when it was the last), so
- * a profile's login-then-logout leaves no trace; one with the user's comments in it stays (Config.prune).
+ * A `[profiles.NAME]` table left with nothing in it goes, so a profile's login-then-logout leaves no trace;
+ * one with the user's comments in it stays (Config.prune). `profiles` itself is never pruned: codex never
+ * writes a `[profiles]` header, so one in the file is the user's (and without one, `profiles` has no text).
  */
 export function dropEmptyProfile(config: Config, acct: Account): void {
   if (acct.table.length === 0) return;
   config.prune(acct.table);
-  config.prune("profiles");
 }
 
 /** One account's credential in config.toml (the top-level keys, or `[profiles.NAME]`). */
