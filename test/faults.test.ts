@@ -19,7 +19,7 @@
  *
  * Needs root (the `nobody` cases, mount) and the Debian package `faketime` (libfaketime).
  */
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import {
   chmodSync,
   chownSync,
@@ -35,7 +35,7 @@ import {
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { afterAll, beforeAll, describe, expect, onTestFinished, test } from "vitest";
+import { describe, expect, onTestFinished, test } from "vitest";
 import {
   agePath,
   CLI,
@@ -51,6 +51,7 @@ import {
   tempDir,
   testHome,
   withConfig,
+  sleeperProcess,
 } from "./helpers.js";
 
 /** The key `codex login --with-api-key` is given (on stdin, never in argv). */
@@ -113,15 +114,8 @@ function expectUntouched(codexHome: string, before: ReturnType<typeof pathState>
   expect(readdirSync(codexHome)).toEqual(["config.toml"]);
 }
 
-/** A process that lives for the whole file: a live lock holder on this host that is not the CLI. */
-let sleeper: ChildProcess;
-beforeAll(async () => {
-  sleeper = spawn(process.execPath, ["-e", "setTimeout(() => {}, 300000)"], { stdio: "ignore" });
-  await new Promise((r) => sleeper.on("spawn", r));
-});
-afterAll(() => {
-  if (sleeper.pid !== undefined && sleeper.exitCode === null) process.kill(sleeper.pid, "SIGKILL");
-});
+/** A live process on this host that is not the CLI (a lock holder, a temp file writer). */
+const sleeper = sleeperProcess();
 
 /** The pid of a process that has exited and been reaped. */
 async function deadPid(): Promise<number> {
@@ -385,11 +379,7 @@ describe("a lock file stamped far in the future or the past (clock skew on a sha
       ctx.onTestFinished(() => rmSync(made.home, { recursive: true, force: true }));
       const { home, codexHome, configFile } = made;
       const pid =
-        holder === "this host, live pid"
-          ? (sleeper.pid as number)
-          : holder === "this host, dead pid"
-            ? await deadPid()
-            : 4242;
+        holder === "this host, live pid" ? sleeper.pid : holder === "this host, dead pid" ? await deadPid() : 4242;
       const host = holder === "another host" ? `not-${hostname()}` : hostname();
       writeLock(`${configFile}.lock`, { pid, host }, Date.now() + (when === "future" ? YEAR_MS : -YEAR_MS));
       const started = Date.now();
@@ -534,7 +524,7 @@ describe("the codex process's own clock far off (libfaketime)", () => {
   test.each([PAST, FUTURE])("at %s, a fresh lock held by a live process is waited for, not broken", async (at) => {
     const { home, codexHome, configFile } = withConfig(LOGIN.config);
     const lock = `${configFile}.lock`;
-    const raw = writeLock(lock, { pid: sleeper.pid as number, host: hostname() }, Date.now());
+    const raw = writeLock(lock, { pid: sleeper.pid, host: hostname() }, Date.now());
     agePath(configFile);
     const before = pathState(configFile);
     const pending = runFaked(at, LOGIN, home, 30_000);

@@ -2,7 +2,7 @@
  * Test helpers: every behaviour test spawns the built CLI (dist/cli.cjs, built by `npm install` /
  * `npm run build`) as a child process, in a throwaway CODEX_HOME, with a clean environment.
  */
-import { spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import {
   lstatSync,
   mkdirSync,
@@ -18,7 +18,7 @@ import {
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { expect, onTestFinished } from "vitest";
+import { afterAll, beforeAll, expect, onTestFinished } from "vitest";
 
 export const ROOT = resolve(import.meta.dirname, "..");
 export const CLI = join(ROOT, "dist", "cli.cjs");
@@ -298,4 +298,24 @@ export function freePort(): Promise<number> {
       s.close(() => resolve(port));
     });
   });
+}
+
+/**
+ * A process that sleeps for the whole test file, started before its tests and killed after them: a live
+ * lock holder (or temp file writer) on this host that is not the CLI. Call at the top level of a file.
+ */
+export function sleeperProcess(): { readonly pid: number } {
+  let child: ChildProcess | undefined;
+  beforeAll(async () => {
+    child = spawn(process.execPath, ["-e", "setTimeout(() => {}, 600000)"], { stdio: "ignore" });
+    await new Promise((r) => child?.on("spawn", r));
+  });
+  afterAll(() => {
+    if (child?.pid !== undefined && child.exitCode === null) process.kill(child.pid, "SIGKILL");
+  });
+  return {
+    get pid() {
+      return child?.pid as number;
+    },
+  };
 }

@@ -4,16 +4,16 @@
  * CLI scenarios spawn the built CLI; the waiting behaviour uses `acquireLock` from src/config/lock.ts
  * directly with a short timeout (the CLI waits 10 s).
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync, promises as fsp, readdirSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parse } from "smol-toml";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { acquireLock, withLock } from "../src/config/lock.js";
 import { LockTimeoutError } from "../src/errors.js";
-import { homeWithConfig, ROOT, removeAfterTest, run, runCli, tempDir } from "./helpers.js";
+import { homeWithConfig, ROOT, removeAfterTest, run, runCli, sleeperProcess, tempDir } from "./helpers.js";
 
 const KEY = "sk-lock-test-0123456789abcdefQRST";
 
@@ -27,15 +27,8 @@ async function deadPid(): Promise<number> {
   return pid;
 }
 
-/** A long-sleeping child process: a live holder that is not this process. */
-let sleeper: ChildProcess;
-beforeAll(async () => {
-  sleeper = spawn(process.execPath, ["-e", "setTimeout(() => {}, 120000)"], { stdio: "ignore" });
-  await new Promise((r) => sleeper.on("spawn", r));
-});
-afterAll(() => {
-  if (sleeper.pid !== undefined && sleeper.exitCode === null) process.kill(sleeper.pid, "SIGKILL");
-});
+/** A live process on this host that is not the CLI (a lock holder, a temp file writer). */
+const sleeper = sleeperProcess();
 
 function holder(pid: number, extra: Record<string, unknown> = {}): string {
   return JSON.stringify({ pid, host: hostname(), id: `other-${pid}`, since: Date.now(), ...extra });
@@ -162,7 +155,7 @@ describe("acquireLock", () => {
   test("a lock held by a live process times out with LockTimeoutError (LOCK_TIMEOUT) naming the lock", async () => {
     const dir = removeAfterTest(tempDir("codex-lock-"));
     const path = join(dir, "config.toml.lock");
-    const content = holder(sleeper.pid as number);
+    const content = holder(sleeper.pid);
     writeFileSync(path, content);
     const err = await timeoutError(path);
     expect(err).toBeInstanceOf(LockTimeoutError);
@@ -232,7 +225,7 @@ describe("acquireLock", () => {
   test("a lock older than 30 s is taken over even though its holder is alive", async () => {
     const dir = removeAfterTest(tempDir("codex-lock-"));
     const path = join(dir, "config.toml.lock");
-    writeFileSync(path, holder(sleeper.pid as number, { since: Date.now() - 120_000 }));
+    writeFileSync(path, holder(sleeper.pid, { since: Date.now() - 120_000 }));
     age(path, 120);
     const release = await acquireLock(path, { timeoutMs: 300 });
     expect(JSON.parse(readFileSync(path, "utf8")).pid).toBe(process.pid);
@@ -265,7 +258,7 @@ describe("acquireLock", () => {
     const dir = removeAfterTest(tempDir("codex-lock-"));
     const path = join(dir, "config.toml.lock");
     const release = await acquireLock(path);
-    const other = holder(sleeper.pid as number);
+    const other = holder(sleeper.pid);
     writeFileSync(path, other);
     await release();
     expect(readFileSync(path, "utf8")).toBe(other);

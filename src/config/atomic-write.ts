@@ -32,6 +32,7 @@ import {
 import { basename, dirname, join } from "node:path";
 import { ConfigAccessError } from "../errors.js";
 import { accessError, isCode } from "./fs-errors.js";
+import { isAlive } from "./lock.js";
 import { resolveTarget } from "./symlink.js";
 
 export const FILE_MODE = 0o600;
@@ -131,21 +132,13 @@ function removeOrphans(dir: string, base: string): void {
     if (match === null) continue;
     const file = join(dir, name);
     try {
-      if (isRunning(Number(match[1])) && Date.now() - statSync(file).mtimeMs < ORPHAN_MS) continue;
+      // Our own are never in progress here: this process writes one file at a time.
+      const pid = Number(match[1]);
+      if (pid !== process.pid && isAlive(pid) && Date.now() - statSync(file).mtimeMs < ORPHAN_MS) continue;
       unlinkSync(file);
     } catch {
       // Gone already, or not ours to remove: it does not stop this write.
     }
-  }
-}
-
-function isRunning(pid: number): boolean {
-  if (pid === process.pid) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return isCode(err, "EPERM");
   }
 }
 

@@ -156,7 +156,8 @@ function isStale(seen: Seen, now: number): boolean {
   return seen.holder.host === hostname() && !isAlive(seen.holder.pid);
 }
 
-function isAlive(pid: number): boolean {
+/** Whether a process with this pid runs on this host (this one included). */
+export function isAlive(pid: number): boolean {
   if (pid === process.pid) return true;
   try {
     process.kill(pid, 0);

@@ -15,7 +15,6 @@
  * `[profiles.fuzz]` the user wrote) is generated only with `knownBugs: true` (CODEX_FUZZ_KNOWN_BUGS=1).
  */
 import fc from "fast-check";
-import { parse as smolParse } from "smol-toml";
 
 export const BOM = "\uFEFF";
 export type Eol = "\n" | "\r\n";
