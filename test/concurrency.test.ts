@@ -3,7 +3,7 @@
  * processes using the library, the CLI logging in and out, and writers in one process, all on one
  * CODEX_HOME at once.
  */
-import { readdirSync, readFileSync, rmSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { Config } from "codex";
 import { parse } from "smol-toml";
 import { describe, expect, test } from "vitest";
@@ -203,4 +203,160 @@ describe("concurrent writers", () => {
       SEED.replace('"o3"', `"writer-${writerId}"`).replace('"Local"', `"name-${writerId}"`),
     );
   });
+});
+
+describe("50 processes at once", () => {
+  /** A team's config: providers, MCP servers, projects, and profiles, ten of them logged in. */
+  function seedConfig(loggedIn: string[], existing: string[]): string {
+    const out = [
+      "# ~/.codex/config.toml — managed by hand; every comment here must survive",
+      'model = "gpt-5-codex"  # default for all profiles',
+      'approval_policy = "on-request"',
+      "",
+      "[history]",
+      'persistence = "save-all"',
+      "",
+    ];
+    for (let i = 0; i < 20; i++) {
+      out.push(
+        `# provider ${i}`,
+        `[model_providers.prov${i}]`,
+        `name = "Provider ${i}"`,
+        `base_url = "http://127.0.0.1:${8000 + i}/v1"  # local gateway`,
+        `env_key = "PROV${i}_KEY"`,
+        "request_max_retries = 4",
+        "",
+        `[mcp_servers.srv${i}]`,
+        'command = "npx"',
+        `args = ["-y", "@acme/mcp-${i}", '--root=C:\\src\\repo${i}']  # pinned`,
+        'env = { LOG_LEVEL = "info" }',
+        "",
+        `[projects."/home/dev/src/repo-${i}"]`,
+        'trust_level = "trusted"',
+        "",
+      );
+    }
+    for (const name of [...loggedIn, ...existing]) {
+      out.push(
+        `# profile ${name}: keep this comment`,
+        `[profiles.${name}]`,
+        `model = "o3"  # ${name}'s model`,
+        ...(loggedIn.includes(name) ? [`auth_token = "sk-conc50-old-${name}-0123456789abcdef"`] : []),
+        'approval_policy = "never"',
+        "",
+      );
+    }
+    return out.join("\n");
+  }
+
+  const LIB_WRITER = `
+    import { Config } from "codex";
+    const i = process.env.IDX;
+    const config = await Config.load();
+    config.set(["projects", "/home/dev/src/lib-" + i, "trust_level"], "trusted");
+    config.set(["model_providers", "prov" + i, "request_max_retries"], 10 + Number(i));
+    try {
+      await config.save();
+    } catch (err) {
+      if (err.code !== "LOCK_TIMEOUT") throw err;
+      process.stderr.write("error: " + err.message + "\\n");
+      process.exitCode = 1;
+    }
+  `;
+
+  test("logins of 35 profiles, logouts of 10 and 5 library writers: no update lost, comments kept, 0600", async () => {
+    const loginNames = Array.from({ length: 35 }, (_, i) => `p${i}`);
+    const logoutNames = Array.from({ length: 10 }, (_, i) => `lo${i}`);
+    const libIds = Array.from({ length: 5 }, (_, i) => i);
+    // Half of the profiles logged in exist already (without a key); the others are new tables.
+    const seed = seedConfig(logoutNames, loginNames.slice(0, 18));
+    const { home, codexHome, configFile } = homeWithConfig(seed, "codex-conc50-");
+    removeAfterTest(home);
+    const keyOf = (name: string) => `sk-conc50-new-${name}-0123456789abcdef`;
+    const allKeys = [...loginNames.map(keyOf), ...logoutNames.map((n) => `sk-conc50-old-${n}-0123456789abcdef`)];
+
+    type Op = { kind: "login"; name: string } | { kind: "logout"; name: string } | { kind: "library"; id: number };
+    // Interleaved: login, login, logout, login, login, logout, ..., with a library writer every tenth.
+    const ops: Op[] = [];
+    const queues = { login: [...loginNames], logout: [...logoutNames], library: [...libIds] };
+    for (let slot = 0; ops.length < 50; slot++) {
+      if (slot % 10 === 9 && queues.library.length > 0)
+        ops.push({ kind: "library", id: queues.library.shift() as number });
+      else if (slot % 3 === 2 && queues.logout.length > 0)
+        ops.push({ kind: "logout", name: queues.logout.shift() as string });
+      else if (queues.login.length > 0) ops.push({ kind: "login", name: queues.login.shift() as string });
+      else if (queues.logout.length > 0) ops.push({ kind: "logout", name: queues.logout.shift() as string });
+      else ops.push({ kind: "library", id: queues.library.shift() as number });
+    }
+    expect(ops).toHaveLength(50);
+
+    const started = (op: Op): Promise<RunResult> => {
+      if (op.kind === "login") {
+        return runCli(["login", "--profile", op.name, "--with-api-key"], {
+          home,
+          input: `${keyOf(op.name)}\n`,
+          timeoutMs: 60_000,
+        });
+      }
+      if (op.kind === "logout") return runCli(["logout", "--profile", op.name], { home, timeoutMs: 60_000 });
+      return runNodeScript(LIB_WRITER, {
+        env: { PATH: process.env.PATH, LANG: "C.UTF-8", CODEX_HOME: codexHome, IDX: String(op.id) },
+        timeoutMs: 60_000,
+      });
+    };
+    const { result: runs, bad } = await watchWhile(configFile, Promise.all(ops.map(started)));
+    expect(bad).toEqual([]);
+
+    // Every process succeeded, or gave up on the lock with the one clear line (and then changed nothing).
+    const lockLine = new RegExp(
+      `^error: another codex process is updating the config \\(lock ${configFile.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\.lock held for over \\d+\\.\\d s\\); try again, or remove the lock file if no codex process is running\\n$`,
+    );
+    const timedOut = new Set<Op>();
+    for (const [i, r] of runs.entries()) {
+      const op = ops[i] as Op;
+      for (const key of allKeys) expect(r.stdout + r.stderr).not.toContain(key);
+      if (r.code === 1 && lockLine.test(r.stderr)) timedOut.add(op);
+      else
+        expect({ op, code: r.code, signal: r.signal, stderr: r.stderr }).toEqual({
+          op,
+          code: 0,
+          signal: null,
+          stderr: "",
+        });
+    }
+    // Contention may make a few wait past the 10 s lock timeout on a loaded machine, not most of them.
+    expect(timedOut.size).toBeLessThan(ops.length / 2);
+
+    const text = readFileSync(configFile, "utf8");
+    const want = parse(seed) as {
+      profiles: Record<string, Record<string, unknown>>;
+      model_providers: Record<string, Record<string, unknown>>;
+      projects: Record<string, Record<string, unknown>>;
+    };
+    for (const op of ops) {
+      if (timedOut.has(op)) continue;
+      if (op.kind === "login") {
+        want.profiles[op.name] ??= {};
+        (want.profiles[op.name] as Record<string, unknown>).auth_token = keyOf(op.name);
+      } else if (op.kind === "logout") {
+        delete want.profiles[op.name]?.auth_token;
+      } else {
+        want.projects[`/home/dev/src/lib-${op.id}`] = { trust_level: "trusted" };
+        (want.model_providers[`prov${op.id}`] as Record<string, unknown>).request_max_retries = 10 + op.id;
+      }
+    }
+    // No lost update, no logged-out key left, nothing else changed (a timed-out process changed nothing).
+    expect(parse(text)).toEqual(want);
+    // Every comment of the seed is still there, in order.
+    const comments = seed.split("\n").filter((line) => line.includes("#"));
+    const lines = text.split("\n");
+    let at = 0;
+    for (const comment of comments) {
+      at = lines.indexOf(comment, at);
+      expect(at, `comment line ${JSON.stringify(comment)}`).toBeGreaterThanOrEqual(0);
+      at++;
+    }
+    expect(statSync(configFile).mode & 0o777).toBe(0o600);
+    expect(readdirSync(codexHome)).toEqual(["config.toml"]);
+  }, 60_000);
 });

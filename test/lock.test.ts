@@ -5,7 +5,17 @@
  * directly with a short timeout (the CLI waits 10 s).
  */
 import { spawn } from "node:child_process";
-import { existsSync, promises as fsp, readdirSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  promises as fsp,
+  lstatSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  unlinkSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -32,6 +42,11 @@ const sleeper = sleeperProcess();
 
 function holder(pid: number, extra: Record<string, unknown> = {}): string {
   return JSON.stringify({ pid, host: hostname(), id: `other-${pid}`, since: Date.now(), ...extra });
+}
+
+/** What a lock holds: codex makes it a symbolic link whose target is the holder (tests may plant files). */
+function lockText(path: string): string {
+  return lstatSync(path).isSymbolicLink() ? readlinkSync(path) : readFileSync(path, "utf8");
 }
 
 /** Sets a file's atime and mtime to `secondsAgo` seconds in the past. */
@@ -144,7 +159,7 @@ describe("acquireLock", () => {
     const dir = removeAfterTest(tempDir("codex-lock-"));
     const path = join(dir, "config.toml.lock");
     const release = await acquireLock(path, { timeoutMs: 300 });
-    const content = JSON.parse(readFileSync(path, "utf8")) as Record<string, unknown>;
+    const content = JSON.parse(lockText(path)) as Record<string, unknown>;
     expect(content).toMatchObject({ pid: process.pid, host: hostname() });
     expect(typeof content.id).toBe("string");
     expect(typeof content.since).toBe("number");
@@ -165,7 +180,7 @@ describe("acquireLock", () => {
     expect(e.lockPath).toBe(path);
     expect(e.message).toContain(path);
     // The live holder's lock is left exactly as it was.
-    expect(readFileSync(path, "utf8")).toBe(content);
+    expect(lockText(path)).toBe(content);
   });
 
   test("a lock held in this very process (another holder) times out too", async () => {
@@ -192,7 +207,7 @@ describe("acquireLock", () => {
     const path = join(dir, "config.toml.lock");
     writeFileSync(path, holder(await deadPid()));
     const release = await acquireLock(path, { timeoutMs: 300 });
-    expect(JSON.parse(readFileSync(path, "utf8")).pid).toBe(process.pid);
+    expect(JSON.parse(lockText(path)).pid).toBe(process.pid);
     await release();
     expect(readdirSync(dir)).toEqual([]);
   });
@@ -228,7 +243,7 @@ describe("acquireLock", () => {
     writeFileSync(path, holder(sleeper.pid, { since: Date.now() - 120_000 }));
     age(path, 120);
     const release = await acquireLock(path, { timeoutMs: 300 });
-    expect(JSON.parse(readFileSync(path, "utf8")).pid).toBe(process.pid);
+    expect(JSON.parse(lockText(path)).pid).toBe(process.pid);
     await release();
     expect(readdirSync(dir)).toEqual([]);
   });
@@ -259,9 +274,11 @@ describe("acquireLock", () => {
     const path = join(dir, "config.toml.lock");
     const release = await acquireLock(path);
     const other = holder(sleeper.pid);
+    // Taken over: the stale lock removed, a new one made.
+    unlinkSync(path);
     writeFileSync(path, other);
     await release();
-    expect(readFileSync(path, "utf8")).toBe(other);
+    expect(lockText(path)).toBe(other);
   });
 
   test("withLock excludes other holders: concurrent read-modify-writes of a counter lose nothing", async () => {

@@ -4,7 +4,8 @@
  *
  * Written by hand because the usual library (proper-lockfile) recognises a dead holder only by the age of
  * the lock's mtime, at least 5 s after it died; a killed `codex` would stall the next one. Here the lock
- * file records its holder's pid and host, so a lock whose holder no longer runs is taken over at once. A
+ * (a symbolic link whose target is its holder, or a file holding it) records its holder's pid and host, so
+ * a lock whose holder no longer runs is taken over at once. A
  * lock older than STALE_MS is also taken over, which covers a holder on another host (shared home) and a
  * recycled pid. Taking over is itself guarded by a short-lived "breaker" file, so two waiters cannot both
  * delete the stale lock and then each other's fresh one.
@@ -15,7 +16,18 @@
  * Failure policy: waiting longer than the timeout is a LockTimeoutError naming the lock file; filesystem
  * errors other than contention surface as ConfigAccessError.
  */
-import { closeSync, fstatSync, openSync, readFileSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  fstatSync,
+  lstatSync,
+  openSync,
+  readFileSync,
+  readlinkSync,
+  statSync,
+  symlinkSync,
+  unlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { hostname } from "node:os";
 import { LockTimeoutError } from "../errors.js";
 import { accessError, isCode } from "./fs-errors.js";
@@ -85,11 +97,30 @@ function exclusiveCreate(path: string): number | undefined {
   }
 }
 
+/**
+ * Creates the lock with its holder in it. Where it can, as a symbolic link whose target is the holder:
+ * symlink() makes the link and its content in one step (EEXIST when held), so a holder killed at any instant
+ * leaves no lock or one naming its pid, never an empty one (which is respected for EMPTY_GRACE_MS, in case
+ * its holder is about to write it). Elsewhere (Windows without the right to make links), a file created
+ * exclusively and then written.
+ */
 function tryCreate(path: string, me: Holder): boolean {
+  const content = JSON.stringify({ ...me, since: Date.now() });
+  if (process.platform !== "win32") {
+    try {
+      symlinkSync(content, path);
+      return true;
+    } catch (err) {
+      if (isCode(err, "EEXIST")) return false;
+      if (!isCode(err, "EPERM") && !isCode(err, "ENOTSUP") && !isCode(err, "EOPNOTSUPP")) {
+        throw accessError(path, err, "create the lock file");
+      }
+    }
+  }
   const fd = exclusiveCreate(path);
   if (fd === undefined) return false;
   try {
-    writeFileSync(fd, JSON.stringify({ ...me, since: Date.now() }));
+    writeFileSync(fd, content);
   } catch (err) {
     // A full disk: leave no empty lock behind for the next codex to wait on.
     closeSync(fd);
@@ -128,8 +159,9 @@ function readHolder(path: string): Seen | "gone" {
   let raw: string;
   let mtimeMs: number;
   try {
-    raw = readFileSync(path, "utf8");
-    mtimeMs = statSync(path).mtimeMs;
+    const st = lstatSync(path);
+    raw = st.isSymbolicLink() ? readlinkSync(path) : readFileSync(path, "utf8");
+    mtimeMs = st.mtimeMs;
   } catch (err) {
     if (isCode(err, "ENOENT")) return "gone";
     throw accessError(path, err, "read the lock file");
