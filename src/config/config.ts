@@ -6,7 +6,7 @@
 import { codexHome, configPath, type Env } from "./paths.js";
 import { type ConfigSnapshot, readConfig } from "./read.js";
 import type { Edit, UpdateOptions } from "./save.js";
-import { assertTomlValue, getPath, type KeyPath, setPath, toPath } from "./toml-path.js";
+import { assertTomlValue, getPath, type KeyPath, toPath, withPath } from "./toml-path.js";
 import type { TomlTable } from "./toml-text.js";
 
 export interface LoadOptions {
@@ -22,6 +22,10 @@ export class Config {
   /** Absolute path of config.toml (it may not exist yet). */
   readonly path: string;
   #snapshot: ConfigSnapshot;
+  /**
+   * The snapshot's values with the queued edits made. Never changed in place: an edit makes a new root that
+   * copies only the tables along its path, so a large config is not copied on load or on each edit.
+   */
   #values: TomlTable;
   #edits: Edit[] = [];
 
@@ -29,7 +33,7 @@ export class Config {
     this.home = home;
     this.path = configPath(home);
     this.#snapshot = snapshot;
-    this.#values = structuredClone(snapshot.values);
+    this.#values = snapshot.values;
   }
 
   /** Reads config.toml. A missing file is an empty config; a malformed one throws ConfigParseError. */
@@ -62,7 +66,7 @@ export class Config {
   set(path: KeyPath, value: unknown): void {
     const keys = toPath(path);
     if (value !== undefined) assertTomlValue(value, keys.join("."));
-    setPath(this.#values, keys, structuredClone(value));
+    this.#values = withPath(this.#values, keys, structuredClone(value)) ?? this.#values;
     this.#edits.push({ path: keys, value: structuredClone(value) });
   }
 
@@ -79,7 +83,7 @@ export class Config {
     const keys = toPath(path);
     const table = getPath(this.#values, keys);
     if (typeof table !== "object" || table === null || Object.keys(table).length > 0) return;
-    setPath(this.#values, keys, undefined);
+    this.#values = withPath(this.#values, keys, undefined) ?? this.#values;
     this.#edits.push({ path: keys, value: undefined, ifBare: true });
   }
 
@@ -136,6 +140,6 @@ export class Config {
 
   #reset(snapshot: ConfigSnapshot): void {
     this.#snapshot = snapshot;
-    this.#values = structuredClone(snapshot.values);
+    this.#values = snapshot.values;
   }
 }
