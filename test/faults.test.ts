@@ -19,7 +19,7 @@
  *
  * Needs root (the `nobody` cases, mount) and the Debian package `faketime` (libfaketime).
  */
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import {
   chmodSync,
   chownSync,
@@ -52,6 +52,7 @@ import {
   testHome,
   withConfig,
   sleeperProcess,
+  deadPid,
 } from "./helpers.js";
 
 /** The key `codex login --with-api-key` is given (on stdin, never in argv). */
@@ -116,15 +117,6 @@ function expectUntouched(codexHome: string, before: ReturnType<typeof pathState>
 
 /** A live process on this host that is not the CLI (a lock holder, a temp file writer). */
 const sleeper = sleeperProcess();
-
-/** The pid of a process that has exited and been reaped. */
-async function deadPid(): Promise<number> {
-  const child = spawn(process.execPath, ["-e", ""], { stdio: "ignore" });
-  const pid = child.pid as number;
-  await new Promise((r) => child.on("close", r));
-  expect(() => process.kill(pid, 0)).toThrow();
-  return pid;
-}
 
 /** Writes a lock file as another codex would, with its recorded time and its mtime both at `at` (ms). */
 function writeLock(lock: string, holder: { pid: number; host: string }, at: number): string {

@@ -319,3 +319,13 @@ export function sleeperProcess(): { readonly pid: number } {
     },
   };
 }
+
+/** The pid of a process that has exited and been reaped (a lock holder or temp file writer that died). */
+export async function deadPid(): Promise<number> {
+  const child = spawn(process.execPath, ["-e", ""], { stdio: "ignore" });
+  const pid = child.pid as number;
+  await new Promise((r) => child.on("close", r));
+  // Vanishingly unlikely, but a recycled pid would make a test meaningless: make sure it is gone.
+  expect(() => process.kill(pid, 0)).toThrow();
+  return pid;
+}

@@ -23,19 +23,9 @@ import { parse } from "smol-toml";
 import { describe, expect, test } from "vitest";
 import { acquireLock, withLock } from "../src/config/lock.js";
 import { LockTimeoutError } from "../src/errors.js";
-import { homeWithConfig, ROOT, removeAfterTest, run, runCli, sleeperProcess, tempDir } from "./helpers.js";
+import { deadPid, homeWithConfig, ROOT, removeAfterTest, run, runCli, sleeperProcess, tempDir } from "./helpers.js";
 
 const KEY = "sk-lock-test-0123456789abcdefQRST";
-
-/** The pid of a process that has exited (and been reaped). */
-async function deadPid(): Promise<number> {
-  const child = spawn(process.execPath, ["-e", ""], { stdio: "ignore" });
-  const pid = child.pid as number;
-  await new Promise((r) => child.on("close", r));
-  // Vanishingly unlikely, but a recycled pid would make this test meaningless: make sure it is gone.
-  expect(() => process.kill(pid, 0)).toThrow();
-  return pid;
-}
 
 /** A live process on this host that is not the CLI (a lock holder, a temp file writer). */
 const sleeper = sleeperProcess();
