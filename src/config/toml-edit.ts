@@ -61,7 +61,7 @@ export interface Edit {
 }
 
 /** `editToml` for a caller that already holds `doc` parsed as `values`. */
-export function editParsed(doc: TomlText, values: TomlTable, path: TomlPath, value: unknown): Edited {
+function editParsed(doc: TomlText, values: TomlTable, path: TomlPath, value: unknown): Edited {
   const expected = planned(values, path, value);
   if (expected === undefined) return { doc, values };
   // The splice first; toml-patch (which may re-render other lines) only when the splice cannot be verified.
@@ -110,10 +110,8 @@ function planned(values: TomlTable, path: TomlPath, value: unknown): TomlTable |
   if (value === undefined) return withPath(values, path, undefined);
   assertTomlValue(value, formatPath(path));
   const canonical = canonicalValue(value);
-  const current = getPath(values, path.slice(0, -1));
-  if (isTable(current) && Object.hasOwn(current, path[path.length - 1] as string)) {
-    if (sameValue(getPath(values, path), canonical)) return undefined;
-  }
+  const existing = getPath(values, path);
+  if (existing !== undefined && sameValue(existing, canonical)) return undefined;
   return withPath(values, path, canonical);
 }
 
@@ -164,7 +162,7 @@ function tomlPatch(): typeof TomlPatch {
 }
 
 /** Where the document's keys and headers are: from the scanner, or toml-patch where the scanner gives up. */
-export function sections(body: string): Section[] {
+function sections(body: string): Section[] {
   return scanSections(body) ?? cstSections(body);
 }
 
@@ -374,7 +372,7 @@ function sectionRange(body: string, all: Section[], section: Section): [number, 
  * sub-tables, and no comment anywhere in or directly above its section. A table the user wrote a comment
  * into (or above) is theirs and stays, even empty.
  */
-export function isBareTable(body: string, values: TomlTable, path: TomlPath): boolean {
+function isBareTable(body: string, values: TomlTable, path: TomlPath): boolean {
   const table = getPath(values, path);
   if (!isTable(table) || Object.keys(table).length > 0) return false;
   const all = sections(body);
