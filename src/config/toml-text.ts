@@ -50,6 +50,7 @@ export function toBytes(doc: TomlText): Buffer {
 const MAX_DEPTH = 500;
 
 /** Control characters TOML forbids: all but tab, LF and a CR that ends a line. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding them is the point
 const CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\r(?!\n)/;
 
 export function parseToml(body: string, path: string): TomlTable {
