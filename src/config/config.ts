@@ -66,8 +66,10 @@ export class Config {
   set(path: KeyPath, value: unknown): void {
     const keys = toPath(path);
     if (value !== undefined) assertTomlValue(value, keys.join("."));
-    this.#values = withPath(this.#values, keys, structuredClone(value)) ?? this.#values;
-    this.#edits.push({ path: keys, value: structuredClone(value) });
+    // One copy serves both: neither the values nor the queued edits are ever changed in place.
+    const copy = structuredClone(value);
+    this.#values = withPath(this.#values, keys, copy) ?? this.#values;
+    this.#edits.push({ path: keys, value: copy });
   }
 
   /** Removes a key (same as `set(path, undefined)`). */

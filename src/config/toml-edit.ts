@@ -17,7 +17,7 @@
 import { createRequire } from "node:module";
 import type * as TomlPatch from "@decimalturn/toml-patch";
 import { ConfigEditError } from "../errors.js";
-import { assertTomlValue, getPath, isTable, plain, sameValue, setPath, withPath } from "./toml-path.js";
+import { assertTomlValue, getPath, isTable, plain, sameValue, withPath } from "./toml-path.js";
 import { type Entry, type Section, scanSections } from "./toml-scan.js";
 import { parseToml, type TomlTable, type TomlText } from "./toml-text.js";
 
@@ -440,9 +440,7 @@ function samePath(a: readonly string[], b: readonly string[]): boolean {
 function viaTomlPatch(body: string, path: TomlPath, value: unknown): string | undefined {
   try {
     const doc = new (tomlPatch().TomlDocument)(body);
-    const obj = doc.toJsObject as TomlTable;
-    setPath(obj, path, value);
-    doc.patch(obj);
+    doc.patch(withPath(doc.toJsObject as TomlTable, path, value) ?? doc.toJsObject);
     return doc.toTomlString;
   } catch {
     return undefined;

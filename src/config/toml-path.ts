@@ -71,32 +71,6 @@ export function getPath(root: TomlTable, path: readonly string[]): unknown {
   return cur;
 }
 
-/** Sets (or, with `undefined`, removes) a value in place. Returns false when removing an absent key. */
-export function setPath(root: TomlTable, path: readonly string[], value: unknown): boolean {
-  let table: TomlTable = root;
-  for (const key of path.slice(0, -1)) {
-    const next = Object.hasOwn(table, key) ? table[key] : undefined;
-    if (next === undefined) {
-      if (value === undefined) return false;
-      const created: TomlTable = {};
-      define(table, key, created);
-      table = created;
-    } else if (isTable(next)) {
-      table = next;
-    } else {
-      throw new ConfigEditError(`cannot set ${path.join(".")}: ${key} is not a table`);
-    }
-  }
-  const last = path[path.length - 1] as string;
-  if (value === undefined) {
-    if (!Object.hasOwn(table, last)) return false;
-    delete table[last];
-  } else {
-    define(table, last, value);
-  }
-  return true;
-}
-
 /** Assignment that treats `__proto__` (a legal TOML key) as data, never as the object's prototype. */
 function define(table: TomlTable, key: string, value: unknown): void {
   Object.defineProperty(table, key, { value, writable: true, enumerable: true, configurable: true });
