@@ -5,9 +5,19 @@
  *
  * Parsing uses Node's own `util.parseArgs`. Commander was tried first: loading it pulls in child_process,
  * net and dgram at start-up, which alone cost more than the whole start-up budget of `codex status`.
- * The command table below is also what `--help` is rendered from.
+ * The commands themselves (flags, help, examples) are defined in cli-spec.ts; this file binds them to code.
  */
 import { parseArgs } from "node:util";
+import {
+  COMMANDS,
+  COMPLETION,
+  type CommandSpec,
+  commandHelp,
+  GLOBAL_FLAGS,
+  LOGIN,
+  programHelp,
+  STATUS,
+} from "./cli-spec.js";
 import type { CommandContext } from "./commands/context.js";
 import { createIO, type IO } from "./commands/io.js";
 import { runLogout } from "./commands/logout.js";
@@ -19,100 +29,23 @@ declare const __VERSION__: string;
 
 type Flags = Record<string, boolean | string | undefined>;
 
-interface FlagSpec {
-  short?: string;
-  description: string;
-  /** Placeholder of the flag's value (`--model MODEL`); flags without one are switches. */
-  value?: string;
-}
-
 interface Parsed {
   flags: Flags;
   positionals: string[];
 }
 
-interface CommandSpec {
-  name: string;
-  summary: string;
-  flags: Record<string, FlagSpec>;
-  /** Description and worked examples shown by `--help`. */
-  help: string;
-  /** The positional argument the command takes, if any (at most one), as shown in usage. */
-  argument?: string;
-  /** What to say when an unexpected positional argument is given (default: a generic usage error). */
-  positionalError?: string;
-  run(args: Parsed, ctx: CommandContext): Promise<ExitCode>;
+/** The inputs of a command that loads config.toml itself (doctor must run when it does not parse). */
+type BareContext = Omit<CommandContext, "config">;
+
+type Runner =
+  | { preload: true; run(args: Parsed, ctx: CommandContext): Promise<ExitCode> }
+  | { preload: false; run(args: Parsed, ctx: BareContext): Promise<ExitCode> };
+
+/** The value of a flag that takes one (`--model gpt-5`), or undefined when it was not given. */
+function stringFlag(flags: Flags, name: string): string | undefined {
+  const value = flags[name];
+  return typeof value === "string" ? value : undefined;
 }
-
-const GLOBAL_FLAGS: Record<string, FlagSpec> = {
-  profile: { value: "NAME", description: "act on this account (default: CODEX_PROFILE, then profile in config.toml)" },
-  help: { short: "h", description: "show help" },
-  debug: { description: "show stack traces for errors" },
-};
-
-const STATUS: CommandSpec = {
-  name: "status",
-  summary: "show whether you are logged in, how, and where the credential comes from",
-  flags: {
-    json: { description: "print the status as JSON (with --all, an array)" },
-    all: { description: "one line per account (profile), the active one marked *" },
-  },
-  help: `Shows how codex authenticates: with which credential (masked, e.g. sk-…abcd) and from where: the
-CODEX_API_KEY or OPENAI_API_KEY environment variable, an auth_command, the system keyring, or
-$CODEX_HOME/config.toml. For an OAuth session, also the account, the issuer and when the access token
-expires. Warns when a credential sits in a file other users can read. Never contacts a server (an
-auth_command is run, to check it works). Exits 0 when a credential is available, 1 when not (or when
-the session has ended).
-
-Examples:
-  $ codex status
-  $ codex status --json | jq .authenticated
-  $ codex status --all                           # every profile
-  $ codex status --profile work
-  $ codex login status`,
-  run: ({ flags }, ctx) => runStatus({ ...ctx, json: flags.json === true, all: flags.all === true }),
-};
-
-const LOGIN: CommandSpec = {
-  name: "login",
-  summary: "sign in: in your browser, with a device code, or with an API key",
-  flags: {
-    "device-auth": { description: "sign in with a code entered on another device (SSH, headless)" },
-    "with-api-key": { description: "read an API key from standard input" },
-    port: { value: "PORT", description: "loopback port for the browser sign-in (default 1455)" },
-    "no-browser": { description: "print the sign-in URL instead of opening a browser" },
-  },
-  help: `With no flag, signs in with OAuth in your browser (on a terminal, it first asks which way to sign
-in). codex listens on 127.0.0.1 for the browser to come back, and stores the session in
-$CODEX_HOME/config.toml (default ~/.codex/config.toml, mode 0600), or in the system keyring when
-config.toml says cli_auth_credentials_store = "keyring" (or "auto": the keyring when it answers); it
-renews the access token by itself. The server is [oauth] issuer in config.toml (default
-https://auth.openai.com). With --profile NAME the credential is stored for that account.
-
---device-auth prints a URL and a code to enter on any device: for SSH sessions and machines without a
-browser. --with-api-key reads an API key from standard input, never from the command line, where other
-users and your shell history would see it.
-
-Examples:
-  $ codex login                                  # browser sign-in (asks first on a terminal)
-  $ codex login --device-auth                    # over SSH
-  $ codex login --no-browser --port 8765         # print the URL; listen on another port
-  $ codex login --with-api-key < ~/openai.key
-  $ printenv OPENAI_API_KEY | codex login --with-api-key
-  $ codex login --profile work --with-api-key < ~/work.key
-  $ codex login status                           # same as codex status`,
-  positionalError:
-    "codex login does not take the API key as an argument (process lists and shell history would keep it); pipe it on standard input: `codex login --with-api-key < keyfile`",
-  // Loaded only when used: the sign-in flows need code that status and logout never should.
-  run: async ({ flags }, ctx) =>
-    (await import("./commands/login.js")).runLogin({
-      ...ctx,
-      withApiKey: flags["with-api-key"] === true,
-      deviceAuth: flags["device-auth"] === true,
-      port: portFlag(stringFlag(flags, "port")),
-      noBrowser: flags["no-browser"] === true,
-    }),
-};
 
 function portFlag(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -121,124 +54,83 @@ function portFlag(value: string | undefined): number | undefined {
   return port;
 }
 
-const LOGOUT: CommandSpec = {
-  name: "logout",
-  summary: "remove the stored credential and end the session at the server",
-  flags: {
-    "no-revoke": { description: "do not revoke OAuth sessions at the server" },
-    all: { description: "log out of every account, and remove OpenAI's Codex CLI's auth.json" },
+// Commands other than status and logout are loaded only when used: the sign-in flows, the HTTP client and
+// the checks need code that the two commands with a start-up budget never should.
+const RUNNERS: Record<string, Runner> = {
+  status: {
+    preload: true,
+    run: async ({ flags }, ctx) => {
+      if (flags.check === true && flags.all === true) {
+        throw new UsageError("--check asks about one account; leave out --all, or use --profile NAME");
+      }
+      return runStatus({ ...ctx, json: flags.json === true, all: flags.all === true, check: flags.check === true });
+    },
   },
-  help: `Removes the account's credential from every place codex stores one ($CODEX_HOME/config.toml, leaving
-every other line of the file as it was, and the system keyring) and says where it was removed from. An
-OAuth session is then revoked at its issuer (refresh token, then access token; at most 5 seconds); if
-that fails, the session is still removed from this machine and codex says which token may stay valid,
-and until when. If CODEX_API_KEY or OPENAI_API_KEY is set, or the account uses an auth_command, codex
-says so: those are yours to remove. --all logs out of every profile and also removes auth.json written
-by OpenAI's Codex CLI in the same directory. Exits 1 when a credential could not be removed (e.g. the
-keyring did not answer).
-
-Examples:
-  $ codex logout
-  $ codex logout --profile work
-  $ codex logout --all                           # every account, nothing left behind
-  $ codex logout --no-revoke                     # offline: forget the session, tell no server`,
-  run: ({ flags }, ctx) => {
-    if (flags.all === true && ctx.profile !== undefined) {
-      throw new UsageError("--all logs out of every account; leave out --profile");
-    }
-    return runLogout({ ...ctx, noRevoke: flags["no-revoke"] === true, all: flags.all === true });
+  login: {
+    preload: true,
+    run: async ({ flags }, ctx) =>
+      (await import("./commands/login.js")).runLogin({
+        ...ctx,
+        withApiKey: flags["with-api-key"] === true,
+        deviceAuth: flags["device-auth"] === true,
+        port: portFlag(stringFlag(flags, "port")),
+        noBrowser: flags["no-browser"] === true,
+      }),
+  },
+  logout: {
+    preload: true,
+    run: async ({ flags }, ctx) => {
+      if (flags.all === true && ctx.profile !== undefined) {
+        throw new UsageError("--all logs out of every account; leave out --profile");
+      }
+      return runLogout({ ...ctx, noRevoke: flags["no-revoke"] === true, all: flags.all === true });
+    },
+  },
+  run: {
+    preload: true,
+    run: async ({ flags, positionals }, ctx) =>
+      (await import("./commands/run.js")).runRun({
+        ...ctx,
+        prompt: positionals[0],
+        json: flags.json === true,
+        model: stringFlag(flags, "model"),
+      }),
+  },
+  chat: {
+    preload: true,
+    run: async ({ flags }, ctx) =>
+      (await import("./commands/chat.js")).runChat({ ...ctx, model: stringFlag(flags, "model") }),
+  },
+  doctor: {
+    preload: false,
+    run: async ({ flags }, ctx) =>
+      (await import("./commands/doctor.js")).runDoctor({
+        ...ctx,
+        json: flags.json === true,
+        offline: flags.offline === true,
+      }),
+  },
+  completion: {
+    preload: false,
+    run: async ({ flags, positionals }, ctx) => {
+      const { runCompletion } = await import("./commands/completion.js");
+      if (flags.profiles === true) return runCompletion({ ...ctx, profiles: true });
+      const shell = positionals[0];
+      if (shell === undefined) throw new UsageError("codex completion needs a shell: bash, zsh or fish");
+      if (!COMPLETION.choices?.includes(shell)) {
+        throw new UsageError(
+          `codex completion knows bash, zsh and fish${quoteWord(shell) ? `, not${quoteWord(shell)}` : ""}`,
+        );
+      }
+      return runCompletion({
+        ...ctx,
+        shell: shell as "bash" | "zsh" | "fish",
+        commands: COMMANDS,
+        globalFlags: GLOBAL_FLAGS,
+      });
+    },
   },
 };
-
-/** The value of a flag that takes one (`--model gpt-5`), or undefined when it was not given. */
-function stringFlag(flags: Flags, name: string): string | undefined {
-  const value = flags[name];
-  return typeof value === "string" ? value : undefined;
-}
-
-const MODEL_FLAG: FlagSpec = { short: "m", value: "MODEL", description: "model to use (default: config.toml's model)" };
-
-const RUN: CommandSpec = {
-  name: "run",
-  summary: "send one prompt and stream the reply",
-  argument: "[PROMPT | -]",
-  flags: {
-    model: MODEL_FLAG,
-    json: { description: "print only the final reply, as one JSON object" },
-  },
-  help: `Sends PROMPT to the configured provider and prints the reply as it arrives. With \`-\`, or with no
-PROMPT and piped input, the prompt is read from standard input. Needs a credential (\`codex login\`, or
-CODEX_API_KEY / OPENAI_API_KEY); without one nothing is sent and codex exits 4.
-
-Examples:
-  $ codex run "explain what a PKCE code verifier is"
-  $ git diff | codex run -
-  $ codex run --json "one word for happy" | jq -r .text
-  $ codex run -m gpt-5-mini "summarise RFC 8628 in two lines"`,
-  run: async ({ flags, positionals }, ctx) =>
-    (await import("./commands/run.js")).runRun({
-      ...ctx,
-      prompt: positionals[0],
-      json: flags.json === true,
-      model: stringFlag(flags, "model"),
-    }),
-};
-
-const CHAT: CommandSpec = {
-  name: "chat",
-  summary: "talk with the assistant (one message per line when input is piped)",
-  flags: { model: MODEL_FLAG },
-  help: `On a terminal, an interactive conversation: each turn sends the whole session so far. Type /exit or
-press Ctrl-D to leave, /new to start over; Ctrl-C stops the reply being written, and Ctrl-C at an empty
-prompt leaves. With piped input, each line is one message and each reply is printed in turn.
-
-Examples:
-  $ codex chat
-  $ printf 'pick a number from 1 to 9\nnow double it\n' | codex chat
-  $ codex chat -m gpt-5-mini`,
-  run: async ({ flags }, ctx) =>
-    (await import("./commands/chat.js")).runChat({
-      ...ctx,
-      model: stringFlag(flags, "model"),
-    }),
-};
-
-const COMMANDS: CommandSpec[] = [LOGIN, LOGOUT, STATUS, CHAT, RUN];
-
-const PROGRAM_HELP = `Sign in to an OpenAI-compatible coding assistant, check where you stand, use it, and sign out.
-
-Usage: codex <command> [flags]
-
-Commands:
-${COMMANDS.map((c) => `  ${c.name.padEnd(8)}${c.summary}`).join("\n")}
-
-Flags:
-  --profile NAME  act on this account (also: CODEX_PROFILE, or profile = "NAME" in config.toml)
-  -h, --help      show help (also: codex <command> --help)
-  -V, --version   print the version
-  --debug         show stack traces for errors
-
-Examples:
-  $ codex login
-  $ codex login --with-api-key < ~/openai.key
-  $ codex status
-  $ codex run "write a haiku about TOML"
-  $ codex logout
-
-Exit status: 0 ok, 1 failure or not logged in, 2 usage error, 4 authentication required.
-Docs: docs/authentication.md`;
-
-function commandHelp(spec: CommandSpec, path = spec.name): string {
-  const flags = { ...spec.flags, ...GLOBAL_FLAGS };
-  const lines = Object.entries(flags).map(([name, f]) => {
-    const long = `--${name}${f.value ? ` ${f.value}` : ""}`;
-    const label = f.short ? `-${f.short}, ${long}` : `    ${long}`;
-    return `  ${label.padEnd(20)}${label.length >= 20 ? "  " : ""}${f.description}`;
-  });
-  return `${spec.summary[0]?.toUpperCase()}${spec.summary.slice(1)}.\n\nUsage: codex ${path}${
-    Object.keys(spec.flags).length > 0 ? " [flags]" : ""
-  }${spec.argument ? ` ${spec.argument}` : ""}\n\nFlags:\n${lines.join("\n")}\n\n${spec.help}`;
-}
 
 /**
  * The word in quotes when it looks like a command or flag name, nothing otherwise: a mistyped command is
@@ -332,7 +224,7 @@ async function dispatch(io: IO, env: NodeJS.ProcessEnv, args: string[], preset: 
     const topic = first === "help" ? args[1] : undefined;
     const spec = COMMANDS.find((c) => c.name === topic);
     if (topic !== undefined && spec === undefined) throw new UsageError(`unknown command${quoteWord(topic)}`);
-    io.out(spec ? commandHelp(spec) : PROGRAM_HELP);
+    io.out(spec ? commandHelp(spec) : programHelp());
     return ExitCode.ok;
   }
   if (first === "-V" || first === "--version") {
@@ -371,15 +263,16 @@ async function dispatch(io: IO, env: NodeJS.ProcessEnv, args: string[], preset: 
     io.out(commandHelp(spec, path));
     return ExitCode.ok;
   }
-  const config = await Config.load({ env });
-  return spec.run(parsed, {
+  const bare: BareContext = {
     io,
     env,
-    config,
     clock: () => new Date(),
     fetch: (url, init) => import("./api/http.js").then((m) => m.nodeFetch(url, init)),
     profile: stringFlag(parsed.flags, "profile"),
-  });
+  };
+  const runner = RUNNERS[spec.name] as Runner;
+  if (!runner.preload) return runner.run(parsed, bare);
+  return runner.run(parsed, { ...bare, config: await Config.load({ env }) });
 }
 
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {

@@ -10,6 +10,8 @@ export interface StatusOptions extends CommandContext {
   json: boolean;
   /** `--all`: one line per account. */
   all?: boolean;
+  /** `--check`: ask the provider whether the credential works. */
+  check?: boolean;
 }
 
 export async function runStatus(opts: StatusOptions): Promise<ExitCode> {
