@@ -47,6 +47,16 @@ function checked(oauth: OAuthServer, text = "ok"): Script {
   };
 }
 
+/** GET /v1/models as a resource server answers it: the models when the issuer says the token is active, else 401. */
+function checkedModels(oauth: OAuthServer): Script {
+  return async (req, res) => {
+    const token = String(req.headers.authorization ?? "").replace(/^Bearer /, "");
+    const active = (await oauth.introspect(token)).active;
+    res.writeHead(active ? 200 : 401, { "content-type": "application/json" });
+    res.end(JSON.stringify(active ? { object: "list", data: [] } : { error: { message: "invalid token" } }));
+  };
+}
+
 /** An API reply that refuses whatever token it got. */
 const rejected: Script = (_req, res) => {
   res.writeHead(401, { "content-type": "application/json" });
@@ -508,6 +518,60 @@ describe("status", () => {
     expect(s.oauth.counts().refresh).toBe(0);
     expect(s.api.requests).toHaveLength(0);
     s.noSecretLeaked();
+  });
+
+  test("--check: the provider, which asks the issuer about the token, accepts it; a token the issuer let expire is renewed once and checked again", async () => {
+    const s = await session();
+    s.api.reply(checkedModels(s.oauth));
+    const valid = await s.cli(["status", "--check", "--json"]);
+    expect(valid.code, valid.stderr).toBe(0);
+    expect(JSON.parse(valid.stdout)).toMatchObject({ method: "oauth", check: "valid" });
+    expect(bearer(s.api, 0)).toBe(s.access);
+    expect(s.api.requests[0]?.path).toBe("/v1/models");
+    expect(s.oauth.counts().refresh).toBe(0);
+    s.noSecretLeaked();
+
+    // The file says an hour; the issuer says the token is over: the 401 leads to one renewal, then "valid".
+    const t = await session({ accessTokenTtl: 2 });
+    t.setExpiry(new Date(Date.now() + 3_600_000));
+    for (let i = 0; i < 50 && (await t.oauth.introspect(t.access)).active; i++) await sleep(100);
+    t.api.reply(checkedModels(t.oauth), checkedModels(t.oauth));
+    const renewed = await t.cli(["status", "--check"]);
+    expect(renewed.code, renewed.stderr).toBe(0);
+    expect(renewed.stdout).toContain("  Check: valid (GET /v1/models at");
+    expect(t.oauth.counts()).toMatchObject({ refresh: 1, refreshFailed: 0 });
+    expect(t.api.requests).toHaveLength(2);
+    expect(bearer(t.api, 0)).toBe(t.access);
+    expect(bearer(t.api, 1)).toBe(t.read().access);
+    expect(bearer(t.api, 1)).not.toBe(t.access);
+    t.noSecretLeaked();
+  });
+
+  test("--check on a session revoked at the issuer: rejected, exit 4, 'run `codex login`' — and an issuer that is down is unreachable, exit 1", async () => {
+    const s = await session();
+    s.api.reply(checkedModels(s.oauth));
+    await revokeAtServer(s.oauth, s.refresh, "refresh_token");
+    const r = await s.cli(["status", "--check"]);
+    expect(r.code).toBe(4);
+    expect(r.stdout).toContain("  Check: rejected");
+    expect(r.stderr).toMatch(
+      /^error: your session ended \(127\.0\.0\.1:\d+ no longer accepts it\); run `codex login` to sign in again\n$/,
+    );
+    s.noSecretLeaked();
+
+    // A second session whose access token has expired, with its issuer gone: the renewal cannot be made.
+    const t = await session();
+    t.setExpiry(new Date(Date.now() - 60_000));
+    await t.oauth.close();
+    const down = await t.cli(["status", "--check", "--json"]);
+    expect(down.code).toBe(1);
+    const json = JSON.parse(down.stdout);
+    expect(json.check).toBe("unreachable");
+    expect(json.check_message).toMatch(
+      /could not reach the sign-in server 127\.0\.0\.1:\d+: connection refused; the credential was not checked$/,
+    );
+    expect(t.api.requests).toHaveLength(0);
+    t.noSecretLeaked();
   });
 });
 

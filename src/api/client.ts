@@ -16,7 +16,16 @@ import { maskToken } from "../auth/api-key.js";
 import type { ResolvedCredential } from "../auth/credential.js";
 import { describeCredential } from "../auth/credential.js";
 import type { ProviderSettings } from "../config/providers.js";
-import { ApiError, AuthRejectedError, CancelledError, NetworkError, StreamInterruptedError } from "../errors.js";
+import {
+  ApiError,
+  AuthRejectedError,
+  AuthRequiredError,
+  CancelledError,
+  CodexError,
+  NetworkError,
+  SessionEndedError,
+  StreamInterruptedError,
+} from "../errors.js";
 import type { Fetch, HttpResponse } from "./http.js";
 import { SseDecoder, SseTooLargeError } from "./sse.js";
 import { EventFormatError, type Message, type Usage, wireFormat } from "./wire.js";
@@ -50,6 +59,25 @@ export interface ClientOptions {
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   clock?: () => Date;
 }
+
+export type CheckResult = "valid" | "rejected" | "unreachable" | "unknown";
+
+/** What `Client.check()` learned; nothing secret in it. */
+export interface CredentialCheck {
+  result: CheckResult;
+  /** Host (and port) asked. */
+  host: string;
+  /** The URL asked (the provider's models endpoint). */
+  url: string;
+  /** The HTTP status, when the server answered one. */
+  status?: number | undefined;
+  /** One line for people, naming the host. */
+  message: string;
+  elapsedMs: number;
+}
+
+/** The longest a check waits for an answer, unless request_timeout_ms is shorter. */
+const CHECK_TIMEOUT_MS = 10_000;
 
 /** The longest `Retry-After` we wait for; a server asking for more gets an error the user can act on. */
 const MAX_RETRY_WAIT_MS = 60_000;
@@ -195,14 +223,7 @@ export class Client {
       if (response.status === 401 || response.status === 403) {
         // A 403 often says why (no access to the model, region); a 401 body may echo part of the key.
         const detail = response.status === 403 ? await this.#errorDetail(response) : "";
-        throw new AuthRejectedError(
-          response.status,
-          `the credentials were rejected by ${host} (HTTP ${response.status}${detail}): ${describeCredential(this.credential)}; ${
-            this.credential.source.type === "env"
-              ? `put a valid key in ${this.credential.source.variable}, or unset it and run \`codex login\``
-              : "run `codex login` to sign in again"
-          }`,
-        );
+        throw new AuthRejectedError(response.status, this.#rejected(response.status, detail));
       }
       if (response.status === 429 || response.status >= 500) {
         const wait = retryAfterMs(response.headers, this.#clock());
@@ -299,6 +320,132 @@ export class Client {
       options.signal?.removeEventListener("abort", forward);
       if (reader !== undefined) cancelReader(reader);
       else if (response !== undefined) cancel(response);
+    }
+  }
+
+  /** Why the server refused the credential, and what to do about it. */
+  #rejected(status: number, detail: string): string {
+    return `the credentials were rejected by ${this.host} (HTTP ${status}${detail}): ${describeCredential(this.credential)}; ${
+      this.credential.source.type === "env"
+        ? `put a valid key in ${this.credential.source.variable}, or unset it and run \`codex login\``
+        : "run `codex login` to sign in again"
+    }`;
+  }
+
+  /**
+   * Asks the provider whether it accepts the credential, with one cheap authenticated request:
+   * GET {base_url}/models, sent as replies are (the provider's headers and query parameters, an OAuth token
+   * renewed first when it is about to expire, and renewed once more if the server refuses it). No retries:
+   * the answer is wanted now, within `timeoutMs`.
+   *
+   * The answers users most often confuse are told apart: "rejected" only when the server said so (HTTP
+   * 401, or the issuer ended the OAuth session); a server that cannot be reached, or fails (5xx), is
+   * "unreachable" and says nothing about the credential; an answer that settles neither (403, 404, 429,
+   * a 2xx that is not JSON) is "unknown". Never throws for these; the message names the host.
+   */
+  async check(options: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<CredentialCheck> {
+    const started = Date.now();
+    const timeoutMs = options.timeoutMs ?? Math.min(CHECK_TIMEOUT_MS, this.provider.requestTimeoutMs);
+    const url = new URL(`${this.provider.baseUrl}/models`);
+    for (const [k, v] of Object.entries(this.provider.queryParams)) url.searchParams.set(k, v);
+    const request = `GET ${url.pathname}`;
+    const answer = (result: CheckResult, message: string, status?: number): CredentialCheck => ({
+      result,
+      host: this.host,
+      url: url.toString(),
+      status,
+      message,
+      elapsedMs: Date.now() - started,
+    });
+    try {
+      if (this.credential.current) this.#setToken(await this.credential.current());
+      let status: number;
+      let response: HttpResponse;
+      for (let renewed = false; ; renewed = true) {
+        response = await this.#get(url, timeoutMs, options.signal);
+        status = response.status;
+        if (status !== 401 || renewed || !this.credential.refresh) break;
+        cancel(response);
+        const token = await this.credential.refresh(this.#token);
+        if (token === undefined) break;
+        this.#setToken(token);
+      }
+      const host = this.host;
+      if (status === 401) {
+        const detail = await this.#errorDetail(response);
+        return answer("rejected", this.#rejected(status, detail), status);
+      }
+      if (status >= 200 && status <= 299) {
+        const type = response.headers.get("content-type") ?? "";
+        cancel(response);
+        if (!/^application\/(.+\+)?json\b/i.test(type)) {
+          return answer(
+            "unknown",
+            `${host} answered ${request} with content-type ${JSON.stringify(type.slice(0, 60))}, not JSON, so codex cannot tell whether the credential works; check base_url`,
+            status,
+          );
+        }
+        return answer(
+          "valid",
+          `${host} accepted ${describeCredential(this.credential)} (${request}, HTTP ${status})`,
+          status,
+        );
+      }
+      const detail = await this.#errorDetail(response);
+      if (status >= 500) {
+        return answer(
+          "unreachable",
+          `${host} failed to answer (HTTP ${status}${detail}); the credential was not checked, try again later`,
+          status,
+        );
+      }
+      const why =
+        status === 403
+          ? `refused ${request} (HTTP 403${detail}); the credential may lack permission to list models`
+          : status === 429
+            ? `is limiting requests (HTTP 429${detail})`
+            : `answered ${request} with HTTP ${status}${detail}; it may not offer a model list (check base_url)`;
+      return answer("unknown", `${host} ${why}, so codex cannot tell whether the credential works`, status);
+    } catch (err) {
+      if (err instanceof SessionEndedError || err instanceof AuthRequiredError) return answer("rejected", err.message);
+      if (err instanceof NetworkError) {
+        const note = err.message.endsWith("?")
+          ? " The credential was not checked."
+          : "; the credential was not checked";
+        return answer("unreachable", `${err.message}${note}`);
+      }
+      if (err instanceof CodexError && !(err instanceof CancelledError)) return answer("unknown", err.message);
+      throw err;
+    }
+  }
+
+  /** One GET with a time limit on the response headers; failures become NetworkError naming the host. */
+  async #get(url: URL, timeoutMs: number, signal: AbortSignal | undefined): Promise<HttpResponse> {
+    const controller = new AbortController();
+    const forward = () => controller.abort(signal?.reason);
+    if (signal?.aborted) throw new CancelledError("check interrupted");
+    signal?.addEventListener("abort", forward, { once: true });
+    const timer = setTimeout(() => controller.abort(REQUEST_TIMEOUT), timeoutMs);
+    try {
+      return await this.#fetch(url, {
+        method: "GET",
+        headers: {
+          "user-agent": `codex/${__VERSION__} node/${process.versions.node}`,
+          accept: "application/json",
+          ...lowerCaseKeys(this.provider.headers),
+          authorization: `Bearer ${this.#token}`,
+        },
+        signal: controller.signal,
+      });
+    } catch (err) {
+      if (signal?.aborted) throw new CancelledError("check interrupted");
+      if (controller.signal.aborted) {
+        throw new NetworkError(this.host, "TIMEOUT", `no answer from ${this.host} within ${seconds(timeoutMs)}`);
+      }
+      throw describeNetworkError(err, this.host, this.provider.baseUrl);
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", forward);
     }
   }
 
@@ -423,6 +570,12 @@ const TRANSIENT = new Set(["ECONNRESET", "EPIPE", "UND_ERR_SOCKET", "ECONNABORTE
 
 /** fetch's "fetch failed" TypeError, turned into a message about the host; transient ones are retryable. */
 function networkError(err: unknown, host: string, baseUrl: string): Error {
+  const error = describeNetworkError(err, host, baseUrl);
+  return TRANSIENT.has(error.reason) ? new Retryable(error) : error;
+}
+
+/** A failure to reach the host (refused, DNS, TLS, reset…), as a NetworkError whose message names it. */
+function describeNetworkError(err: unknown, host: string, baseUrl: string): NetworkError {
   // The global fetch wraps the system error in a TypeError's `cause`; node:http rejects with it directly.
   const cause = ((err as { cause?: unknown }).cause ?? err) as
     | (Error & { code?: string; errors?: Array<{ code?: string }> })
@@ -445,6 +598,5 @@ function networkError(err: unknown, host: string, baseUrl: string): Error {
   } else {
     message = `could not reach ${host}: ${cause?.message ?? (err instanceof Error ? err.message : String(err))}`;
   }
-  const error = new NetworkError(host, code, message, { cause: err });
-  return TRANSIENT.has(code) ? new Retryable(error) : error;
+  return new NetworkError(host, code, message, { cause: err });
 }

@@ -1,4 +1,6 @@
 /** `codex status` (alias `codex login status`): are you signed in, how, and from where. */
+
+import type { CredentialCheck } from "../api/client.js";
 import { type AuthStatus, status, statusAll } from "../auth/status.js";
 import { DEFAULT_PROVIDER, OPENAI_BASE_URL } from "../config/providers.js";
 import type { ExitCode } from "../errors.js";
@@ -19,9 +21,15 @@ export async function runStatus(opts: StatusOptions): Promise<ExitCode> {
   const options = { config: opts.config, env: opts.env, clock: opts.clock, profile: opts.profile };
   if (opts.all) return runStatusAll(opts, await statusAll(options));
   const st = await status(options);
+  const check = opts.check ? await checkNow(opts, st) : undefined;
   if (opts.json) {
-    io.out(JSON.stringify(toJson(st)));
-    return st.authenticated ? 0 : 1;
+    const json = toJson(st);
+    io.out(
+      JSON.stringify(
+        opts.check ? { ...json, check: check?.result ?? null, check_message: check?.message ?? null } : json,
+      ),
+    );
+    return exitCode(st, opts.check === true, check);
   }
   if (st.providerError !== null) io.warn(st.providerError);
   for (const warning of st.warnings) io.warn(warning);
@@ -72,7 +80,39 @@ export async function runStatus(opts: StatusOptions): Promise<ExitCode> {
   if (st.shadowed !== null) {
     io.out(`  Note: the key stored in ${st.shadowed.path} (${st.shadowed.hint}) is not used while the variable is set`);
   }
-  return 0;
+  if (check !== undefined) {
+    const path = new URL(check.url).pathname;
+    io.out(`  Check: ${check.result} (GET ${path} at ${check.host}${check.status ? `: HTTP ${check.status}` : ""})`);
+    if (check.result !== "valid") io.error(check.message);
+  }
+  return exitCode(st, opts.check === true, check);
+}
+
+/**
+ * `--check`: one request to the provider, when there is a credential to check and a provider to ask.
+ * The client code runs only here: status without --check sends nothing.
+ */
+async function checkNow(opts: StatusOptions, st: AuthStatus): Promise<CredentialCheck | undefined> {
+  if (!st.authenticated || st.provider === null) return undefined;
+  const { openClient } = await import("../api/open.js");
+  const client = await openClient({
+    config: opts.config,
+    env: opts.env,
+    fetch: opts.fetch,
+    clock: opts.clock,
+    profile: opts.profile,
+  });
+  return client.check();
+}
+
+/**
+ * 0 logged in (and, with --check, accepted) · 4 rejected by the server · 1 otherwise, including a --check
+ * that could not be made (no provider to ask).
+ */
+function exitCode(st: AuthStatus, asked: boolean, check: CredentialCheck | undefined): ExitCode {
+  if (!st.authenticated) return 1;
+  if (!asked) return 0;
+  return check?.result === "valid" ? 0 : check?.result === "rejected" ? 4 : 1;
 }
 
 function loginCommand(st: AuthStatus): string {
