@@ -178,8 +178,9 @@ valid; file and directory permissions; a credential in more than one place (conf
 keyring, an environment variable, OpenAI's Codex CLI's auth.json) and which one codex uses; an
 environment variable hiding the stored credential; an OAuth session that has ended or is about to; the
 system keyring answers; a lock file left by a process that no longer runs; the provider accepts the
-credential (one request, as \`codex status --check\`; --offline skips it). Changes nothing. Exits 0 when
-all is well, 1 when something needs fixing.
+credential (one request, as \`codex status --check\`; --offline skips it). It changes nothing, except
+that an expired OAuth access token is renewed, as any request renews it. Exits 0 when all is well, 1
+when something needs fixing.
 
 Examples:
   $ codex doctor

@@ -1,6 +1,37 @@
-/** `codex doctor`: checks everything that commonly goes wrong and says how to fix each. */
-import type { ExitCode } from "../errors.js";
+/**
+ * `codex doctor`: one screen that checks what commonly goes wrong, each with how to fix it. It reads, and
+ * asks the keyring and the provider; it changes nothing the user owns (an OAuth access token that has
+ * expired is renewed by the provider check, as any request would renew it).
+ *
+ * Each check is independent: a config.toml that does not parse stops the checks that need its contents,
+ * not the others (the environment, the directory, the lock). Nothing secret is printed: credentials appear
+ * only as masked hints.
+ */
+import { statSync } from "node:fs";
+import { hostname } from "node:os";
+import { maskToken } from "../auth/api-key.js";
+import { type ResolvedCredential, resolveCredential, sessionEnded } from "../auth/credential.js";
+import { tokenEnvVarsSet } from "../auth/env.js";
+import {
+  type Account,
+  authCommand,
+  commandName,
+  recordedStorage,
+  selectAccount,
+  storeSetting,
+} from "../config/accounts.js";
+import { Config } from "../config/config.js";
+import { inspectLock } from "../config/lock.js";
+import { oauthSettings } from "../config/oauth.js";
+import { codexHome, configPath, type Env, lockPath } from "../config/paths.js";
+import { type ProviderSettings, selectModel } from "../config/providers.js";
+import { findCodexAuth } from "../credentials/codex-auth.js";
+import { readCredential } from "../credentials/file-store.js";
+import type { Keyring } from "../credentials/keyring.js";
+import { loadKeyring } from "../credentials/select.js";
+import { CodexError, type ExitCode } from "../errors.js";
 import type { CommandContext } from "./context.js";
+import { describeExpiry } from "./expiry.js";
 
 export interface DoctorOptions extends Omit<CommandContext, "config"> {
   json: boolean;
@@ -8,6 +39,414 @@ export interface DoctorOptions extends Omit<CommandContext, "config"> {
   offline: boolean;
 }
 
-export async function runDoctor(_opts: DoctorOptions): Promise<ExitCode> {
-  throw new Error("not written yet");
+export type CheckStatus = "ok" | "problem" | "skipped";
+
+export interface DoctorCheck {
+  /** Stable name: config, settings, permissions, credential, places, environment, session, keyring, lock, provider. */
+  id: string;
+  status: CheckStatus;
+  /** What was found, in one line. */
+  message: string;
+  /** How to fix it (problems only). */
+  fix?: string | undefined;
+}
+
+/** An OAuth session that cannot renew itself and ends within this is reported before it ends. */
+const SOON_MS = 24 * 3_600_000;
+
+const ok = (id: string, message: string): DoctorCheck => ({ id, status: "ok", message });
+const skipped = (id: string, message: string): DoctorCheck => ({ id, status: "skipped", message });
+const problem = (id: string, message: string, fix: string): DoctorCheck => ({ id, status: "problem", message, fix });
+
+/** What the checks learn along the way and pass on. */
+interface Findings {
+  env: Env;
+  home: string;
+  path: string;
+  config: Config | undefined;
+  account: Account | undefined;
+  provider: { settings: ProviderSettings; model: string } | undefined;
+  credential: ResolvedCredential | undefined;
+  /** The keyring, once asked: reachable, or why not. */
+  keyring: { keyring: Keyring } | { error: string } | undefined;
+}
+
+export async function runDoctor(opts: DoctorOptions): Promise<ExitCode> {
+  const checks = await diagnose(opts);
+  const problems = checks.filter((c) => c.status === "problem").length;
+  const { io } = opts;
+  if (opts.json) {
+    io.out(JSON.stringify({ ok: problems === 0, problems, checks }));
+    return problems === 0 ? 0 : 1;
+  }
+  for (const c of checks) {
+    const mark = c.status === "ok" ? "✓" : c.status === "problem" ? "✗" : "-";
+    io.out(c.status === "problem" ? io.bold(`${mark} ${c.message}`) : `${mark} ${c.message}`);
+    if (c.fix !== undefined) io.out(`    fix: ${c.fix}`);
+  }
+  io.out("");
+  io.out(problems === 0 ? "No problems found." : `${problems} ${problems === 1 ? "problem" : "problems"} found.`);
+  return problems === 0 ? 0 : 1;
+}
+
+/** Every check, in the order a user would fix things. */
+export async function diagnose(opts: DoctorOptions): Promise<DoctorCheck[]> {
+  const home = codexHome(opts.env);
+  const f: Findings = {
+    env: opts.env,
+    home,
+    path: configPath(home),
+    config: undefined,
+    account: undefined,
+    provider: undefined,
+    credential: undefined,
+    keyring: undefined,
+  };
+  const checks: DoctorCheck[] = [];
+  checks.push(await checkConfig(f));
+  checks.push(...checkSettings(f, opts.profile));
+  checks.push(...checkPermissions(f));
+  checks.push(await checkCredential(f, opts.clock));
+  checks.push(await checkPlaces(f));
+  checks.push(checkEnvironment(f));
+  checks.push(checkSession(f, opts.clock()));
+  checks.push(await checkKeyring(f));
+  checks.push(checkLock(f));
+  checks.push(await checkProvider(f, opts));
+  return checks;
+}
+
+async function checkConfig(f: Findings): Promise<DoctorCheck> {
+  try {
+    f.config = await Config.load({ env: f.env });
+  } catch (err) {
+    if (!(err instanceof CodexError)) throw err;
+    return problem(
+      "config",
+      err.message,
+      err.code === "CONFIG_PARSE"
+        ? `correct ${f.path} at that line (codex will not change a file it cannot parse)`
+        : `make ${f.path} readable by you`,
+    );
+  }
+  return ok("config", f.config.exists ? `${f.path} parses` : `no ${f.path} yet: codex uses its defaults`);
+}
+
+/** The settings commands need: the account, the provider and model, where logins store, [oauth]. */
+function checkSettings(f: Findings, profile: string | undefined): DoctorCheck[] {
+  const config = f.config;
+  if (config === undefined) return [skipped("settings", "settings not checked: config.toml did not load")];
+  const problems: DoctorCheck[] = [];
+  const attempt = <T>(fn: () => T): T | undefined => {
+    try {
+      return fn();
+    } catch (err) {
+      if (!(err instanceof CodexError)) throw err;
+      problems.push(problem("settings", err.message, "correct the setting; `codex --help` and docs/cli.md list them"));
+      return undefined;
+    }
+  };
+  f.account = attempt(() => selectAccount(config, f.env, profile));
+  const selection = attempt(() => selectModel(config, f.env));
+  if (selection !== undefined) f.provider = { settings: selection.provider, model: selection.model };
+  const store = attempt(() => storeSetting(config));
+  attempt(() => oauthSettings(config));
+  if (f.account !== undefined) {
+    const acct = f.account;
+    attempt(() => authCommand(config, acct));
+  }
+  if (problems.length > 0) return problems;
+  const account = f.account?.name === "default" ? "" : `account ${f.account?.name}, `;
+  const where =
+    store === "file" ? "config.toml" : store === "keyring" ? "the system keyring" : "the keyring when it answers";
+  return [
+    ok(
+      "settings",
+      `settings are valid: ${account}model ${f.provider?.model} at ${f.provider?.settings.name} (${f.provider?.settings.baseUrl}); logins are stored in ${where}`,
+    ),
+  ];
+}
+
+/** Modes: the directory 0700, files holding credentials 0600, and owned by the user running codex. */
+function checkPermissions(f: Findings): DoctorCheck[] {
+  const found: DoctorCheck[] = [];
+  const octal = (mode: number) => mode.toString(8).padStart(4, "0");
+  const uid = process.getuid?.();
+  let seen = 0;
+  const look = (path: string, kind: "directory" | "file", wanted: number, rewritten = false) => {
+    let st: ReturnType<typeof statSync>;
+    try {
+      st = statSync(path);
+    } catch {
+      return;
+    }
+    seen++;
+    const mode = st.mode & 0o777;
+    if (uid !== undefined && st.uid !== uid) {
+      found.push(
+        problem(
+          "permissions",
+          `${path} belongs to another user (uid ${st.uid}), so codex cannot keep it private`,
+          `chown ${uid} ${path} (or use a CODEX_HOME of your own)`,
+        ),
+      );
+    }
+    if ((mode & 0o077) !== 0) {
+      const who = (mode & 0o007) !== 0 ? "other users" : "its group";
+      found.push(
+        problem(
+          "permissions",
+          `${path} can be ${kind === "directory" ? "listed" : "read"} by ${who} (mode ${octal(mode)}, should be ${octal(wanted)})`,
+          `chmod ${octal(wanted).slice(1)} ${path}${rewritten ? " (codex also does this on its next write)" : ""}`,
+        ),
+      );
+    }
+  };
+  look(f.home, "directory", 0o700);
+  look(f.path, "file", 0o600, true);
+  const codexAuth = findCodexAuth(f.home);
+  if (codexAuth !== undefined) look(codexAuth.path, "file", 0o600);
+  if (found.length > 0) return found;
+  if (seen === 0) return [ok("permissions", `no ${f.home} yet: codex creates it private to you (0700)`)];
+  return [ok("permissions", `${f.home} and the files in it are private to you`)];
+}
+
+async function checkCredential(f: Findings, clock: () => Date): Promise<DoctorCheck> {
+  if (f.config === undefined || f.account === undefined) {
+    return skipped("credential", "credential not checked: the settings it depends on are broken");
+  }
+  try {
+    f.credential = await resolveCredential(f.config, f.env, {
+      envKey: f.provider?.settings.envKey,
+      clock,
+      account: f.account,
+    });
+  } catch (err) {
+    if (!(err instanceof CodexError)) throw err;
+    return problem("credential", `the credential could not be read: ${err.message}`, fixForUnreadable(f));
+  }
+  const login = f.account.name === "default" ? "codex login" : `codex login --profile ${f.account.name}`;
+  if (f.credential === undefined) {
+    if (recordedStorage(f.config, f.account) === "keyring") {
+      return problem(
+        "credential",
+        "config.toml says the credential is in the system keyring, and the keyring has no usable entry for it",
+        `run \`${login}\` to sign in again`,
+      );
+    }
+    return problem("credential", "not logged in", `run \`${login}\` (or set OPENAI_API_KEY)`);
+  }
+  const c = f.credential;
+  return ok(
+    "credential",
+    `${c.method === "oauth" ? "an OAuth session" : "an API key"} (${maskToken(c.token, c.method !== "oauth")}) from ${sourceName(c)}`,
+  );
+}
+
+function fixForUnreadable(f: Findings): string {
+  const command = f.config && f.account ? authCommand(f.config, f.account) : undefined;
+  if (command !== undefined) return `run \`${command.join(" ")}\` yourself to see why it fails`;
+  return "see the keyring check below; once the keyring answers, codex reads the credential again";
+}
+
+function sourceName(c: ResolvedCredential): string {
+  switch (c.source.type) {
+    case "env":
+      return `the environment variable ${c.source.variable}`;
+    case "file":
+      return c.source.path;
+    case "keyring":
+      return `the ${c.source.name}`;
+    case "command":
+      return `the auth_command \`${c.source.command}\``;
+  }
+}
+
+/** A credential for this account kept in more than one place: the copies codex does not use linger. */
+async function checkPlaces(f: Findings): Promise<DoctorCheck> {
+  if (f.config === undefined || f.account === undefined) return skipped("places", "stored credentials not checked");
+  const config = f.config;
+  const acct = f.account;
+  const places: string[] = [];
+  const command = authCommand(config, acct);
+  if (command !== undefined) places.push(`auth_command \`${commandName(command)}\``);
+  if (readCredential(config, acct) !== undefined) places.push(config.path);
+  const keyring = await askKeyring(f);
+  if ("keyring" in keyring) {
+    try {
+      const { readKeyringCredential } = await import("../credentials/keyring-store.js");
+      if ((await readKeyringCredential(keyring.keyring, config, acct)) !== undefined) places.push(keyring.keyring.name);
+    } catch {
+      // The keyring check says why it does not answer.
+    }
+  }
+  if (acct.name === "default" && findCodexAuth(f.home)?.hasCredential) {
+    places.push(`${findCodexAuth(f.home)?.path} (OpenAI's Codex CLI)`);
+  }
+  if (places.length <= 1) {
+    return ok("places", places.length === 0 ? "no credential stored" : `credential stored in one place: ${places[0]}`);
+  }
+  const used = f.credential === undefined ? "none of them" : sourceName(f.credential);
+  return problem(
+    "places",
+    `a credential is stored in ${places.length} places: ${places.join(", ")}; codex uses ${used}`,
+    "remove the copies you do not use: `codex logout` removes codex's own (config.toml and keyring) and `codex logout --all` also auth.json; an auth_command is yours to remove from config.toml",
+  );
+}
+
+/** A variable in the environment hides the stored credential, or another variable. */
+function checkEnvironment(f: Findings): DoctorCheck {
+  const set = tokenEnvVarsSet(f.env, f.provider?.settings.envKey);
+  if (set.length === 0) return ok("environment", "no API key variable set: codex uses what is stored");
+  const [winner, ...others] = set as [string, ...string[]];
+  const hidden: string[] = [...others];
+  if (f.config !== undefined && f.account !== undefined) {
+    if (authCommand(f.config, f.account) !== undefined) hidden.push("the auth_command in config.toml");
+    const stored = readCredential(f.config, f.account);
+    if (stored !== undefined) {
+      hidden.push(`the credential stored in ${f.config.path} (${maskToken(stored.token, stored.oauth === undefined)})`);
+    } else if (recordedStorage(f.config, f.account) === "keyring") {
+      hidden.push("the credential stored in the system keyring");
+    }
+  }
+  if (hidden.length === 0) return ok("environment", `${winner} is set: codex uses it`);
+  return problem(
+    "environment",
+    `${winner} is set, so codex uses it and not ${hidden.join(", nor ")}`,
+    `unset ${winner} to use ${hidden[0]?.startsWith("the ") ? hidden[0] : "the other one"}, or \`codex logout\` to remove what is stored`,
+  );
+}
+
+function checkSession(f: Findings, now: Date): DoctorCheck {
+  const session = f.credential?.oauth;
+  if (session === undefined) return skipped("session", "no OAuth session in use");
+  const login =
+    f.account?.name === "default" || f.account === undefined
+      ? "codex login"
+      : `codex login --profile ${f.account.name}`;
+  if (sessionEnded(session, now)) {
+    return problem(
+      "session",
+      session.endedAt !== undefined
+        ? `the OAuth session at ${session.issuer} has ended (the server no longer accepts it)`
+        : `the OAuth access token expired ${describeExpiry(session.expiresAt as Date, now)} and there is no refresh token to renew it`,
+      `run \`${login}\` to sign in again`,
+    );
+  }
+  const expires = session.expiresAt;
+  if (session.refreshToken === undefined && expires !== undefined && expires.getTime() - now.getTime() < SOON_MS) {
+    return problem(
+      "session",
+      `the OAuth access token expires ${describeExpiry(expires, now)} and cannot be renewed (no refresh token)`,
+      `run \`${login}\` before then`,
+    );
+  }
+  return ok(
+    "session",
+    session.refreshToken !== undefined
+      ? `the OAuth session at ${session.issuer} renews itself${expires ? ` (access token expires ${describeExpiry(expires, now)})` : ""}`
+      : `the OAuth session at ${session.issuer} is valid${expires ? ` until ${expires.toISOString()}` : ""}`,
+  );
+}
+
+/** Starts the keyring helper once and asks it for nothing (listing our entries): reachable, or why not. */
+async function askKeyring(f: Findings): Promise<NonNullable<Findings["keyring"]>> {
+  if (f.keyring !== undefined) return f.keyring;
+  try {
+    const keyring = await loadKeyring(f.env);
+    await keyring.list();
+    f.keyring = { keyring };
+  } catch (err) {
+    if (!(err instanceof CodexError)) throw err;
+    f.keyring = { error: err.message };
+  }
+  return f.keyring;
+}
+
+async function checkKeyring(f: Findings): Promise<DoctorCheck> {
+  const answer = await askKeyring(f);
+  let needed: string | undefined;
+  if (f.config !== undefined) {
+    let setting: string | undefined;
+    try {
+      setting = storeSetting(f.config);
+    } catch {
+      setting = undefined;
+    }
+    if (setting === "keyring") needed = 'config.toml says cli_auth_credentials_store = "keyring"';
+    else if (f.account !== undefined && recordedStorage(f.config, f.account) === "keyring") {
+      needed = "the credential is stored there";
+    }
+  }
+  if ("keyring" in answer) return ok("keyring", `the ${answer.keyring.name} answers`);
+  if (needed === undefined) return skipped("keyring", `${answer.error} (not needed: nothing is stored there)`);
+  return problem(
+    "keyring",
+    `${answer.error} (and ${needed})`,
+    'start or unlock the keyring (e.g. gnome-keyring in a desktop session), or store credentials in config.toml: cli_auth_credentials_store = "file"',
+  );
+}
+
+function checkLock(f: Findings): DoctorCheck {
+  const path = lockPath(f.path);
+  let lock: ReturnType<typeof inspectLock>;
+  try {
+    lock = inspectLock(path);
+  } catch (err) {
+    if (!(err instanceof CodexError)) throw err;
+    return problem("lock", err.message, `remove ${path} if no codex is running`);
+  }
+  if (lock === undefined) return ok("lock", "no lock file: no codex is updating config.toml");
+  const holder = lock.holder;
+  const who =
+    holder === undefined
+      ? "no process (it is empty)"
+      : `process ${holder.pid}${holder.host === hostname() ? "" : ` on ${holder.host}`}`;
+  if (!lock.abandoned) return ok("lock", `${path} is held by ${who}, a codex updating config.toml now`);
+  const why =
+    holder !== undefined && holder.host === hostname() && lock.ageMs <= 30_000 && lock.ageMs >= -30_000
+      ? `left by ${who}, which is no longer running`
+      : `left by ${who}, ${Math.round(Math.abs(lock.ageMs) / 1000)} s ${lock.ageMs < 0 ? "in the future" : "ago"}`;
+  return problem(
+    "lock",
+    `${path} was ${why}`,
+    `nothing is blocked (the next codex takes it over), but you can remove it: rm ${path}`,
+  );
+}
+
+async function checkProvider(f: Findings, opts: DoctorOptions): Promise<DoctorCheck> {
+  if (opts.offline) return skipped("provider", "provider not contacted (--offline)");
+  const provider = f.provider;
+  if (provider === undefined || f.config === undefined)
+    return skipped("provider", "provider not checked: its settings are broken");
+  const { Client } = await import("../api/client.js");
+  if (f.credential === undefined) {
+    return skipped("provider", `provider ${provider.settings.baseUrl} not checked: no credential to check`);
+  }
+  const client = new Client({
+    provider: provider.settings,
+    model: provider.model,
+    credential: f.credential,
+    fetch: opts.fetch,
+    clock: opts.clock,
+  });
+  const check = await client.check();
+  switch (check.result) {
+    case "valid":
+      return ok("provider", `${check.host} accepts the credential (${new URL(check.url).pathname})`);
+    case "rejected":
+      return problem(
+        "provider",
+        check.message,
+        "sign in again with `codex login`, or put a valid key where codex takes it from",
+      );
+    case "unreachable":
+      return problem("provider", check.message, `check your network and base_url (${provider.settings.baseUrl})`);
+    default:
+      return problem(
+        "provider",
+        check.message,
+        `check base_url (${provider.settings.baseUrl}) and what the key may do`,
+      );
+  }
 }

@@ -188,6 +188,28 @@ function isStale(seen: Seen, now: number): boolean {
   return seen.holder.host === hostname() && !isAlive(seen.holder.pid);
 }
 
+/** A lock file as `codex doctor` reports it. */
+export interface LockState {
+  /** Who took it, when the file says (an empty or garbled lock says nobody). */
+  holder: { pid: number; host: string } | undefined;
+  /** By the filesystem's clock, as the lock itself judges ages. */
+  ageMs: number;
+  /** The next codex would take it over: its holder is gone, or it is too old (or too new) to be held. */
+  abandoned: boolean;
+}
+
+/** The lock at `path`, or undefined when there is none. */
+export function inspectLock(path: string): LockState | undefined {
+  const seen = readHolder(path);
+  if (seen === "gone") return undefined;
+  const now = filesystemClock(path, `inspect-${process.pid}`)();
+  return {
+    holder: seen.holder === undefined ? undefined : { pid: seen.holder.pid, host: seen.holder.host },
+    ageMs: now - seen.mtimeMs,
+    abandoned: isStale(seen, now),
+  };
+}
+
 /** Whether a process with this pid runs on this host (this one included). */
 export function isAlive(pid: number): boolean {
   if (pid === process.pid) return true;
