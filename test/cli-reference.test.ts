@@ -1,0 +1,64 @@
+/**
+ * Help that teaches, and a reference that cannot drift: every command's `--help` (from the built CLI) has a
+ * description and worked examples, and docs/cli.md is exactly what `npm run docs` renders from the command
+ * definitions.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, test } from "vitest";
+import { renderReference } from "../src/cli-reference.js";
+import { COMMANDS } from "../src/cli-spec.js";
+import { ROOT, runCli, testHome } from "./helpers.js";
+
+describe("docs/cli.md", () => {
+  test("is up to date with the command definitions (if not: run `npm run docs` and commit docs/cli.md)", () => {
+    const committed = readFileSync(join(ROOT, "docs", "cli.md"), "utf8");
+    // One assertion on the whole file: the diff vitest prints shows which lines drifted.
+    expect(committed, "docs/cli.md is out of date: run `npm run docs`").toBe(renderReference());
+  });
+
+  test("has a section for every command, with each of its flags and its examples", () => {
+    const doc = renderReference();
+    for (const spec of COMMANDS) {
+      const section = doc.split(`\n## codex ${spec.name}\n`)[1]?.split("\n## ")[0];
+      expect(section, spec.name).toBeDefined();
+      for (const flag of Object.keys(spec.flags)) expect(section, `${spec.name} --${flag}`).toContain(`\`--${flag}`);
+      expect(section).toMatch(new RegExp(`\`\`\`console\\n\\$ [^\\n]*codex ${spec.name}\\b`));
+    }
+  });
+});
+
+describe("--help", () => {
+  test.each(COMMANDS.map((c) => [c.name]))(
+    "codex %s --help: usage, every flag, a description and worked examples",
+    async (name) => {
+      const home = testHome();
+      const r = await runCli([name, "--help"], { home });
+      expect(r.code).toBe(0);
+      expect(r.stderr).toBe("");
+      const spec = COMMANDS.find((c) => c.name === name);
+      expect(r.stdout).toMatch(new RegExp(`^Usage: codex ${name}\\b`, "m"));
+      for (const flag of Object.keys(spec?.flags ?? {})) expect(r.stdout).toContain(`--${flag}`);
+      const [description, examples] = (r.stdout.split("\n\n").slice(3).join("\n\n") ?? "").split("Examples:\n");
+      // A description of at least a sentence or two, not just the summary line again.
+      expect(description?.trim().length ?? 0).toBeGreaterThan(150);
+      const lines = (examples ?? "").split("\n").filter((l) => l.startsWith("  $ "));
+      expect(lines.length, `${name} has worked examples`).toBeGreaterThanOrEqual(3);
+      for (const line of lines) expect(line).toMatch(/^ {2}\$ (.+\| )?codex |^ {2}\$ (echo|printf|git|printenv)/);
+      // `codex help NAME` is the same page.
+      const viaHelp = await runCli(["help", name], { home });
+      expect(viaHelp.stdout).toBe(r.stdout);
+    },
+  );
+
+  test("codex --help lists every command, with examples and the exit statuses", async () => {
+    const r = await runCli(["--help"], { home: testHome() });
+    expect(r.code).toBe(0);
+    for (const spec of COMMANDS)
+      expect(r.stdout).toMatch(new RegExp(`^  ${spec.name} +${spec.summary.replace(/[()*]/g, "\\$&")}$`, "m"));
+    expect(r.stdout).toContain("Examples:\n  $ codex login\n");
+    expect(r.stdout).toContain(
+      "Exit status: 0 ok, 1 failure or not logged in, 2 usage error, 4 authentication required.",
+    );
+  });
+});
