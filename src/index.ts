@@ -9,7 +9,14 @@
  *   const client = await openClient({ config });          // AuthRequiredError when not logged in
  *   const reply = await client.reply([{ role: "user", content: "hi" }], { onText: (t) => process.stdout.write(t) });
  */
-export { Client, type ClientOptions, type Reply, type ReplyOptions } from "./api/client.js";
+export {
+  type CheckResult,
+  Client,
+  type ClientOptions,
+  type CredentialCheck,
+  type Reply,
+  type ReplyOptions,
+} from "./api/client.js";
 export { type Fetch, type HttpRequest, type HttpResponse, nodeFetch } from "./api/http.js";
 export { type OpenClientOptions, openClient } from "./api/open.js";
 export { SseDecoder, type SseEvent } from "./api/sse.js";

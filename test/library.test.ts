@@ -22,8 +22,8 @@ import {
 } from "codex";
 import { parse } from "smol-toml";
 import { describe, expect, test } from "vitest";
-import { homeWithConfig, ROOT, removeAfterTest, runNodeScript, tempDir } from "./helpers.js";
-import { chatEvents, responsesEvents, sse, startProvider } from "./support/provider.js";
+import { freePort, homeWithConfig, ROOT, removeAfterTest, runNodeScript, tempDir } from "./helpers.js";
+import { chatEvents, status as httpStatus, responsesEvents, sse, startProvider } from "./support/provider.js";
 
 const KEY = "sk-library-0123456789abcdefWXYZ";
 
@@ -642,6 +642,34 @@ describe("openClient() and Client.reply()", () => {
     });
     expect(server.requests[0]?.headers.authorization).toBe(`Bearer ${KEY}`);
   });
+
+  test.each([
+    ["the default transport (node:http)", undefined],
+    ["the global fetch", globalThis.fetch],
+  ])(
+    "Client.check() through %s: valid, then rejected, then unreachable; never throws for these",
+    async (_name, fetch) => {
+      const server = await startProvider();
+      const models = httpStatus(200, { object: "list", data: [] });
+      server.reply(models, httpStatus(401, { error: { message: "bad key" } }));
+      const { dir } = home(`auth_token = "${KEY}"\n`);
+      const config = await Config.load({ codexHome: dir });
+      const client = await openClient({ config, env: { OPENAI_BASE_URL: server.baseUrl }, fetch });
+      const valid = await client.check();
+      expect(valid).toMatchObject({ result: "valid", status: 200, host: `127.0.0.1:${server.port}` });
+      expect(valid.url).toBe(`${server.baseUrl}/models`);
+      expect(server.requests[0]).toMatchObject({ method: "GET", path: "/v1/models" });
+      const rejected = await client.check();
+      expect(rejected).toMatchObject({ result: "rejected", status: 401 });
+      expect(rejected.message).not.toContain(KEY);
+      // A port nothing listens on: a closed test server can still reset a kept-alive socket instead.
+      const closed = `http://127.0.0.1:${await freePort()}/v1`;
+      const downClient = await openClient({ config, env: { OPENAI_BASE_URL: closed }, fetch });
+      const down = await downClient.check();
+      expect(down.result).toBe("unreachable");
+      expect(down.message).toMatch(/connection refused/);
+    },
+  );
 
   test("the chat wire API and a model override", async () => {
     const server = await startProvider();
