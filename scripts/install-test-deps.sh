@@ -7,7 +7,8 @@
 # Used by the OAuth sign-in tests (test/support/browser.ts drives /usr/bin/chromium via playwright-core) and the
 # keyring tests (test/support/keyring.ts runs a private D-Bus session bus with dbus-daemon, a gnome-keyring
 # Secret Service on it, and reads it with secret-tool and dbus-send), and the fault tests (test/faults.test.ts runs
-# codex under faketime with its clock years off).
+# codex under faketime with its clock years off), and the completion tests (test/completion.test.ts loads each script
+# in bash, zsh and fish and has it complete).
 set -euo pipefail
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -22,6 +23,8 @@ REQUIRED=(
   "dbus-daemon:/usr/bin/dbus-daemon"
   "libsecret-tools:/usr/bin/secret-tool"
   "faketime:/usr/bin/faketime"
+  "zsh:/usr/bin/zsh"
+  "fish:/usr/bin/fish"
 )
 
 missing=()

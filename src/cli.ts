@@ -15,6 +15,7 @@ import {
   commandHelp,
   GLOBAL_FLAGS,
   LOGIN,
+  PROGRAM_FLAGS,
   programHelp,
   STATUS,
 } from "./cli-spec.js";
@@ -127,6 +128,7 @@ const RUNNERS: Record<string, Runner> = {
         shell: shell as "bash" | "zsh" | "fish",
         commands: COMMANDS,
         globalFlags: GLOBAL_FLAGS,
+        programFlags: PROGRAM_FLAGS,
       });
     },
   },

@@ -267,14 +267,22 @@ print(json.dumps({
 `;
 
 /** `runCli` on a real terminal, driven by python3's pty module. */
-export async function runCliInPty(
+export function runCliInPty(
   args: string[],
   opts: { home: string; env?: Record<string, string | undefined>; steps?: PtyStep[]; timeoutMs?: number },
 ): Promise<PtyResult> {
+  return runInPty([process.execPath, CLI, ...args], { ...opts, env: cleanEnv(opts.home, opts.env), cwd: opts.home });
+}
+
+/** Any program (argv[0] an absolute path) on a real terminal, with exactly this environment. */
+export async function runInPty(
+  argv: string[],
+  opts: { env: NodeJS.ProcessEnv; cwd: string; steps?: PtyStep[]; timeoutMs?: number },
+): Promise<PtyResult> {
   const spec = {
-    argv: [process.execPath, CLI, ...args],
-    env: cleanEnv(opts.home, opts.env),
-    cwd: opts.home,
+    argv,
+    env: opts.env,
+    cwd: opts.cwd,
     steps: opts.steps ?? [],
     timeout: (opts.timeoutMs ?? 10_000) / 1000,
   };
