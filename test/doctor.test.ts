@@ -656,6 +656,35 @@ describe("not logged in", () => {
   });
 });
 
+describe("no secret is printed", () => {
+  // doctor() checks every run of every test for all the secrets; these homes put them where a careless
+  // message would quote them.
+  test("a key in config.toml, another in auth.json, a third in OPENAI_API_KEY, and a 401 quoting the key sent", async () => {
+    const server = await startProvider();
+    const reject: Script = (req, res) => {
+      res.writeHead(401, { "content-type": "application/json" });
+      res.end(JSON.stringify({ error: { message: `Incorrect API key provided: ${req.headers.authorization}` } }));
+    };
+    server.reply(reject, reject);
+    const { home, codexHome } = withConfig(healthyConfig(server.baseUrl));
+    writeFileSync(join(codexHome, "auth.json"), JSON.stringify({ OPENAI_API_KEY: OTHER_KEY }), { mode: 0o600 });
+    const d = await doctor(home, { env: { OPENAI_API_KEY: ENV_KEY } });
+    expectProblems(d, ["places", "environment", "provider"]);
+    // Masked hints only.
+    expect(d.by.credential.message).toContain("sk-…ENV1");
+    expect(d.by.environment.message).toContain("sk-…KEY1");
+    expect(server.requests.map((r) => r.headers.authorization)).toEqual([`Bearer ${ENV_KEY}`, `Bearer ${ENV_KEY}`]);
+  });
+
+  test("a config.toml that breaks on the line holding the key: the error names the place, not the text", async () => {
+    const { home, configFile } = withConfig(`model = "gpt-5"\nauth_token = "${KEY}\nmodel_provider = "x"\n`);
+    const d = await doctor(home);
+    expectProblems(d, ["config"]);
+    expect(d.by.config.message).toMatch(new RegExp(`^${reEscape(configFile)}:2:\\d+: `));
+    expect(d.by.config.message).not.toContain("sk-doctor");
+  });
+});
+
 /** Every path under `dir` (itself included, as "."), with its kind, mode, inode, mtime and bytes. */
 function snapshot(dir: string): Record<string, PathState> {
   const out: Record<string, PathState> = {};
