@@ -279,6 +279,9 @@ async function checkPlaces(f: Findings): Promise<DoctorCheck> {
     } catch {
       // The keyring check says why it does not answer.
     }
+  } else if (recordedStorage(config, acct) === "keyring") {
+    // It cannot be looked in, but config.toml records that the credential was put there.
+    places.push("the system keyring (as config.toml records; it does not answer)");
   }
   if (acct.name === "default" && findCodexAuth(f.home)?.hasCredential) {
     places.push(`${findCodexAuth(f.home)?.path} (OpenAI's Codex CLI)`);
