@@ -97,7 +97,7 @@ describe("browser sign-in", () => {
     expect(text.code).toBe(0);
     expect(text.stdout).toMatch(/^Logged in with OAuth as alice@example.com: …\S{4}\n/);
     expect(text.stdout).toContain(`  Issuer: ${server.issuer}\n`);
-    expect(text.stdout).toMatch(/ {2}Access token: expires in (59|60) min \(renewed automatically\)\n/);
+    expect(text.stdout).toMatch(/ {2}Access token: expires in (59 min|1 h) \(renewed automatically\)\n/);
     expectNoSecret(text, access, refresh);
   });
 

@@ -426,6 +426,11 @@ async function checkProvider(f: Findings, opts: DoctorOptions): Promise<DoctorCh
   if (f.credential === undefined) {
     return skipped("provider", `provider ${provider.settings.baseUrl} not checked: no credential to check`);
   }
+  // One cause, one problem: codex sends nothing with a session it knows has ended, so the session check
+  // has already said all there is to say.
+  if (f.credential.oauth !== undefined && sessionEnded(f.credential.oauth, opts.clock())) {
+    return skipped("provider", `provider ${provider.settings.baseUrl} not checked: the OAuth session has ended`);
+  }
   const client = new Client({
     provider: provider.settings,
     model: provider.model,
