@@ -273,11 +273,10 @@ function fishScript(spec: CompletionSpec): string {
   return `# codex completion for fish. Save it where fish finds it:
 #   codex completion fish > ~/.config/fish/completions/codex.fish
 
-# The command word: the first word that is not a flag or --profile's value; \`login status\` is \`status\`.
-function __codex_command
+# The words typed after codex that are not flags or --profile's value.
+function __codex_words
     set -l tokens (commandline -opc)
     set -e tokens[1]
-    set -l command
     set -l skip 0
     for token in $tokens
         if test $skip = 1
@@ -289,16 +288,21 @@ function __codex_command
                 set skip 1
             case '-*'
             case '*'
-                if test -z "$command"
-                    set command $token
-                else if test "$command" = login -a "$token" = status
-                    set command status
-                else
-                    break
-                end
+                echo $token
         end
     end
-    test -n "$command"; and echo $command
+end
+
+# The command word; \`login status\` is \`status\`.
+function __codex_command
+    set -l words (__codex_words)
+    if test "$words[1]" = login -a "$words[2]" = status
+        echo status
+    else if set -q words[1]
+        echo $words[1]
+    else
+        return 1
+    end
 end
 
 function __codex_needs_command
@@ -312,23 +316,7 @@ end
 
 # True while the command has no positional argument yet.
 function __codex_no_argument
-    set -l words (commandline -opc)
-    set -l seen 0
-    set -l skip 0
-    for token in $words[2..-1]
-        if test $skip = 1
-            set skip 0
-            continue
-        end
-        switch $token
-            case --${PROFILE_FLAG}
-                set skip 1
-            case '-*'
-            case '*'
-                set seen (math $seen + 1)
-        end
-    end
-    test $seen -le 1
+    test (count (__codex_words)) -le 1
 end
 
 function __codex_profiles
