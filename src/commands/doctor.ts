@@ -30,6 +30,7 @@ import { readCredential } from "../credentials/file-store.js";
 import type { Keyring } from "../credentials/keyring.js";
 import { loadKeyring } from "../credentials/select.js";
 import { CodexError, type ExitCode, InsecureTransportError, MissingEnvKeyError } from "../errors.js";
+import { oneLine } from "../safe-text.js";
 import type { CommandContext } from "./context.js";
 import { describeExpiry } from "./expiry.js";
 
@@ -228,7 +229,7 @@ async function checkCredential(f: Findings, clock: () => Date): Promise<DoctorCh
     if (err instanceof MissingEnvKeyError) {
       return problem(
         "credential",
-        `the provider \`${err.provider}\` reads its key only from ${err.variable}, which is not set; no other credential is sent to it`,
+        `the provider \`${oneLine(err.provider, 64)}\` reads its key only from ${err.variable}, which is not set; no other credential is sent to it`,
         `set ${err.variable} (\`export ${err.variable}=…\`), or choose another provider with model_provider in config.toml`,
       );
     }
@@ -335,14 +336,14 @@ function checkEnvironment(f: Findings): DoctorCheck {
     return ok(
       "environment",
       set.length === 0
-        ? `provider \`${provider.id}\` reads its key only from ${provider.envKey}, which is not set${unused}`
-        : `${provider.envKey} is set: provider \`${provider.id}\` uses it, and no other credential${unused}`,
+        ? `provider \`${oneLine(provider.id, 64)}\` reads its key only from ${provider.envKey}, which is not set${unused}`
+        : `${provider.envKey} is set: provider \`${oneLine(provider.id, 64)}\` uses it, and no other credential${unused}`,
     );
   }
   if (set.length === 0) {
     const none =
       tokenEnvVars(provider).length === 0
-        ? `provider \`${provider.id}\` takes no key from the environment: codex uses what is stored`
+        ? `provider \`${oneLine(provider.id, 64)}\` takes no key from the environment: codex uses what is stored`
         : "no API key variable set: codex uses what is stored";
     return ok("environment", `${none}${unused}`);
   }
