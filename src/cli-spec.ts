@@ -62,7 +62,8 @@ a server (an auth_command is run, to check it works). Exits 0 when a credential 
 within 10 s or request_timeout_ms if lower), and tells three answers apart: valid (exit 0), rejected by
 the server (exit 4: run \`codex login\`), and server unreachable (exit 1, naming the host and the network
 error; the credential may well be fine). An answer that settles neither way (HTTP 403, 404, 429) is
-"unknown" (exit 1). With --json, "check" holds valid, rejected, unreachable or unknown.
+"unknown" (exit 1). A base_url over plain http:// to another machine is "refused" (exit 1), nothing sent.
+With --json, "check" holds valid, rejected, unreachable, unknown or refused.
 
 Examples:
   $ codex status
@@ -142,8 +143,10 @@ export const RUN: CommandSpec = {
     json: { description: "print only the final reply, as one JSON object" },
   },
   help: `Sends PROMPT to the configured provider and prints the reply as it arrives. With \`-\`, or with no
-PROMPT and piped input, the prompt is read from standard input. Needs a credential (\`codex login\`, or
-CODEX_API_KEY / OPENAI_API_KEY); without one nothing is sent and codex exits 4.
+PROMPT and piped input, the prompt is read from standard input. Needs a credential meant for that
+provider (\`codex login\`, or CODEX_API_KEY / OPENAI_API_KEY for OpenAI; a provider with env_key takes
+only that variable); without one nothing is sent and codex exits 4. A base_url over plain http:// to
+another machine is refused, nothing sent (exit 1), unless its table sets allow_insecure_http = true.
 
 Examples:
   $ codex run "explain what a PKCE code verifier is"

@@ -5,6 +5,8 @@
  * what to do, and must never contain a secret.
  */
 
+import { oneLine } from "./safe-text.js";
+
 /** Exit codes, as documented in docs/authentication.md. */
 export const ExitCode = {
   ok: 0,
@@ -90,8 +92,8 @@ export class InvalidInputError extends CodexError {
 
 /** A command needs a credential and there is none (or the server rejected it). Exit 4. */
 export class AuthRequiredError extends CodexError {
-  constructor(message = "not logged in; run `codex login` to sign in") {
-    super("AUTH_REQUIRED", message, ExitCode.authRequired);
+  constructor(message = "not logged in; run `codex login` to sign in", code = "AUTH_REQUIRED") {
+    super(code, message, ExitCode.authRequired);
   }
 }
 
@@ -214,5 +216,50 @@ export class CredentialCommandError extends CodexError {
   constructor(command: string, message: string, options?: ErrorOptions) {
     super("CREDENTIAL_COMMAND", message, ExitCode.failure, options);
     this.command = command;
+  }
+}
+
+/**
+ * The selected provider takes its key from its own `env_key` variable, which is not set. Exit 4, like any
+ * missing credential; no other credential is sent in its place (an OpenAI key must not go to another
+ * provider), as OpenAI's Codex CLI does ("Missing environment variable").
+ */
+export class MissingEnvKeyError extends AuthRequiredError {
+  /** The provider's id (its `[model_providers.<id>]` table). */
+  readonly provider: string;
+  /** The variable it reads its key from. */
+  readonly variable: string;
+
+  constructor(provider: string, variable: string) {
+    super(
+      `the provider \`${oneLine(provider, 64)}\` reads its key from ${variable}, which is not set (Missing environment variable); set it, or choose another provider`,
+      "ENV_KEY_MISSING",
+    );
+    this.provider = provider;
+    this.variable = variable;
+  }
+}
+
+/**
+ * A credential would cross the network unencrypted: a plain `http://` URL to a host that is not this
+ * machine (a provider's base_url, an OAuth issuer). Refused before anything is sent or even looked up,
+ * unless the setting's table opts in with `allow_insecure_http = true`. Exit 1: a setting to fix.
+ */
+export class InsecureTransportError extends CodexError {
+  /** The URL's host (and port), as the message names it. */
+  readonly host: string;
+  /** Where the URL comes from: `model_providers.x.base_url`, `OPENAI_BASE_URL`, `oauth.issuer`, … */
+  readonly setting: string;
+  /** What to do about it, also at the end of the message. */
+  readonly fix: string;
+  /** The message without the fix. */
+  readonly problem: string;
+
+  constructor(host: string, setting: string, problem: string, fix: string) {
+    super("INSECURE_HTTP", `${problem}; ${fix}`);
+    this.host = host;
+    this.setting = setting;
+    this.problem = problem;
+    this.fix = fix;
   }
 }

@@ -29,14 +29,21 @@ export {
   type ResolveOptions,
   resolveCredential,
 } from "./auth/credential.js";
-export { TOKEN_ENV_VARS } from "./auth/env.js";
+export { type ProviderAuth, TOKEN_ENV_VARS } from "./auth/env.js";
 export { type LoginResult, loginWithApiKey, saveCredential } from "./auth/login.js";
 export { type AccountLogout, type LogoutOptions, type LogoutResult, logout } from "./auth/logout.js";
 export { type BrowserLoginOptions, loginWithBrowser } from "./auth/oauth/browser.js";
 export { type DeviceCode, type DeviceLoginOptions, loginWithDevice } from "./auth/oauth/device.js";
 export { type RefreshOptions, refreshSession } from "./auth/oauth/refresh.js";
-export { type Revocation, revokeSession } from "./auth/oauth/revoke.js";
-export { type AuthOptions, type AuthStatus, type SessionStatus, status, statusAll } from "./auth/status.js";
+export { type Revocation, type RevokeOptions, revokeSession } from "./auth/oauth/revoke.js";
+export {
+  type AuthOptions,
+  type AuthStatus,
+  type InsecureHttp,
+  type SessionStatus,
+  status,
+  statusAll,
+} from "./auth/status.js";
 export {
   type Account,
   account,
@@ -77,9 +84,11 @@ export {
   ConfigValueError,
   CredentialCommandError,
   ExitCode,
+  InsecureTransportError,
   InvalidInputError,
   KeyringUnavailableError,
   LockTimeoutError,
+  MissingEnvKeyError,
   NetworkError,
   OAuthError,
   PortInUseError,

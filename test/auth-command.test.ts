@@ -128,6 +128,10 @@ describe("a command that prints the token", () => {
       },
       provider_error: null,
       credential_error: null,
+      env_key: null,
+      missing_env_key: null,
+      ignored_env: [],
+      insecure_http: [],
       warnings: [],
     });
     expect(runs(home, "tok.sh")).toBe(1);
@@ -229,8 +233,13 @@ describe("precedence", () => {
   test.each(["OPENAI_API_KEY", "CODEX_API_KEY"])("%s wins over auth_command, which is then not run", async (v) => {
     const server = await startProvider();
     server.reply(sse(responsesEvents(["Hello"])));
+    // Only a provider that takes OpenAI's credentials gets OpenAI's variables (test/security-routing.test.ts).
     const { home } = homeWith((h) =>
-      providerToml(server, `auth_command = ${tomlArray([tokenScript(h, "tok.sh", `${TOKEN}\\n`)])}`),
+      providerToml(
+        server,
+        `auth_command = ${tomlArray([tokenScript(h, "tok.sh", `${TOKEN}\\n`)])}`,
+        "requires_openai_auth = true\n",
+      ),
     );
     const r = await runCli(["run", "hi"], { home, env: { [v]: ENV_KEY } });
     expectReply(r);

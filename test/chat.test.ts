@@ -32,7 +32,10 @@ function inputOf(req: Recorded | undefined): unknown {
   return req?.body?.input;
 }
 
-/** A config.toml selecting a provider at the local server (settings given as TOML lines). */
+/**
+ * A config.toml selecting a provider at the local server (settings given as TOML lines). It takes OpenAI's
+ * credentials (`requires_openai_auth`), so OPENAI_API_KEY reaches it.
+ */
 function providerConfig(server: FakeProvider, ...settings: string[]): ReturnType<typeof withConfig> {
   return withConfig(
     [
@@ -42,6 +45,7 @@ function providerConfig(server: FakeProvider, ...settings: string[]): ReturnType
       "[model_providers.x]",
       'name = "Local"',
       `base_url = "${server.baseUrl}"`,
+      "requires_openai_auth = true",
       ...settings,
       "",
     ].join("\n"),

@@ -86,8 +86,12 @@ async function healthyProvider(): Promise<FakeProvider> {
   return server;
 }
 
+/**
+ * Provider `x` at `baseUrl`. It takes OpenAI's credentials (`requires_openai_auth`), so OPENAI_API_KEY and
+ * CODEX_API_KEY reach it as they reach OpenAI; other providers never get them (security-routing.test.ts).
+ */
 const providerToml = (baseUrl: string, extra = "") =>
-  `model_provider = "x"\n\n[model_providers.x]\nname = "Local"\nbase_url = "${baseUrl}"\n${extra}`;
+  `model_provider = "x"\n\n[model_providers.x]\nname = "Local"\nbase_url = "${baseUrl}"\nrequires_openai_auth = true\n${extra}`;
 
 /** The healthy home: KEY stored in config.toml (0600, in a 0700 CODEX_HOME), provider `x` at `baseUrl`. */
 function healthyConfig(baseUrl: string, opts: { top?: string; provider?: string } = {}): string {
@@ -386,19 +390,6 @@ const CASES: Case[] = [
     }),
   ),
   {
-    name: "the provider's env_key set while a key is stored",
-    async plant() {
-      return { ...(await healthy({ provider: 'env_key = "LOCAL_API_KEY"\n' })), env: { LOCAL_API_KEY: ENV_KEY } };
-    },
-    problems: ["environment"],
-    check(d, p) {
-      expect(d.by.environment.message).toBe(
-        `LOCAL_API_KEY is set, so codex uses it and not the credential stored in ${p.configFile} (sk-…KEY1)`,
-      );
-      expect(p.server.requests[0]?.headers.authorization).toBe(`Bearer ${ENV_KEY}`);
-    },
-  },
-  {
     name: "an OAuth access token that expired, with no refresh token",
     async plant() {
       const server = await healthyProvider();
@@ -614,6 +605,15 @@ describe("not problems", () => {
     expectHealthy(d);
     expect(d.by.session.status).toBe("ok");
     expect(d.by.session.message).toMatch(/^the OAuth session at http:\/\/127\.0\.0\.1:9 renews itself/);
+  });
+
+  test("the provider's env_key set while a key is stored: the variable is its only credential, nothing hidden", async () => {
+    // The stored key is never this provider's: unsetting the variable would not bring it into use.
+    const p = await healthy({ provider: 'env_key = "LOCAL_API_KEY"\n' });
+    const d = await doctor(p.home, { env: { LOCAL_API_KEY: ENV_KEY } });
+    expectHealthy(d);
+    expect(d.by.environment.message).toBe("LOCAL_API_KEY is set: provider `x` uses it, and no other credential");
+    expect(p.server.requests[0]?.headers.authorization).toBe(`Bearer ${ENV_KEY}`);
   });
 
   test("OPENAI_API_KEY set and nothing stored: the variable is the credential, nothing hidden", async () => {

@@ -54,7 +54,7 @@ const REALISTIC_LINES = [
   "[model_providers.local]",
   'name = "Local model"',
   'base_url = "http://127.0.0.1:11434/v1"',
-  '  env_key = "LOCAL_KEY"   # indented key',
+  '  wire_api = "chat"   # indented key',
   "",
   "# headers sent with every request",
   "[model_providers.local.http_headers]",

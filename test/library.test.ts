@@ -459,6 +459,10 @@ const ACCOUNT_FIELDS = {
   accountSelectedBy: null,
   active: true,
   credentialError: null,
+  envKey: null,
+  missingEnvKey: null,
+  ignoredEnv: [],
+  insecureHttp: [],
   warnings: [],
 };
 

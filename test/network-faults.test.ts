@@ -52,7 +52,10 @@ async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
   return [result, performance.now() - start];
 }
 
-/** A HOME whose config.toml selects provider `x` at the local server, with these TOML lines in its table. */
+/**
+ * A HOME whose config.toml selects provider `x` at the local server, with these TOML lines in its table.
+ * `x` takes OpenAI's credentials (`requires_openai_auth`), so OPENAI_API_KEY reaches it.
+ */
 function providerHome(server: FakeProvider, wire: Wire["wire"], ...settings: string[]): string {
   return withConfig(
     [
@@ -61,6 +64,7 @@ function providerHome(server: FakeProvider, wire: Wire["wire"], ...settings: str
       "[model_providers.x]",
       'name = "Local"',
       `base_url = "${server.baseUrl}"`,
+      "requires_openai_auth = true",
       `wire_api = "${wire}"`,
       ...settings,
       "",

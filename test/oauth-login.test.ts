@@ -327,11 +327,18 @@ describe("device sign-in (RFC 8628)", () => {
 });
 
 describe("settings and usage", () => {
+  test('[oauth] issuer = "http://auth.example.com": exit 1, refused as unencrypted, nothing contacted or written', async () => {
+    const { home, configFile } = withConfig('[oauth]\nissuer = "http://auth.example.com"\n');
+    const before = readFileSync(configFile);
+    const r = await runCli(["login", "--no-browser"], { home });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(
+      "error: refusing to sign in with auth.example.com over plain http:// (oauth.issuer): the code and tokens would travel unencrypted; use an https:// issuer, or, only if the network to auth.example.com is trusted, set allow_insecure_http = true in [oauth]\n",
+    );
+    expect(readFileSync(configFile)).toEqual(before);
+  });
+
   test.each([
-    [
-      'issuer = "http://auth.example.com"',
-      "oauth.issuer must be an https:// URL (http:// only on 127.0.0.1 or localhost)",
-    ],
     ['issuer = "https://user:pw@auth.example.com"', "oauth.issuer must be an https:// URL"],
     ["redirect_port = 70000", "oauth.redirect_port must be a port number"],
     ['scopes = "openid"', "oauth.scopes must be an array of scope names"],

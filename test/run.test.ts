@@ -29,7 +29,8 @@ function envFor(server: FakeProvider, extra: Record<string, string | undefined> 
 
 /**
  * config.toml selecting provider `x` at the local server. `top` goes above the table (top-level keys),
- * `provider` inside `[model_providers.x]`.
+ * `provider` inside `[model_providers.x]`. The provider takes OpenAI's credentials (`requires_openai_auth`),
+ * so OPENAI_API_KEY reaches it; other providers never receive it (test/security-routing.test.ts).
  */
 function providerToml(server: FakeProvider, provider = "", top = ""): string {
   return `${top}
@@ -38,6 +39,7 @@ model_provider = "x"
 [model_providers.x]
 name = "Local"
 base_url = "${server.baseUrl}"
+requires_openai_auth = true
 ${provider}
 `;
 }
@@ -201,11 +203,12 @@ describe("credential gating", () => {
     expect(server.requests).toHaveLength(0);
   });
 
-  test("with a provider env_key unset, the message names that variable", async () => {
+  test("with a provider env_key unset, the message names that variable (and not codex login)", async () => {
     const server = await startProvider();
     const { home } = providerHome(server, 'env_key = "LOCAL_PROVIDER_KEY"');
     const r = await runCli(["run", "hi"], { home });
-    expectFailed(r, 4, "codex login", "LOCAL_PROVIDER_KEY");
+    expectFailed(r, 4, "reads its key from LOCAL_PROVIDER_KEY, which is not set (Missing environment variable)");
+    expect(r.stderr).not.toContain("codex login");
     expect(server.requests).toHaveLength(0);
   });
 });

@@ -198,7 +198,9 @@ describe("what is checked", () => {
     const server = await startProvider();
     server.reply(models);
     const r = await check(server.baseUrl, [], {
-      provider: 'query_params = { api-version = "2025-04-01" }\nhttp_headers = { "X-Team" = "blue" }',
+      // A provider that takes OpenAI's credentials; others never get OPENAI_API_KEY (security-routing.test.ts).
+      provider:
+        'requires_openai_auth = true\nquery_params = { api-version = "2025-04-01" }\nhttp_headers = { "X-Team" = "blue" }',
       env: { OPENAI_API_KEY: ENV_KEY },
     });
     expect(r.code, r.stderr).toBe(0);

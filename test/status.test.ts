@@ -7,7 +7,16 @@ import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 
 /** The --json fields about the account: the default one, nothing failing, nothing to warn about. */
-const JSON_ACCOUNT = { account: "default", active: true, credential_error: null, warnings: [] };
+const JSON_ACCOUNT = {
+  account: "default",
+  active: true,
+  credential_error: null,
+  env_key: null,
+  missing_env_key: null,
+  ignored_env: [],
+  insecure_http: [],
+  warnings: [],
+};
 import {
   codexHomeOf,
   expectNoSecret,
@@ -297,7 +306,7 @@ env_key = "LOCAL_API_KEY"
 `;
   const LOCAL_KEY = "sk-local-0123456789abcdefLOCL";
 
-  test("a non-default provider is named; its env_key wins over CODEX_API_KEY and the stored key", async () => {
+  test("a non-default provider is named; its env_key is used, never CODEX_API_KEY or the stored key", async () => {
     const { home, configFile } = withConfig(`${LOCAL.replace("\n\n", `\nauth_token = "${STORED}"\n\n`)}`);
     const env = { LOCAL_API_KEY: LOCAL_KEY, CODEX_API_KEY: CODEX };
     const r = await bothStatuses([], { home, env });
@@ -307,7 +316,8 @@ env_key = "LOCAL_API_KEY"
       "Logged in using an API key: sk-…LOCL\n" +
         "  Source: environment variable LOCAL_API_KEY\n" +
         "  Provider: Local (http://127.0.0.1:9/v1, chat API)\n" +
-        `  Note: the key stored in ${configFile} (sk-…STRD) is not used while the variable is set\n`,
+        `  Note: the key stored in ${configFile} (sk-…STRD) is not sent to this provider, which takes its key only from LOCAL_API_KEY\n` +
+        "  Note: CODEX_API_KEY is set but not sent to provider `local`, which takes its key only from LOCAL_API_KEY\n",
     );
     const j = await bothStatuses(["--json"], { home, env });
     expect(JSON.parse(j.stdout)).toMatchObject({
@@ -320,11 +330,19 @@ env_key = "LOCAL_API_KEY"
     expectNoSecret(j, LOCAL_KEY, CODEX, STORED);
   });
 
-  test("without its env_key set, the usual order applies", async () => {
+  test("without its env_key set: not logged in, naming the variable; OPENAI_API_KEY is not used instead", async () => {
     const { home } = withConfig(LOCAL);
     const r = await runCli(["status", "--json"], { home, env: { OPENAI_API_KEY: OPENAI } });
-    expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout)).toMatchObject({ source: "OPENAI_API_KEY", hint: "sk-…OPNA" });
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      authenticated: false,
+      source: null,
+      hint: null,
+      env_key: "LOCAL_API_KEY",
+      missing_env_key: "LOCAL_API_KEY",
+      ignored_env: ["OPENAI_API_KEY"],
+    });
+    expectNoSecret(r, OPENAI);
   });
 
   test("OPENAI_BASE_URL is shown as the built-in provider's URL", async () => {

@@ -15,7 +15,7 @@
 import { maskToken } from "../auth/api-key.js";
 import type { ResolvedCredential } from "../auth/credential.js";
 import { describeCredential } from "../auth/credential.js";
-import type { ProviderSettings } from "../config/providers.js";
+import { cleartextRefusal, type ProviderSettings } from "../config/providers.js";
 import {
   ApiError,
   AuthRejectedError,
@@ -124,7 +124,11 @@ export class Client {
   /** Every token this client has sent, so server text echoing an old one is masked too. */
   readonly #secrets = new Set<string>();
 
+  /** Throws InsecureTransportError when the provider's base_url is plain http:// to another machine (no opt-in). */
   constructor(options: ClientOptions) {
+    // Checked here rather than by each caller: no client exists that could send the credential in clear text.
+    const refusal = cleartextRefusal(options.provider);
+    if (refusal !== undefined) throw refusal;
     this.provider = options.provider;
     this.model = options.model;
     this.credential = options.credential;

@@ -1,8 +1,13 @@
 /**
- * Which credential codex would use right now, and where it comes from. Precedence: the selected
- * provider's `env_key` variable (when it names its own), `CODEX_API_KEY`, `OPENAI_API_KEY`, then the
- * selected account's `auth_command`, then its stored credential (config.toml or the system keyring) — so
- * a variable set in the shell always wins, and status and logout say so.
+ * Which credential codex would use right now, and where it comes from. Only credentials meant for the
+ * selected provider are considered (see env.ts):
+ *
+ * - a provider with `env_key`: that variable, or a MissingEnvKeyError (exit 4) naming it: never another
+ *   key in its place;
+ * - the built-in `openai` (or `requires_openai_auth = true`): `CODEX_API_KEY`, `OPENAI_API_KEY`, then the
+ *   selected account's `auth_command`, then its stored credential (config.toml or the system keyring) —
+ *   so a variable set in the shell wins, and status and logout say so;
+ * - any other provider: the account's `auth_command`, then its stored credential.
  */
 import { type Account, selectAccount } from "../config/accounts.js";
 import type { Config } from "../config/config.js";
@@ -11,7 +16,8 @@ import { selectModel } from "../config/providers.js";
 import type { CommandStore } from "../credentials/command-store.js";
 import { type Place, storeFor } from "../credentials/select.js";
 import type { OAuthSession, StoredCredential } from "../credentials/store.js";
-import { type TokenEnvVar, tokenEnvVarsSet } from "./env.js";
+import { MissingEnvKeyError } from "../errors.js";
+import { OPENAI_AUTH, type ProviderAuth, type TokenEnvVar, tokenEnvVarsSet } from "./env.js";
 import { endedError, expiresSoon } from "./oauth/tokens.js";
 
 export type CredentialSource =
@@ -40,8 +46,12 @@ export interface ResolvedCredential {
 }
 
 export interface ResolveOptions {
-  /** The selected provider's own `env_key`, if it has one. */
-  envKey?: string | undefined;
+  /**
+   * The provider the credential is for (its id, `env_key`, `requires_openai_auth`): it decides which
+   * sources may supply it. Default: the provider config.toml selects (the built-in `openai` when that
+   * setting is invalid, as nothing can be sent then anyway).
+   */
+  provider?: ProviderAuth | undefined;
   /** Current time, for OAuth expiry (default: the system clock). */
   clock?: (() => Date) | undefined;
   /** The account (default: the one --profile / CODEX_PROFILE / `profile` selects, see selectAccount). */
@@ -49,26 +59,34 @@ export interface ResolveOptions {
 }
 
 /**
- * The selected provider's own `env_key`, for commands that only report (login, logout): an invalid provider
- * setting must not stop them, so it counts as none here and `status` and `run` report it.
+ * The selected provider, as far as where its credential comes from, for commands that only report
+ * (login, logout, status): an invalid provider setting must not stop them, so the built-in rule applies
+ * here and `status` and `run` report the setting.
  */
-export function selectedEnvKey(config: Config, env: Env): string | undefined {
+export function selectedProviderAuth(config: Config, env: Env): ProviderAuth {
   try {
-    return selectModel(config, env).provider.envKey;
+    return selectModel(config, env).provider;
   } catch {
-    return undefined;
+    return OPENAI_AUTH;
   }
 }
 
+/**
+ * The credential for the provider, or undefined when there is none. Throws MissingEnvKeyError when the
+ * provider reads its key from a variable that is not set.
+ */
 export async function resolveCredential(
   config: Config,
   env: Env,
   options: ResolveOptions = {},
 ): Promise<ResolvedCredential | undefined> {
-  const [variable] = tokenEnvVarsSet(env, options.envKey);
+  const provider = options.provider ?? selectedProviderAuth(config, env);
+  const [variable] = tokenEnvVarsSet(env, provider);
   if (variable !== undefined) {
     return { token: (env[variable] as string).trim(), method: "api_key", source: { type: "env", variable } };
   }
+  // The key variable is the provider's only source: the account's credential is for other providers.
+  if (provider.envKey !== undefined) throw new MissingEnvKeyError(provider.id, provider.envKey);
   return resolveStored(config, env, options.account ?? selectAccount(config, env), options.clock);
 }
 

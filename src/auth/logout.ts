@@ -23,6 +23,7 @@ import {
   storeSetting,
 } from "../config/accounts.js";
 import { Config } from "../config/config.js";
+import { allowsInsecureIssuer } from "../config/oauth.js";
 import type { Env } from "../config/paths.js";
 import { type CodexAuthFile, findCodexAuth, removeCodexAuth } from "../credentials/codex-auth.js";
 import { readCredential, writeCredential } from "../credentials/file-store.js";
@@ -31,7 +32,7 @@ import { decodeCredential, keyringAccount, writeKeyringCredential } from "../cre
 import { loadKeyring } from "../credentials/select.js";
 import type { StoredCredential } from "../credentials/store.js";
 import { KeyringUnavailableError } from "../errors.js";
-import { selectedEnvKey } from "./credential.js";
+import { selectedProviderAuth } from "./credential.js";
 import { type TokenEnvVar, tokenEnvVarsSet } from "./env.js";
 import type { Revocation } from "./oauth/revoke.js";
 import type { AuthOptions } from "./status.js";
@@ -74,7 +75,7 @@ export interface LogoutResult {
   codexAuth: { path: string; removed: boolean } | null;
   /** Places a credential could not be removed from; when not empty, logout did not fully succeed. */
   failures: string[];
-  /** Variables that are set and still authenticate codex after logout. */
+  /** Variables that are set and still authenticate codex (to the selected provider) after logout. */
   stillAuthenticatedBy: TokenEnvVar[];
 }
 
@@ -129,7 +130,7 @@ export async function logout(options: LogoutOptions = {}): Promise<LogoutResult>
     accounts: results,
     codexAuth,
     failures: [...failures, ...results.flatMap((r) => r.failures)],
-    stillAuthenticatedBy: tokenEnvVarsSet(env, selectedEnvKey(config, env)),
+    stillAuthenticatedBy: tokenEnvVarsSet(env, selectedProviderAuth(config, env)),
   };
 }
 
@@ -203,7 +204,7 @@ async function logoutAccount(
     if (o.revoke === false) result.revocationSkipped = session.oauth.issuer;
     else {
       const { revokeSession } = await import("./oauth/revoke.js");
-      result.revocation = await revokeSession(session, o.budget);
+      result.revocation = await revokeSession(session, o.budget, { allowInsecureHttp: allowsInsecureIssuer(config) });
     }
   }
   return result;

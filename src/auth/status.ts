@@ -9,12 +9,19 @@ import {
   storeSetting,
 } from "../config/accounts.js";
 import { Config } from "../config/config.js";
+import { allowsInsecureIssuer, issuerRefusal, oauthSettings } from "../config/oauth.js";
 import type { Env } from "../config/paths.js";
-import { type ModelSelection, selectModel } from "../config/providers.js";
+import { cleartextRefusal, type ModelSelection, selectModel } from "../config/providers.js";
 import { findCodexAuth } from "../credentials/codex-auth.js";
 import { readCredential } from "../credentials/file-store.js";
 import { keyringAccount } from "../credentials/keyring-store.js";
-import { CodexError, CredentialCommandError, KeyringUnavailableError } from "../errors.js";
+import {
+  CodexError,
+  CredentialCommandError,
+  InsecureTransportError,
+  KeyringUnavailableError,
+  MissingEnvKeyError,
+} from "../errors.js";
 import { maskToken } from "./api-key.js";
 import {
   type CredentialSource,
@@ -23,6 +30,7 @@ import {
   resolveStored,
   sessionEnded,
 } from "./credential.js";
+import { ignoredEnvVars, OPENAI_AUTH } from "./env.js";
 
 export interface AuthOptions {
   /** An already loaded config; otherwise it is loaded from `codexHome` / `$CODEX_HOME` / `~/.codex`. */
@@ -72,10 +80,36 @@ export interface AuthStatus {
   provider: { id: string; name: string; baseUrl: string; wireApi: string; model: string } | null;
   /** Why `provider` is null: the invalid setting, as one line. */
   providerError: string | null;
-  /** Why the credential could not be read: the keyring or the auth_command failed, as one line. */
+  /**
+   * Why there is no credential to use: the keyring or the auth_command failed, or the provider's `env_key`
+   * variable is not set, as one line.
+   */
   credentialError: string | null;
+  /** The provider's own key variable (`env_key`), its only source of a key; null when it takes the account's. */
+  envKey: string | null;
+  /** `envKey` when it is not set: the provider has no credential, and no other is sent in its place. */
+  missingEnvKey: string | null;
+  /** OpenAI's variables (CODEX_API_KEY, OPENAI_API_KEY) that are set but never sent to the selected provider. */
+  ignoredEnv: string[];
+  /**
+   * URLs a credential would reach over plain http:// on another machine, which codex refuses to use
+   * (each is also in `warnings`, with its fix): the provider's base_url, `[oauth] issuer`, the stored
+   * session's issuer.
+   */
+  insecureHttp: InsecureHttp[];
   /** Things to fix: a credential in a file others can read, OpenAI's Codex CLI's auth.json beside ours. */
   warnings: string[];
+}
+
+export interface InsecureHttp {
+  /** What would send the credential: the provider, a sign-in (`[oauth] issuer`), the session's renewal. */
+  what: "provider" | "oauth_issuer" | "session_issuer";
+  /** The setting: `model_providers.x.base_url`, `OPENAI_BASE_URL`, `oauth.issuer`, `oauth_session.issuer`. */
+  setting: string;
+  /** The URL's host (and port). */
+  host: string;
+  /** The refusal, with its fix. */
+  message: string;
 }
 
 export async function status(options: AuthOptions = {}): Promise<AuthStatus> {
@@ -131,15 +165,19 @@ async function accountStatus(
 ): Promise<AuthStatus> {
   let resolved: ResolvedCredential | undefined;
   let credentialError: string | null = null;
+  let missingEnvKey: string | null = null;
+  // A broken provider setting is reported beside; until it is fixed nothing is sent anywhere.
+  const provider = selection?.provider ?? OPENAI_AUTH;
   try {
     // Other accounts show their own credential: a variable, which would override them all, is noted once.
     resolved = active
-      ? await resolveCredential(config, env, { envKey: selection?.provider.envKey, clock, account: acct })
+      ? await resolveCredential(config, env, { provider, clock, account: acct })
       : await resolveStored(config, env, acct, clock);
   } catch (err) {
     // A keyring or auth_command that fails is the answer to "where do I stand", not a crash of status.
-    if (!(err instanceof KeyringUnavailableError || err instanceof CredentialCommandError)) throw err;
-    credentialError = err.message;
+    if (err instanceof MissingEnvKeyError) missingEnvKey = err.variable;
+    else if (!(err instanceof KeyringUnavailableError || err instanceof CredentialCommandError)) throw err;
+    credentialError = (err as CodexError).message;
   }
   if (resolved === undefined && credentialError === null && recordedStorage(config, acct) !== undefined) {
     // The file says the secret went to the keyring, and the keyring has nothing codex can use there.
@@ -175,6 +213,7 @@ async function accountStatus(
       // Only a note about a credential not in use; its failure does not matter while the variable is set.
     }
   }
+  const insecureHttp = active ? insecureUrls(config, selection, resolved) : [];
   return {
     account: acct.name,
     accountSelectedBy: acct.selectedBy,
@@ -198,8 +237,48 @@ async function accountStatus(
           },
     providerError,
     credentialError,
-    warnings: active ? [...settingWarnings(config), ...fileWarnings(config)] : [],
+    envKey: provider.envKey ?? null,
+    missingEnvKey,
+    ignoredEnv: active ? ignoredEnvVars(env, provider) : [],
+    insecureHttp,
+    warnings: active
+      ? [...settingWarnings(config), ...insecureHttp.map((i) => i.message), ...fileWarnings(config)]
+      : [],
   };
+}
+
+/**
+ * Where a credential would go over plain http:// to another machine: the provider's base_url, the
+ * sign-in server of `[oauth] issuer`, the issuer a stored session renews with. Read from the settings,
+ * nothing looked up or sent; each is refused when used.
+ */
+function insecureUrls(
+  config: Config,
+  selection: ModelSelection | undefined,
+  resolved: ResolvedCredential | undefined,
+): InsecureHttp[] {
+  const found: InsecureHttp[] = [];
+  const add = (what: InsecureHttp["what"], err: InsecureTransportError | undefined) => {
+    if (err !== undefined) found.push({ what, setting: err.setting, host: err.host, message: err.message });
+  };
+  if (selection !== undefined) add("provider", cleartextRefusal(selection.provider));
+  try {
+    oauthSettings(config);
+  } catch (err) {
+    // Other [oauth] mistakes stop `codex login`, which says so; only this one is about where tokens go.
+    if (err instanceof InsecureTransportError) add("oauth_issuer", err);
+  }
+  const session = resolved?.oauth;
+  if (session !== undefined && !allowsInsecureIssuer(config)) {
+    let url: URL | undefined;
+    try {
+      url = new URL(session.issuer);
+    } catch {
+      url = undefined;
+    }
+    if (url !== undefined) add("session_issuer", issuerRefusal(url, "oauth_session.issuer"));
+  }
+  return found;
 }
 
 /** A setting status does not need but login and logout do: reported here rather than stopping status. */

@@ -11,7 +11,7 @@ import { statSync } from "node:fs";
 import { hostname } from "node:os";
 import { maskToken } from "../auth/api-key.js";
 import { type ResolvedCredential, resolveCredential, sessionEnded } from "../auth/credential.js";
-import { tokenEnvVarsSet } from "../auth/env.js";
+import { ignoredEnvVars, OPENAI_AUTH, type ProviderAuth, tokenEnvVars, tokenEnvVarsSet } from "../auth/env.js";
 import {
   type Account,
   authCommand,
@@ -22,14 +22,15 @@ import {
 } from "../config/accounts.js";
 import { Config } from "../config/config.js";
 import { inspectLock } from "../config/lock.js";
-import { oauthSettings } from "../config/oauth.js";
+import { allowsInsecureIssuer, issuerRefusal, oauthSettings } from "../config/oauth.js";
 import { codexHome, configPath, type Env, lockPath } from "../config/paths.js";
-import { type ProviderSettings, selectModel } from "../config/providers.js";
+import { cleartextRefusal, type ProviderSettings, selectModel } from "../config/providers.js";
 import { findCodexAuth } from "../credentials/codex-auth.js";
 import { readCredential } from "../credentials/file-store.js";
 import type { Keyring } from "../credentials/keyring.js";
 import { loadKeyring } from "../credentials/select.js";
-import { CodexError, type ExitCode } from "../errors.js";
+import { CodexError, type ExitCode, InsecureTransportError, MissingEnvKeyError } from "../errors.js";
+import { oneLine } from "../safe-text.js";
 import type { CommandContext } from "./context.js";
 import { describeExpiry } from "./expiry.js";
 
@@ -142,13 +143,19 @@ function checkSettings(f: Findings, profile: string | undefined): DoctorCheck[] 
       return fn();
     } catch (err) {
       if (!(err instanceof CodexError)) throw err;
-      problems.push(problem("settings", err.message, "correct the setting; `codex --help` and docs/cli.md list them"));
+      problems.push(
+        err instanceof InsecureTransportError
+          ? problem("settings", err.problem, err.fix)
+          : problem("settings", err.message, "correct the setting; `codex --help` and docs/cli.md list them"),
+      );
       return undefined;
     }
   };
   f.account = attempt(() => selectAccount(config, f.env, profile));
   const selection = attempt(() => selectModel(config, f.env));
   if (selection !== undefined) f.provider = { settings: selection.provider, model: selection.model };
+  const cleartext = selection === undefined ? undefined : cleartextRefusal(selection.provider);
+  if (cleartext !== undefined) problems.push(problem("settings", cleartext.problem, cleartext.fix));
   const store = attempt(() => storeSetting(config));
   attempt(() => oauthSettings(config));
   if (f.account !== undefined) {
@@ -215,13 +222,17 @@ async function checkCredential(f: Findings, clock: () => Date): Promise<DoctorCh
   if (f.config === undefined || f.account === undefined) {
     return skipped("credential", "credential not checked: the settings it depends on are broken");
   }
+  const provider = providerAuth(f);
   try {
-    f.credential = await resolveCredential(f.config, f.env, {
-      envKey: f.provider?.settings.envKey,
-      clock,
-      account: f.account,
-    });
+    f.credential = await resolveCredential(f.config, f.env, { provider, clock, account: f.account });
   } catch (err) {
+    if (err instanceof MissingEnvKeyError) {
+      return problem(
+        "credential",
+        `the provider \`${oneLine(err.provider, 64)}\` reads its key only from ${err.variable}, which is not set; no other credential is sent to it`,
+        `set ${err.variable} (\`export ${err.variable}=…\`), or choose another provider with model_provider in config.toml`,
+      );
+    }
     if (!(err instanceof CodexError)) throw err;
     return problem("credential", `the credential could not be read: ${err.message}`, fixForUnreadable(f));
   }
@@ -234,13 +245,23 @@ async function checkCredential(f: Findings, clock: () => Date): Promise<DoctorCh
         `run \`${login}\` to sign in again`,
       );
     }
-    return problem("credential", "not logged in", `run \`${login}\` (or set OPENAI_API_KEY)`);
+    const variable = tokenEnvVars(provider).at(-1);
+    return problem(
+      "credential",
+      "not logged in",
+      `run \`${login}\`${variable === undefined ? "" : ` (or set ${variable})`}`,
+    );
   }
   const c = f.credential;
   return ok(
     "credential",
     `${c.method === "oauth" ? "an OAuth session" : "an API key"} (${maskToken(c.token, c.method !== "oauth")}) from ${sourceName(c)}`,
   );
+}
+
+/** The selected provider's rule for credentials; the built-in one while the provider setting is broken. */
+function providerAuth(f: Findings): ProviderAuth {
+  return f.provider?.settings ?? OPENAI_AUTH;
 }
 
 function fixForUnreadable(f: Findings): string {
@@ -297,10 +318,35 @@ async function checkPlaces(f: Findings): Promise<DoctorCheck> {
   );
 }
 
-/** A variable in the environment hides the stored credential, or another variable. */
+/**
+ * A variable in the environment hides the stored credential, or another variable. Variables the provider
+ * does not take are named as such: they are not sent to it.
+ */
 function checkEnvironment(f: Findings): DoctorCheck {
-  const set = tokenEnvVarsSet(f.env, f.provider?.settings.envKey);
-  if (set.length === 0) return ok("environment", "no API key variable set: codex uses what is stored");
+  const provider = providerAuth(f);
+  const set = tokenEnvVarsSet(f.env, provider);
+  const ignored = ignoredEnvVars(f.env, provider);
+  const unused =
+    ignored.length === 0
+      ? ""
+      : `; ${ignored.join(" and ")} ${ignored.length === 1 ? "is" : "are"} set but not sent to it${
+          provider.envKey === undefined ? " (OpenAI's keys go only to providers with requires_openai_auth = true)" : ""
+        }`;
+  if (provider.envKey !== undefined) {
+    return ok(
+      "environment",
+      set.length === 0
+        ? `provider \`${oneLine(provider.id, 64)}\` reads its key only from ${provider.envKey}, which is not set${unused}`
+        : `${provider.envKey} is set: provider \`${oneLine(provider.id, 64)}\` uses it, and no other credential${unused}`,
+    );
+  }
+  if (set.length === 0) {
+    const none =
+      tokenEnvVars(provider).length === 0
+        ? `provider \`${oneLine(provider.id, 64)}\` takes no key from the environment: codex uses what is stored`
+        : "no API key variable set: codex uses what is stored";
+    return ok("environment", `${none}${unused}`);
+  }
   const [winner, ...others] = set as [string, ...string[]];
   const hidden: string[] = [...others];
   if (f.config !== undefined && f.account !== undefined) {
@@ -327,6 +373,8 @@ function checkSession(f: Findings, now: Date): DoctorCheck {
     f.account?.name === "default" || f.account === undefined
       ? "codex login"
       : `codex login --profile ${f.account.name}`;
+  const cleartext = sessionCleartext(f, session.issuer);
+  if (cleartext !== undefined) return problem("session", cleartext.problem, cleartext.fix);
   if (sessionEnded(session, now)) {
     return problem(
       "session",
@@ -350,6 +398,16 @@ function checkSession(f: Findings, now: Date): DoctorCheck {
       ? `the OAuth session at ${session.issuer} renews itself${expires ? ` (access token expires ${describeExpiry(expires, now)})` : ""}`
       : `the OAuth session at ${session.issuer} is valid${expires ? ` until ${expires.toISOString()}` : ""}`,
   );
+}
+
+/** The session's issuer is plain http:// to another machine, without `[oauth] allow_insecure_http`. */
+function sessionCleartext(f: Findings, issuer: string): InsecureTransportError | undefined {
+  if (f.config === undefined || allowsInsecureIssuer(f.config)) return undefined;
+  try {
+    return issuerRefusal(new URL(issuer), "oauth_session.issuer");
+  } catch {
+    return undefined;
+  }
 }
 
 /** Starts the keyring helper once and asks it for nothing (listing our entries): reachable, or why not. */
@@ -422,6 +480,12 @@ async function checkProvider(f: Findings, opts: DoctorOptions): Promise<DoctorCh
   const provider = f.provider;
   if (provider === undefined || f.config === undefined)
     return skipped("provider", "provider not checked: its settings are broken");
+  if (cleartextRefusal(provider.settings) !== undefined) {
+    return skipped(
+      "provider",
+      `provider ${provider.settings.baseUrl} not contacted: the credential would travel unencrypted (see the settings check)`,
+    );
+  }
   const { Client } = await import("../api/client.js");
   if (f.credential === undefined) {
     return skipped("provider", `provider ${provider.settings.baseUrl} not checked: no credential to check`);

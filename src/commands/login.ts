@@ -4,13 +4,14 @@
  * lists and shell history would keep it). On a terminal with no flag, it asks which.
  */
 import { maskToken, normalizeApiKey } from "../auth/api-key.js";
-import { selectedEnvKey } from "../auth/credential.js";
+import { selectedProviderAuth } from "../auth/credential.js";
 import { tokenEnvVarsSet } from "../auth/env.js";
 import { type LoginResult, saveCredential } from "../auth/login.js";
 import { selectAccount, storeSetting } from "../config/accounts.js";
 import { issuerHost, oauthSettings } from "../config/oauth.js";
 import type { StoredCredential } from "../credentials/store.js";
 import { type ExitCode, UsageError } from "../errors.js";
+import { oneLine } from "../safe-text.js";
 import type { CommandContext } from "./context.js";
 import { describeExpiry } from "./expiry.js";
 
@@ -47,7 +48,15 @@ export async function runLogin(opts: LoginOptions): Promise<ExitCode> {
   const method = await chooseMethod(opts);
   if (method === "api-key") await apiKeyLogin(opts);
   else await oauthLogin(opts, method);
-  for (const variable of tokenEnvVarsSet(opts.env, selectedEnvKey(opts.config, opts.env))) {
+  const provider = selectedProviderAuth(opts.config, opts.env);
+  if (provider.envKey !== undefined) {
+    // Unsetting the variable would not help: this provider is never sent the account's credential.
+    opts.io.warn(
+      `the selected provider \`${oneLine(provider.id, 64)}\` takes its key only from ${provider.envKey}, so it does not use the credential just saved`,
+    );
+    return 0;
+  }
+  for (const variable of tokenEnvVarsSet(opts.env, provider)) {
     opts.io.warn(
       `${variable} is set in your environment and takes precedence over the credential just saved; unset it to use this one`,
     );

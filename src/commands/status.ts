@@ -4,6 +4,7 @@ import type { CredentialCheck } from "../api/client.js";
 import { type AuthStatus, status, statusAll } from "../auth/status.js";
 import { DEFAULT_PROVIDER, OPENAI_BASE_URL } from "../config/providers.js";
 import type { ExitCode } from "../errors.js";
+import { oneLine } from "../safe-text.js";
 import type { CommandContext } from "./context.js";
 import { describeExpiry } from "./expiry.js";
 import type { IO } from "./io.js";
@@ -39,6 +40,7 @@ export async function runStatus(opts: StatusOptions): Promise<ExitCode> {
   if (st.credentialError !== null) {
     io.out(`Not logged in: ${st.credentialError}`);
     if (profile) io.out(profile);
+    noteIgnored(opts, st);
     return 1;
   }
   if (session?.ended) {
@@ -51,6 +53,7 @@ export async function runStatus(opts: StatusOptions): Promise<ExitCode> {
   if (!st.authenticated || st.source === null) {
     io.out(`Not logged in. Run \`${login}\` to sign in.`);
     if (profile) io.out(profile);
+    noteIgnored(opts, st);
     return 1;
   }
   if (session !== null) {
@@ -78,22 +81,57 @@ export async function runStatus(opts: StatusOptions): Promise<ExitCode> {
     io.out(`  Provider: ${st.provider.name} (${st.provider.baseUrl}, ${st.provider.wireApi} API)`);
   }
   if (st.shadowed !== null) {
-    io.out(`  Note: the key stored in ${st.shadowed.path} (${st.shadowed.hint}) is not used while the variable is set`);
+    io.out(
+      st.envKey !== null
+        ? `  Note: the key stored in ${st.shadowed.path} (${st.shadowed.hint}) is not sent to this provider, which takes its key only from ${st.envKey}`
+        : `  Note: the key stored in ${st.shadowed.path} (${st.shadowed.hint}) is not used while the variable is set`,
+    );
   }
+  noteIgnored(opts, st);
   if (check !== undefined) {
     const path = new URL(check.url).pathname;
-    io.out(`  Check: ${check.result} (GET ${path} at ${check.host}${check.status ? `: HTTP ${check.status}` : ""})`);
-    if (check.result !== "valid") io.error(check.message);
+    io.out(
+      check.result === "refused"
+        ? `  Check: refused (nothing sent to ${check.host}: plain http:// to another machine)`
+        : `  Check: ${check.result} (GET ${path} at ${check.host}${check.status ? `: HTTP ${check.status}` : ""})`,
+    );
+    // The refusal is already among the warnings above.
+    if (check.result !== "valid" && check.result !== "refused") io.error(check.message);
   }
   return exitCode(st, opts.check === true, check);
 }
 
+/** OpenAI's variables that are set but not sent to this provider: said, so nobody wonders why they are not used. */
+function noteIgnored(opts: StatusOptions, st: AuthStatus): void {
+  if (st.ignoredEnv.length === 0 || st.provider === null) return;
+  const which = `${st.ignoredEnv.join(" and ")} ${st.ignoredEnv.length === 1 ? "is" : "are"}`;
+  const why =
+    st.envKey !== null
+      ? `, which takes its key only from ${st.envKey}`
+      : ": OpenAI's keys go only to providers with requires_openai_auth = true";
+  opts.io.out(`  Note: ${which} set but not sent to provider \`${oneLine(st.provider.id, 64)}\`${why}`);
+}
+
+/** What --check could not do: the provider's base_url would carry the credential unencrypted. */
+type Refused = Omit<CredentialCheck, "result"> & { result: "refused" };
+
 /**
  * `--check`: one request to the provider, when there is a credential to check and a provider to ask.
- * The client code runs only here: status without --check sends nothing.
+ * The client code runs only here: status without --check sends nothing. A base_url that would carry the
+ * credential in clear text is refused here, without a request (or a DNS lookup).
  */
-async function checkNow(opts: StatusOptions, st: AuthStatus): Promise<CredentialCheck | undefined> {
+async function checkNow(opts: StatusOptions, st: AuthStatus): Promise<CredentialCheck | Refused | undefined> {
   if (!st.authenticated || st.provider === null) return undefined;
+  const insecure = st.insecureHttp.find((i) => i.what === "provider");
+  if (insecure !== undefined) {
+    return {
+      result: "refused",
+      host: insecure.host,
+      url: `${st.provider.baseUrl}/models`,
+      message: insecure.message,
+      elapsedMs: 0,
+    };
+  }
   const { openClient } = await import("../api/open.js");
   const client = await openClient({
     config: opts.config,
@@ -109,7 +147,7 @@ async function checkNow(opts: StatusOptions, st: AuthStatus): Promise<Credential
  * 0 logged in (and, with --check, accepted) · 4 rejected by the server · 1 otherwise, including a --check
  * that could not be made (no provider to ask).
  */
-function exitCode(st: AuthStatus, asked: boolean, check: CredentialCheck | undefined): ExitCode {
+function exitCode(st: AuthStatus, asked: boolean, check: CredentialCheck | Refused | undefined): ExitCode {
   if (!st.authenticated) return 1;
   if (!asked) return 0;
   return check?.result === "valid" ? 0 : check?.result === "rejected" ? 4 : 1;
@@ -179,6 +217,10 @@ function toJson(st: AuthStatus): object {
           },
     provider_error: st.providerError,
     credential_error: st.credentialError,
+    env_key: st.envKey,
+    missing_env_key: st.missingEnvKey,
+    ignored_env: st.ignoredEnv,
+    insecure_http: st.insecureHttp.map(({ what, setting, host }) => ({ what, setting, host })),
     warnings: st.warnings,
   };
 }

@@ -3,11 +3,14 @@
  * Codex CLI's own (its issuer and public client id), so an empty config signs in to OpenAI.
  *
  * Failure policy: a wrong type or value is a ConfigValueError naming the key. An `http://` issuer is only
- * accepted on the loopback interface (local servers, tests): anywhere else the sign-in, and the tokens
- * it returns, would cross the network in clear text.
+ * accepted on this machine (local servers, tests): anywhere else the authorization code, the tokens and
+ * the refresh token would cross the network in clear text, so it is an InsecureTransportError, before
+ * anything is sent, unless `[oauth] allow_insecure_http = true` says the user accepts that. The same rule
+ * holds for a stored session's issuer, where refresh and revocation go.
  */
-import { ConfigValueError } from "../errors.js";
+import { ConfigValueError, InsecureTransportError } from "../errors.js";
 import type { Config } from "./config.js";
+import { isCleartextRemote } from "./transport.js";
 
 export interface OAuthSettings {
   /** Issuer identifier, e.g. `https://auth.openai.com`. */
@@ -16,8 +19,13 @@ export interface OAuthSettings {
   scopes: string[];
   /** Port of the loopback redirect `http://localhost:<port>/auth/callback`. */
   redirectPort: number;
-  /** Whether the issuer is plain HTTP on the loopback interface. */
+  /** Whether the issuer is plain HTTP (on this machine, or anywhere with `allowInsecureHttp`). */
   insecure: boolean;
+  /**
+   * `allow_insecure_http = true`: plain http:// to another machine is accepted, for the issuer and for
+   * stored sessions' issuers. Absent: refused.
+   */
+  allowInsecureHttp?: boolean | undefined;
 }
 
 export const OAUTH_DEFAULTS = {
@@ -26,12 +34,6 @@ export const OAUTH_DEFAULTS = {
   scopes: ["openid", "profile", "email", "offline_access"],
   redirectPort: 1455,
 } as const;
-
-const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]"]);
-
-export function isLoopbackUrl(url: URL): boolean {
-  return LOOPBACK_HOSTS.has(url.hostname);
-}
 
 /** The issuer's host (and port) as messages name it; the issuer as written if it is not a URL. */
 export function issuerHost(issuer: string): string {
@@ -42,25 +44,55 @@ export function issuerHost(issuer: string): string {
   }
 }
 
-/** Checks an issuer URL: https, or http on the loopback interface; no credentials, query or fragment. */
-export function parseIssuer(raw: string, where: string, key: string): URL {
-  const expected = "an https:// URL (http:// only on 127.0.0.1 or localhost), without a query or user name";
+/**
+ * Checks an issuer URL: https, or http on this machine (anywhere with `allowInsecure`); no credentials,
+ * query or fragment. `key` names the setting in messages (`oauth.issuer`, `oauth_session.issuer`).
+ */
+export function parseIssuer(raw: string, where: string, key: string, allowInsecure = false): URL {
+  const expected = "an https:// URL (http:// only on this machine), without a query or user name";
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
     throw new ConfigValueError(where, key, expected);
   }
-  const secure = url.protocol === "https:" || (url.protocol === "http:" && isLoopbackUrl(url));
-  if (!secure || url.username !== "" || url.password !== "" || url.search !== "" || url.hash !== "") {
+  const web = url.protocol === "https:" || url.protocol === "http:";
+  if (!web || url.username !== "" || url.password !== "" || url.search !== "" || url.hash !== "") {
     throw new ConfigValueError(where, key, expected);
   }
+  const refusal = allowInsecure ? undefined : issuerRefusal(url, key);
+  if (refusal !== undefined) throw refusal;
   return url;
+}
+
+/**
+ * Why nothing may be sent to this issuer: plain http:// to another machine (the opt-in is the caller's to
+ * apply). `key` says which: `oauth.issuer` (a sign-in) or a stored session's (refresh, revocation).
+ */
+export function issuerRefusal(url: URL, key: string): InsecureTransportError | undefined {
+  if (!isCleartextRemote(url)) return undefined;
+  const session = key !== "oauth.issuer";
+  return new InsecureTransportError(
+    url.host,
+    key,
+    session
+      ? `refusing to send the OAuth session's tokens to ${url.host} over plain http:// (the issuer it was signed in with): they would travel unencrypted`
+      : `refusing to sign in with ${url.host} over plain http:// (oauth.issuer): the code and tokens would travel unencrypted`,
+    `${session ? "sign in again with" : "use"} an https:// issuer${session ? " (`codex login`)" : ""}, or, only if the network to ${url.hostname} is trusted, set allow_insecure_http = true in [oauth]`,
+  );
+}
+
+/** `[oauth] allow_insecure_http`, read on its own: status and refresh need it even when other keys are wrong. */
+export function allowsInsecureIssuer(config: Config): boolean {
+  const table = config.get("oauth");
+  return typeof table === "object" && table !== null && (table as Record<string, unknown>).allow_insecure_http === true;
 }
 
 export function oauthSettings(config: Config): OAuthSettings {
   const table = config.get("oauth");
-  if (table === undefined) return { ...OAUTH_DEFAULTS, scopes: [...OAUTH_DEFAULTS.scopes], insecure: false };
+  if (table === undefined) {
+    return { ...OAUTH_DEFAULTS, scopes: [...OAUTH_DEFAULTS.scopes], insecure: false, allowInsecureHttp: false };
+  }
   if (typeof table !== "object" || table === null || Array.isArray(table)) {
     throw new ConfigValueError(config.path, "oauth", "a table, e.g. [oauth]");
   }
@@ -74,9 +106,12 @@ export function oauthSettings(config: Config): OAuthSettings {
     if (typeof v !== "string" || v.trim() === "" || v !== v.trim()) fail(key, "a non-empty string");
     return v as string;
   };
+  const allow = t.allow_insecure_http ?? false;
+  if (typeof allow !== "boolean") fail("allow_insecure_http", "true or false");
+  const allowInsecureHttp = allow as boolean;
   // Kept as written: discovery compares the server's `issuer` with it, trailing slash included.
   const issuer = string("issuer") ?? OAUTH_DEFAULTS.issuer;
-  const issuerUrl = parseIssuer(issuer, config.path, "oauth.issuer");
+  const issuerUrl = parseIssuer(issuer, config.path, "oauth.issuer", allowInsecureHttp);
   const clientId = string("client_id") ?? OAUTH_DEFAULTS.clientId;
   let scopes: string[] = [...OAUTH_DEFAULTS.scopes];
   if (t.scopes !== undefined) {
@@ -98,5 +133,6 @@ export function oauthSettings(config: Config): OAuthSettings {
     scopes,
     redirectPort,
     insecure: issuerUrl.protocol === "http:",
+    allowInsecureHttp,
   };
 }

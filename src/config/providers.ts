@@ -6,11 +6,13 @@
  *
  * Failure policy: a setting with the wrong type or an unknown value is a ConfigValueError naming the key
  * and the file, never a silent default, because a typo in `base_url` would otherwise send the credential
- * somewhere unintended.
+ * somewhere unintended. A plain `http://` base_url to another machine is read as written (status reports
+ * it) and refused by `cleartextRefusal` before anything is sent, unless the table opts in.
  */
-import { ConfigValueError } from "../errors.js";
+import { ConfigValueError, InsecureTransportError } from "../errors.js";
 import type { Config } from "./config.js";
 import type { Env } from "./paths.js";
+import { isCleartextRemote } from "./transport.js";
 
 export type WireApi = "responses" | "chat";
 
@@ -22,8 +24,21 @@ export interface ProviderSettings {
   /** API root, without a trailing slash, e.g. `https://api.openai.com/v1`. */
   baseUrl: string;
   wireApi: WireApi;
-  /** Environment variable holding this provider's key, if the provider has its own. */
+  /**
+   * Environment variable holding this provider's key, if the provider has its own: then that variable is
+   * its only credential (never OPENAI_API_KEY nor the signed-in account's).
+   */
   envKey: string | undefined;
+  /**
+   * Codex's `requires_openai_auth`: the provider takes OpenAI's credentials (CODEX_API_KEY, OPENAI_API_KEY,
+   * then the account's). Default: true for the built-in `openai`, false for others, which get only the
+   * account's own credential.
+   */
+  requiresOpenaiAuth?: boolean | undefined;
+  /** `allow_insecure_http = true`: the user accepts sending the credential over plain http:// to another host. */
+  allowInsecureHttp?: boolean | undefined;
+  /** Where `baseUrl` was set, for messages: `model_providers.<id>.base_url` or `OPENAI_BASE_URL`. */
+  baseUrlSetting?: string | undefined;
   /** Extra request headers (`http_headers`, plus `env_http_headers` whose variables are set). */
   headers: Record<string, string>;
   /** Query parameters added to every request (`query_params`, e.g. Azure's `api-version`). */
@@ -89,6 +104,13 @@ class Reader {
     if (typeof n !== "number" || !Number.isInteger(n) || n < 0 || n > 100)
       this.#fail(key, "a whole number from 0 to 100");
     return n;
+  }
+
+  boolean(key: string): boolean | undefined {
+    const v = this.table[key];
+    if (v === undefined) return undefined;
+    if (typeof v !== "boolean") this.#fail(key, "true or false");
+    return v;
   }
 
   strings(key: string): Record<string, string> | undefined {
@@ -158,8 +180,10 @@ export function selectModel(
   const fileBaseUrl = r.string("base_url");
   const envBaseUrl = builtIn && (env.OPENAI_BASE_URL ?? "").trim() !== "" ? env.OPENAI_BASE_URL : undefined;
   let baseUrl: string;
-  if (fileBaseUrl !== undefined) baseUrl = validateBaseUrl(config, `model_providers.${id}.base_url`, fileBaseUrl);
+  let baseUrlSetting = `model_providers.${id}.base_url`;
+  if (fileBaseUrl !== undefined) baseUrl = validateBaseUrl(config, baseUrlSetting, fileBaseUrl);
   else if (envBaseUrl !== undefined) {
+    baseUrlSetting = "OPENAI_BASE_URL";
     try {
       baseUrl = validateBaseUrl(config, "OPENAI_BASE_URL", envBaseUrl);
     } catch {
@@ -194,6 +218,9 @@ export function selectModel(
       baseUrl,
       wireApi: wire,
       envKey,
+      requiresOpenaiAuth: r.boolean("requires_openai_auth") ?? builtIn,
+      allowInsecureHttp: r.boolean("allow_insecure_http") ?? false,
+      baseUrlSetting,
       headers,
       queryParams: { ...r.strings("query_params") },
       requestTimeoutMs:
@@ -202,4 +229,22 @@ export function selectModel(
       maxRetries: r.count("request_max_retries") ?? DEFAULTS.maxRetries,
     },
   };
+}
+
+/**
+ * Why nothing may be sent to this provider: its base_url is plain http:// to another machine, so the
+ * credential (and the conversation) would cross the network unencrypted, and its table does not opt in
+ * with `allow_insecure_http = true`. Undefined when requests may go.
+ */
+export function cleartextRefusal(provider: ProviderSettings): InsecureTransportError | undefined {
+  const url = new URL(provider.baseUrl);
+  if (!isCleartextRemote(url) || provider.allowInsecureHttp === true) return undefined;
+  const setting = provider.baseUrlSetting ?? `model_providers.${provider.id}.base_url`;
+  const instead = setting === "OPENAI_BASE_URL" ? "an https:// URL in OPENAI_BASE_URL" : `an https:// ${setting}`;
+  return new InsecureTransportError(
+    url.host,
+    setting,
+    `refusing to send the credential to ${url.host} over plain http:// (${setting}): it would travel unencrypted`,
+    `use ${instead}, or, only if the network to ${url.hostname} is trusted, set allow_insecure_http = true in [model_providers.${provider.id}]`,
+  );
 }

@@ -45,7 +45,9 @@ export async function loginWithBrowser(options: BrowserLoginOptions): Promise<St
   const done = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, done.signal]) : done.signal;
   try {
-    const config = await discover(settings.issuer, settings.clientId, { insecure: settings.insecure });
+    const config = await discover(settings.issuer, settings.clientId, {
+      allowInsecureHttp: settings.allowInsecureHttp,
+    });
     const redirectUri = `http://localhost:${port}${CALLBACK_PATH}`;
     const verifier = client.randomPKCECodeVerifier();
     const state = client.randomState();

@@ -34,7 +34,7 @@ export interface DeviceLoginOptions {
 
 export async function loginWithDevice(options: DeviceLoginOptions): Promise<StoredCredential> {
   const { settings } = options;
-  const config = await discover(settings.issuer, settings.clientId, { insecure: settings.insecure });
+  const config = await discover(settings.issuer, settings.clientId, { allowInsecureHttp: settings.allowInsecureHttp });
   if (config.serverMetadata().device_authorization_endpoint === undefined) {
     throw new OAuthError(
       undefined,

@@ -15,7 +15,7 @@
 import * as client from "openid-client";
 import { type Account, account as accountNamed, DEFAULT_ACCOUNT } from "../../config/accounts.js";
 import type { Config } from "../../config/config.js";
-import { issuerHost } from "../../config/oauth.js";
+import { allowsInsecureIssuer, issuerHost } from "../../config/oauth.js";
 import type { Env } from "../../config/paths.js";
 import { lockedAccess, type Place } from "../../credentials/select.js";
 import type { StoredCredential } from "../../credentials/store.js";
@@ -61,7 +61,12 @@ export async function refreshSession(config: Config, options: RefreshOptions): P
         return session?.endedAt !== undefined ? { ended: endedError(session) } : { credential: stored };
       }
       if (session.endedAt !== undefined || session.refreshToken === undefined) return { ended: endedError(session) };
-      const server = await discoverSessionIssuer(session, fresh.path, REQUEST_TIMEOUT_SECONDS);
+      const server = await discoverSessionIssuer(
+        session,
+        fresh.path,
+        REQUEST_TIMEOUT_SECONDS,
+        allowsInsecureIssuer(fresh),
+      );
       let tokens: Awaited<ReturnType<typeof client.refreshTokenGrant>>;
       try {
         tokens = await client.refreshTokenGrant(server, session.refreshToken);

@@ -26,7 +26,16 @@ export interface Revocation {
   accessTokenExpiresAt: Date | undefined;
 }
 
-export async function revokeSession(credential: StoredCredential, budgetMs = 5_000): Promise<Revocation> {
+export interface RevokeOptions {
+  /** `[oauth] allow_insecure_http`: the session's issuer may be plain http:// on another machine. */
+  allowInsecureHttp?: boolean | undefined;
+}
+
+export async function revokeSession(
+  credential: StoredCredential,
+  budgetMs = 5_000,
+  options: RevokeOptions = {},
+): Promise<Revocation> {
   const session = credential.oauth;
   if (session === undefined) throw new TypeError("revokeSession needs an OAuth credential");
   const tokens: Array<[TokenKind, string]> = [];
@@ -42,7 +51,7 @@ export async function revokeSession(credential: StoredCredential, budgetMs = 5_0
   const deadline = Date.now() + budgetMs;
   const remaining = () => Math.max(0.001, (deadline - Date.now()) / 1000);
   try {
-    const server = await discoverSessionIssuer(session, "config.toml", remaining());
+    const server = await discoverSessionIssuer(session, "config.toml", remaining(), options.allowInsecureHttp);
     if (server.serverMetadata().revocation_endpoint === undefined) {
       result.reason = `${issuerHost(session.issuer)} offers no way to revoke tokens (no revocation_endpoint)`;
       return result;

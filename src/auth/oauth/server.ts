@@ -10,23 +10,29 @@
  * server sends back is echoed beyond one cleaned, bounded line of its `error_description`.
  */
 import * as client from "openid-client";
-import { issuerHost, parseIssuer } from "../../config/oauth.js";
+import { issuerHost, issuerRefusal, parseIssuer } from "../../config/oauth.js";
 import type { OAuthSession } from "../../credentials/store.js";
 import { CancelledError, CodexError, NetworkError, OAuthError } from "../../errors.js";
 
 export type ServerConfig = client.Configuration;
 
 export interface ServerOptions {
-  /** Plain HTTP is allowed (a loopback issuer; checked when the settings were read). */
-  insecure: boolean;
+  /** Plain http:// to another machine is accepted (`[oauth] allow_insecure_http = true`). */
+  allowInsecureHttp?: boolean | undefined;
   /** Per-request time limit, in seconds. */
   timeoutSeconds?: number;
 }
 
+/**
+ * The issuer's metadata. A plain http:// issuer on another machine is refused here, whoever built the
+ * settings, before the first request: every later one (the code, the tokens) would go the same way.
+ */
 export async function discover(issuer: string, clientId: string, options: ServerOptions): Promise<ServerConfig> {
   const url = new URL(issuer);
+  const refusal = options.allowInsecureHttp === true ? undefined : issuerRefusal(url, "oauth.issuer");
+  if (refusal !== undefined) throw refusal;
   const common = {
-    execute: options.insecure ? [client.allowInsecureRequests] : [],
+    execute: url.protocol === "http:" ? [client.allowInsecureRequests] : [],
     timeout: options.timeoutSeconds ?? 30,
   };
   try {
@@ -49,15 +55,17 @@ export async function discover(issuer: string, clientId: string, options: Server
 
 /**
  * Discovery for a stored session's own issuer (refresh, revocation), checked as `[oauth] issuer` is:
- * `where` names the file for the error if the stored issuer is not an acceptable URL.
+ * `where` names the file for the error if the stored issuer is not an acceptable URL, and
+ * `allowInsecureHttp` is `[oauth] allow_insecure_http` of the config in use now.
  */
 export function discoverSessionIssuer(
   session: OAuthSession,
   where: string,
   timeoutSeconds: number,
+  allowInsecureHttp = false,
 ): Promise<ServerConfig> {
-  const insecure = parseIssuer(session.issuer, where, "oauth_session.issuer").protocol === "http:";
-  return discover(session.issuer, session.clientId, { insecure, timeoutSeconds });
+  parseIssuer(session.issuer, where, "oauth_session.issuer", allowInsecureHttp);
+  return discover(session.issuer, session.clientId, { allowInsecureHttp, timeoutSeconds });
 }
 
 /** A discovery answer that is not there (404 and the like), as opposed to a server that is down. */
