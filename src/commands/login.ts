@@ -11,6 +11,7 @@ import { selectAccount, storeSetting } from "../config/accounts.js";
 import { issuerHost, oauthSettings } from "../config/oauth.js";
 import type { StoredCredential } from "../credentials/store.js";
 import { type ExitCode, UsageError } from "../errors.js";
+import { oneLine } from "../safe-text.js";
 import type { CommandContext } from "./context.js";
 import { describeExpiry } from "./expiry.js";
 
@@ -124,7 +125,8 @@ async function oauthLogin(opts: LoginOptions, method: "browser" | "device"): Pro
   }
   const result = await save(opts, credential);
   const session = credential.oauth;
-  const who = session?.account === undefined ? "" : ` as ${session.account}`;
+  // The account name is the ID token's email claim: the server's text.
+  const who = session?.account === undefined ? "" : ` as ${oneLine(session.account, 200)}`;
   io.out(
     `✅ Logged in${who} with ${issuerHost(session?.issuer ?? settings.issuer)} (OAuth), stored in ${where(result)}`,
   );
