@@ -136,9 +136,15 @@ function formsOf(secret: string): Form[] {
   return forms.filter((f) => f.text.length >= MIN_SECRET_CHARS);
 }
 
-/** `text` with every occurrence of every form replaced, and how many characters that covered. */
-function maskForms(text: string, forms: Form[], mask: (secret: string) => string): { text: string; covered: number } {
-  const found: Array<{ start: number; end: number; secret: string }> = [];
+interface Found {
+  start: number;
+  end: number;
+  secret: string;
+}
+
+/** Where each form occurs in `text` (recognised by its identifying start, extended as far as it goes on). */
+function findForms(text: string, forms: Form[]): Found[] {
+  const found: Found[] = [];
   for (const form of forms) {
     const needle = form.text.slice(0, form.identifying);
     // indexOf is linear in the text; each extension consumes the text it compares.
@@ -151,36 +157,77 @@ function maskForms(text: string, forms: Form[], mask: (secret: string) => string
       from = end;
     }
   }
-  if (found.length === 0) return { text, covered: 0 };
-  found.sort((a, b) => a.start - b.start || b.end - a.end);
-  let out = "";
-  let cursor = 0;
-  let covered = 0;
-  for (const f of found) {
-    if (f.end <= cursor) continue;
-    if (f.start >= cursor) out += text.slice(cursor, f.start) + mask(f.secret);
-    covered += f.end - Math.max(f.start, cursor);
-    cursor = f.end;
+  return found;
+}
+
+/** `text` with `remove`'s matches taken out, and where each kept run of it starts, there and in `text`. */
+interface View {
+  text: string;
+  at: number[];
+  from: number[];
+}
+
+function view(text: string, remove: RegExp): View {
+  const v: View = { text: "", at: [], from: [] };
+  const keep = (start: number, end: number) => {
+    if (end <= start) return;
+    v.at.push(v.text.length);
+    v.from.push(start);
+    v.text += text.slice(start, end);
+  };
+  let last = 0;
+  remove.lastIndex = 0;
+  for (let m = remove.exec(text); m !== null; m = remove.exec(text)) {
+    keep(last, m.index);
+    last = m.index + m[0].length;
   }
-  return { text: out + text.slice(cursor), covered };
+  keep(last, text.length);
+  return v;
+}
+
+/** The position in the original text of position `i` of a view. */
+function original(v: View, i: number): number {
+  let lo = 0;
+  let hi = v.at.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if ((v.at[mid] as number) <= i) lo = mid;
+    else hi = mid - 1;
+  }
+  return (v.from[lo] as number) + i - (v.at[lo] as number);
 }
 
 /**
  * `text` without control characters (as `stripControls`), with every credential in `secrets` replaced by
  * `mask(credential)` wherever it appears whole, as a long prefix, percent-encoded or in base64 (see
- * `formsOf`). Masking looks at the text after control characters are removed, so a sequence inserted inside
- * a key does not hide it; and because a two-character sequence (ESC and a letter) would take a character
- * of the key with it, the text with only the control characters themselves removed is masked too, and the
- * version in which more was masked is returned. Linear in the text for each form (a dozen per credential).
+ * `formsOf`). The forms are looked for in the text as it will be shown, so a sequence inserted inside a key
+ * does not hide it; and in the text with only the control characters themselves taken out, because a
+ * two-character sequence (ESC and a letter) takes a character of the key with it. Whatever either finds is
+ * masked. Linear in the text for each form (a dozen per credential).
  */
 export function redact(text: string, secrets: Iterable<string>, mask: (secret: string) => string = () => "…"): string {
   const forms: Form[] = [];
   for (const secret of new Set(secrets)) if (secret.length >= MIN_SECRET_CHARS) forms.push(...formsOf(secret));
-  const stripped = stripControls(text);
-  const masked = maskForms(stripped, forms, mask);
-  if (stripped === text || forms.length === 0) return masked.text;
-  const joined = maskForms(text.replace(CONTROL_CHARACTER, ""), forms, mask);
-  return joined.covered > masked.covered ? joined.text : masked.text;
+  if (forms.length === 0) return stripControls(text);
+  const views = [view(text, SEQUENCES)];
+  if (views[0]?.text !== text) views.push(view(text, CONTROL_CHARACTER));
+  const found: Found[] = [];
+  for (const v of views) {
+    for (const f of findForms(v.text, forms)) {
+      found.push({ start: original(v, f.start), end: original(v, f.end - 1) + 1, secret: f.secret });
+    }
+  }
+  if (found.length === 0) return stripControls(text);
+  found.sort((a, b) => a.start - b.start || b.end - a.end);
+  let out = "";
+  let cursor = 0;
+  for (const f of found) {
+    if (f.end <= cursor) continue;
+    if (f.start >= cursor) out += text.slice(cursor, f.start) + mask(f.secret);
+    cursor = f.end;
+  }
+  // What was masked may have held parts of sequences; what is left is stripped as a whole.
+  return stripControls(out + text.slice(cursor));
 }
 
 const JSON_RAW_CONTROL = /[\x7f-\x9f]/g;
