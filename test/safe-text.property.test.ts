@@ -8,6 +8,7 @@
 import { ControlStripper, jsonText, redact, stripControls } from "codex";
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
+import { base64, forbidden, kindOf } from "./support/secret-forms.js";
 
 const RUNS = 300;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what must be absent
@@ -98,7 +99,6 @@ describe("ControlStripper: a stream split anywhere", () => {
 
 const KEY_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 const TOKEN_CHARS = `${KEY_CHARS}.~+/=`;
-const kindOf = (key: string) => /^[A-Za-z]{2,5}[-_](?:[A-Za-z]{2,10}[-_])?/.exec(key)?.[0].length ?? 0;
 
 /** An API key (`sk-…`, `sk-proj-…`) or an opaque OAuth token, 16 to 80 characters after its prefix. */
 const credential = fc
@@ -118,11 +118,6 @@ const credential = fc
     return prefix + (prefix === "" ? body : `0${body}`);
   });
 
-const base64 = (bytes: Buffer, urlSafe: boolean) => {
-  const b = bytes.toString("base64");
-  return urlSafe ? b.replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "") : b;
-};
-
 type Echo = { kind: string; text: (key: string) => string };
 
 /** The ways a server echoes a credential back. */
@@ -138,7 +133,7 @@ const echo: fc.Arbitrary<Echo> = fc.oneof(
       kind: `base64 (${urlSafe ? "URL-safe" : "standard"}, after ${before.length} bytes)`,
       text: (k: string) => base64(Buffer.concat([before, Buffer.from(k), after]), urlSafe),
     })),
-  fc.constant({ kind: "Basic", text: (k: string) => `Basic ${base64(Buffer.from(`:${k}`), false)}` }),
+  fc.constant({ kind: "Basic", text: (k: string) => `Basic ${base64(`:${k}`)}` }),
   fc.constant({ kind: "percent-encoded", text: (k: string) => encodeURIComponent(k) }),
   fc.constant({
     kind: "percent-encoded, lower-case hex",
@@ -154,25 +149,6 @@ const echo: fc.Arbitrary<Echo> = fc.oneof(
       },
     })),
 );
-
-/** Every run of `length` characters of `text`. */
-function windows(text: string, length: number): string[] {
-  const out: string[] = [];
-  for (let i = 0; i + length <= text.length; i++) out.push(text.slice(i, i + length));
-  return out;
-}
-
-/** What must never be shown: any long run of the key, of its percent-encoding, or of its base64 forms. */
-function forbidden(key: string): string[] {
-  const long = kindOf(key) + 10;
-  const out = [...windows(key, long), ...windows(encodeURIComponent(key), long)];
-  for (let offset = 0; offset < 3; offset++) {
-    const b = Buffer.concat([Buffer.alloc(offset, 0xff), Buffer.from(key)]).toString("base64");
-    const core = b.slice(offset === 0 ? 0 : offset + 1, -4);
-    out.push(...windows(core, 16), ...windows(core.replace(/\+/g, "-").replace(/\//g, "_"), 16));
-  }
-  return out;
-}
 
 const around = fc.string({ maxLength: 20 });
 
