@@ -113,7 +113,12 @@ function formsOf(secret: string): Form[] {
   const kind = KIND_PREFIX.exec(secret)?.[0].length ?? 0;
   const prefix = Math.min(secret.length, kind + PREFIX_CHARS_BEYOND_KIND);
   const forms: Form[] = [{ text: secret, identifying: prefix, secret }];
-  const encoded = encodeURIComponent(secret);
+  let encoded = secret;
+  try {
+    encoded = encodeURIComponent(secret);
+  } catch {
+    // A lone surrogate has no percent-encoding, so no server can echo one.
+  }
   if (encoded !== secret) {
     const identifying = encodeURIComponent(secret.slice(0, prefix)).length;
     forms.push({ text: encoded, identifying, secret });

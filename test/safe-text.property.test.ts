@@ -196,6 +196,11 @@ describe("redact", () => {
     expect(redact(`key ${key.slice(0, 18)}…`, [key], () => "[masked]")).toBe("key [masked]…");
   });
 
+  test("a credential that is not valid UTF-16 (a lone surrogate) is still masked, and nothing throws", () => {
+    const key = "sk-abcdefghijklmnop\ud800qrstuvwxyz";
+    expect(redact(`echo ${key}!`, [key], () => "[masked]")).toBe("echo [masked]!");
+  });
+
   test("credentials shorter than 8 characters are not looked for (they would match ordinary words)", () => {
     expect(redact("the model ollama is not loaded", ["ollama"])).toBe("the model ollama is not loaded");
   });
