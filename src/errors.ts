@@ -160,6 +160,17 @@ export class StreamInterruptedError extends CodexError {
 }
 
 /**
+ * A streamed reply grew past the size codex accepts (MAX_REPLY_CHARS of text, or MAX_REPLY_STREAM_BYTES
+ * in all): the stream is dropped rather than memory growing without end. What was printed stays printed.
+ * Exit 1.
+ */
+export class ReplyTooLargeError extends CodexError {
+  constructor(message: string) {
+    super("REPLY_TOO_LARGE", message);
+  }
+}
+
+/**
  * The authorization server refused or failed a sign-in step (`access_denied`, `expired_token`, an invalid
  * response, no device-flow support). `error` is the server's OAuth error code when it sent one. Exit 1.
  */

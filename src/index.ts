@@ -8,11 +8,14 @@
  *
  *   const client = await openClient({ config });          // AuthRequiredError when not logged in
  *   const reply = await client.reply([{ role: "user", content: "hi" }], { onText: (t) => process.stdout.write(t) });
+ *   // On a terminal, new ControlStripper().push(t) keeps the reply's control sequences off the screen.
  */
 export {
   type CheckResult,
   Client,
   type ClientOptions,
+  MAX_REPLY_CHARS,
+  MAX_REPLY_STREAM_BYTES,
   type CredentialCheck,
   type Reply,
   type ReplyOptions,
@@ -92,7 +95,9 @@ export {
   NetworkError,
   OAuthError,
   PortInUseError,
+  ReplyTooLargeError,
   SessionEndedError,
   StreamInterruptedError,
   UsageError,
 } from "./errors.js";
+export { ControlStripper, jsonText, oneLine, redact, stripControls } from "./safe-text.js";

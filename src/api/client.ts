@@ -10,6 +10,9 @@
  * - a stream that breaks before any text arrived is retried like a reset connection; once text has been
  *   handed to the caller it is not (the caller printed it), and the error says the reply is incomplete.
  * Time is bounded twice: `requestTimeoutMs` until the response headers, `streamIdleTimeoutMs` between chunks.
+ * Size is bounded too: one reply's text to MAX_REPLY_CHARS, all it streams to MAX_REPLY_STREAM_BYTES, one
+ * event to MAX_EVENT_CHARS (sse.ts); past a limit the reply stops with ReplyTooLargeError, and what was
+ * handed to the caller stays handed.
  */
 
 import { maskToken } from "../auth/api-key.js";
@@ -23,9 +26,11 @@ import {
   CancelledError,
   CodexError,
   NetworkError,
+  ReplyTooLargeError,
   SessionEndedError,
   StreamInterruptedError,
 } from "../errors.js";
+import { oneLine, redact } from "../safe-text.js";
 import type { Fetch, HttpResponse } from "./http.js";
 import { SseDecoder, SseTooLargeError } from "./sse.js";
 import { EventFormatError, type Message, type Usage, wireFormat } from "./wire.js";
@@ -75,6 +80,19 @@ export interface CredentialCheck {
   message: string;
   elapsedMs: number;
 }
+
+/**
+ * The most text one reply may have: 32 Mi characters. The largest replies models give today (about 128k
+ * output tokens) are well under 1 MiB; this is far beyond any of them, and small enough that a reply, and a
+ * chat that sends it back, stays a few tens of MB in memory.
+ */
+export const MAX_REPLY_CHARS = 32 * 1024 * 1024;
+/**
+ * The most one reply may stream, events and all: 256 MiB. A server can send events that carry no text
+ * (or empty text) forever; this ends such a stream. Each text delta comes with 100–250 bytes of JSON, so a
+ * real reply of 128k tokens streams about 30 MB.
+ */
+export const MAX_REPLY_STREAM_BYTES = 256 * 1024 * 1024;
 
 /** The longest a check waits for an answer, unless request_timeout_ms is shorter. */
 const CHECK_TIMEOUT_MS = 10_000;
@@ -255,6 +273,7 @@ export class Client {
 
       reader = response.body[Symbol.asyncIterator]();
       const decoder = new SseDecoder();
+      let received = 0;
       let text = "";
       let model = this.model;
       let usage: Usage | undefined;
@@ -284,6 +303,14 @@ export class Client {
           }
           throw interrupted(`the connection to ${host} broke before the reply was complete`, err);
         }
+        if (!chunk.done) {
+          received += chunk.value.length;
+          if (received > MAX_REPLY_STREAM_BYTES) {
+            throw new ReplyTooLargeError(
+              `${host} streamed more than ${mib(MAX_REPLY_STREAM_BYTES)} for one reply; codex stopped reading it, the reply is incomplete`,
+            );
+          }
+        }
         let events: ReturnType<SseDecoder["push"]>;
         try {
           events = chunk.done ? decoder.end() : decoder.push(chunk.value);
@@ -309,6 +336,11 @@ export class Client {
           if (step.kind !== "text" && step.usage !== undefined) usage = step.usage;
           if (step.kind !== "done" && step.finished) finished = true;
           if (step.kind === "text") {
+            if (text.length + step.text.length > MAX_REPLY_CHARS) {
+              throw new ReplyTooLargeError(
+                `${host} sent a reply longer than ${mib(MAX_REPLY_CHARS)} of text; codex stopped reading it, the reply is incomplete`,
+              );
+            }
             text += step.text;
             options.onText?.(step.text);
           } else if (step.kind === "done") {
@@ -484,18 +516,16 @@ export class Client {
 
   /** Server text made safe for one line of output: no credential, no control characters, bounded length. */
   #scrub(text: string): string {
-    let out = text;
-    for (const secret of this.#secrets) {
-      if (secret !== "") out = out.split(secret).join(maskToken(secret));
-    }
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters could rewrite the terminal
-    out = out.replace(/[\x00-\x1f\x7f-\x9f\s]+/g, " ").trim();
-    return out.length > 300 ? `${out.slice(0, 299)}…` : out;
+    return oneLine(redact(text, this.#secrets, (secret) => maskToken(secret)));
   }
 }
 
 function lowerCaseKeys(headers: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
+}
+
+function mib(bytes: number): string {
+  return `${bytes / 1024 / 1024} MiB`;
 }
 
 function seconds(ms: number): string {

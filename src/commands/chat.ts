@@ -4,13 +4,16 @@
  * With piped input it reads one message per line, prints each reply, and exits 0 at end of input: the
  * same conversation, scriptable.
  *
+ * Every turn sends the conversation so far; it is kept to MAX_HISTORY_CHARS by leaving out the oldest
+ * turns (saying so), so a long session's memory and requests stay bounded.
+ *
  * Failure policy: on a terminal a network or server error ends only that turn (the user can try again);
  * a rejected credential ends the session with exit 4. Piped, any failure ends the run with its exit code,
  * because a script cannot react to a message in the middle of the output.
  */
 // Loaded with this module, which the CLI imports only when `codex chat` runs.
 import { createInterface, type Interface } from "node:readline";
-import type { Client } from "../api/client.js";
+import { type Client, MAX_REPLY_CHARS } from "../api/client.js";
 import { openClient } from "../api/open.js";
 import type { Message } from "../api/wire.js";
 import { CancelledError, CodexError, ExitCode as Exit, type ExitCode } from "../errors.js";
@@ -23,6 +26,31 @@ export interface ChatOptions extends CommandContext {
 }
 
 const HELP = `Commands: /new starts a new conversation, /exit leaves (or Ctrl-D). Ctrl-C stops a reply.`;
+
+/**
+ * The most text a turn sends as the conversation so far: as much as one reply may hold (32 Mi characters).
+ * That is far beyond any model's context, so in practice the server says the conversation is too long
+ * first; the limit is there so that memory stays bounded whatever the server accepts.
+ */
+export const MAX_HISTORY_CHARS = MAX_REPLY_CHARS;
+
+/**
+ * Leaves out the oldest messages until the conversation fits MAX_HISTORY_CHARS, keeping at least the last
+ * message and starting with one of the user's, and says so.
+ */
+function fitHistory(io: IO, history: Message[]): void {
+  let total = 0;
+  for (const m of history) total += m.content.length;
+  let drop = 0;
+  while (total > MAX_HISTORY_CHARS && drop < history.length - 1) total -= history[drop++]?.content.length ?? 0;
+  // A conversation starts with a message of the user's: a reply that would come first goes too.
+  while (drop > 0 && drop < history.length - 1 && history[drop]?.role !== "user") drop++;
+  if (drop === 0) return;
+  history.splice(0, drop);
+  io.note(
+    `(the conversation is longer than ${MAX_HISTORY_CHARS / 1024 / 1024} MiB of text; its ${drop} oldest messages are no longer sent)`,
+  );
+}
 
 type SlashCommand = "exit" | "new" | "help";
 
@@ -58,6 +86,7 @@ async function piped(io: IO, client: Client): Promise<ExitCode> {
         continue;
       }
       history.push({ role: "user", content: line });
+      fitHistory(io, history);
       const reply = await streamToStdout(io, (onText) => client.reply(history, { onText }));
       history.push({ role: "assistant", content: reply.text });
       printReplyNotes(io, reply);
@@ -118,10 +147,8 @@ async function interactive(io: IO, client: Client): Promise<ExitCode> {
     }
     rl.close();
   });
-  io.err(
-    io.dim(
-      `codex chat · ${client.model} via ${client.provider.name}. Type /exit or press Ctrl-D to leave, /help for more.`,
-    ),
+  io.note(
+    `codex chat · ${client.model} via ${client.provider.name}. Type /exit or press Ctrl-D to leave, /help for more.`,
   );
   const history: Message[] = [];
   try {
@@ -138,10 +165,11 @@ async function interactive(io: IO, client: Client): Promise<ExitCode> {
       }
       if (command === "new") {
         history.length = 0;
-        io.err(io.dim("Started a new conversation."));
+        io.note("Started a new conversation.");
         continue;
       }
       history.push({ role: "user", content: line });
+      fitHistory(io, history);
       streaming = new AbortController();
       let text = "";
       try {
@@ -163,7 +191,7 @@ async function interactive(io: IO, client: Client): Promise<ExitCode> {
           // reply is dropped, so the next one does not send two user messages in a row.
           if (text !== "") history.push({ role: "assistant", content: text });
           else history.pop();
-          io.err(io.dim("(reply stopped; press Ctrl-C again or type /exit to leave)"));
+          io.note("(reply stopped; press Ctrl-C again or type /exit to leave)");
         } else if (err instanceof CodexError && err.exitCode !== Exit.authRequired) {
           history.pop();
           io.error(err.message);

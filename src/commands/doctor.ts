@@ -30,7 +30,7 @@ import { readCredential } from "../credentials/file-store.js";
 import type { Keyring } from "../credentials/keyring.js";
 import { loadKeyring } from "../credentials/select.js";
 import { CodexError, type ExitCode, InsecureTransportError, MissingEnvKeyError } from "../errors.js";
-import { oneLine } from "../safe-text.js";
+import { jsonText, oneLine } from "../safe-text.js";
 import type { CommandContext } from "./context.js";
 import { describeExpiry } from "./expiry.js";
 
@@ -77,13 +77,15 @@ export async function runDoctor(opts: DoctorOptions): Promise<ExitCode> {
   const problems = checks.filter((c) => c.status === "problem").length;
   const { io } = opts;
   if (opts.json) {
-    io.out(JSON.stringify({ ok: problems === 0, problems, checks }));
+    io.out(jsonText({ ok: problems === 0, problems, checks }));
     return problems === 0 ? 0 : 1;
   }
   for (const c of checks) {
     const mark = c.status === "ok" ? "✓" : c.status === "problem" ? "✗" : "-";
-    io.out(c.status === "problem" ? io.bold(`${mark} ${c.message}`) : `${mark} ${c.message}`);
-    if (c.fix !== undefined) io.out(`    fix: ${c.fix}`);
+    // Messages can quote a server or another program: no control characters, and one line each.
+    const message = oneLine(c.message, Number.MAX_SAFE_INTEGER);
+    io.out(c.status === "problem" ? io.bold(`${mark} ${message}`) : `${mark} ${message}`);
+    if (c.fix !== undefined) io.out(`    fix: ${oneLine(c.fix, Number.MAX_SAFE_INTEGER)}`);
   }
   io.out("");
   io.out(problems === 0 ? "No problems found." : `${problems} ${problems === 1 ? "problem" : "problems"} found.`);

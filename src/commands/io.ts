@@ -3,11 +3,17 @@
  * `TERM=dumb`, non-TTY output is plain), results on stdout, diagnostics on stderr, reading standard input
  * and masked prompts. Commands receive an IO and never touch `process.stdout` or check TTYs themselves, so
  * tests can run them with any streams.
+ *
+ * Diagnostics often carry text from outside (a server's message, another program's stderr), so every
+ * line written to stderr loses its control characters here, whatever the caller already did; codex's own
+ * colour is added after that. Lines on stdout are results, some of them exact data (`--json`): callers
+ * clean what they put there (safe-text.ts).
  */
 import { fstatSync, statSync, writeSync } from "node:fs";
 import { createRequire } from "node:module";
 import type { Env } from "../config/paths.js";
 import { CancelledError } from "../errors.js";
+import { stripControls } from "../safe-text.js";
 
 // Loaded on demand; see fdIsTTY. (The CommonJS bundle has a real require; the ESM library makes one.)
 const lazyRequire: NodeRequire = typeof require === "function" ? require : createRequire(import.meta.url);
@@ -22,20 +28,22 @@ export interface IO {
   /** Whether we may ask the user something: both the input and the place we ask on are terminals. */
   canPrompt(): boolean;
   stdinIsTTY(): boolean;
-  /** A line of result, to stdout. */
+  /** Whether stdout is a terminal (rather than a pipe or a file). */
+  stdoutIsTTY(): boolean;
+  /** A line of result, to stdout, as given. */
   out(line: string): void;
-  /** Text to stdout as is (streamed replies). */
+  /** Text to stdout as given (streamed replies). */
   write(text: string): void;
-  /** A line of diagnostics, to stderr. */
+  /** A line of diagnostics, to stderr, without control characters (tab and newline stay). */
   err(line: string): void;
-  /** `warning: …` to stderr, highlighted when stderr is a colour terminal. */
+  /** A line of diagnostics that matters less (dim on a colour terminal), to stderr, as `err`. */
+  note(line: string): void;
+  /** `warning: …` to stderr, highlighted when stderr is a colour terminal; the line as `err`. */
   warn(line: string): void;
-  /** `error: …` to stderr. */
+  /** `error: …` to stderr; the line as `err`. */
   error(line: string): void;
   /** Text styled for stdout, or plain when colour is off. */
   bold(text: string): string;
-  /** Text styled for stderr, or plain when colour is off. */
-  dim(text: string): string;
   /** All of standard input, as UTF-8. */
   readAll(): Promise<string>;
   /** Asks for a secret without echoing it (prompt on stderr). Ctrl-C is a CancelledError. */
@@ -135,13 +143,14 @@ export function createIO(env: Env, streams?: Streams): IO {
     },
     canPrompt: () => stdinIsTTY() && stderrTTY,
     stdinIsTTY,
+    stdoutIsTTY: () => stdoutTTY,
     out: (line) => writeOut(`${line}\n`),
     write: (text) => writeOut(text),
-    err: (line) => writeErr(`${line}\n`),
-    warn: (line) => writeErr(`${paint(errColor, "33", "warning:")} ${line}\n`),
-    error: (line) => writeErr(`${paint(errColor, "31", "error:")} ${line}\n`),
+    err: (line) => writeErr(`${stripControls(line)}\n`),
+    note: (line) => writeErr(`${paint(errColor, "2", stripControls(line))}\n`),
+    warn: (line) => writeErr(`${paint(errColor, "33", "warning:")} ${stripControls(line)}\n`),
+    error: (line) => writeErr(`${paint(errColor, "31", "error:")} ${stripControls(line)}\n`),
     bold: (text) => paint(outColor, "1", text),
-    dim: (text) => paint(errColor, "2", text),
     async readAll() {
       const chunks: Buffer[] = [];
       for await (const chunk of get("stdin")) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));

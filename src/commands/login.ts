@@ -133,7 +133,8 @@ async function oauthLogin(opts: LoginOptions, method: "browser" | "device"): Pro
   }
   const result = await save(opts, credential);
   const session = credential.oauth;
-  const who = session?.account === undefined ? "" : ` as ${session.account}`;
+  // The account name is the ID token's email claim: the server's text.
+  const who = session?.account === undefined ? "" : ` as ${oneLine(session.account, 200)}`;
   io.out(
     `✅ Logged in${who} with ${issuerHost(session?.issuer ?? settings.issuer)} (OAuth), stored in ${where(result)}`,
   );

@@ -7,6 +7,7 @@ import { type AccountLogout, logout } from "../auth/logout.js";
 import type { Revocation } from "../auth/oauth/revoke.js";
 import { issuerHost } from "../config/oauth.js";
 import { ExitCode } from "../errors.js";
+import { oneLine } from "../safe-text.js";
 import type { CommandContext } from "./context.js";
 import { describeExpiry } from "./expiry.js";
 
@@ -69,7 +70,7 @@ function reportManaged(opts: LogoutCommandOptions, a: AccountLogout, label: stri
 
 function reportRevocation(opts: LogoutCommandOptions, r: Revocation, label: string): void {
   if (r.notRevoked.length === 0) {
-    opts.io.out(`  ${label}Session revoked at ${r.issuer}`);
+    opts.io.out(`  ${label}Session revoked at ${oneLine(r.issuer)}`);
     return;
   }
   const until = (kind: string) =>

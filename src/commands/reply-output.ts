@@ -1,5 +1,13 @@
-/** Printing a streamed reply: shared by `run` and `chat`. */
+/**
+ * Printing a streamed reply: shared by `run` and `chat`.
+ *
+ * A model's text is outside text. On a terminal it is shown without control characters (no escape
+ * sequence, no BEL; CRLF becomes LF and a lone CR goes), so a reply cannot retitle the window, clear the
+ * screen or hide a line behind a carriage return. Written to a pipe or a file it is data and goes out
+ * exactly as the server sent it (`codex run "write a script" > x.sh` keeps every byte).
+ */
 import type { Reply } from "../api/client.js";
+import { ControlStripper, oneLine } from "../safe-text.js";
 import type { IO } from "./io.js";
 
 /**
@@ -7,10 +15,13 @@ import type { IO } from "./io.js";
  * midway, what was printed stays printed, and the line is ended so the error starts on its own line.
  */
 export async function streamToStdout(io: IO, send: (onText: (text: string) => void) => Promise<Reply>): Promise<Reply> {
+  const stripper = io.stdoutIsTTY() ? new ControlStripper() : undefined;
   let last = "\n";
   const onText = (text: string) => {
-    io.write(text);
-    last = text;
+    const shown = stripper === undefined ? text : stripper.push(text);
+    if (shown === "") return;
+    io.write(shown);
+    last = shown;
   };
   try {
     return await send(onText);
@@ -21,6 +32,6 @@ export async function streamToStdout(io: IO, send: (onText: (text: string) => vo
 
 export function printReplyNotes(io: IO, reply: Reply): void {
   if (reply.incomplete !== undefined) {
-    io.warn(`the server ended the reply early (${reply.incomplete})`);
+    io.warn(`the server ended the reply early (${oneLine(reply.incomplete, 100)})`);
   }
 }

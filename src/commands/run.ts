@@ -5,6 +5,7 @@
  */
 import { openClient } from "../api/open.js";
 import { type ExitCode, UsageError } from "../errors.js";
+import { jsonText } from "../safe-text.js";
 import type { CommandContext } from "./context.js";
 import { printReplyNotes, streamToStdout } from "./reply-output.js";
 
@@ -38,7 +39,7 @@ export async function runRun(opts: RunOptions): Promise<ExitCode> {
   if (opts.json) {
     const reply = await client.reply(messages);
     io.out(
-      JSON.stringify({
+      jsonText({
         text: reply.text,
         model: reply.model,
         provider: client.provider.id,

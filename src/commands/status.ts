@@ -4,7 +4,7 @@ import type { CredentialCheck } from "../api/client.js";
 import { type AuthStatus, status, statusAll } from "../auth/status.js";
 import { DEFAULT_PROVIDER, OPENAI_BASE_URL } from "../config/providers.js";
 import type { ExitCode } from "../errors.js";
-import { oneLine } from "../safe-text.js";
+import { jsonText, oneLine } from "../safe-text.js";
 import type { CommandContext } from "./context.js";
 import { describeExpiry } from "./expiry.js";
 import type { IO } from "./io.js";
@@ -26,9 +26,7 @@ export async function runStatus(opts: StatusOptions): Promise<ExitCode> {
   if (opts.json) {
     const json = toJson(st);
     io.out(
-      JSON.stringify(
-        opts.check ? { ...json, check: check?.result ?? null, check_message: check?.message ?? null } : json,
-      ),
+      jsonText(opts.check ? { ...json, check: check?.result ?? null, check_message: check?.message ?? null } : json),
     );
     return exitCode(st, opts.check === true, check);
   }
@@ -38,14 +36,14 @@ export async function runStatus(opts: StatusOptions): Promise<ExitCode> {
   const login = loginCommand(st);
   const profile = st.accountSelectedBy === null ? "" : `  Profile: ${st.account} (selected by ${st.accountSelectedBy})`;
   if (st.credentialError !== null) {
-    io.out(`Not logged in: ${st.credentialError}`);
+    io.out(`Not logged in: ${shown(st.credentialError)}`);
     if (profile) io.out(profile);
     noteIgnored(opts, st);
     return 1;
   }
   if (session?.ended) {
     io.out(`Your session expired. Run \`${login}\` to sign in again.`);
-    io.out(`  Account: ${session.account ?? "(not named by the server)"} at ${session.issuer}`);
+    io.out(`  Account: ${session.account === null ? "(not named by the server)" : shown(session.account)} at ${shown(session.issuer)}`);
     if (st.source !== null) io.out(`  Source: ${sourceLine(st)}`);
     if (profile) io.out(profile);
     return 1;
@@ -58,9 +56,9 @@ export async function runStatus(opts: StatusOptions): Promise<ExitCode> {
   }
   if (session !== null) {
     io.out(
-      `Logged in with OAuth${session.account === null ? "" : ` as ${io.bold(session.account)}`}: ${st.hint ?? ""}`,
+      `Logged in with OAuth${session.account === null ? "" : ` as ${io.bold(shown(session.account))}`}: ${shown(st.hint ?? "")}`,
     );
-    io.out(`  Issuer: ${session.issuer}`);
+    io.out(`  Issuer: ${shown(session.issuer)}`);
     if (session.expiresAt !== null) {
       const when = describeExpiry(session.expiresAt, opts.clock());
       io.out(
@@ -70,21 +68,21 @@ export async function runStatus(opts: StatusOptions): Promise<ExitCode> {
       );
     }
   } else if (st.source.type === "command") {
-    io.out(`Logged in with a credential from command \`${st.source.command}\`: ${io.bold(st.hint ?? "")}`);
+    io.out(`Logged in with a credential from command \`${st.source.command}\`: ${io.bold(shown(st.hint ?? ""))}`);
   } else {
-    io.out(`Logged in using an API key: ${io.bold(st.hint ?? "")}`);
+    io.out(`Logged in using an API key: ${io.bold(shown(st.hint ?? ""))}`);
   }
-  io.out(`  Source: ${sourceLine(st)}`);
+  io.out(`  Source: ${shown(sourceLine(st))}`);
   if (profile) io.out(profile);
   // Named only when it is not the default, where the credential would go somewhere a user might not expect.
   if (st.provider !== null && (st.provider.id !== DEFAULT_PROVIDER || st.provider.baseUrl !== OPENAI_BASE_URL)) {
-    io.out(`  Provider: ${st.provider.name} (${st.provider.baseUrl}, ${st.provider.wireApi} API)`);
+    io.out(`  Provider: ${shown(`${st.provider.name} (${st.provider.baseUrl}, ${st.provider.wireApi} API)`)}`);
   }
   if (st.shadowed !== null) {
     io.out(
       st.envKey !== null
-        ? `  Note: the key stored in ${st.shadowed.path} (${st.shadowed.hint}) is not sent to this provider, which takes its key only from ${st.envKey}`
-        : `  Note: the key stored in ${st.shadowed.path} (${st.shadowed.hint}) is not used while the variable is set`,
+        ? `  Note: the key stored in ${shown(`${st.shadowed.path} (${st.shadowed.hint})`)} is not sent to this provider, which takes its key only from ${st.envKey}`
+        : `  Note: the key stored in ${shown(`${st.shadowed.path} (${st.shadowed.hint})`)} is not used while the variable is set`,
     );
   }
   noteIgnored(opts, st);
@@ -230,7 +228,7 @@ function runStatusAll(opts: StatusOptions, all: AuthStatus[]): ExitCode {
   const { io } = opts;
   const active = all.find((s) => s.active) as AuthStatus;
   if (opts.json) {
-    io.out(JSON.stringify(all.map(toJson)));
+    io.out(jsonText(all.map(toJson)));
     return active.authenticated ? 0 : 1;
   }
   for (const warning of active.warnings) io.warn(warning);
@@ -245,12 +243,12 @@ function runStatusAll(opts: StatusOptions, all: AuthStatus[]): ExitCode {
 }
 
 function summary(st: AuthStatus, opts: StatusOptions, io: IO): string {
-  if (st.credentialError !== null) return `not available: ${st.credentialError}`;
+  if (st.credentialError !== null) return `not available: ${shown(st.credentialError)}`;
   if (st.source === null) return "not logged in";
-  const where = sourceLine(st);
+  const where = shown(sourceLine(st));
   const session = st.session;
-  if (session === null) return `API key ${io.bold(st.hint ?? "")} (${where})`;
-  const who = session.account === null ? "" : ` as ${session.account}`;
+  if (session === null) return `API key ${io.bold(shown(st.hint ?? ""))} (${where})`;
+  const who = session.account === null ? "" : ` as ${shown(session.account)}`;
   const state = session.ended
     ? "session ended"
     : session.expiresAt === null
@@ -258,5 +256,13 @@ function summary(st: AuthStatus, opts: StatusOptions, io: IO): string {
       : session.expired
         ? "expired, renewed on next use"
         : `expires ${describeExpiry(session.expiresAt, opts.clock())}`;
-  return `OAuth${who} ${st.hint ?? ""} (${where}; ${state})`;
+  return `OAuth${who} ${shown(st.hint ?? "")} (${where}; ${state})`;
+}
+
+/**
+ * A value from outside codex (an ID token's email, a stored issuer, a keyring's or a command's error, a
+ * variable's value in a masked hint) as part of a line on a terminal: no control characters, one line.
+ */
+function shown(text: string): string {
+  return oneLine(text, 1000);
 }

@@ -75,7 +75,8 @@ export async function loginWithBrowser(options: BrowserLoginOptions): Promise<St
           idTokenExpected: oidc,
         })
         .catch((err: unknown) => {
-          throw serverError(err, settings.issuer, "the sign-in");
+          const code = returned.searchParams.get("code");
+          throw serverError(err, settings.issuer, "the sign-in", code === null ? [verifier] : [verifier, code]);
         });
       const credential = credentialFromTokens(tokens, settings, (options.clock ?? (() => new Date()))());
       await respond(200, "Signed in to codex", "You are signed in. You can close this tab and return to the terminal.");

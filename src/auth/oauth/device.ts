@@ -11,7 +11,8 @@ import * as client from "openid-client";
 import type { OAuthSettings } from "../../config/oauth.js";
 import type { StoredCredential } from "../../credentials/store.js";
 import { CancelledError, OAuthError } from "../../errors.js";
-import { cleanLine, discover, serverError } from "./server.js";
+import { oneLine } from "../../safe-text.js";
+import { discover, serverError } from "./server.js";
 import { credentialFromTokens } from "./tokens.js";
 
 export interface DeviceCode {
@@ -47,10 +48,10 @@ export async function loginWithDevice(options: DeviceLoginOptions): Promise<Stor
       throw serverError(err, settings.issuer, "the device sign-in");
     });
   await options.onCode({
-    verificationUri: cleanLine(started.verification_uri, 2000),
+    verificationUri: oneLine(started.verification_uri, 2000),
     verificationUriComplete:
-      started.verification_uri_complete === undefined ? undefined : cleanLine(started.verification_uri_complete, 2000),
-    userCode: cleanLine(started.user_code, 100),
+      started.verification_uri_complete === undefined ? undefined : oneLine(started.verification_uri_complete, 2000),
+    userCode: oneLine(started.user_code, 100),
     expiresIn: started.expires_in,
   });
   const expired = AbortSignal.timeout(started.expires_in * 1000);
@@ -61,7 +62,9 @@ export async function loginWithDevice(options: DeviceLoginOptions): Promise<Stor
   } catch (err) {
     if (options.signal?.aborted) throw new CancelledError("sign-in cancelled; nothing was stored");
     // openid-client stops polling at the code's expiry (our signal) or on the server's expired_token.
-    const error = expired.aborted ? undefined : serverError(err, settings.issuer, "the device sign-in");
+    const error = expired.aborted
+      ? undefined
+      : serverError(err, settings.issuer, "the device sign-in", [started.device_code]);
     if (error === undefined || (error instanceof OAuthError && error.error === "expired_token")) {
       throw new OAuthError(
         "expired_token",

@@ -71,7 +71,7 @@ export async function refreshSession(config: Config, options: RefreshOptions): P
       try {
         tokens = await client.refreshTokenGrant(server, session.refreshToken);
       } catch (err) {
-        const error = serverError(err, session.issuer, "renewing the session");
+        const error = serverError(err, session.issuer, "renewing the session", [session.refreshToken, stored.token]);
         if (error instanceof OAuthError && error.error === "invalid_grant") {
           // Recorded so that status and the next command say so without asking the server again.
           await store.write(fresh, { ...stored, oauth: { ...session, endedAt: options.clock() } });

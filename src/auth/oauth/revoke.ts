@@ -10,6 +10,8 @@ import * as client from "openid-client";
 import { issuerHost } from "../../config/oauth.js";
 import type { StoredCredential } from "../../credentials/store.js";
 import { CodexError } from "../../errors.js";
+import { oneLine, redact } from "../../safe-text.js";
+import { maskToken } from "../api-key.js";
 import { discoverSessionIssuer, serverError } from "./server.js";
 
 export type TokenKind = "refresh_token" | "access_token";
@@ -61,13 +63,20 @@ export async function revokeSession(
       try {
         await client.tokenRevocation(server, token, { token_type_hint: kind });
       } catch (err) {
-        throw serverError(err, session.issuer, `revoking the ${kind.replace("_", " ")}`);
+        throw serverError(
+          err,
+          session.issuer,
+          `revoking the ${kind.replace("_", " ")}`,
+          tokens.map(([, t]) => t),
+        );
       }
       result.revoked.push(kind);
       result.notRevoked = result.notRevoked.filter((k) => k !== kind);
     }
   } catch (err) {
-    result.reason = err instanceof CodexError ? err.message : String(err);
+    const secrets = tokens.map(([, t]) => t);
+    result.reason =
+      err instanceof CodexError ? err.message : oneLine(redact(String(err), secrets, (s) => maskToken(s, false)));
   }
   return result;
 }

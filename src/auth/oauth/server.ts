@@ -7,12 +7,15 @@
  *
  * Failure policy: an unreachable server is a NetworkError naming the host (exit 1), never reported as a
  * bad credential; an OAuth error response keeps the server's `error` code in an OAuthError; nothing the
- * server sends back is echoed beyond one cleaned, bounded line of its `error_description`.
+ * server sends back is echoed beyond one bounded line of its `error_description`, without control characters
+ * and with the request's secrets (a code, a verifier, a token) masked in every form.
  */
 import * as client from "openid-client";
 import { issuerHost, issuerRefusal, parseIssuer } from "../../config/oauth.js";
 import type { OAuthSession } from "../../credentials/store.js";
 import { CancelledError, CodexError, NetworkError, OAuthError } from "../../errors.js";
+import { oneLine, redact } from "../../safe-text.js";
+import { maskToken } from "../api-key.js";
 
 export type ServerConfig = client.Configuration;
 
@@ -76,19 +79,14 @@ function notFound(err: unknown): boolean {
   );
 }
 
-/** One line, printable, bounded: what a server's `error_description` may contribute to a message. */
-export function cleanLine(text: string, max = 200): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are stripped from server text
-  const line = text.replace(/[\x00-\x1f\x7f]+/g, " ").trim();
-  return line.length > max ? `${line.slice(0, max)}…` : line;
-}
-
 /**
  * Any failure of a request to the authorization server, as a CodexError. `action` says what was being
- * done ("the token exchange", "refreshing the session", …) for the message.
+ * done ("the token exchange", "refreshing the session", …) for the message; `secrets` are what the request
+ * carried (a token, a code), masked wherever the server's text echoes them.
  */
-export function serverError(err: unknown, issuer: string, action: string): CodexError {
+export function serverError(err: unknown, issuer: string, action: string, secrets: string[] = []): CodexError {
   if (err instanceof CodexError) return err;
+  const cleanLine = (text: string, max = 200) => oneLine(redact(text, secrets, (s) => maskToken(s, false)), max);
   const host = issuerHost(issuer);
   const timedOut = () =>
     new NetworkError(host, "TIMEOUT", `the sign-in server ${host} did not answer in time (${action})`, { cause: err });
