@@ -88,6 +88,21 @@ export class InvalidInputError extends CodexError {
   }
 }
 
+/**
+ * A key (typed, piped, or in an environment variable) that cannot be one: `problem` names the character
+ * ("a space", "an invalid UTF-8 byte"), never the key; `position` is 1-based in the trimmed key. Exit 1.
+ */
+export class InvalidKeyError extends InvalidInputError {
+  readonly problem: string;
+  readonly position: number;
+
+  constructor(message: string, where: { problem: string; position: number }) {
+    super(message);
+    this.problem = where.problem;
+    this.position = where.position;
+  }
+}
+
 /** A command needs a credential and there is none (or the server rejected it). Exit 4. */
 export class AuthRequiredError extends CodexError {
   constructor(message = "not logged in; run `codex login` to sign in") {

@@ -78,6 +78,7 @@ export {
   CredentialCommandError,
   ExitCode,
   InvalidInputError,
+  InvalidKeyError,
   KeyringUnavailableError,
   LockTimeoutError,
   NetworkError,

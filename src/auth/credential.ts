@@ -11,6 +11,7 @@ import { selectModel } from "../config/providers.js";
 import type { CommandStore } from "../credentials/command-store.js";
 import { type Place, storeFor } from "../credentials/select.js";
 import type { OAuthSession, StoredCredential } from "../credentials/store.js";
+import { keyFromEnv } from "./api-key.js";
 import { type TokenEnvVar, tokenEnvVarsSet } from "./env.js";
 import { endedError, expiresSoon } from "./oauth/tokens.js";
 
@@ -67,7 +68,8 @@ export async function resolveCredential(
 ): Promise<ResolvedCredential | undefined> {
   const [variable] = tokenEnvVarsSet(env, options.envKey);
   if (variable !== undefined) {
-    return { token: (env[variable] as string).trim(), method: "api_key", source: { type: "env", variable } };
+    const token = keyFromEnv(variable, env[variable] as string);
+    return { token, method: "api_key", source: { type: "env", variable } };
   }
   return resolveStored(config, env, options.account ?? selectAccount(config, env), options.clock);
 }

@@ -14,7 +14,7 @@ import { type ModelSelection, selectModel } from "../config/providers.js";
 import { findCodexAuth } from "../credentials/codex-auth.js";
 import { readCredential } from "../credentials/file-store.js";
 import { keyringAccount } from "../credentials/keyring-store.js";
-import { CodexError, CredentialCommandError, KeyringUnavailableError } from "../errors.js";
+import { CodexError, CredentialCommandError, InvalidKeyError, KeyringUnavailableError } from "../errors.js";
 import { maskToken } from "./api-key.js";
 import {
   type CredentialSource,
@@ -137,8 +137,17 @@ async function accountStatus(
       ? await resolveCredential(config, env, { envKey: selection?.provider.envKey, clock, account: acct })
       : await resolveStored(config, env, acct, clock);
   } catch (err) {
-    // A keyring or auth_command that fails is the answer to "where do I stand", not a crash of status.
-    if (!(err instanceof KeyringUnavailableError || err instanceof CredentialCommandError)) throw err;
+    // A keyring or auth_command that fails, or a variable that holds no usable key, is the answer to "where
+    // do I stand", not a crash of status.
+    if (
+      !(
+        err instanceof KeyringUnavailableError ||
+        err instanceof CredentialCommandError ||
+        err instanceof InvalidKeyError
+      )
+    ) {
+      throw err;
+    }
     credentialError = err.message;
   }
   if (resolved === undefined && credentialError === null && recordedStorage(config, acct) !== undefined) {
