@@ -245,7 +245,10 @@ async function checkCredential(f: Findings, clock: () => Date): Promise<DoctorCh
 
 function fixForUnreadable(f: Findings): string {
   const command = f.config && f.account ? authCommand(f.config, f.account) : undefined;
-  if (command !== undefined) return `run \`${command.join(" ")}\` yourself to see why it fails`;
+  // The program's name only: its arguments may carry a secret (a Vault token), and doctor's output gets pasted.
+  if (command !== undefined) {
+    return `run the auth_command in ${f.path} (\`${commandName(command)} …\`) yourself to see why it fails`;
+  }
   return "see the keyring check below; once the keyring answers, codex reads the credential again";
 }
 
