@@ -194,6 +194,11 @@ describe("a key in an environment variable", () => {
       expect(st.stdout).toBe(`Not logged in: ${line}\n`);
       expect(st.code).toBe(1);
       expectNoSecret(st, BODY);
+      const doctor = await runCli(["doctor", "--offline"], { home, env: { [variable]: value } });
+      expect(doctor.stdout).toContain(`✗ the credential could not be read: ${line}\n`);
+      expect(doctor.stdout).toContain("fix: correct the variable, or unset it to use the credential codex stores\n");
+      expect(doctor.code).toBe(1);
+      expectNoSecret(doctor, BODY);
     },
   );
 

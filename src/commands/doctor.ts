@@ -29,7 +29,7 @@ import { findCodexAuth } from "../credentials/codex-auth.js";
 import { readCredential } from "../credentials/file-store.js";
 import type { Keyring } from "../credentials/keyring.js";
 import { loadKeyring } from "../credentials/select.js";
-import { CodexError, type ExitCode } from "../errors.js";
+import { CodexError, type ExitCode, InvalidKeyError } from "../errors.js";
 import type { CommandContext } from "./context.js";
 import { describeExpiry } from "./expiry.js";
 
@@ -223,7 +223,11 @@ async function checkCredential(f: Findings, clock: () => Date): Promise<DoctorCh
     });
   } catch (err) {
     if (!(err instanceof CodexError)) throw err;
-    return problem("credential", `the credential could not be read: ${err.message}`, fixForUnreadable(f));
+    const fix =
+      err instanceof InvalidKeyError
+        ? "correct the variable, or unset it to use the credential codex stores"
+        : fixForUnreadable(f);
+    return problem("credential", `the credential could not be read: ${err.message}`, fix);
   }
   const login = f.account.name === "default" ? "codex login" : `codex login --profile ${f.account.name}`;
   if (f.credential === undefined) {
