@@ -25,6 +25,7 @@ import { runLogout } from "./commands/logout.js";
 import { runStatus } from "./commands/status.js";
 import { Config } from "./config/config.js";
 import { CodexError, ExitCode, UsageError } from "./errors.js";
+import { looksLikeSecret } from "./redact.js";
 
 declare const __VERSION__: string;
 
@@ -135,11 +136,12 @@ const RUNNERS: Record<string, Runner> = {
 };
 
 /**
- * The word in quotes when it looks like a command or flag name, nothing otherwise: a mistyped command is
- * worth repeating, a pasted API key is not.
+ * The word in quotes when it looks like a command or flag name and not like a key (redact.ts's rule, the one
+ * that also masks other programs' messages), nothing otherwise: a mistyped command is worth repeating, a
+ * pasted API key is not.
  */
 function quoteWord(word: string): string {
-  return /^-{0,2}[a-z][a-z-]{0,23}$/.test(word) ? ` '${word}'` : "";
+  return /^-{0,2}[a-z][a-z-]*$/.test(word) && !looksLikeSecret(word) ? ` '${word}'` : "";
 }
 
 /** Edit distance, for "did you mean" on mistyped commands and flags. */

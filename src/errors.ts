@@ -90,6 +90,21 @@ export class InvalidInputError extends CodexError {
   }
 }
 
+/**
+ * A key (typed, piped, or in an environment variable) that cannot be one: `problem` names the character
+ * ("a space", "an invalid UTF-8 byte"), never the key; `position` is 1-based in the trimmed key. Exit 1.
+ */
+export class InvalidKeyError extends InvalidInputError {
+  readonly problem: string;
+  readonly position: number;
+
+  constructor(message: string, where: { problem: string; position: number }) {
+    super(message);
+    this.problem = where.problem;
+    this.position = where.position;
+  }
+}
+
 /** A command needs a credential and there is none (or the server rejected it). Exit 4. */
 export class AuthRequiredError extends CodexError {
   constructor(message = "not logged in; run `codex login` to sign in", code = "AUTH_REQUIRED") {
@@ -193,16 +208,22 @@ export class SessionEndedError extends CodexError {
   }
 }
 
-/** The loopback port for the browser sign-in is taken. Exit 1. */
+/**
+ * The loopback port for the browser sign-in is taken on one of the addresses `localhost` may reach
+ * (`127.0.0.1` or `[::1]`), by another codex or by any other program. Exit 1.
+ */
 export class PortInUseError extends CodexError {
   readonly port: number;
+  /** The address another program holds the port on, as a URL writes it: `127.0.0.1` or `[::1]`. */
+  readonly address: string;
 
-  constructor(port: number) {
+  constructor(port: number, address = "127.0.0.1") {
     super(
       "PORT_IN_USE",
-      `port ${port} on 127.0.0.1 is in use (another \`codex login\` running?); choose another with \`codex login --port N\`, or sign in with \`codex login --device-auth\``,
+      `port ${port} on ${address} is in use (another \`codex login\` running?); choose another with \`codex login --port N\`, or sign in with \`codex login --device-auth\``,
     );
     this.port = port;
+    this.address = address;
   }
 }
 

@@ -89,6 +89,7 @@ export {
   ExitCode,
   InsecureTransportError,
   InvalidInputError,
+  InvalidKeyError,
   KeyringUnavailableError,
   LockTimeoutError,
   MissingEnvKeyError,

@@ -387,7 +387,8 @@ describe("a command that fails", () => {
     const { home } = homeWith((h) =>
       providerToml(server, `auth_command = ${tomlArray([tokenScript(h, "spaced.sh", `Bearer ${TOKEN}\\n`)])}`),
     );
-    const why = "auth_command `spaced.sh` printed a line with spaces or control characters, not a token";
+    const why =
+      "auth_command `spaced.sh` printed a first line that is not a token: it contains a space at position 7 (a key is printable ASCII: no spaces, quotes, control or non-ASCII characters)";
     const st = await runCli(["status"], { home });
     expect(st.stdout).toBe(`Not logged in: ${why}\n`);
     expect(st.code).toBe(1);
@@ -680,14 +681,14 @@ describe("a command that does not finish", () => {
     expect(alive(readPid(join(home, "slow.pid")))).toBe(false);
   });
 
-  test.concurrent("a wrapper script whose child keeps the output open: still gives up after 10 s", async ({
+  test.concurrent("a wrapper script whose child keeps the output open: gives up after 10 s, both killed", async ({
     expect,
     onTestFinished,
   }) => {
     // As `op`, `vault` or a shell wrapper that starts a helper: the helper inherits standard output, so
-    // waiting for the pipe to close would wait for the helper. codex kills the command it started (the
-    // wrapper); the helper is the wrapper's to clean up (codex does not start commands in a process group of
-    // their own, which would cut them off from the terminal a password prompt needs).
+    // waiting for the pipe to close would wait for the helper. codex kills the command and everything it
+    // started, found by parent pid (it does not start commands in a process group of their own, which would
+    // cut them off from the terminal a password prompt needs).
     const { home } = slowHome(
       onTestFinished,
       (d) => `echo $$ > '${d}/slow.pid'\nsleep 20 &\necho $! > '${d}/child.pid'\nwait\n`,
@@ -705,5 +706,6 @@ describe("a command that does not finish", () => {
     expect(elapsed).toBeGreaterThan(9_000);
     expect(elapsed).toBeLessThan(14_000);
     expect(alive(readPid(join(home, "slow.pid")))).toBe(false);
+    expect(alive(readPid(join(home, "child.pid")))).toBe(false);
   }, 45_000);
 });

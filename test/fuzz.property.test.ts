@@ -63,7 +63,6 @@ import {
   malformedArb,
   type TomlDoc,
   tomlDocArb,
-  UNICODE_FRAGMENTS,
 } from "./support/toml-gen.js";
 
 // ---------------------------------------------------------------------------------------------------------
@@ -96,24 +95,27 @@ const profileOf = (account: Account): string | undefined => (account === "fuzz" 
 // ---------------------------------------------------------------------------------------------------------
 
 /**
- * API keys `codex login --with-api-key` accepts: no whitespace or control characters, but quotes,
- * backslashes, TOML syntax, emoji, combining marks, RTL overrides and C1 controls are all fine.
+ * API keys `codex login --with-api-key` accepts: printable ASCII but quotes (a key must be a valid HTTP header
+ * value, and anything else is refused, see key-input.test.ts), so backslashes, TOML syntax and escapes that
+ * the file writer must quote are all in.
  */
-const apiKeyArb: fc.Arbitrary<string> = fc
-  .oneof(
-    fc.stringMatching(/^sk-[A-Za-z0-9_-]{8,48}$/),
-    fc.string({
-      unit: fc.oneof(
-        { weight: 4, arbitrary: fc.integer({ min: 0x21, max: 0x7e }).map((c) => String.fromCharCode(c)) },
-        { weight: 2, arbitrary: fc.constantFrom('"', "\\", "'", '"""', "'''", "#", "=", "[", "]", "\\u0041", "\\n") },
-        { weight: 2, arbitrary: fc.constantFrom(...UNICODE_FRAGMENTS) },
-      ),
-      minLength: 1,
-      maxLength: 40,
-    }),
-  )
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: what normalizeApiKey refuses
-  .filter((k) => !/[\s\x00-\x1f\x7f]/.test(k));
+const apiKeyArb: fc.Arbitrary<string> = fc.oneof(
+  fc.stringMatching(/^sk-[A-Za-z0-9_-]{8,48}$/),
+  fc.string({
+    unit: fc.oneof(
+      {
+        weight: 4,
+        arbitrary: fc
+          .integer({ min: 0x21, max: 0x7e })
+          .filter((c) => c !== 0x22 && c !== 0x27)
+          .map((c) => String.fromCharCode(c)),
+      },
+      { weight: 2, arbitrary: fc.constantFrom("\\", "#", "=", "[", "]", "\\u0041", "\\n", "\\\\", "]]", "{}") },
+    ),
+    minLength: 1,
+    maxLength: 40,
+  }),
+);
 
 // ---------------------------------------------------------------------------------------------------------
 // Reading documents

@@ -1,6 +1,6 @@
 /**
- * `codex login` through the built CLI: the key comes only from standard input (one trailing line ending
- * trimmed), never from argv; bad input writes nothing; the file and its directory end up private.
+ * `codex login` through the built CLI: the key comes only from standard input (spaces, tabs and line
+ * endings around it trimmed), never from argv; bad input writes nothing; the file and its directory end up private.
  */
 import { chmodSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -29,6 +29,9 @@ describe("key from standard input", () => {
     ["a trailing LF", `${KEY}\n`],
     ["a trailing CRLF", `${KEY}\r\n`],
     ["no line ending", KEY],
+    ["two trailing newlines", `${KEY}\n\n`],
+    ["a trailing CR only", `${KEY}\r`],
+    ["spaces and tabs around it", ` \t${KEY} \t\n`],
   ])("with %s: stored exactly, exit 0", async (_name, input) => {
     const home = testHome();
     const { configFile } = paths(home);
@@ -55,20 +58,18 @@ describe("key from standard input", () => {
   });
 
   test.each([
-    ["an inner space", "sk-login-0123 456789abcdef\n"],
-    ["an inner tab", "sk-login-0123\t456789abcdef\n"],
-    ["two keys on two lines", `${KEY}\n${KEY2}\n`],
-    ["two trailing newlines", `${KEY}\n\n`],
-    ["a trailing CR only", `${KEY}\r`],
-    ["a NUL byte", "sk-login-0123\u0000456789abcdef\n"],
-  ])("%s: exit 1, nothing written, key not echoed", async (_name, input) => {
+    ["an inner space", "sk-login-0123 456789abcdef\n", "a space at position 14"],
+    ["an inner tab", "sk-login-0123\t456789abcdef\n", "a tab at position 14"],
+    ["two keys on two lines", `${KEY}\n${KEY2}\n`, `a line break at position ${KEY.length + 1}`],
+    ["a NUL byte", "sk-login-0123\u0000456789abcdef\n", "a control character (U+0000) at position 14"],
+  ])("%s: exit 1, nothing written, key not echoed", async (_name, input, what) => {
     const { home, configFile } = withConfig('model = "o3"\n');
     const before = readFileSync(configFile);
     const r = await runCli(["login", "--with-api-key"], { home, input });
     expect(r.code).toBe(1);
     expect(r.stdout).toBe("");
     expect(r.stderr).toBe(
-      "error: the API key contains whitespace, line breaks or control characters; pass the key alone on standard input (nothing was saved)\n",
+      `error: the API key contains ${what}; nothing was saved (a key is printable ASCII: no spaces, quotes, control or non-ASCII characters)\n`,
     );
     expect(readFileSync(configFile)).toEqual(before);
     expect(readdirSync(codexHomeOf(home))).toEqual(["config.toml"]); // no lock or temp file left behind

@@ -17,6 +17,7 @@ import type { CommandStore } from "../credentials/command-store.js";
 import { type Place, storeFor } from "../credentials/select.js";
 import type { OAuthSession, StoredCredential } from "../credentials/store.js";
 import { MissingEnvKeyError } from "../errors.js";
+import { keyFromEnv } from "./api-key.js";
 import { OPENAI_AUTH, type ProviderAuth, type TokenEnvVar, tokenEnvVarsSet } from "./env.js";
 import { endedError, expiresSoon } from "./oauth/tokens.js";
 
@@ -83,7 +84,8 @@ export async function resolveCredential(
   const provider = options.provider ?? selectedProviderAuth(config, env);
   const [variable] = tokenEnvVarsSet(env, provider);
   if (variable !== undefined) {
-    return { token: (env[variable] as string).trim(), method: "api_key", source: { type: "env", variable } };
+    const token = keyFromEnv(variable, env[variable] as string);
+    return { token, method: "api_key", source: { type: "env", variable } };
   }
   // The key variable is the provider's only source: the account's credential is for other providers.
   if (provider.envKey !== undefined) throw new MissingEnvKeyError(provider.id, provider.envKey);

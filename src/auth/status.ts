@@ -19,6 +19,7 @@ import {
   CodexError,
   CredentialCommandError,
   InsecureTransportError,
+  InvalidKeyError,
   KeyringUnavailableError,
   MissingEnvKeyError,
 } from "../errors.js";
@@ -174,9 +175,18 @@ async function accountStatus(
       ? await resolveCredential(config, env, { provider, clock, account: acct })
       : await resolveStored(config, env, acct, clock);
   } catch (err) {
-    // A keyring or auth_command that fails is the answer to "where do I stand", not a crash of status.
+    // A keyring or auth_command that fails, or a variable that holds no usable key, is the answer to "where
+    // do I stand", not a crash of status.
     if (err instanceof MissingEnvKeyError) missingEnvKey = err.variable;
-    else if (!(err instanceof KeyringUnavailableError || err instanceof CredentialCommandError)) throw err;
+    else if (
+      !(
+        err instanceof KeyringUnavailableError ||
+        err instanceof CredentialCommandError ||
+        err instanceof InvalidKeyError
+      )
+    ) {
+      throw err;
+    }
     credentialError = (err as CodexError).message;
   }
   if (resolved === undefined && credentialError === null && recordedStorage(config, acct) !== undefined) {

@@ -29,7 +29,7 @@ import { findCodexAuth } from "../credentials/codex-auth.js";
 import { readCredential } from "../credentials/file-store.js";
 import type { Keyring } from "../credentials/keyring.js";
 import { loadKeyring } from "../credentials/select.js";
-import { CodexError, type ExitCode, InsecureTransportError, MissingEnvKeyError } from "../errors.js";
+import { CodexError, type ExitCode, InsecureTransportError, InvalidKeyError, MissingEnvKeyError } from "../errors.js";
 import { jsonText, oneLine } from "../safe-text.js";
 import type { CommandContext } from "./context.js";
 import { describeExpiry } from "./expiry.js";
@@ -236,7 +236,11 @@ async function checkCredential(f: Findings, clock: () => Date): Promise<DoctorCh
       );
     }
     if (!(err instanceof CodexError)) throw err;
-    return problem("credential", `the credential could not be read: ${err.message}`, fixForUnreadable(f));
+    const fix =
+      err instanceof InvalidKeyError
+        ? "correct the variable, or unset it to use the credential codex stores"
+        : fixForUnreadable(f);
+    return problem("credential", `the credential could not be read: ${err.message}`, fix);
   }
   const login = f.account.name === "default" ? "codex login" : `codex login --profile ${f.account.name}`;
   if (f.credential === undefined) {
@@ -268,7 +272,10 @@ function providerAuth(f: Findings): ProviderAuth {
 
 function fixForUnreadable(f: Findings): string {
   const command = f.config && f.account ? authCommand(f.config, f.account) : undefined;
-  if (command !== undefined) return `run \`${command.join(" ")}\` yourself to see why it fails`;
+  // The program's name only: its arguments may carry a secret (a Vault token), and doctor's output gets pasted.
+  if (command !== undefined) {
+    return `run the auth_command in ${f.path} (\`${commandName(command)} …\`) yourself to see why it fails`;
+  }
   return "see the keyring check below; once the keyring answers, codex reads the credential again";
 }
 

@@ -44,8 +44,11 @@ export interface IO {
   error(line: string): void;
   /** Text styled for stdout, or plain when colour is off. */
   bold(text: string): string;
-  /** All of standard input, as UTF-8. */
-  readAll(): Promise<string>;
+  /**
+   * All of standard input, when it holds at most `maxBytes`; undefined when it holds more. Reading stops at
+   * the limit, so an input that never ends (`yes | codex …`) costs neither time nor memory.
+   */
+  readAll(maxBytes: number): Promise<Buffer | undefined>;
   /** Asks for a secret without echoing it (prompt on stderr). Ctrl-C is a CancelledError. */
   promptSecret(message: string): Promise<string>;
   /** Asks to pick one of `choices` (the first is the default; prompt on stderr). Ctrl-C is a CancelledError. */
@@ -151,10 +154,17 @@ export function createIO(env: Env, streams?: Streams): IO {
     warn: (line) => writeErr(`${paint(errColor, "33", "warning:")} ${stripControls(line)}\n`),
     error: (line) => writeErr(`${paint(errColor, "31", "error:")} ${stripControls(line)}\n`),
     bold: (text) => paint(outColor, "1", text),
-    async readAll() {
+    async readAll(maxBytes) {
       const chunks: Buffer[] = [];
-      for await (const chunk of get("stdin")) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
-      return Buffer.concat(chunks).toString("utf8");
+      let size = 0;
+      // Leaving the loop early destroys the stream: nothing more is read, and a writer that goes on gets EPIPE.
+      for await (const chunk of get("stdin")) {
+        const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
+        size += buf.length;
+        if (size > maxBytes) return undefined;
+        chunks.push(buf);
+      }
+      return Buffer.concat(chunks);
     },
     async promptSecret(message) {
       const password = defaultExport(await import("@inquirer/password"));

@@ -3,14 +3,14 @@
  * `--device-auth` (SSH, headless), or an API key with `--with-api-key` (standard input, never argv: process
  * lists and shell history would keep it). On a terminal with no flag, it asks which.
  */
-import { maskToken, normalizeApiKey } from "../auth/api-key.js";
+import { MAX_KEY_BYTES, maskToken, normalizeApiKey } from "../auth/api-key.js";
 import { selectedProviderAuth } from "../auth/credential.js";
 import { tokenEnvVarsSet } from "../auth/env.js";
 import { type LoginResult, saveCredential } from "../auth/login.js";
 import { selectAccount, storeSetting } from "../config/accounts.js";
 import { issuerHost, oauthSettings } from "../config/oauth.js";
 import type { StoredCredential } from "../credentials/store.js";
-import { type ExitCode, UsageError } from "../errors.js";
+import { type ExitCode, InvalidInputError, UsageError } from "../errors.js";
 import { oneLine } from "../safe-text.js";
 import type { CommandContext } from "./context.js";
 import { describeExpiry } from "./expiry.js";
@@ -67,7 +67,10 @@ export async function runLogin(opts: LoginOptions): Promise<ExitCode> {
 async function apiKeyLogin(opts: LoginOptions): Promise<void> {
   const { io } = opts;
   // Reading a terminal as plain input would echo the key as it is typed; prompt with echo off instead.
-  const input = io.stdinIsTTY() ? await io.promptSecret("Paste your API key:") : await io.readAll();
+  const input = io.stdinIsTTY() ? await io.promptSecret("Paste your API key:") : await io.readAll(MAX_KEY_BYTES);
+  if (input === undefined) {
+    throw new InvalidInputError(`the API key on standard input is over ${MAX_KEY_BYTES / 1024} KiB; nothing was saved`);
+  }
   const key = normalizeApiKey(input);
   const result = await save(opts, { token: key });
   io.out(`✅ Logged in using an API key (${maskToken(key)}), stored in ${where(result)}`);

@@ -4,10 +4,16 @@
  * prints only the final reply as one JSON object, for scripts.
  */
 import { openClient } from "../api/open.js";
-import { type ExitCode, UsageError } from "../errors.js";
+import { type ExitCode, InvalidInputError, UsageError } from "../errors.js";
 import { jsonText } from "../safe-text.js";
 import type { CommandContext } from "./context.js";
 import { printReplyNotes, streamToStdout } from "./reply-output.js";
+
+/**
+ * The largest prompt read from standard input: a few times what the largest context windows hold (about a
+ * million tokens, some 4 MB of text), so no real prompt is cut, and an endless input ends at once.
+ */
+export const MAX_PROMPT_BYTES = 4 * 1024 * 1024;
 
 export interface RunOptions extends CommandContext {
   /** The prompt argument; "-" reads standard input; undefined reads it too when it is not a terminal. */
@@ -24,7 +30,13 @@ async function readPrompt(opts: RunOptions): Promise<string> {
       if (prompt === "-") io.err("Reading the prompt from standard input; end it with Ctrl-D.");
       else throw new UsageError('codex run needs a prompt: `codex run "your prompt"`, or pipe it on standard input');
     }
-    prompt = await io.readAll();
+    const input = await io.readAll(MAX_PROMPT_BYTES);
+    if (input === undefined) {
+      throw new InvalidInputError(
+        `the prompt on standard input is over ${MAX_PROMPT_BYTES / 1024 / 1024} MiB; nothing was sent`,
+      );
+    }
+    prompt = input.toString("utf8");
   }
   if (prompt.trim() === "") throw new UsageError("the prompt is empty; nothing was sent");
   return prompt;

@@ -15,6 +15,7 @@
  */
 import { basename } from "node:path";
 import { ConfigValueError, InvalidInputError, UsageError } from "../errors.js";
+import { oneLine } from "../safe-text.js";
 import type { Config } from "./config.js";
 import type { Env } from "./paths.js";
 
@@ -114,9 +115,12 @@ export function authCommand(config: Config, acct: Account): string[] | undefined
   return v as string[];
 }
 
-/** How messages name an auth_command: its program's name, without the arguments (which may say too much). */
+/**
+ * How messages and --json name an auth_command: its program's file name, without the arguments (which may
+ * carry a secret, e.g. a Vault token), as one line without control characters.
+ */
 export function commandName(argv: readonly string[]): string {
-  return basename(argv[0] ?? "");
+  return oneLine(basename(argv[0] ?? ""), 64);
 }
 
 /** Where an account's secret was put: `auth_storage = "keyring"` records it when it is not in the file. */

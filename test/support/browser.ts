@@ -34,6 +34,11 @@ export interface InteractionOptions {
   login?: string;
   /** Cancel at the consent page instead of approving: the client gets `access_denied`. */
   deny?: boolean;
+  /**
+   * Where requests to `localhost` go, e.g. "[::1]": they are made there (by Playwright, on the browser's
+   * behalf) and the answer shown as the page's. By default Chromium picks the address itself.
+   */
+  localhostAs?: string;
 }
 
 /** OAUTH_BROWSER_DEBUG=1 logs each page and step to stderr. */
@@ -88,13 +93,28 @@ export async function closeBrowser(): Promise<void> {
 
 afterAll(closeBrowser);
 
-async function withPage<T>(fn: (page: Page, context: BrowserContext) => Promise<T>): Promise<T> {
+async function withPage<T>(
+  fn: (page: Page, context: BrowserContext) => Promise<T>,
+  options: InteractionOptions = {},
+): Promise<T> {
   const context = await (await launch()).newContext();
   try {
     await context.route(
       (url) => !(url.protocol === "http:" || url.protocol === "https:") || !LOOPBACK_HOSTS.has(url.hostname),
       (route) => route.abort("blockedbyclient"),
     );
+    const localhostAs = options.localhostAs;
+    if (localhostAs !== undefined) {
+      await context.route(
+        (url) => url.hostname === "localhost",
+        async (route) => {
+          const url = new URL(route.request().url());
+          url.hostname = localhostAs;
+          debug("localhost request made at", url.href);
+          await route.fulfill({ response: await route.fetch({ url: url.href, maxRedirects: 0 }) });
+        },
+      );
+    }
     context.setDefaultTimeout(STEP_TIMEOUT_MS);
     const page = await context.newPage();
     return await fn(page, context);
@@ -204,7 +224,7 @@ export async function signInWithBrowser(url: string, options: InteractionOptions
     await act(page, () => page.goto(url));
     await walk(page, serverOrigin, undefined, options);
     return result(page, nav);
-  });
+  }, options);
 }
 
 /**

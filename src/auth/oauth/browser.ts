@@ -2,17 +2,24 @@
  * Browser sign-in: OAuth 2.0 authorization code with PKCE (S256), `state`, and a `nonce` when OpenID
  * Connect, received by a one-shot HTTP server on the loopback interface (RFC 8252 §7.3).
  *
- * The server binds 127.0.0.1 only, so nothing else on the network can reach it. The redirect URI names
- * `localhost` (what OpenAI registers for Codex's client id); browsers resolve it to the loopback
- * interface. A callback whose `state` is not ours is answered with an error page and ignored (the flow
- * keeps waiting for the real one); the first callback with our `state` settles the flow, and the server
- * closes once its answer is sent.
+ * The redirect URI names `localhost` (what OpenAI registers for Codex's client id), and a browser may take
+ * `localhost` to 127.0.0.1 or to [::1] (Chromium tries [::1] first). So the server listens on both, on the
+ * same port (RFC 8252 §8.3): were it on 127.0.0.1 alone, any other local user listening on [::1]:port would
+ * receive the authorization code and `state`. When another program holds the port on either address, the
+ * sign-in stops with a PortInUseError naming it, before anything is shown or opened. Where the system has no
+ * IPv6 at all (binding ::1 fails with EADDRNOTAVAIL or EAFNOSUPPORT) it listens on 127.0.0.1 alone: then no
+ * one can listen on [::1] either. Nothing else on the network can reach either address.
+ *
+ * A callback whose `state` is not ours is answered with an error page and ignored (the flow keeps waiting
+ * for the real one); the first callback with our `state` settles the flow, and the servers close once its
+ * answer is sent.
  *
  * Failure policy: a busy port is a PortInUseError suggesting --port or --device-auth; `access_denied` and
  * other errors from the server are OAuthErrors; no callback within the time limit is an OAuthError; an
  * aborted signal (Ctrl-C) is a CancelledError. Nothing is stored here: the caller stores the result.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
 import * as client from "openid-client";
 import type { OAuthSettings } from "../../config/oauth.js";
 import type { StoredCredential } from "../../credentials/store.js";
@@ -38,9 +45,7 @@ const TEN_MINUTES = 10 * 60_000;
 
 export async function loginWithBrowser(options: BrowserLoginOptions): Promise<StoredCredential> {
   const { settings } = options;
-  const port = options.port ?? settings.redirectPort;
-  const server = createServer();
-  await listen(server, port);
+  const { servers, port } = await listenOnLoopback(options.port ?? settings.redirectPort);
   // Ends the wait for the callback however this function exits, so no timer outlives it.
   const done = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, done.signal]) : done.signal;
@@ -62,7 +67,7 @@ export async function loginWithBrowser(options: BrowserLoginOptions): Promise<St
       state,
       ...(nonce === undefined ? {} : { nonce }),
     });
-    const callback = waitForCallback(server, state, signal, options.timeoutMs ?? TEN_MINUTES);
+    const callback = waitForCallback(servers, port, state, signal, options.timeoutMs ?? TEN_MINUTES);
     callback.catch(() => {});
     await options.onUrl(url.href);
     const { url: returned, respond } = await callback;
@@ -95,18 +100,47 @@ export async function loginWithBrowser(options: BrowserLoginOptions): Promise<St
     }
   } finally {
     done.abort();
+    closeAll(servers);
+  }
+}
+
+function closeAll(servers: readonly Server[]): void {
+  for (const server of servers) {
     server.closeAllConnections();
     server.close();
   }
 }
 
-function listen(server: Server, port: number): Promise<void> {
+/** Whether binding ::1 failed because this system has no IPv6 loopback at all. */
+const noIPv6 = (code: string | undefined) => code === "EADDRNOTAVAIL" || code === "EAFNOSUPPORT";
+
+/**
+ * One server on 127.0.0.1 and one on [::1], on the same port (`port` 0: the port the system picks for the
+ * first); the second only where the system has IPv6. Closes what it opened when either address is taken.
+ */
+async function listenOnLoopback(port: number): Promise<{ servers: Server[]; port: number }> {
+  const v4 = createServer();
+  await listen(v4, "127.0.0.1", port);
+  const bound = (v4.address() as AddressInfo).port;
+  const v6 = createServer();
+  try {
+    await listen(v6, "::1", bound);
+  } catch (err) {
+    if (noIPv6((err as NodeJS.ErrnoException).code)) return { servers: [v4], port: bound };
+    closeAll([v4]);
+    throw err;
+  }
+  return { servers: [v4, v6], port: bound };
+}
+
+function listen(server: Server, host: string, port: number): Promise<void> {
   return new Promise((resolve, reject) => {
     server.once("error", (err: NodeJS.ErrnoException) => {
-      reject(err.code === "EADDRINUSE" || err.code === "EACCES" ? new PortInUseError(port) : err);
+      const address = host.includes(":") ? `[${host}]` : host;
+      reject(err.code === "EADDRINUSE" || err.code === "EACCES" ? new PortInUseError(port, address) : err);
     });
     // exclusive: never share the port with another process's listener (cluster mode would).
-    server.listen({ host: "127.0.0.1", port, exclusive: true }, () => resolve());
+    server.listen({ host, port, exclusive: true }, () => resolve());
   });
 }
 
@@ -117,7 +151,13 @@ interface Callback {
   respond(status: number, title: string, text: string): Promise<void>;
 }
 
-function waitForCallback(server: Server, state: string, signal: AbortSignal, timeoutMs: number) {
+function waitForCallback(
+  servers: readonly Server[],
+  port: number,
+  state: string,
+  signal: AbortSignal,
+  timeoutMs: number,
+) {
   return new Promise<Callback>((resolve, reject) => {
     let settled = false;
     const timer = setTimeout(() => {
@@ -141,8 +181,8 @@ function waitForCallback(server: Server, state: string, signal: AbortSignal, tim
     if (signal.aborted) return onAbort();
     signal.addEventListener("abort", onAbort);
 
-    server.on("request", (req: IncomingMessage, res: ServerResponse) => {
-      const url = new URL(req.url ?? "/", `http://localhost:${(server.address() as { port: number }).port}`);
+    const onRequest = (req: IncomingMessage, res: ServerResponse) => {
+      const url = new URL(req.url ?? "/", `http://localhost:${port}`);
       if (req.method !== "GET" || url.pathname !== CALLBACK_PATH) {
         page(res, 404, "Not found", "This is codex's sign-in callback; there is nothing else here.");
         return;
@@ -171,7 +211,8 @@ function waitForCallback(server: Server, state: string, signal: AbortSignal, tim
             page(res, status, title, text);
           }),
       });
-    });
+    };
+    for (const server of servers) server.on("request", onRequest);
   });
 }
 

@@ -1,0 +1,259 @@
+/**
+ * Where a key enters codex (standard input, the hidden prompt, OPENAI_API_KEY / CODEX_API_KEY / a provider's
+ * env_key, the library), it is a key or it is refused: printable ASCII without spaces or quotes, trimmed of
+ * the spaces, tabs, CRs and LFs around it. A refusal says what and where (1-based), never the key nor the
+ * character where it could be part of it, and nothing is saved or sent. Standard input is read up to a limit
+ * (64 KiB for a key, 4 MiB for `codex run`'s prompt): an input that never ends is cut off at once.
+ */
+import { spawn } from "node:child_process";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { performance } from "node:perf_hooks";
+import { describe, expect, test } from "vitest";
+import { InvalidInputError, InvalidKeyError, loginWithApiKey } from "../src/index.js";
+import {
+  CLI,
+  cleanEnv,
+  codexHomeOf,
+  expectNoSecret,
+  type RunResult,
+  runCli,
+  runCliInPty,
+  testHome,
+  withConfig,
+} from "./helpers.js";
+import { responsesEvents, sse, startProvider } from "./support/provider.js";
+
+const RULE = "(a key is printable ASCII: no spaces, quotes, control or non-ASCII characters)";
+/** The part of each bad key that must never be printed (the masked hint would show only its last 4). */
+const BODY = "QZWVJQZWVJQZWVJ";
+const GOOD = `sk-${BODY}0123`;
+
+const refusedLine = (what: string) => `error: the API key contains ${what}; nothing was saved ${RULE}\n`;
+
+/** Runs `codex login --with-api-key` with this input in a fresh home: exit 1, one line, nothing created. */
+async function refusedLogin(input: string | Buffer): Promise<RunResult> {
+  const home = testHome();
+  const r = await runCli(["login", "--with-api-key"], { home, input });
+  expect(r.code).toBe(1);
+  expect(r.stdout).toBe("");
+  expect(r.stderr.split("\n")).toHaveLength(2);
+  expect(readdirSync(home)).toEqual([]);
+  expectNoSecret(r, BODY);
+  return r;
+}
+
+describe("a key on standard input", () => {
+  test.each([
+    ["an invalid UTF-8 byte", Buffer.concat([Buffer.from(`sk-${BODY}`), Buffer.from([0xff]), Buffer.from("01\n")]), 19],
+    ["an invalid UTF-8 byte", Buffer.concat([Buffer.from("  sk-"), Buffer.from([0xc3, 0x28]), Buffer.from(BODY)]), 4],
+    [
+      "an invalid UTF-8 byte",
+      Buffer.concat([Buffer.from("sk-"), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from(BODY)]),
+      4,
+    ],
+    ["U+FFFD (the replacement character: the key was not valid UTF-8 where it came from)", `sk-${BODY}\uFFFD01\n`, 19],
+    ["a non-ASCII character (U+00E9)", `sk-${BODY}\u00e901\n`, 19],
+    ["a non-ASCII character (U+0455)", `sk-\u0455${BODY}\n`, 4],
+    ["a byte order mark (U+FEFF)", `\uFEFFsk-${BODY}\n`, 1],
+    ["a double quote", `"sk-${BODY}"\n`, 1],
+    ["a single quote", `sk-${BODY}'01\n`, 19],
+    ["a space", `sk-${BODY} 01\n`, 19],
+    ["a line break", `sk-${BODY}\nsk-${BODY}\n`, 19],
+    ["a control character (U+001B)", `sk-${BODY}\x1b[2J\n`, 19],
+    ["a control character (U+007F)", `sk-${BODY}\x7f\n`, 19],
+    ["a control character (U+0085)", `sk-${BODY}\u0085\n`, 19],
+    ["a non-ASCII character (U+00A0)", `sk-${BODY}\u00a0\n`, 19],
+  ])("%s (case %#): refused with its position, nothing saved, the key not echoed", async (what, input, position) => {
+    const r = await refusedLogin(input);
+    expect(r.stderr).toBe(refusedLine(`${what} at position ${position}`));
+  });
+
+  test("the character itself is never printed, only its name", async () => {
+    for (const ch of ["\u00e9", "\u0455", "\uFFFD"]) {
+      const r = await refusedLogin(`sk-${BODY}${ch}\n`);
+      expect(r.stderr).not.toContain(ch);
+    }
+  });
+
+  test("spaces, tabs, CR and LF around the key are trimmed (as Codex does); the key is stored exactly", async () => {
+    const { home, configFile } = withConfig("");
+    const r = await runCli(["login", "--with-api-key"], { home, input: `\r\n \t${GOOD}\t \r\n\n` });
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(readFileSync(configFile, "utf8")).toBe(`auth_token = "${GOOD}"\n`);
+  });
+
+  test("a key of exactly 64 KiB is read whole; one byte more is refused, nothing saved", async () => {
+    const { home, configFile } = withConfig("");
+    const long = `sk-${"a".repeat(64 * 1024 - 4)}`;
+    const ok = await runCli(["login", "--with-api-key"], { home, input: `${long}\n` });
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(readFileSync(configFile, "utf8")).toBe(`auth_token = "${long}"\n`);
+    const over = await refusedLogin(`${long}\n\n`);
+    expect(over.stderr).toBe("error: the API key on standard input is over 64 KiB; nothing was saved\n");
+  });
+});
+
+/** `codex <args>` with a child writing `chunk` to its standard input forever; resolves when codex exits. */
+function withEndlessInput(args: string[], home: string, chunk: string, env: Record<string, string> = {}) {
+  const writer = spawn(process.execPath, [
+    "-e",
+    `const b = Buffer.from(${JSON.stringify(chunk)}.repeat(4096)); const w = () => process.stdout.write(b, w); w();`,
+  ]);
+  const cli = spawn(process.execPath, [CLI, ...args], {
+    env: cleanEnv(home, env),
+    stdio: [writer.stdout, "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  cli.stdout.setEncoding("utf8").on("data", (d: string) => {
+    stdout += d;
+  });
+  cli.stderr.setEncoding("utf8").on("data", (d: string) => {
+    stderr += d;
+  });
+  const start = performance.now();
+  const timer = setTimeout(() => cli.kill("SIGKILL"), 20_000);
+  return new Promise<RunResult & { ms: number }>((resolve) => {
+    cli.on("close", (code, signal) => {
+      clearTimeout(timer);
+      writer.kill("SIGKILL");
+      resolve({ code, signal, stdout, stderr, ms: performance.now() - start });
+    });
+  });
+}
+
+describe("standard input that never ends", () => {
+  test.each([
+    ["lines (`yes | codex login --with-api-key`)", "y\n"],
+    ["one endless line", "sk-aaaaaaaa"],
+  ])("%s: login stops at 64 KiB, exit 1, one line, nothing saved", async (_name, chunk) => {
+    const { home, configFile } = withConfig('model = "o3"\n');
+    const before = readFileSync(configFile);
+    const r = await withEndlessInput(["login", "--with-api-key"], home, chunk);
+    expect(r.stderr).toBe("error: the API key on standard input is over 64 KiB; nothing was saved\n");
+    expect(r.stdout).toBe("");
+    expect(r.code).toBe(1);
+    expect(r.ms).toBeLessThan(5_000);
+    expect(readFileSync(configFile)).toEqual(before);
+    expect(readdirSync(codexHomeOf(home))).toEqual(["config.toml"]);
+  });
+
+  test("codex run -: the prompt stops at 4 MiB, exit 1, nothing sent", async () => {
+    const server = await startProvider();
+    const home = testHome();
+    const r = await withEndlessInput(["run", "-"], home, "tell me more ", {
+      OPENAI_API_KEY: GOOD,
+      OPENAI_BASE_URL: server.baseUrl,
+    });
+    expect(r.stderr).toBe("error: the prompt on standard input is over 4 MiB; nothing was sent\n");
+    expect(r.code).toBe(1);
+    expect(r.ms).toBeLessThan(5_000);
+    expect(server.requests).toEqual([]);
+  });
+
+  test("codex run: a 3 MiB prompt on standard input is sent whole", async () => {
+    const server = await startProvider();
+    server.reply(sse(responsesEvents(["Hello"])));
+    const prompt = "x".repeat(3 * 1024 * 1024);
+    const r = await runCli(["run"], {
+      home: testHome(),
+      input: prompt,
+      env: { OPENAI_API_KEY: GOOD, OPENAI_BASE_URL: server.baseUrl },
+    });
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe("Hello\n");
+    expect(server.requests[0]?.rawBody).toContain(prompt);
+  });
+});
+
+describe("a key in an environment variable", () => {
+  test.each([
+    [
+      "OPENAI_API_KEY",
+      `sk-${BODY}\uFFFD01`,
+      "U+FFFD (the replacement character: the key was not valid UTF-8 where it came from)",
+      19,
+    ],
+    ["CODEX_API_KEY", `sk-${BODY} 01`, "a space", 19],
+    ["OPENAI_API_KEY", `'sk-${BODY}'`, "a single quote", 1],
+    ["OPENAI_API_KEY", `sk-${BODY}\u00e9`, "a non-ASCII character (U+00E9)", 19],
+  ])(
+    "%s with %j: run exits 1 naming the variable and the position, nothing sent",
+    async (variable, value, what, position) => {
+      const server = await startProvider();
+      const home = testHome();
+      const line = `${variable} contains ${what} at position ${position}, so it holds no usable API key ${RULE}; correct or unset it (nothing was sent)`;
+      const r = await runCli(["run", "hi"], { home, env: { [variable]: value, OPENAI_BASE_URL: server.baseUrl } });
+      expect(r.stderr).toBe(`error: ${line}\n`);
+      expect(r.stdout).toBe("");
+      expect(r.code).toBe(1);
+      expect(server.requests).toEqual([]);
+      expectNoSecret(r, BODY);
+      const st = await runCli(["status"], { home, env: { [variable]: value } });
+      expect(st.stdout).toBe(`Not logged in: ${line}\n`);
+      expect(st.code).toBe(1);
+      expectNoSecret(st, BODY);
+      const doctor = await runCli(["doctor", "--offline"], { home, env: { [variable]: value } });
+      expect(doctor.stdout).toContain(`✗ the credential could not be read: ${line}\n`);
+      expect(doctor.stdout).toContain("fix: correct the variable, or unset it to use the credential codex stores\n");
+      expect(doctor.code).toBe(1);
+      expectNoSecret(doctor, BODY);
+    },
+  );
+
+  test("a provider's env_key with a bad value: named, nothing sent", async () => {
+    const server = await startProvider();
+    const { home } = withConfig(
+      `model_provider = "x"\n\n[model_providers.x]\nname = "Local"\nbase_url = "${server.baseUrl}"\nenv_key = "LOCAL_KEY"\n`,
+    );
+    const r = await runCli(["run", "hi"], { home, env: { LOCAL_KEY: `sk-${BODY}"01` } });
+    expect(r.stderr).toBe(
+      `error: LOCAL_KEY contains a double quote at position 19, so it holds no usable API key ${RULE}; correct or unset it (nothing was sent)\n`,
+    );
+    expect(r.code).toBe(1);
+    expect(server.requests).toEqual([]);
+  });
+
+  test("spaces and line endings around the value are trimmed; the key is sent as is", async () => {
+    const server = await startProvider();
+    server.reply(sse(responsesEvents(["Hello"])));
+    const r = await runCli(["run", "hi"], {
+      home: testHome(),
+      env: { OPENAI_API_KEY: ` ${GOOD}\r\n`, OPENAI_BASE_URL: server.baseUrl },
+    });
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(server.requests[0]?.headers.authorization).toBe(`Bearer ${GOOD}`);
+  });
+});
+
+describe("the hidden prompt and the library", () => {
+  test("a key with a space typed at the prompt: refused, nothing saved, never on screen", async () => {
+    const home = testHome();
+    const r = await runCliInPty(["login", "--with-api-key"], {
+      home,
+      steps: [{ wait: "Paste your API key:", send: `sk-${BODY} 01\r` }],
+    });
+    expect(r.timedOut).toBe(false);
+    expect(r.code).toBe(1);
+    expect(r.output).toContain(`the API key contains a space at position 19; nothing was saved ${RULE}`);
+    expect(r.output).not.toContain(BODY);
+    expect(existsSync(codexHomeOf(home))).toBe(false);
+  });
+
+  test("loginWithApiKey: an InvalidKeyError (an InvalidInputError) with the problem and position", async () => {
+    const codexHome = codexHomeOf(testHome());
+    for (const [key, problem, position] of [
+      [`sk-${BODY}\uD83D`, "half of a surrogate pair (U+D83D)", 19],
+      [`\tsk-${BODY}\uFFFD`, "U+FFFD (the replacement character: the key was not valid UTF-8 where it came from)", 19],
+    ] as const) {
+      const err = await loginWithApiKey(key, { codexHome, env: {} }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(InvalidKeyError);
+      expect(err).toBeInstanceOf(InvalidInputError);
+      expect(err).toMatchObject({ code: "INVALID_INPUT", problem, position });
+      expect((err as Error).message).not.toContain(BODY);
+    }
+    expect(existsSync(codexHome)).toBe(false);
+  });
+});
