@@ -25,7 +25,7 @@ import { runLogout } from "./commands/logout.js";
 import { runStatus } from "./commands/status.js";
 import { Config } from "./config/config.js";
 import { CodexError, ExitCode, UsageError } from "./errors.js";
-import { looksLikeSecret } from "./redact.js";
+import { looksLikeSecret } from "./safe-text.js";
 
 declare const __VERSION__: string;
 

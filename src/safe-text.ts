@@ -10,6 +10,9 @@
  * - `oneLine`: the same, folded to one bounded line, for a message.
  * - `ControlStripper`: `stripControls` for a stream, with no leftovers where a piece ends mid-sequence.
  * - `redact`: the same as `stripControls`, with credentials masked in every form a server echoes them in.
+ * - `looksLikeSecret` / `maskSecretWords`: words that may be secrets nobody told us about (another
+ *   program's stderr, a mistyped command line), masked by one rule, so that what the CLI refuses to repeat
+ *   and what it masks in a tool's message never disagree.
  * - `jsonText`: JSON that no terminal takes for a control sequence, and that parses to the same value.
  *
  * Each is a few linear passes (regular expressions, indexOf): no recursion per character, whatever the
@@ -243,4 +246,50 @@ const JSON_RAW_CONTROL = /[\x7f-\x9f]/g;
  */
 export function jsonText(value: unknown): string {
   return JSON.stringify(value).replace(JSON_RAW_CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+
+const AROUND = /^["'`([{<]+|["'`)\]}>,.;:!?]+$/g;
+
+function caseSwitches(word: string): number {
+  let switches = 0;
+  let upper: boolean | undefined;
+  for (const ch of word) {
+    const isUpper = ch >= "A" && ch <= "Z";
+    const isLower = ch >= "a" && ch <= "z";
+    if (!isUpper && !isLower) continue;
+    if (upper !== undefined && upper !== isUpper) switches++;
+    upper = isUpper;
+  }
+  return switches;
+}
+
+/**
+ * Whether `word` (no spaces) looks like a key or token: without the punctuation around it, 24 characters or
+ * more, or 8 or more mixing letters and digits, or 8 or more switching between lower and upper case three
+ * times. Every real key and token (OpenAI's `sk-…`, JWTs, Vault's `hvs.…`, GitHub's `ghp_…`, AWS keys) is
+ * caught; prose, command names and short numbers are not. Short lowercase passwords cannot be told from
+ * words by any rule: text that may hold one is never shown whole in the first place.
+ */
+export function looksLikeSecret(word: string): boolean {
+  const core = word.replace(AROUND, "");
+  if (core.length >= 24) return true;
+  if (core.length < 8) return false;
+  return (/\d/.test(core) && /[A-Za-z]/.test(core)) || caseSwitches(core) >= 3;
+}
+
+/**
+ * `text` as one line (`oneLine`), with the `known` secrets masked in every form (`redact`) and every word
+ * that looks like a secret (`looksLikeSecret`) shown as `…`.
+ */
+export function maskSecretWords(text: string, known: Iterable<string> = [], max = 300): string {
+  const masked = oneLine(redact(text, known), Number.MAX_SAFE_INTEGER)
+    .split(" ")
+    .map((word) => {
+      if (!looksLikeSecret(word)) return word;
+      const lead = /^["'`([{<]*/.exec(word)?.[0] ?? "";
+      const tail = /["'`)\]}>,.;:!?]*$/.exec(word.slice(lead.length))?.[0] ?? "";
+      return `${lead}…${tail}`;
+    })
+    .join(" ");
+  return oneLine(masked, max);
 }

@@ -19,8 +19,7 @@ import { KEY_RULE, parseKeyBytes } from "../auth/api-key.js";
 import { commandName } from "../config/accounts.js";
 import type { Env } from "../config/paths.js";
 import { CredentialCommandError } from "../errors.js";
-import { redact } from "../redact.js";
-import { oneLine } from "../safe-text.js";
+import { maskSecretWords, oneLine } from "../safe-text.js";
 import { killTree } from "./process-tree.js";
 import type { CredentialStore, StoredCredential } from "./store.js";
 
@@ -70,7 +69,7 @@ function explanation(stderr: Buffer, stdout: Buffer): string | undefined {
   const known = [printed, ...printed.split(" ").slice(0, 64)];
   for (const raw of stderr.toString("utf8").split("\n")) {
     const line = oneLine(raw, MAX_STDERR);
-    if (line !== "") return oneLine(redact(line, known), 200);
+    if (line !== "") return maskSecretWords(line, known, 200);
   }
   return undefined;
 }
