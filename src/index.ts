@@ -85,5 +85,6 @@ export {
   PortInUseError,
   SessionEndedError,
   StreamInterruptedError,
+  UntrustedConfigError,
   UsageError,
 } from "./errors.js";

@@ -1,5 +1,4 @@
 /** `status()`: what codex knows about the user's credential, with nothing secret in it but a masked hint. */
-import { statSync } from "node:fs";
 import {
   type Account,
   authCommand,
@@ -11,10 +10,11 @@ import {
 import { Config } from "../config/config.js";
 import type { Env } from "../config/paths.js";
 import { type ModelSelection, selectModel } from "../config/providers.js";
+import { trustProblem } from "../config/trust.js";
 import { findCodexAuth } from "../credentials/codex-auth.js";
 import { readCredential } from "../credentials/file-store.js";
 import { keyringAccount } from "../credentials/keyring-store.js";
-import { CodexError, CredentialCommandError, KeyringUnavailableError } from "../errors.js";
+import { CodexError, CredentialCommandError, KeyringUnavailableError, UntrustedConfigError } from "../errors.js";
 import { maskToken } from "./api-key.js";
 import {
   type CredentialSource,
@@ -137,9 +137,11 @@ async function accountStatus(
       ? await resolveCredential(config, env, { envKey: selection?.provider.envKey, clock, account: acct })
       : await resolveStored(config, env, acct, clock);
   } catch (err) {
-    // A keyring or auth_command that fails is the answer to "where do I stand", not a crash of status.
-    if (!(err instanceof KeyringUnavailableError || err instanceof CredentialCommandError)) throw err;
-    credentialError = err.message;
+    // A keyring or auth_command that fails (or is not run: config.toml is not trusted to name it) is the
+    // answer to "where do I stand", not a crash of status.
+    const known = [KeyringUnavailableError, CredentialCommandError, UntrustedConfigError];
+    if (!known.some((type) => err instanceof type)) throw err;
+    credentialError = (err as CodexError).message;
   }
   if (resolved === undefined && credentialError === null && recordedStorage(config, acct) !== undefined) {
     // The file says the secret went to the keyring, and the keyring has nothing codex can use there.
@@ -219,13 +221,12 @@ function fileWarnings(config: Config): string[] {
   const exposed = (mode: number) =>
     (mode & 0o004) !== 0 ? "other users" : (mode & 0o040) !== 0 ? "its group" : undefined;
   const octal = (mode: number) => mode.toString(8).padStart(4, "0");
+  // Reported, not refused: status only reads what is stored. What it would run or send is refused.
+  const untrusted = trustProblem(config);
+  if (untrusted !== undefined) warnings.push(untrusted.message);
   if (configuredAccounts(config).some((a) => readCredential(config, a) !== undefined)) {
-    let mode: number | undefined;
-    try {
-      mode = statSync(config.path).mode & 0o777;
-    } catch {
-      mode = undefined;
-    }
+    // The mode of the file as it was read: no second look at the path.
+    const mode = config.fileStat === undefined ? undefined : config.fileStat.mode & 0o777;
     const who = mode === undefined ? undefined : exposed(mode);
     if (mode !== undefined && who !== undefined) {
       warnings.push(
