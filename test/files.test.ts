@@ -42,6 +42,7 @@ import {
   testHome,
   withConfig,
 } from "./helpers.js";
+import { Config, refreshSession } from "../src/index.js";
 import { startProvider } from "./support/provider.js";
 
 const KEY = "sk-files-0123456789abcdefFILE";
@@ -207,12 +208,28 @@ describe.skipIf(!asRoot)("a config.toml others can change is not trusted (run as
     const r = await runCliAs(NOBODY, ["login", "--with-api-key"], { home, input: `${KEY}\n` });
     expect(r.code).toBe(0);
     expect(r.stderr).toBe(
-      `warning: ${configFile} is writable by its group and others (mode 0666) when codex read it, so someone else may have changed its settings: check base_url, auth_command and [oauth] in ${configFile} before you use codex, and keep it writable only by you\n`,
+      `warning: before this login, ${configFile} is writable by its group and others (mode 0666): someone else may have changed its settings; check base_url, auth_command and [oauth] in ${configFile} before you use codex, and keep it writable only by you\n`,
     );
     expect(statSync(configFile).mode & 0o777).toBe(0o600);
     expect(readFileSync(configFile, "utf8")).toBe(`model = "o3"\nauth_token = "${KEY}"\n`);
     expectNoSecret(r, KEY);
   });
+});
+
+// The mode check needs no second user, so this one runs in-process, as whoever runs the tests.
+test("the library: refreshSession() on a session in a config.toml writable by others sends nothing", async () => {
+  const issuer = await startProvider();
+  const { codexHome, configFile } = withConfig(
+    `auth_token = "${KEY}"\n\n[oauth_session]\nissuer = "${new URL(issuer.baseUrl).origin}"\nclient_id = "app_files"\nrefresh_token = "rt-files-0123456789abcdef"\nexpires_at = 2001-01-01T00:00:00Z\n`,
+  );
+  chmodSync(configFile, 0o666);
+  const config = await Config.load({ codexHome });
+  await expect(refreshSession(config, { clock: () => new Date(), isStale: () => true })).rejects.toMatchObject({
+    code: "UNTRUSTED_CONFIG",
+    path: configFile,
+  });
+  expect(issuer.requests).toEqual([]);
+  expect(readFileSync(configFile, "utf8")).toContain("rt-files-0123456789abcdef");
 });
 
 describe("only regular files", () => {

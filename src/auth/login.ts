@@ -40,7 +40,7 @@ export async function saveCredential(credential: StoredCredential, options: Auth
   const untrusted = trustProblem(config);
   if (untrusted !== undefined) {
     warnings.push(
-      `${untrusted.reason} when codex read it, so someone else may have changed its settings: check base_url, auth_command and [oauth] in ${config.path} before you use codex, and keep it writable only by you`,
+      `before this login, ${untrusted.reason}: someone else may have changed its settings; check base_url, auth_command and [oauth] in ${config.path} before you use codex, and keep it writable only by you`,
     );
   }
   const command = authCommand(config, acct);
