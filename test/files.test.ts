@@ -321,6 +321,25 @@ describe("size limits", () => {
     expect(r.code).toBe(1);
   });
 
+  // procfs says 0 bytes for a file that never ends: reading stops at the limit (under an address-space
+  // limit, so that the defect shows as a crash rather than by eating the machine's memory).
+  test.skipIf(!existsSync("/proc/self/pagemap"))(
+    "config.toml linked to a file whose size lies (/proc/self/pagemap): reading stops past 16 MiB, exit 1",
+    async () => {
+      const { home, configFile } = withConfig("");
+      spawnSync("rm", [configFile]);
+      symlinkSync("/proc/self/pagemap", configFile);
+      const r = await run("prlimit", ["--as=1500000000", process.execPath, CLI, "status"], {
+        env: cleanEnv(home),
+        timeoutMs: 10_000,
+      });
+      expect(r.stderr).toBe(
+        `error: ${configFile} is over 16 MiB; codex reads config files of up to 16 MiB, so it did not read it\n`,
+      );
+      expect(r.code).toBe(1);
+    },
+  );
+
   // Each once overflowed V8's regular-expression backtracking stack in the editor's scanner
   // ("Maximum call stack size exceeded" on every logout).
   test.each([

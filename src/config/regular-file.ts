@@ -31,6 +31,8 @@ import { accessError, isCode } from "./fs-errors.js";
  */
 export const MAX_CONFIG_BYTES = 16 * 1024 * 1024;
 
+const CHUNK = 64 * 1024;
+
 /** The syscall codes ConfigAccessError carries for a file that is not regular, and one that is too large. */
 export const NOT_REGULAR = "ENOTREG";
 export const TOO_LARGE = "EFBIG";
@@ -107,28 +109,32 @@ export function readRegularFile(path: string, limit = MAX_CONFIG_BYTES): FileRea
     if (stat.isDirectory()) throw new ConfigAccessError(path, `cannot read ${path}: is a directory`, "EISDIR");
     if (!stat.isFile()) throw notRegularError(path, stat, linkTarget(path));
     if (stat.size > limit) throw tooLarge(path, stat.size, limit);
-    // Read what the size says; a size of 0 may be a lie (procfs), so then read until the end, up to the limit.
-    let bytes = Buffer.allocUnsafe(stat.size > 0 ? stat.size : Math.min(64 * 1024, limit + 1));
-    let length = 0;
-    for (;;) {
-      if (length === bytes.length) {
-        if (stat.size > 0) break;
-        if (length > limit) throw tooLarge(path, undefined, limit);
-        const bigger = Buffer.allocUnsafe(Math.min(bytes.length * 2, limit + 1));
-        bytes.copy(bigger, 0, 0, length);
-        bytes = bigger;
-      }
-      let n: number;
+    const read = (into: Buffer, at: number): number => {
       try {
-        n = readSync(fd, bytes, length, bytes.length - length, null);
+        return readSync(fd, into, at, into.length - at, null);
       } catch (err) {
         throw accessError(path, err, "read");
       }
-      if (n === 0) break;
-      length += n;
+    };
+    if (stat.size > 0) {
+      const bytes = Buffer.allocUnsafe(stat.size);
+      let length = 0;
+      for (let n = -1; n !== 0 && length < bytes.length; length += n) n = read(bytes, length);
+      return { bytes: length === bytes.length ? bytes : bytes.subarray(0, length), stat };
     }
-    if (length > limit) throw tooLarge(path, undefined, limit);
-    return { bytes: length === bytes.length ? bytes : bytes.subarray(0, length), stat };
+    // A size of 0 may be a lie (files in /proc): read to the end, in whole chunks (some of them refuse odd
+    // lengths), and stop once past the limit.
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const chunk = Buffer.allocUnsafe(CHUNK);
+      const n = read(chunk, 0);
+      if (n === 0) break;
+      chunks.push(chunk.subarray(0, n));
+      total += n;
+      if (total > limit) throw tooLarge(path, undefined, limit);
+    }
+    return { bytes: Buffer.concat(chunks, total), stat };
   } finally {
     closeSync(fd);
   }
