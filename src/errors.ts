@@ -295,3 +295,22 @@ export class InsecureTransportError extends CodexError {
     this.fix = fix;
   }
 }
+
+/**
+ * config.toml, or the CODEX_HOME holding it, can be changed by someone other than the user (writable by
+ * group or others, or owned by another user), so codex will not let it name a command to run or decide
+ * where a credential is sent. `path` is the file or directory, `fix` the command that fixes it. Exit 1.
+ */
+export class UntrustedConfigError extends CodexError {
+  readonly path: string;
+  /** What is wrong, e.g. "/h/.codex/config.toml is writable by others (mode 0666)". */
+  readonly reason: string;
+  readonly fix: string;
+
+  constructor(path: string, reason: string, refused: string, fix: string) {
+    super("UNTRUSTED_CONFIG", `${reason}: codex will not ${refused}; run \`${fix}\``);
+    this.path = path;
+    this.reason = reason;
+    this.fix = fix;
+  }
+}

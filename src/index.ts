@@ -99,6 +99,7 @@ export {
   ReplyTooLargeError,
   SessionEndedError,
   StreamInterruptedError,
+  UntrustedConfigError,
   UsageError,
 } from "./errors.js";
 export { ControlStripper, jsonText, oneLine, redact, stripControls } from "./safe-text.js";

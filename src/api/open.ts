@@ -11,6 +11,7 @@ import { selectAccount } from "../config/accounts.js";
 import type { Config } from "../config/config.js";
 import type { Env } from "../config/paths.js";
 import { cleartextRefusal, selectModel } from "../config/providers.js";
+import { assertTrusted } from "../config/trust.js";
 import { AuthRequiredError } from "../errors.js";
 import { Client } from "./client.js";
 import { type Fetch, nodeFetch } from "./http.js";
@@ -28,6 +29,7 @@ export interface OpenClientOptions {
 }
 
 export async function openClient(options: OpenClientOptions): Promise<Client> {
+  assertTrusted(options.config, "credential");
   const { model, provider } = selectModel(options.config, options.env, { model: options.model });
   const refusal = cleartextRefusal(provider);
   if (refusal !== undefined) throw refusal;

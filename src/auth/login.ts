@@ -7,6 +7,7 @@
 import { type Account, authCommand, recordedStorage, selectAccount, storeSetting } from "../config/accounts.js";
 import { Config } from "../config/config.js";
 import type { Env } from "../config/paths.js";
+import { trustProblem } from "../config/trust.js";
 import { writeCredential } from "../credentials/file-store.js";
 import { keyringAccount, writeKeyringCredential } from "../credentials/keyring-store.js";
 import { loadKeyring } from "../credentials/select.js";
@@ -34,6 +35,14 @@ export async function saveCredential(credential: StoredCredential, options: Auth
   const config = options.config ?? (await Config.load({ codexHome: options.codexHome, env }));
   const acct = selectAccount(config, env, options.profile);
   const warnings: string[] = [];
+  // Saving a key sends it nowhere, but the file codex writes back (private to the user) keeps every
+  // setting it had: once private, they would be trusted, so the user is told to look at them first.
+  const untrusted = trustProblem(config);
+  if (untrusted !== undefined) {
+    warnings.push(
+      `before this login, ${untrusted.reason}: someone else may have changed its settings; check base_url, auth_command and [oauth] in ${config.path} before you use codex, and keep it writable only by you`,
+    );
+  }
   const command = authCommand(config, acct);
   if (command !== undefined) {
     warnings.push(

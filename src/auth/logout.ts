@@ -23,15 +23,18 @@ import {
   storeSetting,
 } from "../config/accounts.js";
 import { Config } from "../config/config.js";
-import { allowsInsecureIssuer } from "../config/oauth.js";
+import { allowsInsecureIssuer, issuerHost } from "../config/oauth.js";
 import type { Env } from "../config/paths.js";
+import { otherLinksMessage } from "../config/regular-file.js";
+import { resolveTarget } from "../config/symlink.js";
+import { trustProblem } from "../config/trust.js";
 import { type CodexAuthFile, findCodexAuth, removeCodexAuth } from "../credentials/codex-auth.js";
 import { readCredential, writeCredential } from "../credentials/file-store.js";
 import type { Keyring } from "../credentials/keyring.js";
 import { decodeCredential, keyringAccount, writeKeyringCredential } from "../credentials/keyring-store.js";
 import { loadKeyring } from "../credentials/select.js";
 import type { StoredCredential } from "../credentials/store.js";
-import { KeyringUnavailableError } from "../errors.js";
+import { KeyringUnavailableError, type UntrustedConfigError } from "../errors.js";
 import { selectedProviderAuth } from "./credential.js";
 import { type TokenEnvVar, tokenEnvVarsSet } from "./env.js";
 import type { Revocation } from "./oauth/revoke.js";
@@ -71,8 +74,11 @@ export interface LogoutResult {
   revocationSkipped: string | null;
   /** Each account logged out of, selected one first. */
   accounts: AccountLogout[];
-  /** OpenAI's Codex CLI's auth.json in CODEX_HOME holding a credential: removed with `all`, else left. */
-  codexAuth: { path: string; removed: boolean } | null;
+  /**
+   * OpenAI's Codex CLI's auth.json in CODEX_HOME holding a credential: removed with `all`, else left.
+   * `linkedTo`: the file it was a symbolic link to, removed with it (only when it was a link).
+   */
+  codexAuth: { path: string; removed: boolean; linkedTo?: string } | null;
   /** Places a credential could not be removed from; when not empty, logout did not fully succeed. */
   failures: string[];
   /** Variables that are set and still authenticate codex (to the selected provider) after logout. */
@@ -115,12 +121,15 @@ export async function logout(options: LogoutOptions = {}): Promise<LogoutResult>
   if (found?.hasCredential) {
     codexAuth = { path: found.path, removed: false };
     if (options.all) {
-      removeCodexAuth(found.path);
-      codexAuth.removed = true;
+      const removal = removeCodexAuth(found.path);
+      if (removal.remains !== undefined) failures.push(removal.remains);
+      else codexAuth.removed = true;
+      if (removal.removed.length > 1) codexAuth.linkedTo = removal.removed[0] as string;
     }
   }
   const removedFrom = [...new Set(results.flatMap((r) => r.removedFrom))];
   if (codexAuth?.removed) removedFrom.push(codexAuth.path);
+  if (codexAuth?.linkedTo) removedFrom.push(codexAuth.linkedTo);
   const first = results[0] as AccountLogout;
   return {
     removed: removedFrom.length > 0,
@@ -174,12 +183,21 @@ async function logoutAccount(
     }
   }
   const removed: StoredCredential[] = [];
+  /** Why a session from config.toml is not revoked: the file could have been changed by someone else. */
+  let untrusted: UntrustedConfigError | undefined;
   await config.update(async (fresh) => {
     const inFile = readCredential(fresh, acct);
     if (inFile !== undefined) {
       writeCredential(fresh, undefined, acct);
       removed.push(inFile);
       result.removedFrom.push(fresh.path);
+      // The rename that removes the credential gives this name a new file; other names keep the old one.
+      const st = fresh.fileStat;
+      if (st !== undefined && st.nlink > 1) {
+        result.failures.push(otherLinksMessage(fresh.path, resolveTarget(fresh.path), st));
+      }
+      // The issuer revocation would send the tokens to is the file's word (a keyring's session is not).
+      if (inFile.oauth !== undefined) untrusted = trustProblem(fresh, "credential");
     }
     if (keyring === undefined) return;
     const note = recordedStorage(fresh, acct) !== undefined;
@@ -202,7 +220,12 @@ async function logoutAccount(
   const session = removed.find((c) => c.oauth !== undefined);
   if (session?.oauth !== undefined) {
     if (o.revoke === false) result.revocationSkipped = session.oauth.issuer;
-    else {
+    else if (untrusted !== undefined) {
+      const who = acct.name === "default" ? "" : `profile ${acct.name}: `;
+      result.failures.push(
+        `${who}the OAuth session was removed from this machine but not revoked at ${issuerHost(session.oauth.issuer)}: ${untrusted.reason}, and codex does not send tokens where such a file says; they stay valid there until they expire. Run \`${untrusted.fix}\` so that codex trusts it again`,
+      );
+    } else {
       const { revokeSession } = await import("./oauth/revoke.js");
       result.revocation = await revokeSession(session, o.budget, { allowInsecureHttp: allowsInsecureIssuer(config) });
     }

@@ -1,5 +1,4 @@
 /** `status()`: what codex knows about the user's credential, with nothing secret in it but a masked hint. */
-import { statSync } from "node:fs";
 import {
   type Account,
   authCommand,
@@ -12,6 +11,7 @@ import { Config } from "../config/config.js";
 import { allowsInsecureIssuer, issuerRefusal, oauthSettings } from "../config/oauth.js";
 import type { Env } from "../config/paths.js";
 import { cleartextRefusal, type ModelSelection, selectModel } from "../config/providers.js";
+import { trustProblem } from "../config/trust.js";
 import { findCodexAuth } from "../credentials/codex-auth.js";
 import { readCredential } from "../credentials/file-store.js";
 import { keyringAccount } from "../credentials/keyring-store.js";
@@ -22,6 +22,7 @@ import {
   InvalidKeyError,
   KeyringUnavailableError,
   MissingEnvKeyError,
+  UntrustedConfigError,
 } from "../errors.js";
 import { maskToken } from "./api-key.js";
 import {
@@ -175,18 +176,11 @@ async function accountStatus(
       ? await resolveCredential(config, env, { provider, clock, account: acct })
       : await resolveStored(config, env, acct, clock);
   } catch (err) {
-    // A keyring or auth_command that fails, or a variable that holds no usable key, is the answer to "where
-    // do I stand", not a crash of status.
+    // A keyring or auth_command that fails (or is not run: config.toml is not trusted to name it), or a
+    // variable that holds no usable key, is the answer to "where do I stand", not a crash of status.
+    const known = [KeyringUnavailableError, CredentialCommandError, UntrustedConfigError, InvalidKeyError];
     if (err instanceof MissingEnvKeyError) missingEnvKey = err.variable;
-    else if (
-      !(
-        err instanceof KeyringUnavailableError ||
-        err instanceof CredentialCommandError ||
-        err instanceof InvalidKeyError
-      )
-    ) {
-      throw err;
-    }
+    else if (!known.some((type) => err instanceof type)) throw err;
     credentialError = (err as CodexError).message;
   }
   if (resolved === undefined && credentialError === null && recordedStorage(config, acct) !== undefined) {
@@ -308,13 +302,12 @@ function fileWarnings(config: Config): string[] {
   const exposed = (mode: number) =>
     (mode & 0o004) !== 0 ? "other users" : (mode & 0o040) !== 0 ? "its group" : undefined;
   const octal = (mode: number) => mode.toString(8).padStart(4, "0");
+  // Reported, not refused: status only reads what is stored. What it would run or send is refused.
+  const untrusted = trustProblem(config);
+  if (untrusted !== undefined) warnings.push(untrusted.message);
   if (configuredAccounts(config).some((a) => readCredential(config, a) !== undefined)) {
-    let mode: number | undefined;
-    try {
-      mode = statSync(config.path).mode & 0o777;
-    } catch {
-      mode = undefined;
-    }
+    // The mode of the file as it was read: no second look at the path.
+    const mode = config.fileStat === undefined ? undefined : config.fileStat.mode & 0o777;
     const who = mode === undefined ? undefined : exposed(mode);
     if (mode !== undefined && who !== undefined) {
       warnings.push(

@@ -25,11 +25,22 @@ import { inspectLock } from "../config/lock.js";
 import { allowsInsecureIssuer, issuerRefusal, oauthSettings } from "../config/oauth.js";
 import { codexHome, configPath, type Env, lockPath } from "../config/paths.js";
 import { cleartextRefusal, type ProviderSettings, selectModel } from "../config/providers.js";
+import { NOT_REGULAR, TOO_LARGE } from "../config/regular-file.js";
+import { resolveTarget } from "../config/symlink.js";
+import { trustProblem } from "../config/trust.js";
 import { findCodexAuth } from "../credentials/codex-auth.js";
 import { readCredential } from "../credentials/file-store.js";
 import type { Keyring } from "../credentials/keyring.js";
 import { loadKeyring } from "../credentials/select.js";
-import { CodexError, type ExitCode, InsecureTransportError, InvalidKeyError, MissingEnvKeyError } from "../errors.js";
+import {
+  CodexError,
+  ConfigAccessError,
+  type ExitCode,
+  InsecureTransportError,
+  InvalidKeyError,
+  MissingEnvKeyError,
+  UntrustedConfigError,
+} from "../errors.js";
 import { jsonText, oneLine } from "../safe-text.js";
 import type { CommandContext } from "./context.js";
 import { describeExpiry } from "./expiry.js";
@@ -124,12 +135,17 @@ async function checkConfig(f: Findings): Promise<DoctorCheck> {
     f.config = await Config.load({ env: f.env });
   } catch (err) {
     if (!(err instanceof CodexError)) throw err;
+    const syscall = err instanceof ConfigAccessError ? err.syscallCode : undefined;
     return problem(
       "config",
       err.message,
       err.code === "CONFIG_PARSE"
         ? `correct ${f.path} at that line (codex will not change a file it cannot parse)`
-        : `make ${f.path} readable by you`,
+        : syscall === NOT_REGULAR
+          ? `replace ${f.path} with a regular file (a symbolic link to one is fine)`
+          : syscall === TOO_LARGE
+            ? `remove what does not belong in ${f.path}`
+            : `make ${f.path} readable by you`,
     );
   }
   return ok("config", f.config.exists ? `${f.path} parses` : `no ${f.path} yet: codex uses its defaults`);
@@ -211,6 +227,12 @@ function checkPermissions(f: Findings): DoctorCheck[] {
       );
     }
   };
+  // Before the modes: someone else may have written the settings, which matters more than who can read them.
+  const untrusted = f.config === undefined ? undefined : trustProblem(f.config);
+  if (untrusted !== undefined) {
+    const said = untrusted.message.slice(0, untrusted.message.lastIndexOf("; run `"));
+    found.push(problem("permissions", said, untrusted.fix));
+  }
   look(f.home, "directory", 0o700);
   look(f.path, "file", 0o600, true);
   const codexAuth = findCodexAuth(f.home);
@@ -239,7 +261,7 @@ async function checkCredential(f: Findings, clock: () => Date): Promise<DoctorCh
     const fix =
       err instanceof InvalidKeyError
         ? "correct the variable, or unset it to use the credential codex stores"
-        : fixForUnreadable(f);
+        : fixForUnreadable(f, err);
     return problem("credential", `the credential could not be read: ${err.message}`, fix);
   }
   const login = f.account.name === "default" ? "codex login" : `codex login --profile ${f.account.name}`;
@@ -270,7 +292,8 @@ function providerAuth(f: Findings): ProviderAuth {
   return f.provider?.settings ?? OPENAI_AUTH;
 }
 
-function fixForUnreadable(f: Findings): string {
+function fixForUnreadable(f: Findings, err: CodexError): string {
+  if (err instanceof UntrustedConfigError) return err.fix;
   const command = f.config && f.account ? authCommand(f.config, f.account) : undefined;
   // The program's name only: its arguments may carry a secret (a Vault token), and doctor's output gets pasted.
   if (command !== undefined) {
@@ -458,7 +481,12 @@ async function checkKeyring(f: Findings): Promise<DoctorCheck> {
 }
 
 function checkLock(f: Findings): DoctorCheck {
-  const path = lockPath(f.path);
+  let target = f.path;
+  try {
+    target = resolveTarget(f.path);
+  } catch {}
+  // Beside the file config.toml links to, where codex takes it.
+  const path = lockPath(target);
   let lock: ReturnType<typeof inspectLock>;
   try {
     lock = inspectLock(path);
@@ -494,6 +522,10 @@ async function checkProvider(f: Findings, opts: DoctorOptions): Promise<DoctorCh
       "provider",
       `provider ${provider.settings.baseUrl} not contacted: the credential would travel unencrypted (see the settings check)`,
     );
+  }
+  // Checking sends the credential to base_url, which config.toml decides; the permissions check says why not.
+  if (trustProblem(f.config, "credential") !== undefined) {
+    return skipped("provider", `provider ${provider.settings.baseUrl} not checked: config.toml is not trusted`);
   }
   const { Client } = await import("../api/client.js");
   if (f.credential === undefined) {

@@ -9,6 +9,7 @@ import { tokenEnvVarsSet } from "../auth/env.js";
 import { type LoginResult, saveCredential } from "../auth/login.js";
 import { selectAccount, storeSetting } from "../config/accounts.js";
 import { issuerHost, oauthSettings } from "../config/oauth.js";
+import { assertTrusted } from "../config/trust.js";
 import type { StoredCredential } from "../credentials/store.js";
 import { type ExitCode, InvalidInputError, UsageError } from "../errors.js";
 import { oneLine } from "../safe-text.js";
@@ -90,6 +91,7 @@ async function oauthLogin(opts: LoginOptions, method: "browser" | "device"): Pro
   const { io } = opts;
   // Read (and validated) before anything is opened or printed.
   const settings = oauthSettings(opts.config);
+  assertTrusted(opts.config, "credential");
   const interrupt = io.interruptSignal();
   let credential: StoredCredential;
   try {

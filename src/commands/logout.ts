@@ -46,8 +46,11 @@ export async function runLogout(opts: LogoutCommandOptions): Promise<ExitCode> {
     if (a.managedBy !== null) reportManaged(opts, a, label);
   }
   if (result.codexAuth !== null) {
-    if (result.codexAuth.removed) io.out(`  Removed ${result.codexAuth.path} (OpenAI's Codex CLI's sign-in)`);
-    else {
+    if (result.codexAuth.removed) {
+      const linked = result.codexAuth.linkedTo;
+      io.out(`  Removed ${result.codexAuth.path} (OpenAI's Codex CLI's sign-in)`);
+      if (linked !== undefined) io.out(`  Removed ${linked}, the file it was a symbolic link to`);
+    } else if (!opts.all) {
       io.warn(
         `${result.codexAuth.path} (OpenAI's Codex CLI's sign-in) still holds a credential; codex does not use it, and \`codex logout --all\` removes it`,
       );

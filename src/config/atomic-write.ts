@@ -3,7 +3,8 @@
  * fsynced and renamed over the target, so a reader (or a crash at any instant) sees the old bytes or the
  * new ones, never a mix. The directory is fsynced too, without which the rename itself may not survive a
  * power loss. A symlinked config (dotfile managers) is written through: we replace the link's target and
- * the link stays a link. The mode is forced on every write, whatever the file had.
+ * the link stays a link, provided the target is a regular file (never a device, FIFO or socket). The mode
+ * is forced on every write, whatever the file had.
  *
  * Written by hand rather than with write-file-atomic: a writer killed between creating its temp file and
  * renaming it (SIGKILL, power loss) leaves the temp file behind, and write-file-atomic's temp names (a
@@ -33,6 +34,7 @@ import { basename, dirname, join } from "node:path";
 import { ConfigAccessError } from "../errors.js";
 import { accessError, isCode } from "./fs-errors.js";
 import { isAlive } from "./lock.js";
+import { notRegularError } from "./regular-file.js";
 import { resolveTarget } from "./symlink.js";
 
 export const FILE_MODE = 0o600;
@@ -80,6 +82,9 @@ export function atomicWrite(path: string, data: Buffer): void {
     if (!isCode(err, "ENOENT")) throw accessError(path, err, "read");
   }
   if (existing?.isDirectory()) throw new ConfigAccessError(path, `${path} is a directory, not a file`, "EISDIR");
+  // A rename over a device, a FIFO or a socket would replace it (as root, /dev/null with a file holding the
+  // key); writing through it would send the bytes to whatever it is. Neither is a config file.
+  if (existing !== undefined && !existing.isFile()) throw notRegularError(path, existing, target);
   if (existing !== undefined) {
     // The rename would replace a file we may not write (made read-only, or another user's) behind its
     // owner's back; refuse, as writing it in place would.

@@ -3,6 +3,7 @@
  * strict parser; `save()` lazily loads the write machinery (lock, atomic write, format-preserving editor)
  * and replays the queued edits on the file as it is on disk at that moment, under the lock.
  */
+import type { Stats } from "node:fs";
 import { codexHome, configPath, type Env } from "./paths.js";
 import { type ConfigSnapshot, readConfig } from "./read.js";
 import type { Edit, UpdateOptions } from "./save.js";
@@ -45,6 +46,14 @@ export class Config {
   /** Whether config.toml existed when loaded (or last saved). */
   get exists(): boolean {
     return this.#snapshot.doc !== undefined;
+  }
+
+  /**
+   * fstat of config.toml as read (undefined when it did not exist), for deciding whether its settings can
+   * be trusted (trust.ts) and how many names the file has.
+   */
+  get fileStat(): Stats | undefined {
+    return this.#snapshot.stat;
   }
 
   /** The stored API key or access token: top-level `auth_token`. */

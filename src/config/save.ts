@@ -5,12 +5,14 @@
  * Edits are replayed on the file as it is on disk *under the lock*, not on the copy this process loaded,
  * so two processes saving different keys at the same time both keep their change.
  */
-import { existsSync } from "node:fs";
+import { existsSync, type Stats, statSync } from "node:fs";
 import { dirname } from "node:path";
+import { ConfigAccessError } from "../errors.js";
 import { atomicWrite, ensureDir } from "./atomic-write.js";
-import { withLock } from "./lock.js";
+import { acquireLock, type Release } from "./lock.js";
 import { lockPath } from "./paths.js";
 import { type ConfigSnapshot, readConfig } from "./read.js";
+import { notRegularError } from "./regular-file.js";
 import { resolveTarget } from "./symlink.js";
 import { type Edit, editAll } from "./toml-edit.js";
 import { fromString, toBytes } from "./toml-text.js";
@@ -50,21 +52,48 @@ export async function updateLocked<T>(
   options: UpdateOptions = {},
   loaded?: ConfigSnapshot,
 ): Promise<{ result: SaveResult; value: T }> {
-  resolveTarget(path);
+  const target = resolveTarget(path);
+  if (target !== path) refuseIfNotRegular(path, target);
   ensureDir(dirname(path));
-  return withLock(
-    lockPath(path),
-    async () => {
-      const current = await readConfig(path, loaded);
-      const { edits, value } = await decide(current);
-      const original = current.doc ?? fromString("");
-      const edited = editAll(original, current.values, edits);
-      if (edited.doc.body === original.body) {
-        return { result: { ...current, written: false }, value };
-      }
-      atomicWrite(path, toBytes(edited.doc));
-      return { result: { ...edited, written: true }, value };
-    },
-    { timeoutMs: options.lockTimeoutMs },
-  );
+  const release = await lockFor(path, target, options.lockTimeoutMs);
+  try {
+    const current = await readConfig(path, loaded);
+    const { edits, value } = await decide(current);
+    const original = current.doc ?? fromString("");
+    const edited = editAll(original, current.values, edits);
+    if (edited.doc.body === original.body) {
+      return { result: { ...current, written: false }, value };
+    }
+    atomicWrite(path, toBytes(edited.doc));
+    return { result: { ...edited, stat: current.stat, written: true }, value };
+  } finally {
+    await release();
+  }
+}
+
+/**
+ * One lock per file, not per name: two homes whose config.toml link to one file wait for each other, so
+ * the lock goes beside the file the links lead to. Where no lock can be made there (a shared config in a
+ * directory we may not write, which codex can then not write either), it goes beside the link, which
+ * still orders this home's own processes, e.g. around a keyring-stored session's refresh.
+ */
+async function lockFor(path: string, target: string, timeoutMs: number | undefined): Promise<Release> {
+  try {
+    return await acquireLock(lockPath(target), { timeoutMs });
+  } catch (err) {
+    const code = err instanceof ConfigAccessError ? err.syscallCode : undefined;
+    if (target === path || (code !== "EACCES" && code !== "EROFS" && code !== "EPERM")) throw err;
+    return acquireLock(lockPath(path), { timeoutMs });
+  }
+}
+
+/** A link to a device or a FIFO: refused before a lock file is made beside it (in /dev, say). */
+function refuseIfNotRegular(path: string, target: string): void {
+  let st: Stats;
+  try {
+    st = statSync(target);
+  } catch {
+    return; // Missing: it will be created. Unreadable: the read under the lock says why.
+  }
+  if (!st.isFile()) throw notRegularError(path, st, target);
 }

@@ -41,11 +41,15 @@ const BARE_KEY = /[A-Za-z0-9_-]+/y;
 const SCALAR = /[^ \t\r\n,\]}#]+/y;
 const LOCAL_DATE = /^\d{4}-\d{2}-\d{2}$/;
 // Regular expressions rather than loops over characters where a config is mostly made of them: they run
-// as compiled code from the first call, which matters in a process that scans one file and exits.
-/** Spaces, line ends and comments. */
-const TRIVIA = /(?:[ \t\r\n]+|#[^\n]*)*/y;
-/** A one-line basic string (the scanner gives up on anything odd in it, such as a raw line break). */
-const BASIC_STRING = /"(?:[^"\\\n]|\\[^\n])*"/y;
+// as compiled code from the first call, which matters in a process that scans one file and exits. Each is
+// one character class repeated, never a repeated group with alternatives: V8 keeps a backtracking entry
+// per repetition of such a group, and a 10 MB key (or a file of a million comment lines) overflowed it
+// with "Maximum call stack size exceeded". Loops here step once per comment line or escape, not per
+// character, and use no stack.
+/** Spaces and line ends. */
+const SPACE = /[ \t\r\n]*/y;
+/** What ends a stretch of a one-line basic string's plain characters. */
+const STRING_STOP = /["\\\n]/g;
 const TIME_AFTER_SPACE = / \d{2}:/y;
 
 export function scanSections(body: string): Section[] | undefined {
@@ -106,16 +110,17 @@ class Scanner {
   /** Skips spaces, line ends and comments; returns where the last comment skipped ends, if any. */
   private skipTrivia(): number | undefined {
     const { body } = this;
-    const from = this.i;
-    TRIVIA.lastIndex = from;
-    TRIVIA.test(body);
-    this.i = TRIVIA.lastIndex;
-    const hash = body.lastIndexOf("#", this.i - 1);
-    if (hash < from) return undefined;
-    // The last `#` skipped is on the last comment line: that comment ends at its line end.
-    const nl = body.indexOf("\n", hash);
-    const end = nl === -1 || nl > this.i ? this.i : nl;
-    return body[end - 1] === "\r" ? end - 1 : end;
+    let end: number | undefined;
+    for (;;) {
+      SPACE.lastIndex = this.i;
+      SPACE.test(body);
+      this.i = SPACE.lastIndex;
+      if (body[this.i] !== "#") break;
+      const nl = body.indexOf("\n", this.i);
+      this.i = nl === -1 ? body.length : nl;
+      end = body[this.i - 1] === "\r" ? this.i - 1 : this.i;
+    }
+    return end;
   }
 
   /** Skips a comment; returns where its text ends (before a CR). */
@@ -214,10 +219,19 @@ class Scanner {
     this.i++;
   }
 
+  /** A one-line basic string; the scanner gives up on anything odd in it, such as a raw line break. */
   private basicString(): void {
-    BASIC_STRING.lastIndex = this.i;
-    if (!BASIC_STRING.test(this.body)) throw UNSUPPORTED;
-    this.i = BASIC_STRING.lastIndex;
+    const { body } = this;
+    STRING_STOP.lastIndex = this.i + 1;
+    for (;;) {
+      const stop = STRING_STOP.exec(body);
+      if (stop === null || stop[0] === "\n") throw UNSUPPORTED;
+      if (stop[0] === '"') break;
+      // A backslash escapes the next character, which may be a quote but not a line end.
+      if (stop.index + 1 >= body.length || body[stop.index + 1] === "\n") throw UNSUPPORTED;
+      STRING_STOP.lastIndex = stop.index + 2;
+    }
+    this.i = STRING_STOP.lastIndex;
   }
 
   private literalString(): void {

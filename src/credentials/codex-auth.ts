@@ -2,10 +2,17 @@
  * OpenAI's Codex CLI keeps its own sign-in in `$CODEX_HOME/auth.json` (`OPENAI_API_KEY`, and `tokens` with
  * the OAuth access and refresh tokens). codex never uses it, but it shares the directory, so status warns
  * about it and `logout --all` removes it: "log out of everything" must not leave a credential beside ours.
+ *
+ * It is read as config.toml is (regular-file.ts): a FIFO or a device in its place is not a file holding a
+ * credential, and is neither waited on nor read. When it is a symbolic link, removing it removes the file
+ * it leads to, where the secret is, but only a regular file of the user's own: codex never follows a link
+ * to delete someone else's file, and says what remains instead.
  */
-import { readFileSync, statSync, unlinkSync } from "node:fs";
+import { lstatSync, realpathSync, type Stats, statSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
 import { accessError, isCode } from "../config/fs-errors.js";
+import { kindOf, readRegularFile, TOO_LARGE } from "../config/regular-file.js";
+import { ConfigAccessError } from "../errors.js";
 
 export interface CodexAuthFile {
   path: string;
@@ -19,15 +26,23 @@ export function codexAuthPath(home: string): string {
   return join(home, "auth.json");
 }
 
-/** auth.json in `home`, or undefined when there is none. Never throws for a malformed file. */
+/** auth.json in `home`, or undefined when there is none (or it is not a regular file). Never throws. */
 export function findCodexAuth(home: string): CodexAuthFile | undefined {
   const path = codexAuthPath(home);
   let mode: number;
   let text: string;
   try {
-    mode = statSync(path).mode & 0o777;
-    text = readFileSync(path, "utf8");
-  } catch {
+    const read = readRegularFile(path);
+    if (read === undefined) return undefined;
+    mode = read.stat.mode & 0o777;
+    text = read.bytes.toString("utf8");
+  } catch (err) {
+    // Too large to read: whatever it is, it may hold a secret, and `logout --all` should remove it.
+    if (err instanceof ConfigAccessError && err.syscallCode === TOO_LARGE) {
+      try {
+        return { path, hasCredential: true, mode: statSync(path).mode & 0o777 };
+      } catch {}
+    }
     return undefined;
   }
   let hasCredential = false;
@@ -46,7 +61,59 @@ export function findCodexAuth(home: string): CodexAuthFile | undefined {
   return { path, hasCredential, mode };
 }
 
-export function removeCodexAuth(path: string): void {
+export interface CodexAuthRemoval {
+  /** What was deleted: auth.json, and the file it linked to. */
+  removed: string[];
+  /** Why the credential remains (a link to a file codex may not delete), as one line; undefined when gone. */
+  remains: string | undefined;
+}
+
+/**
+ * Deletes auth.json. A symbolic link goes with the file it leads to when that is a regular file owned by
+ * the user running codex (deleting only the link would leave the secret where it was); otherwise both stay
+ * and `remains` says where the secret is.
+ */
+export function removeCodexAuth(path: string): CodexAuthRemoval {
+  let link: Stats;
+  try {
+    link = lstatSync(path);
+  } catch (err) {
+    if (isCode(err, "ENOENT")) return { removed: [], remains: undefined };
+    throw accessError(path, err, "remove");
+  }
+  if (!link.isSymbolicLink()) {
+    unlink(path);
+    return { removed: [path], remains: undefined };
+  }
+  let target: string;
+  let st: Stats;
+  try {
+    target = realpathSync(path);
+    st = lstatSync(target);
+  } catch (err) {
+    // Leads nowhere: no secret behind it, and the link itself is ours to remove.
+    if (!isCode(err, "ENOENT")) throw accessError(path, err, "resolve");
+    unlink(path);
+    return { removed: [path], remains: undefined };
+  }
+  const uid = process.getuid?.();
+  const why = !st.isFile()
+    ? kindOf(st)
+    : uid !== undefined && st.uid !== uid
+      ? `owned by another user (uid ${st.uid})`
+      : undefined;
+  if (why !== undefined) {
+    return {
+      removed: [],
+      remains: `${path} is a symbolic link to ${target}, ${why}: codex did not follow it to delete that file, so the credential in it remains; delete it yourself if it is yours to delete`,
+    };
+  }
+  unlink(target);
+  unlink(path);
+  return { removed: [target, path], remains: undefined };
+}
+
+function unlink(path: string): void {
   try {
     unlinkSync(path);
   } catch (err) {

@@ -7,6 +7,7 @@
 import { type Account, authCommand, recordedStorage } from "../config/accounts.js";
 import type { Config } from "../config/config.js";
 import type { Env } from "../config/paths.js";
+import { assertTrusted } from "../config/trust.js";
 import { FileStore, readCredential, writeCredential } from "./file-store.js";
 import type { Keyring } from "./keyring.js";
 import type { CredentialStore, StoredCredential } from "./store.js";
@@ -28,6 +29,7 @@ export async function loadKeyring(env: Env): Promise<Keyring> {
 export async function storeFor(config: Config, acct: Account, env: Env): Promise<CredentialStore | undefined> {
   const command = authCommand(config, acct);
   if (command !== undefined) {
+    assertTrusted(config, "command");
     const { CommandStore } = await import("./command-store.js");
     return new CommandStore(command, env);
   }

@@ -17,6 +17,7 @@ import { type Account, account as accountNamed, DEFAULT_ACCOUNT } from "../../co
 import type { Config } from "../../config/config.js";
 import { allowsInsecureIssuer, issuerHost } from "../../config/oauth.js";
 import type { Env } from "../../config/paths.js";
+import { assertTrusted } from "../../config/trust.js";
 import { lockedAccess, type Place } from "../../credentials/select.js";
 import type { StoredCredential } from "../../credentials/store.js";
 import { AuthRequiredError, OAuthError, SessionEndedError } from "../../errors.js";
@@ -61,6 +62,7 @@ export async function refreshSession(config: Config, options: RefreshOptions): P
         return session?.endedAt !== undefined ? { ended: endedError(session) } : { credential: stored };
       }
       if (session.endedAt !== undefined || session.refreshToken === undefined) return { ended: endedError(session) };
+      assertTrusted(fresh, "credential");
       const server = await discoverSessionIssuer(
         session,
         fresh.path,
