@@ -361,14 +361,14 @@ describe("size limits", () => {
     expect(after.endsWith('model = "o3"\n')).toBe(true);
   });
 
-  test("logout on a 1 MB config of many keys takes well under the old 9 s (no backward search per line)", async () => {
+  // Its speed (once 9 s, from a backward search per line) is measured by `npm run bench`, not here.
+  test("logout on a 1 MB config of 80,000 keys: exit 0, only the credential's line gone", async () => {
     const lines = [`auth_token = "${KEY}"`];
     for (let i = 0; lines.length < 80_000; i++) lines.push(`key_${i} = ${i}`);
-    const { home } = withConfig(`${lines.join("\n")}\n`);
-    const started = Date.now();
+    const { home, configFile } = withConfig(`${lines.join("\n")}\n`);
     const r = await runCli(["logout"], { home, timeoutMs: 30_000 });
     expect(r.code).toBe(0);
-    expect(Date.now() - started).toBeLessThan(4_000);
+    expect(readFileSync(configFile, "utf8")).toBe(`${lines.slice(1).join("\n")}\n`);
   });
 });
 
