@@ -15,7 +15,7 @@ import {
   utimesSync,
   writeFileSync,
 } from "node:fs";
-import { createServer } from "node:net";
+import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, expect, onTestFinished } from "vitest";
@@ -336,4 +336,20 @@ export async function deadPid(): Promise<number> {
   // Vanishingly unlikely, but a recycled pid would make a test meaningless: make sure it is gone.
   expect(() => process.kill(pid, 0)).toThrow();
   return pid;
+}
+
+/** Whether a TCP connection to host:port is accepted. */
+export function reachable(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port, timeout: 2000 });
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", () => resolve(false));
+    socket.once("timeout", () => {
+      socket.destroy();
+      resolve(false);
+    });
+  });
 }

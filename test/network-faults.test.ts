@@ -28,6 +28,7 @@ import {
   sse,
   sseEvent,
   startProvider,
+  writePaced,
 } from "./support/provider.js";
 
 const KEY = "sk-netfault-0123456789abcdefKEY7";
@@ -335,17 +336,7 @@ describe("large lines and the 16 MiB event limit", () => {
         const piece = Buffer.alloc(64 * 1024, "y");
         while (!res.destroyed && sent.bytes < CAP) {
           sent.bytes += piece.length;
-          if (!res.write(piece)) {
-            await new Promise<void>((resolve) => {
-              const done = () => {
-                res.off("drain", done);
-                res.off("close", done);
-                resolve();
-              };
-              res.on("drain", done);
-              res.on("close", done);
-            });
-          }
+          await writePaced(res, piece);
         }
         sent.closedEarly = res.destroyed;
         res.destroy();

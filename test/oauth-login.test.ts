@@ -5,12 +5,12 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
-import { connect, createServer } from "node:net";
+import { createServer } from "node:net";
 import { networkInterfaces } from "node:os";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { Config, loginWithBrowser, OAuthError, oauthSettings } from "../src/index.js";
-import { codexHomeOf, expectNoSecret, freePort, runCli, testHome, withConfig } from "./helpers.js";
+import { codexHomeOf, expectNoSecret, freePort, reachable, runCli, testHome, withConfig } from "./helpers.js";
 import { approveDevice, signInWithBrowser } from "./support/browser.js";
 import { AUTH_URL, browserLogin, oauthConfig, signedIn, startCli } from "./support/oauth-cli.js";
 import { startOAuthServer } from "./support/oauth-server.js";
@@ -30,22 +30,6 @@ function get(url: string): Promise<{ status: number; body: string }> {
     })
       .on("error", reject)
       .end();
-  });
-}
-
-/** Whether a TCP connection to host:port is accepted. */
-function reachable(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host, port, timeout: 2000 });
-    socket.once("connect", () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once("error", () => resolve(false));
-    socket.once("timeout", () => {
-      socket.destroy();
-      resolve(false);
-    });
   });
 }
 

@@ -7,11 +7,11 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
-import { connect, createServer, type Server } from "node:net";
+import { createServer, type Server } from "node:net";
 import { join } from "node:path";
 import { describe, expect, onTestFinished, test } from "vitest";
 import { Config, loginWithBrowser, oauthSettings, PortInUseError } from "../src/index.js";
-import { CLI, cleanEnv, expectNoSecret, freePort, run, runCli, withConfig } from "./helpers.js";
+import { CLI, cleanEnv, expectNoSecret, freePort, reachable, run, runCli, withConfig } from "./helpers.js";
 import { signInWithBrowser } from "./support/browser.js";
 import { AUTH_URL, oauthConfig, startCli } from "./support/oauth-cli.js";
 import { startOAuthServer } from "./support/oauth-server.js";
@@ -39,22 +39,6 @@ async function blocker(host: string, port = 0): Promise<{ port: number; connecti
   });
   onTestFinished(() => new Promise<void>((r) => server.close(() => r())));
   return { port: (server.address() as { port: number }).port, connections: () => connections };
-}
-
-/** Whether a TCP connection to host:port is accepted. */
-function reachable(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host, port, timeout: 2000 });
-    socket.once("connect", () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once("error", () => resolve(false));
-    socket.once("timeout", () => {
-      socket.destroy();
-      resolve(false);
-    });
-  });
 }
 
 function get(url: string): Promise<{ status: number; body: string }> {

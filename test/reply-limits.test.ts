@@ -7,7 +7,7 @@
 import type { ServerResponse } from "node:http";
 import { describe, expect, test } from "vitest";
 import { expectNoSecret, runCli, testHome } from "./helpers.js";
-import { responsesEvents, type Script, sse, sseEvent, startProvider } from "./support/provider.js";
+import { responsesEvents, type Script, sse, sseEvent, startProvider, writePaced } from "./support/provider.js";
 
 const KEY = "sk-limits-test-0123456789abcdefKEY";
 const MIB = 1024 * 1024;
@@ -22,17 +22,7 @@ async function writeUntilClosed(res: ServerResponse, next: () => string | undefi
     if (closed || res.destroyed) return;
     const chunk = next();
     if (chunk === undefined) break;
-    if (!res.write(chunk)) {
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          res.off("drain", done);
-          res.off("close", done);
-          resolve();
-        };
-        res.on("drain", done);
-        res.on("close", done);
-      });
-    }
+    await writePaced(res, chunk);
   }
   res.end();
 }

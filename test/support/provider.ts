@@ -235,3 +235,17 @@ export function status(
 export function hang(): Script {
   return () => new Promise<void>(() => {});
 }
+
+/** Writes `chunk`, then waits until the response can take more (drained) or is closed: a sender that never outruns the reader. */
+export async function writePaced(res: ServerResponse, chunk: string | Buffer): Promise<void> {
+  if (res.write(chunk)) return;
+  await new Promise<void>((resolve) => {
+    const done = () => {
+      res.off("drain", done);
+      res.off("close", done);
+      resolve();
+    };
+    res.on("drain", done);
+    res.on("close", done);
+  });
+}
