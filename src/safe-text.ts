@@ -36,9 +36,20 @@ const SEQUENCES = new RegExp(
 // biome-ignore-end lint/suspicious/noControlCharactersInRegex: end
 const CRLF = /\r\n/g;
 
+/** Whether `text` holds a character stripControls removes (a C0 but tab and newline, DEL, a C1). */
+function hasControl(text: string): boolean {
+  // A loop, not a regular expression: most text has none, and compiling SEQUENCES costs about 0.1 ms, a
+  // share of `codex status` worth keeping for the text that needs it.
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if ((c < 0x20 && c !== 0x09 && c !== 0x0a) || (c >= 0x7f && c <= 0x9f)) return true;
+  }
+  return false;
+}
+
 /** `text` with every control character but `\n` and `\t` removed, escape sequences whole. */
 export function stripControls(text: string): string {
-  return text.replace(CRLF, "\n").replace(SEQUENCES, "");
+  return hasControl(text) ? text.replace(CRLF, "\n").replace(SEQUENCES, "") : text;
 }
 
 /** `text` as one line: control characters and runs of white space become one space, at most `max` characters. */

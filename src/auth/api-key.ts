@@ -77,8 +77,9 @@ export function parseKey(input: string): { key: string } | KeyProblem {
   return { key: input.slice(start, end) };
 }
 
-// ignoreBOM keeps a leading U+FEFF in the text, so that it is named rather than silently dropped.
-const FATAL = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+// ignoreBOM keeps a leading U+FEFF in the text, so that it is named rather than silently dropped. Made on
+// first use: a TextDecoder costs tens of microseconds, and `codex status` and `logout` never need one.
+let fatal: InstanceType<typeof TextDecoder> | undefined;
 
 /**
  * As parseKey, for bytes (standard input): decoded as strict UTF-8, so a byte that is not UTF-8 is named as
@@ -98,7 +99,8 @@ export function parseKeyBytes(bytes: Uint8Array): { key: string } | KeyProblem {
     const length = c >= 0xf0 && c <= 0xf4 ? 4 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xc2 && c <= 0xdf ? 2 : 0;
     let cp: number | undefined;
     try {
-      if (length > 0 && i + length <= end) cp = FATAL.decode(bytes.subarray(i, i + length)).codePointAt(0);
+      fatal ??= new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+      if (length > 0 && i + length <= end) cp = fatal.decode(bytes.subarray(i, i + length)).codePointAt(0);
     } catch {
       cp = undefined;
     }

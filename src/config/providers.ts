@@ -237,6 +237,8 @@ export function selectModel(
  * with `allow_insecure_http = true`. Undefined when requests may go.
  */
 export function cleartextRefusal(provider: ProviderSettings): InsecureTransportError | undefined {
+  // Only http:// can be refused, and parsing a URL is a cost `codex status` need not pay for https://.
+  if (!/^http:/i.test(provider.baseUrl)) return undefined;
   const url = new URL(provider.baseUrl);
   if (!isCleartextRemote(url) || provider.allowInsecureHttp === true) return undefined;
   const setting = provider.baseUrlSetting ?? `model_providers.${provider.id}.base_url`;
