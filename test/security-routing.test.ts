@@ -393,6 +393,42 @@ describe("2. no credential in clear text: a provider's http:// base_url on anoth
     },
   );
 
+  test.each([
+    ["the default transport (node:http)", "undefined"],
+    ["the global fetch", "globalThis.fetch"],
+  ])("the library through %s: a 307 or 308 from base_url is not followed; the other host gets nothing", async (_name, fetch) => {
+    const elsewhere = await startProvider();
+    const server = await startProvider();
+    const redirect =
+      (status: number): Script =>
+      (_req, res) => {
+        res.writeHead(status, { location: `${elsewhere.baseUrl}/responses` });
+        res.end();
+      };
+    server.reply(redirect(307), redirect(308));
+    const { codexHome } = withConfig(providerConfig("x", server.baseUrl, "", `auth_token = "${STORED_KEY}"\n`));
+    const script = `
+      import { Config, openClient } from "codex";
+      const fetch = ${fetch};
+      const config = await Config.load({ codexHome: ${JSON.stringify(codexHome)} });
+      const out = [];
+      for (let i = 0; i < 2; i++) {
+        const client = await openClient({ config, env: {}, fetch });
+        try { await client.reply([{ role: "user", content: "secret plans" }]); out.push("followed"); }
+        catch (e) { out.push([e.name, e.status]); }
+      }
+      process.stdout.write(JSON.stringify(out));
+    `;
+    const r = await runNodeScript(script, { env: { PATH: process.env.PATH, LANG: "C.UTF-8" } });
+    expect(r.stderr).toBe("");
+    expect(JSON.parse(r.stdout)).toEqual([
+      ["ApiError", 307],
+      ["ApiError", 308],
+    ]);
+    expect(server.requests).toHaveLength(2);
+    expect(elsewhere.requests).toEqual([]);
+  });
+
   test("what counts as this machine: localhost, 127.0.0.0/8, [::1]; not a name, another address, or localhost.", async () => {
     const { Config, status } = await import("codex");
     const hostsOf = async (baseUrl: string) => {

@@ -228,6 +228,7 @@ export class Client {
           },
           body,
           signal: controller.signal,
+          redirect: "manual",
         });
       } catch (err) {
         if (controller.signal.aborted) {
@@ -472,6 +473,7 @@ export class Client {
           authorization: `Bearer ${this.#token}`,
         },
         signal: controller.signal,
+        redirect: "manual",
       });
     } catch (err) {
       if (signal?.aborted) throw new CancelledError("check interrupted");

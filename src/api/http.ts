@@ -17,6 +17,12 @@ export interface HttpRequest {
   headers: Record<string, string>;
   body?: string;
   signal?: AbortSignal;
+  /**
+   * Always "manual": a redirect is an answer, never followed, so the conversation and the credential go to
+   * base_url and nowhere else (the global fetch would resend the body to wherever a 307 points). nodeFetch
+   * never follows one anyway.
+   */
+  redirect?: "manual";
 }
 
 export interface HttpResponse {
