@@ -159,6 +159,35 @@ interface Found {
   start: number;
   end: number;
   secret: string;
+  /** The form found (the rest of it may follow after control characters). */
+  form: string;
+}
+
+const SEQUENCE_HERE = new RegExp(SEQUENCES.source, "y");
+
+/**
+ * Where `form`, starting at `start` of `text`, ends when control characters inserted anywhere inside it are
+ * stepped over: a whole sequence, or one character alone. A match that stopped at
+ * such an insertion would otherwise leave the rest of the credential on screen once they are stripped.
+ */
+function extendOver(text: string, start: number, form: string): number {
+  let at = start;
+  let j = 0;
+  while (j < form.length && at < text.length) {
+    if (text[at] === form[j]) {
+      at++;
+      j++;
+      continue;
+    }
+    if (!hasControl(text[at] as string)) break;
+    SEQUENCE_HERE.lastIndex = at;
+    const whole = SEQUENCE_HERE.exec(text)?.[0].length ?? 1;
+    // The whole sequence when the form goes on after it, else the one character (ESC that took a letter of
+    // the form into a sequence of its own, as ESC X starting a string).
+    if (whole > 1 && text[at + whole] === form[j]) at += whole;
+    else at += 1;
+  }
+  return at;
 }
 
 /** Where each form occurs in `text` (recognised by its identifying start, extended as far as it goes on). */
@@ -172,7 +201,7 @@ function findForms(text: string, forms: Form[]): Found[] {
       if (start === -1) break;
       let end = start + needle.length;
       while (end < text.length && end - start < form.text.length && text[end] === form.text[end - start]) end++;
-      found.push({ start, end, secret: form.secret });
+      found.push({ start, end, secret: form.secret, form: form.text });
       from = end;
     }
   }
@@ -233,10 +262,23 @@ export function redact(text: string, secrets: Iterable<string>, mask: (secret: s
   const found: Found[] = [];
   for (const v of views) {
     for (const f of findForms(v.text, forms)) {
-      found.push({ start: original(v, f.start), end: original(v, f.end - 1) + 1, secret: f.secret });
+      const start = original(v, f.start);
+      const end = Math.max(original(v, f.end - 1) + 1, extendOver(text, start, f.form));
+      found.push({ start, end, secret: f.secret, form: f.form });
     }
   }
   if (found.length === 0) return stripControls(text);
+  // What was masked may have held parts of sequences, so what is left is stripped as a whole: a sequence
+  // cut by a mask no longer swallows the text after it, which may then show a credential neither view had
+  // (an `ESC X` string that ran over the start of the next key). The result has no control character left,
+  // so one more search of it, as it will be shown, finds those.
+  const shown = stripControls(masked(text, found, mask));
+  const left = findForms(shown, forms);
+  return left.length === 0 ? shown : masked(shown, left, mask);
+}
+
+/** `text` with each found range replaced by its credential's mask (ranges that overlap become one). */
+function masked(text: string, found: Found[], mask: (secret: string) => string): string {
   found.sort((a, b) => a.start - b.start || b.end - a.end);
   let out = "";
   let cursor = 0;
@@ -245,8 +287,7 @@ export function redact(text: string, secrets: Iterable<string>, mask: (secret: s
     if (f.start >= cursor) out += text.slice(cursor, f.start) + mask(f.secret);
     cursor = f.end;
   }
-  // What was masked may have held parts of sequences; what is left is stripped as a whole.
-  return stripControls(out + text.slice(cursor));
+  return out + text.slice(cursor);
 }
 
 const JSON_RAW_CONTROL = /[\x7f-\x9f]/g;
