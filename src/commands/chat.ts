@@ -16,8 +16,9 @@ import { createInterface, type Interface } from "node:readline";
 import { type Client, MAX_REPLY_CHARS } from "../api/client.js";
 import { openClient } from "../api/open.js";
 import type { Message } from "../api/wire.js";
-import { CancelledError, CodexError, ExitCode as Exit, type ExitCode } from "../errors.js";
+import { CancelledError, CodexError, ExitCode as Exit, type ExitCode, InvalidInputError } from "../errors.js";
 import type { CommandContext } from "./context.js";
+import { inputLines, LINE_TOO_LONG, MAX_PROMPT_BYTES } from "./input-lines.js";
 import type { IO } from "./io.js";
 import { printReplyNotes, streamToStdout } from "./reply-output.js";
 
@@ -70,29 +71,30 @@ export async function runChat(opts: ChatOptions): Promise<ExitCode> {
 }
 
 async function piped(io: IO, client: Client): Promise<ExitCode> {
-  const rl = createInterface({ input: io.stdin, terminal: false, crlfDelay: Number.POSITIVE_INFINITY });
   const history: Message[] = [];
-  try {
-    for await (const line of rl) {
-      if (line.trim() === "") continue;
-      const command = slashCommand(line);
-      if (command === "exit") break;
-      if (command === "new") {
-        history.length = 0;
-        continue;
-      }
-      if (command !== undefined) {
-        io.err(command === "unknown" ? `Unknown command, not sent. ${HELP}` : HELP);
-        continue;
-      }
-      history.push({ role: "user", content: line });
-      fitHistory(io, history);
-      const reply = await streamToStdout(io, (onText) => client.reply(history, { onText }));
-      history.push({ role: "assistant", content: reply.text });
-      printReplyNotes(io, reply);
+  // Not readline: it holds a line of any length (see input-lines.ts). Leaving the loop stops the reading.
+  for await (const line of inputLines(io.stdin as AsyncIterable<Buffer>, MAX_PROMPT_BYTES)) {
+    if (line === LINE_TOO_LONG) {
+      throw new InvalidInputError(
+        `a message on standard input is over ${MAX_PROMPT_BYTES / 1024 / 1024} MiB; nothing more was sent`,
+      );
     }
-  } finally {
-    rl.close();
+    if (line.trim() === "") continue;
+    const command = slashCommand(line);
+    if (command === "exit") break;
+    if (command === "new") {
+      history.length = 0;
+      continue;
+    }
+    if (command !== undefined) {
+      io.err(command === "unknown" ? `Unknown command, not sent. ${HELP}` : HELP);
+      continue;
+    }
+    history.push({ role: "user", content: line });
+    fitHistory(io, history);
+    const reply = await streamToStdout(io, (onText) => client.reply(history, { onText }));
+    history.push({ role: "assistant", content: reply.text });
+    printReplyNotes(io, reply);
   }
   return Exit.ok;
 }

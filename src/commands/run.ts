@@ -7,13 +7,8 @@ import { openClient } from "../api/open.js";
 import { type ExitCode, InvalidInputError, UsageError } from "../errors.js";
 import { jsonText } from "../safe-text.js";
 import type { CommandContext } from "./context.js";
+import { MAX_PROMPT_BYTES } from "./input-lines.js";
 import { printReplyNotes, streamToStdout } from "./reply-output.js";
-
-/**
- * The largest prompt read from standard input: a few times what the largest context windows hold (about a
- * million tokens, some 4 MB of text), so no real prompt is cut, and an endless input ends at once.
- */
-export const MAX_PROMPT_BYTES = 4 * 1024 * 1024;
 
 export interface RunOptions extends CommandContext {
   /** The prompt argument; "-" reads standard input; undefined reads it too when it is not a terminal. */
