@@ -297,9 +297,9 @@ export class InsecureTransportError extends CodexError {
 }
 
 /**
- * config.toml, or the CODEX_HOME holding it, can be changed by someone other than the user (writable by
- * group or others, or owned by another user), so codex will not let it name a command to run or decide
- * where a credential is sent. `path` is the file or directory, `fix` the command that fixes it. Exit 1.
+ * config.toml, or a directory on the way to it (CODEX_HOME and up to HOME), can be changed by someone other
+ * than the user (writable by group or others, or owned by another user), so codex will not let it name a
+ * command to run or decide where a credential is sent. `path` is the file or directory, `fix` the command that fixes it. Exit 1.
  */
 export class UntrustedConfigError extends CodexError {
   readonly path: string;

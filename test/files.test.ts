@@ -70,6 +70,22 @@ function nobodysHome(content: string, file: { owner: number; mode: number }, dir
   return { home, codexHome, configFile };
 }
 
+/**
+ * A HOME (root's, 0755) whose CODEX_HOME is HOME/.config/codex: .config is nobody's with mode `middle`,
+ * codex nobody's 0700. config.toml is not made.
+ */
+function nestedHome(middle: number) {
+  const home = testHome("codex-files-");
+  chmodSync(home, 0o755);
+  const config = join(home, ".config");
+  const codexHome = join(config, "codex");
+  mkdirSync(codexHome, { recursive: true });
+  for (const dir of [config, codexHome]) chownSync(dir, NOBODY.uid, NOBODY.gid);
+  chmodSync(config, middle);
+  chmodSync(codexHome, 0o700);
+  return { home, codexHome, configFile: join(codexHome, "config.toml") };
+}
+
 /** An auth_command that leaves a mark when it runs, and prints the key. */
 function markingCommand(codexHome: string): { toml: string; mark: string } {
   const mark = join(codexHome, "ran");
@@ -213,6 +229,69 @@ describe.skipIf(!asRoot)("a config.toml others can change is not trusted (run as
     expect(statSync(configFile).mode & 0o777).toBe(0o600);
     expect(readFileSync(configFile, "utf8")).toBe(`model = "o3"\nauth_token = "${KEY}"\n`);
     expectNoSecret(r, KEY);
+  });
+
+  // As ssh's safe_path(): whoever can write a directory on the way to config.toml can put another file there.
+  test("a HOME writable by others (0777) around a private CODEX_HOME: the auth_command is not run, names HOME", async () => {
+    const { home, codexHome, configFile } = nobodysHome("", { owner: NOBODY.uid, mode: 0o600 });
+    chmodSync(home, 0o777);
+    const { toml, mark } = markingCommand(codexHome);
+    writeFileSync(configFile, toml);
+    const r = await runCliAs(NOBODY, ["status"], { home });
+    const why = `${home}, a directory above config.toml, is writable by its group and others (mode 0777), so others can replace config.toml`;
+    expect(r.stdout).toBe(`Not logged in: ${why}: codex will not ${COMMAND}; run \`chmod go-w ${home}\`\n`);
+    expect(r.code).toBe(1);
+    expect(existsSync(mark)).toBe(false);
+  });
+
+  test("CODEX_HOME two levels down (HOME/.config/codex) with a group-writable HOME/.config: refused, names it", async () => {
+    const { home, codexHome, configFile } = nestedHome(0o775);
+    const { toml, mark } = markingCommand(codexHome);
+    writeFileSync(configFile, toml);
+    const r = await runCliAs(NOBODY, ["status"], { home, env: { CODEX_HOME: codexHome } });
+    const middle = join(home, ".config");
+    const why = `${middle}, a directory above config.toml, is writable by its group (mode 0775), so others can replace config.toml`;
+    expect(r.stdout).toBe(`Not logged in: ${why}: codex will not ${COMMAND}; run \`chmod go-w ${middle}\`\n`);
+    expect(r.code).toBe(1);
+    expect(existsSync(mark)).toBe(false);
+  });
+
+  test("config.toml linked to a private file in a world-writable directory (1777: the sticky bit does not help): refused", async () => {
+    const { home, codexHome, configFile } = nobodysHome("", { owner: NOBODY.uid, mode: 0o600 });
+    const dots = join(home, "dots");
+    mkdirSync(dots);
+    chmodSync(dots, 0o1777);
+    const target = join(dots, "config.toml");
+    const { toml, mark } = markingCommand(codexHome);
+    writeFileSync(target, toml);
+    chownSync(target, NOBODY.uid, NOBODY.gid);
+    chmodSync(target, 0o600);
+    spawnSync("rm", [configFile]);
+    symlinkSync(target, configFile);
+    const r = await runCliAs(NOBODY, ["status"], { home });
+    const why = `${dots}, the directory holding config.toml's target ${target}, is writable by its group and others (mode 1777), so others can replace config.toml`;
+    expect(r.stdout).toBe(`Not logged in: ${why}: codex will not ${COMMAND}; run \`chmod go-w ${dots}\`\n`);
+    expect(r.code).toBe(1);
+    expect(existsSync(mark)).toBe(false);
+  });
+
+  // The control: nothing above HOME, nor above a link target outside HOME, is looked at (/tmp, holding
+  // both here, is 1777).
+  test("a private chain (HOME/.config/codex, config.toml linked to a private directory outside HOME): the command runs", async () => {
+    const { home, codexHome, configFile } = nestedHome(0o755);
+    const outside = testHome("codex-files-dots-");
+    chownSync(outside, NOBODY.uid, NOBODY.gid);
+    const target = join(outside, "config.toml");
+    const { toml, mark } = markingCommand(codexHome);
+    writeFileSync(target, toml);
+    chownSync(target, NOBODY.uid, NOBODY.gid);
+    chmodSync(target, 0o600);
+    symlinkSync(target, configFile);
+    expect(statSync(join(outside, "..")).mode & 0o7777).toBe(0o1777);
+    const r = await runCliAs(NOBODY, ["status"], { home, env: { CODEX_HOME: codexHome } });
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(existsSync(mark)).toBe(true);
   });
 });
 
