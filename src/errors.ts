@@ -105,6 +105,19 @@ export class InvalidKeyError extends InvalidInputError {
   }
 }
 
+/**
+ * A credential read back from where codex keeps it (config.toml, the keyring) that breaks the key rule: stored
+ * by an older codex or by hand. `fix` is the command that replaces it, for `codex doctor`. Exit 1.
+ */
+export class StoredKeyError extends InvalidKeyError {
+  readonly fix: string;
+
+  constructor(message: string, where: { problem: string; position: number }, fix: string) {
+    super(message, where);
+    this.fix = fix;
+  }
+}
+
 /** A command needs a credential and there is none (or the server rejected it). Exit 4. */
 export class AuthRequiredError extends CodexError {
   constructor(message = "not logged in; run `codex login` to sign in", code = "AUTH_REQUIRED") {

@@ -98,6 +98,7 @@ export {
   PortInUseError,
   ReplyTooLargeError,
   SessionEndedError,
+  StoredKeyError,
   StreamInterruptedError,
   UntrustedConfigError,
   UsageError,

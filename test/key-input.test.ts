@@ -257,3 +257,87 @@ describe("the hidden prompt and the library", () => {
     expect(existsSync(codexHome)).toBe(false);
   });
 });
+
+describe("a key codex already stored (by an older codex, or by hand)", () => {
+  /** config.toml holding `token` as written by hand, and the message that refuses it. */
+  function stored(token: string, what: string, position: number, profile?: string) {
+    const table = profile === undefined ? "" : `profile = "${profile}"\n\n[profiles.${profile}]\n`;
+    const made = withConfig(`${table}auth_token = ${JSON.stringify(token)}\n`);
+    const whose = profile === undefined ? "" : ` of profile ${profile}`;
+    const login = profile === undefined ? "codex login" : `codex login --profile ${profile}`;
+    const line = `the API key${whose} stored in ${made.configFile} contains ${what} at position ${position}, so it cannot be sent ${RULE}; run \`${login}\` to replace it`;
+    return { ...made, line, fix: `run \`${login}\` to replace it` };
+  }
+
+  test.each([
+    ["U+FFFD (the replacement character: the key was not valid UTF-8 where it came from)", `sk-${BODY}\uFFFD01`, 19],
+    ["a space", `sk-${BODY} 01`, 19],
+    ["a double quote", `"sk-${BODY}01"`, 1],
+    ["a non-ASCII character (U+00E9)", `sk-${BODY}\u00e901`, 19],
+    ["a control character (U+001B)", `sk-${BODY}\u001b01`, 19],
+  ])(
+    "%s: run and chat exit 1 sending nothing, status says not logged in, doctor names the fix",
+    async (what, token, position) => {
+      const { home, line, fix } = stored(token, what, position);
+      const server = await startProvider();
+      const env = { OPENAI_BASE_URL: server.baseUrl };
+      const r = await runCli(["run", "hi"], { home, env });
+      expect(r.stderr).toBe(`error: ${line}\n`);
+      expect(r.stdout).toBe("");
+      expect(r.code).toBe(1);
+      const chat = await runCli(["chat"], { home, env, input: "hello\n" });
+      expect(chat.stderr).toContain(line);
+      expect(chat.code).toBe(1);
+      expect(server.requests).toEqual([]);
+      const st = await runCli(["status"], { home });
+      expect(st.stdout).toBe(`Not logged in: ${line}\n`);
+      expect(st.code).toBe(1);
+      const doctor = await runCli(["doctor", "--offline"], { home });
+      expect(doctor.stdout).toContain(`✗ the credential could not be read: ${line}\n    fix: ${fix}\n`);
+      expect(doctor.code).toBe(1);
+      for (const result of [r, chat, st, doctor]) expectNoSecret(result, BODY);
+    },
+  );
+
+  test("logout still removes it, and the file no longer holds it", async () => {
+    const { home, configFile } = stored(`sk-${BODY}\uFFFD01`, "", 0);
+    const r = await runCli(["logout"], { home });
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe(`✅ Logged out successfully\n  Removed from ${configFile}\n`);
+    expect(r.code).toBe(0);
+    expect(readFileSync(configFile, "utf8")).not.toContain("auth_token");
+    expect((await runCli(["status"], { home })).stdout).toContain("Not logged in.");
+  });
+
+  test("a profile's key: named with its profile, the fix logs in to that profile", async () => {
+    const { home, line, fix } = stored(`sk-${BODY} 01`, "a space", 19, "work");
+    const st = await runCli(["status"], { home });
+    expect(st.stdout).toBe(`Not logged in: ${line}\n  Profile: work (selected by profile in config.toml)\n`);
+    expect(st.code).toBe(1);
+    expect(fix).toBe("run `codex login --profile work` to replace it");
+    const doctor = await runCli(["doctor", "--offline"], { home });
+    expect(doctor.stdout).toContain(`    fix: ${fix}\n`);
+  });
+
+  test("an OAuth session's access token with a space: refused the same way, named as the session's token", async () => {
+    const { home, configFile } = withConfig(
+      `auth_token = "eyJ${BODY} 01"\n\n[oauth_session]\nissuer = "https://auth.example.com"\nclient_id = "app_1"\n`,
+    );
+    const st = await runCli(["status"], { home });
+    expect(st.stdout).toBe(
+      `Not logged in: the OAuth access token stored in ${configFile} contains a space at position 19, so it cannot be sent ${RULE}; run \`codex login\` to replace it\n`,
+    );
+    expect(st.code).toBe(1);
+    expectNoSecret(st, BODY);
+  });
+
+  test("spaces and line breaks around a stored key are trimmed, as everywhere else; the key is sent", async () => {
+    const server = await startProvider();
+    server.reply(sse(responsesEvents(["Hello"])));
+    const { home } = withConfig(`auth_token = " ${GOOD}\\n"\n`);
+    const r = await runCli(["run", "hi"], { home, env: { OPENAI_BASE_URL: server.baseUrl } });
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(server.requests[0]?.headers.authorization).toBe(`Bearer ${GOOD}`);
+  });
+});

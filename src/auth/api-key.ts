@@ -12,7 +12,7 @@
  *
  * Everything before the first problem is ASCII, so a position counts characters and bytes alike.
  */
-import { InvalidInputError, InvalidKeyError } from "../errors.js";
+import { InvalidInputError, InvalidKeyError, StoredKeyError } from "../errors.js";
 
 /**
  * The most codex reads of a key from standard input: far above any real key or token (an OpenAI key is under
@@ -135,6 +135,21 @@ export function keyFromEnv(variable: string, value: string): string {
     );
   }
   return parsed.key;
+}
+
+/**
+ * A credential read back from config.toml or the keyring, before it is sent: stored by an older codex or by
+ * hand, it may hold what the rule refuses everywhere else, and would then reach the server only as a header
+ * error or "unauthorized". `what` says which and where ("the API key stored in /…/config.toml"), `login` is
+ * the command that replaces it. Blank (only spaces or line breaks) is refused too: it was meant to be a key.
+ */
+export function storedKey(token: string, what: string, login: string): string {
+  const parsed = parseKey(token);
+  if ("key" in parsed && parsed.key !== "") return parsed.key;
+  const fix = `run \`${login}\` to replace it`;
+  const found = "problem" in parsed ? parsed : { problem: "nothing but white space", position: 1 };
+  const said = "problem" in parsed ? `contains ${found.problem} at position ${found.position}` : "is blank";
+  throw new StoredKeyError(`${what} ${said}, so it cannot be sent (${KEY_RULE}); ${fix}`, found, fix);
 }
 
 /**

@@ -9,7 +9,7 @@
  *   so a variable set in the shell wins, and status and logout say so;
  * - any other provider: the account's `auth_command`, then its stored credential.
  */
-import { type Account, selectAccount } from "../config/accounts.js";
+import { type Account, DEFAULT_ACCOUNT, selectAccount } from "../config/accounts.js";
 import type { Config } from "../config/config.js";
 import type { Env } from "../config/paths.js";
 import { selectModel } from "../config/providers.js";
@@ -17,7 +17,7 @@ import type { CommandStore } from "../credentials/command-store.js";
 import { type Place, storeFor } from "../credentials/select.js";
 import type { OAuthSession, StoredCredential } from "../credentials/store.js";
 import { MissingEnvKeyError } from "../errors.js";
-import { keyFromEnv } from "./api-key.js";
+import { keyFromEnv, storedKey } from "./api-key.js";
 import { OPENAI_AUTH, type ProviderAuth, type TokenEnvVar, tokenEnvVarsSet } from "./env.js";
 import { endedError, expiresSoon } from "./oauth/tokens.js";
 
@@ -108,10 +108,20 @@ export async function resolveStored(
       : store.kind === "keyring"
         ? { type: "keyring", name: store.describe() }
         : { type: "file", path: config.path };
-  if (stored.oauth === undefined) return { token: stored.token, method: "api_key", source };
+  // A command's output has been checked as it was read; what codex stored may predate the rule.
+  const checked = store.kind === "command" ? stored : { ...stored, token: checkStored(stored, source, acct) };
+  if (checked.oauth === undefined) return { token: checked.token, method: "api_key", source };
   // A command supplies bare tokens, so an OAuth session is in the file or the keyring.
   const place = store.kind as Place;
-  return oauthCredential(config, stored, source, { acct, place, env, clock: clock ?? (() => new Date()) });
+  return oauthCredential(config, checked, source, { acct, place, env, clock: clock ?? (() => new Date()) });
+}
+
+/** The stored token, trimmed, or a StoredKeyError naming where it is and how to replace it. */
+function checkStored(stored: StoredCredential, source: CredentialSource, acct: Account): string {
+  const what = stored.oauth === undefined ? "the API key" : "the OAuth access token";
+  const whose = acct.name === DEFAULT_ACCOUNT ? "" : ` of profile ${acct.name}`;
+  const login = acct.name === DEFAULT_ACCOUNT ? "codex login" : `codex login --profile ${acct.name}`;
+  return storedKey(stored.token, `${what}${whose} ${describeSource(source)}`, login);
 }
 
 /** Whether an OAuth session can no longer be used without signing in again. */
@@ -131,7 +141,15 @@ function oauthCredential(
   // The refresh code (and the OAuth client library) loads only when a token actually needs renewing.
   const renew = async (isStale: (s: StoredCredential) => boolean) => {
     const { refreshSession } = await import("./oauth/refresh.js");
-    stored = await refreshSession(config, { clock, isStale, account: where.acct, place: where.place, env: where.env });
+    const renewed = await refreshSession(config, {
+      clock,
+      isStale,
+      account: where.acct,
+      place: where.place,
+      env: where.env,
+    });
+    // The new token came from the issuer (or from the store, where another process put it): same rule.
+    stored = { ...renewed, token: checkStored(renewed, source, where.acct) };
     credential.token = stored.token;
     credential.oauth = stored.oauth;
     return stored.token;

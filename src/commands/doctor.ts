@@ -39,6 +39,7 @@ import {
   InsecureTransportError,
   InvalidKeyError,
   MissingEnvKeyError,
+  StoredKeyError,
   UntrustedConfigError,
 } from "../errors.js";
 import { jsonText, oneLine } from "../safe-text.js";
@@ -259,9 +260,11 @@ async function checkCredential(f: Findings, clock: () => Date): Promise<DoctorCh
     }
     if (!(err instanceof CodexError)) throw err;
     const fix =
-      err instanceof InvalidKeyError
-        ? "correct the variable, or unset it to use the credential codex stores"
-        : fixForUnreadable(f, err);
+      err instanceof StoredKeyError
+        ? err.fix
+        : err instanceof InvalidKeyError
+          ? "correct the variable, or unset it to use the credential codex stores"
+          : fixForUnreadable(f, err);
     return problem("credential", `the credential could not be read: ${err.message}`, fix);
   }
   const login = f.account.name === "default" ? "codex login" : `codex login --profile ${f.account.name}`;
