@@ -15,7 +15,7 @@
  * good, so what the pipes delivered within a short grace after the exit is what it printed.
  */
 import { spawn } from "node:child_process";
-import { KEY_RULE, parseKeyBytes } from "../auth/api-key.js";
+import { KEY_RULE, parseKeyBytes } from "./key-rule.js";
 import { commandName } from "../config/accounts.js";
 import type { Env } from "../config/paths.js";
 import { CredentialCommandError } from "../errors.js";
