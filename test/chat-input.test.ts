@@ -4,13 +4,11 @@
  * replies before it still printed. Lines up to the limit, and line ends as readline splits them, work as
  * before.
  */
-import { spawn } from "node:child_process";
-import { performance } from "node:perf_hooks";
 import { createInterface } from "node:readline";
 import { Readable } from "node:stream";
 import { describe, expect, test } from "vitest";
 import { inputLines, LINE_TOO_LONG, MAX_PROMPT_BYTES } from "../src/commands/input-lines.js";
-import { CLI, cleanEnv, type RunResult, runCli, testHome } from "./helpers.js";
+import { runCli, runWithEndlessInput, testHome } from "./helpers.js";
 import { type FakeProvider, responsesEvents, sse, startProvider } from "./support/provider.js";
 
 const KEY = "sk-chat-input-0123456789abcdefKEY";
@@ -23,40 +21,6 @@ function envFor(server: FakeProvider): Record<string, string> {
 const user = (content: string) => ({ role: "user", content });
 const assistant = (content: string) => ({ role: "assistant", content });
 
-/**
- * `codex chat` with a child process writing `first`, then `chunk` forever, to its standard input. The writer
- * is killed when codex exits (or after 20 s, when codex is killed too).
- */
-function chatWithEndlessInput(server: FakeProvider, first: string, chunk: string) {
-  const writer = spawn(process.execPath, [
-    "-e",
-    `process.stdout.on("error", () => process.exit(0));
-     process.stdout.write(${JSON.stringify(first)});
-     const b = Buffer.from(${JSON.stringify(chunk)}.repeat(4096)); const w = () => process.stdout.write(b, w); w();`,
-  ]);
-  const cli = spawn(process.execPath, [CLI, "chat"], {
-    env: cleanEnv(testHome(), envFor(server)),
-    stdio: [writer.stdout, "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  cli.stdout.setEncoding("utf8").on("data", (d: string) => {
-    stdout += d;
-  });
-  cli.stderr.setEncoding("utf8").on("data", (d: string) => {
-    stderr += d;
-  });
-  const start = performance.now();
-  const timer = setTimeout(() => cli.kill("SIGKILL"), 20_000);
-  return new Promise<RunResult & { ms: number }>((resolve) => {
-    cli.on("close", (code, signal) => {
-      clearTimeout(timer);
-      writer.kill("SIGKILL");
-      resolve({ code, signal, stdout, stderr, ms: performance.now() - start });
-    });
-  });
-}
-
 describe("codex chat: a message line on standard input is at most 4 MiB", () => {
   test.each([
     ["text without a line end (`yes | tr -d '\\n'`)", "y"],
@@ -66,7 +30,7 @@ describe("codex chat: a message line on standard input is at most 4 MiB", () => 
     async (_n, chunk) => {
       const server = await startProvider();
       server.reply(sse(responsesEvents(["first reply"])), sse(responsesEvents(["never"])));
-      const r = await chatWithEndlessInput(server, "q1\n", chunk);
+      const r = await runWithEndlessInput(["chat"], { home: testHome(), env: envFor(server), chunk, first: "q1\n" });
       expect(r.stderr).toBe(OVER);
       expect(r.code).toBe(1);
       expect(r.stdout).toBe("first reply\n");

@@ -15,8 +15,10 @@ import {
   utimesSync,
   writeFileSync,
 } from "node:fs";
+import { request } from "node:http";
 import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
+import { performance } from "node:perf_hooks";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, expect, onTestFinished } from "vitest";
 
@@ -351,5 +353,57 @@ export function reachable(host: string, port: number): Promise<boolean> {
       socket.destroy();
       resolve(false);
     });
+  });
+}
+
+/**
+ * `codex <args>` with a child writing `first`, then `chunk` over and over, to its standard input until codex
+ * exits (the writer is then killed); resolves with codex's result and how long it ran.
+ */
+export function runWithEndlessInput(
+  args: string[],
+  opts: { home: string; env?: Record<string, string | undefined>; chunk: string; first?: string },
+): Promise<RunResult & { ms: number }> {
+  const writer = spawn(process.execPath, [
+    "-e",
+    `process.stdout.on("error", () => process.exit(0));
+     process.stdout.write(${JSON.stringify(opts.first ?? "")});
+     const b = Buffer.from(${JSON.stringify(opts.chunk)}.repeat(4096)); const w = () => process.stdout.write(b, w); w();`,
+  ]);
+  const cli = spawn(process.execPath, [CLI, ...args], {
+    env: cleanEnv(opts.home, opts.env),
+    stdio: [writer.stdout, "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  cli.stdout.setEncoding("utf8").on("data", (d: string) => {
+    stdout += d;
+  });
+  cli.stderr.setEncoding("utf8").on("data", (d: string) => {
+    stderr += d;
+  });
+  const start = performance.now();
+  const timer = setTimeout(() => cli.kill("SIGKILL"), 20_000);
+  return new Promise((resolve) => {
+    cli.on("close", (code, signal) => {
+      clearTimeout(timer);
+      writer.kill("SIGKILL");
+      resolve({ code, signal, stdout, stderr, ms: performance.now() - start });
+    });
+  });
+}
+
+/** GET `url` (node:http); resolves with the status code and body. */
+export function httpGet(url: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    request(url, (res) => {
+      let body = "";
+      res.setEncoding("utf8").on("data", (d: string) => {
+        body += d;
+      });
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+    })
+      .on("error", reject)
+      .end();
   });
 }

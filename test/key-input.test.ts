@@ -5,18 +5,15 @@
  * character where it could be part of it, and nothing is saved or sent. Standard input is read up to a limit
  * (64 KiB for a key, 4 MiB for `codex run`'s prompt): an input that never ends is cut off at once.
  */
-import { spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { performance } from "node:perf_hooks";
 import { describe, expect, test } from "vitest";
 import { InvalidInputError, InvalidKeyError, loginWithApiKey } from "../src/index.js";
 import {
-  CLI,
-  cleanEnv,
   codexHomeOf,
   expectNoSecret,
   type RunResult,
   runCli,
+  runWithEndlessInput,
   runCliInPty,
   testHome,
   withConfig,
@@ -94,35 +91,6 @@ describe("a key on standard input", () => {
   });
 });
 
-/** `codex <args>` with a child writing `chunk` to its standard input forever; resolves when codex exits. */
-function withEndlessInput(args: string[], home: string, chunk: string, env: Record<string, string> = {}) {
-  const writer = spawn(process.execPath, [
-    "-e",
-    `const b = Buffer.from(${JSON.stringify(chunk)}.repeat(4096)); const w = () => process.stdout.write(b, w); w();`,
-  ]);
-  const cli = spawn(process.execPath, [CLI, ...args], {
-    env: cleanEnv(home, env),
-    stdio: [writer.stdout, "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  cli.stdout.setEncoding("utf8").on("data", (d: string) => {
-    stdout += d;
-  });
-  cli.stderr.setEncoding("utf8").on("data", (d: string) => {
-    stderr += d;
-  });
-  const start = performance.now();
-  const timer = setTimeout(() => cli.kill("SIGKILL"), 20_000);
-  return new Promise<RunResult & { ms: number }>((resolve) => {
-    cli.on("close", (code, signal) => {
-      clearTimeout(timer);
-      writer.kill("SIGKILL");
-      resolve({ code, signal, stdout, stderr, ms: performance.now() - start });
-    });
-  });
-}
-
 describe("standard input that never ends", () => {
   test.each([
     ["lines (`yes | codex login --with-api-key`)", "y\n"],
@@ -130,7 +98,7 @@ describe("standard input that never ends", () => {
   ])("%s: login stops at 64 KiB, exit 1, one line, nothing saved", async (_name, chunk) => {
     const { home, configFile } = withConfig('model = "o3"\n');
     const before = readFileSync(configFile);
-    const r = await withEndlessInput(["login", "--with-api-key"], home, chunk);
+    const r = await runWithEndlessInput(["login", "--with-api-key"], { home, chunk });
     expect(r.stderr).toBe("error: the API key on standard input is over 64 KiB; nothing was saved\n");
     expect(r.stdout).toBe("");
     expect(r.code).toBe(1);
@@ -142,9 +110,10 @@ describe("standard input that never ends", () => {
   test("codex run -: the prompt stops at 4 MiB, exit 1, nothing sent", async () => {
     const server = await startProvider();
     const home = testHome();
-    const r = await withEndlessInput(["run", "-"], home, "tell me more ", {
-      OPENAI_API_KEY: GOOD,
-      OPENAI_BASE_URL: server.baseUrl,
+    const r = await runWithEndlessInput(["run", "-"], {
+      home,
+      chunk: "tell me more ",
+      env: { OPENAI_API_KEY: GOOD, OPENAI_BASE_URL: server.baseUrl },
     });
     expect(r.stderr).toBe("error: the prompt on standard input is over 4 MiB; nothing was sent\n");
     expect(r.code).toBe(1);

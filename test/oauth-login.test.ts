@@ -4,34 +4,18 @@
  * server's own pages.
  */
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { request } from "node:http";
 import { createServer } from "node:net";
 import { networkInterfaces } from "node:os";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { Config, loginWithBrowser, OAuthError, oauthSettings } from "../src/index.js";
-import { codexHomeOf, expectNoSecret, freePort, reachable, runCli, testHome, withConfig } from "./helpers.js";
+import { codexHomeOf, expectNoSecret, freePort, httpGet, reachable, runCli, testHome, withConfig } from "./helpers.js";
 import { approveDevice, signInWithBrowser } from "./support/browser.js";
 import { AUTH_URL, browserLogin, oauthConfig, signedIn, startCli } from "./support/oauth-cli.js";
 import { startOAuthServer } from "./support/oauth-server.js";
 
 const DEVICE_URL = /open this page on any device:\n\n {2}(\S+)\n/;
 const USER_CODE = /enter the code: (\S+)/;
-
-/** GET on the loopback callback; resolves with the status code and body. */
-function get(url: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    request(url, (res) => {
-      let body = "";
-      res.setEncoding("utf8").on("data", (d: string) => {
-        body += d;
-      });
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
-    })
-      .on("error", reject)
-      .end();
-  });
-}
 
 describe("browser sign-in", () => {
   test("signs in, stores the session 0600 beside the user's settings, status --json shows the account", async () => {
@@ -127,10 +111,10 @@ describe("browser sign-in", () => {
     const cli = startCli(["login", "--no-browser"], { home });
     const [, raw] = await cli.waitFor(AUTH_URL);
     const redirect = new URL(raw as string).searchParams.get("redirect_uri") as string;
-    const forged = await get(`${redirect.replace("localhost", "127.0.0.1")}?code=forged&state=not-the-state`);
+    const forged = await httpGet(`${redirect.replace("localhost", "127.0.0.1")}?code=forged&state=not-the-state`);
     expect(forged.status).toBe(400);
     expect(forged.body).toContain("does not match");
-    const other = await get(redirect.replace("localhost", "127.0.0.1").replace("/auth/callback", "/"));
+    const other = await httpGet(redirect.replace("localhost", "127.0.0.1").replace("/auth/callback", "/"));
     expect(other.status).toBe(404);
     expect(readFileSync(configFile)).toEqual(before);
     const done = await signInWithBrowser(raw as string, { login: "carol" });

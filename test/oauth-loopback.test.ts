@@ -6,12 +6,11 @@
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { request } from "node:http";
 import { createServer, type Server } from "node:net";
 import { join } from "node:path";
 import { describe, expect, onTestFinished, test } from "vitest";
 import { Config, loginWithBrowser, oauthSettings, PortInUseError } from "../src/index.js";
-import { CLI, cleanEnv, expectNoSecret, freePort, reachable, run, runCli, withConfig } from "./helpers.js";
+import { CLI, cleanEnv, expectNoSecret, freePort, httpGet, reachable, run, runCli, withConfig } from "./helpers.js";
 import { signInWithBrowser } from "./support/browser.js";
 import { AUTH_URL, oauthConfig, startCli } from "./support/oauth-cli.js";
 import { startOAuthServer } from "./support/oauth-server.js";
@@ -39,20 +38,6 @@ async function blocker(host: string, port = 0): Promise<{ port: number; connecti
   });
   onTestFinished(() => new Promise<void>((r) => server.close(() => r())));
   return { port: (server.address() as { port: number }).port, connections: () => connections };
-}
-
-function get(url: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    request(url, (res) => {
-      let body = "";
-      res.setEncoding("utf8").on("data", (d: string) => {
-        body += d;
-      });
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
-    })
-      .on("error", reject)
-      .end();
-  });
 }
 
 const busy = (port: number, address: string) =>
@@ -99,7 +84,7 @@ describe.skipIf(!hasIPv6)("the callback listens on 127.0.0.1 and [::1]", () => {
       const [, raw] = await cli.waitFor(AUTH_URL);
       expect(await reachable("127.0.0.1", port)).toBe(true);
       expect(await reachable("::1", port)).toBe(true);
-      const forged = await get(`http://${address}:${port}/auth/callback?code=forged&state=not-the-state`);
+      const forged = await httpGet(`http://${address}:${port}/auth/callback?code=forged&state=not-the-state`);
       expect(forged.status).toBe(400);
       const page = await signInWithBrowser(raw as string, { login: "erin", localhostAs: address });
       expect(page.text).toContain("You are signed in");
