@@ -136,9 +136,9 @@ const RUNNERS: Record<string, Runner> = {
 };
 
 /**
- * The word in quotes when it looks like a command or flag name and not like a key (redact.ts's rule, the one
- * that also masks other programs' messages), nothing otherwise: a mistyped command is worth repeating, a
- * pasted API key is not.
+ * The word in quotes when it looks like a command or flag name and not like a key (safe-text.ts's
+ * looksLikeSecret, the rule that also masks other programs' messages), nothing otherwise: a mistyped
+ * command is worth repeating, a pasted API key is not.
  */
 function quoteWord(word: string): string {
   return /^-{0,2}[a-z][a-z-]*$/.test(word) && !looksLikeSecret(word) ? ` '${word}'` : "";

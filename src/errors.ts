@@ -312,18 +312,23 @@ export class InsecureTransportError extends CodexError {
 /**
  * config.toml, or a directory on the way to it (CODEX_HOME and up to HOME), can be changed by someone other
  * than the user (writable by group or others, or owned by another user), so codex will not let it name a
- * command to run or decide where a credential is sent. `path` is the file or directory, `fix` the command that fixes it. Exit 1.
+ * command to run or decide where a credential is sent. `path` is the file or directory, `fix` the command
+ * that fixes it. Exit 1.
  */
 export class UntrustedConfigError extends CodexError {
   readonly path: string;
   /** What is wrong, e.g. "/h/.codex/config.toml is writable by others (mode 0666)". */
   readonly reason: string;
   readonly fix: string;
+  /** The message without the fix: what is wrong, and what codex will not do because of it. */
+  readonly problem: string;
 
   constructor(path: string, reason: string, refused: string, fix: string) {
-    super("UNTRUSTED_CONFIG", `${reason}: codex will not ${refused}; run \`${fix}\``);
+    const problem = `${reason}: codex will not ${refused}`;
+    super("UNTRUSTED_CONFIG", `${problem}; run \`${fix}\``);
     this.path = path;
     this.reason = reason;
     this.fix = fix;
+    this.problem = problem;
   }
 }

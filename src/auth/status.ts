@@ -8,7 +8,7 @@ import {
   storeSetting,
 } from "../config/accounts.js";
 import { Config } from "../config/config.js";
-import { allowsInsecureIssuer, issuerRefusal, oauthSettings } from "../config/oauth.js";
+import { oauthSettings, sessionIssuerRefusal } from "../config/oauth.js";
 import type { Env } from "../config/paths.js";
 import { cleartextRefusal, type ModelSelection, selectModel } from "../config/providers.js";
 import { trustProblem } from "../config/trust.js";
@@ -273,15 +273,7 @@ function insecureUrls(
     if (err instanceof InsecureTransportError) add("oauth_issuer", err);
   }
   const session = resolved?.oauth;
-  if (session !== undefined && !allowsInsecureIssuer(config)) {
-    let url: URL | undefined;
-    try {
-      url = new URL(session.issuer);
-    } catch {
-      url = undefined;
-    }
-    if (url !== undefined) add("session_issuer", issuerRefusal(url, "oauth_session.issuer"));
-  }
+  if (session !== undefined) add("session_issuer", sessionIssuerRefusal(config, session.issuer));
   return found;
 }
 

@@ -22,7 +22,7 @@ import {
 } from "../config/accounts.js";
 import { Config } from "../config/config.js";
 import { inspectLock } from "../config/lock.js";
-import { allowsInsecureIssuer, issuerRefusal, oauthSettings } from "../config/oauth.js";
+import { oauthSettings, sessionIssuerRefusal } from "../config/oauth.js";
 import { codexHome, configPath, type Env, lockPath } from "../config/paths.js";
 import { cleartextRefusal, type ProviderSettings, selectModel } from "../config/providers.js";
 import { NOT_REGULAR, TOO_LARGE } from "../config/regular-file.js";
@@ -230,10 +230,7 @@ function checkPermissions(f: Findings): DoctorCheck[] {
   };
   // Before the modes: someone else may have written the settings, which matters more than who can read them.
   const untrusted = f.config === undefined ? undefined : trustProblem(f.config);
-  if (untrusted !== undefined) {
-    const said = untrusted.message.slice(0, untrusted.message.lastIndexOf("; run `"));
-    found.push(problem("permissions", said, untrusted.fix));
-  }
+  if (untrusted !== undefined) found.push(problem("permissions", untrusted.problem, untrusted.fix));
   look(f.home, "directory", 0o700);
   look(f.path, "file", 0o600, true);
   const codexAuth = findCodexAuth(f.home);
@@ -408,7 +405,7 @@ function checkSession(f: Findings, now: Date): DoctorCheck {
     f.account?.name === "default" || f.account === undefined
       ? "codex login"
       : `codex login --profile ${f.account.name}`;
-  const cleartext = sessionCleartext(f, session.issuer);
+  const cleartext = f.config === undefined ? undefined : sessionIssuerRefusal(f.config, session.issuer);
   if (cleartext !== undefined) return problem("session", cleartext.problem, cleartext.fix);
   if (sessionEnded(session, now)) {
     return problem(
@@ -433,16 +430,6 @@ function checkSession(f: Findings, now: Date): DoctorCheck {
       ? `the OAuth session at ${session.issuer} renews itself${expires ? ` (access token expires ${describeExpiry(expires, now)})` : ""}`
       : `the OAuth session at ${session.issuer} is valid${expires ? ` until ${expires.toISOString()}` : ""}`,
   );
-}
-
-/** The session's issuer is plain http:// to another machine, without `[oauth] allow_insecure_http`. */
-function sessionCleartext(f: Findings, issuer: string): InsecureTransportError | undefined {
-  if (f.config === undefined || allowsInsecureIssuer(f.config)) return undefined;
-  try {
-    return issuerRefusal(new URL(issuer), "oauth_session.issuer");
-  } catch {
-    return undefined;
-  }
 }
 
 /** Starts the keyring helper once and asks it for nothing (listing our entries): reachable, or why not. */

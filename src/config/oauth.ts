@@ -88,6 +88,22 @@ export function allowsInsecureIssuer(config: Config): boolean {
   return typeof table === "object" && table !== null && (table as Record<string, unknown>).allow_insecure_http === true;
 }
 
+/**
+ * Why a stored session's tokens may not go to its issuer (refresh, revocation): plain http:// to another
+ * machine without `[oauth] allow_insecure_http`. For reports (status, doctor); undefined for an issuer that
+ * is not a URL, which the request itself reports.
+ */
+export function sessionIssuerRefusal(config: Config, issuer: string): InsecureTransportError | undefined {
+  if (allowsInsecureIssuer(config)) return undefined;
+  let url: URL;
+  try {
+    url = new URL(issuer);
+  } catch {
+    return undefined;
+  }
+  return issuerRefusal(url, "oauth_session.issuer");
+}
+
 export function oauthSettings(config: Config): OAuthSettings {
   const table = config.get("oauth");
   if (table === undefined) {
