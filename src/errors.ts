@@ -222,6 +222,18 @@ export class SessionEndedError extends CodexError {
 }
 
 /**
+ * config.toml restricts sign-in (`forced_login_method`, `forced_chatgpt_workspace_id`) and this one breaks
+ * the restriction: a login of the other kind, a sign-in to another workspace, or a stored credential that
+ * no longer fits. Nothing is saved or sent. Exit 4 for a stored credential (the fix is `codex login`),
+ * 1 for a login attempt.
+ */
+export class LoginRestrictedError extends CodexError {
+  constructor(message: string, exitCode: ExitCode = ExitCode.failure) {
+    super("LOGIN_RESTRICTED", message, exitCode);
+  }
+}
+
+/**
  * The loopback port for the browser sign-in is taken on one of the addresses `localhost` may reach
  * (`127.0.0.1` or `[::1]`), by another codex or by any other program. Exit 1.
  */

@@ -12,9 +12,23 @@ import { ConfigValueError, InsecureTransportError } from "../errors.js";
 import type { Config } from "./config.js";
 import { isCleartextRemote } from "./transport.js";
 
+export type OAuthProtocol = "openai" | "standard";
+
 export interface OAuthSettings {
   /** Issuer identifier, e.g. `https://auth.openai.com`. */
   issuer: string;
+  /**
+   * How to talk to the issuer: `openai`, OpenAI's own sign-in as its Codex CLI speaks it (fixed endpoints,
+   * its device code, JSON refresh and revocation, requests to the ChatGPT backend), or `standard` (OAuth
+   * 2.0 / OpenID Connect discovery, RFC 8628, RFC 7009). `[oauth] protocol`; by default `openai` for
+   * https://auth.openai.com and `standard` for any other issuer, never guessed from a server's answers.
+   */
+  protocol: OAuthProtocol;
+  /**
+   * Whether the port came from the defaults: OpenAI registers two loopback ports for its client, so the
+   * openai protocol moves to the second (1457) when the first is busy, but never off a port the user chose.
+   */
+  defaultPort: boolean;
   clientId: string;
   scopes: string[];
   /** Port of the loopback redirect `http://localhost:<port>/auth/callback`. */
@@ -34,6 +48,14 @@ export const OAUTH_DEFAULTS = {
   scopes: ["openid", "profile", "email", "offline_access"],
   redirectPort: 1455,
 } as const;
+
+/** The loopback port OpenAI registers for its client beside 1455, used when 1455 is busy. */
+export const OPENAI_FALLBACK_PORT = 1457;
+
+/** The protocol an issuer is spoken to with when `[oauth] protocol` does not say. */
+export function defaultProtocol(issuer: string): OAuthProtocol {
+  return issuer.replace(/\/+$/, "") === OAUTH_DEFAULTS.issuer ? "openai" : "standard";
+}
 
 /** The issuer's host (and port) as messages name it; the issuer as written if it is not a URL. */
 export function issuerHost(issuer: string): string {
@@ -107,7 +129,14 @@ export function sessionIssuerRefusal(config: Config, issuer: string): InsecureTr
 export function oauthSettings(config: Config): OAuthSettings {
   const table = config.get("oauth");
   if (table === undefined) {
-    return { ...OAUTH_DEFAULTS, scopes: [...OAUTH_DEFAULTS.scopes], insecure: false, allowInsecureHttp: false };
+    return {
+      ...OAUTH_DEFAULTS,
+      scopes: [...OAUTH_DEFAULTS.scopes],
+      protocol: "openai",
+      defaultPort: true,
+      insecure: false,
+      allowInsecureHttp: false,
+    };
   }
   if (typeof table !== "object" || table === null || Array.isArray(table)) {
     throw new ConfigValueError(config.path, "oauth", "a table, e.g. [oauth]");
@@ -143,12 +172,52 @@ export function oauthSettings(config: Config): OAuthSettings {
     if (typeof n !== "number" || !Number.isInteger(n) || n < 1 || n > 65535) fail("redirect_port", "a port number");
     redirectPort = n as number;
   }
+  const protocol = (string("protocol") ?? defaultProtocol(issuer)) as OAuthProtocol;
+  if (protocol !== "openai" && protocol !== "standard") fail("protocol", '"openai" or "standard"');
   return {
     issuer,
+    protocol,
+    defaultPort: t.redirect_port === undefined,
     clientId,
     scopes,
     redirectPort,
     insecure: issuerUrl.protocol === "http:",
     allowInsecureHttp,
   };
+}
+
+export type LoginMethod = "chatgpt" | "api";
+
+/** Codex's sign-in restrictions, set by an administrator or the user in config.toml. */
+export interface LoginRestrictions {
+  /** `forced_login_method`: only this kind of sign-in is allowed (`chatgpt`: OAuth; `api`: an API key). */
+  method: LoginMethod | undefined;
+  /**
+   * `forced_chatgpt_workspace_id` (a string or a list): a ChatGPT sign-in must be to one of these
+   * workspaces (the ID token's `chatgpt_account_id`).
+   */
+  workspaces: string[] | undefined;
+}
+
+/** The restrictions, checked: a wrong type or value is a ConfigValueError naming the key. */
+export function loginRestrictions(config: Config): LoginRestrictions {
+  const method = config.get("forced_login_method");
+  if (method !== undefined && method !== "chatgpt" && method !== "api") {
+    throw new ConfigValueError(config.path, "forced_login_method", '"chatgpt" or "api"');
+  }
+  const raw = config.get("forced_chatgpt_workspace_id");
+  let workspaces: string[] | undefined;
+  if (raw !== undefined) {
+    const list = Array.isArray(raw) ? raw : [raw];
+    const ok = (v: unknown) => typeof v === "string" && /^[\x21-\x7e]{1,200}$/.test(v);
+    if (list.length === 0 || list.length > 100 || !list.every(ok)) {
+      throw new ConfigValueError(
+        config.path,
+        "forced_chatgpt_workspace_id",
+        'a workspace id, or a list of them, e.g. "org-…" or ["org-a", "org-b"]',
+      );
+    }
+    workspaces = list as string[];
+  }
+  return { method: method as LoginMethod | undefined, workspaces };
 }

@@ -64,6 +64,8 @@ export const DEFAULTS = {
   maxRetries: 4,
 } as const;
 export const OPENAI_BASE_URL = "https://api.openai.com/v1";
+/** Codex's `chatgpt_base_url` default: the ChatGPT backend, under which a ChatGPT sign-in's requests go. */
+export const CHATGPT_BASE_URL = "https://chatgpt.com/backend-api";
 
 type Table = Record<string, unknown>;
 
@@ -249,4 +251,28 @@ export function cleartextRefusal(provider: ProviderSettings): InsecureTransportE
     `refusing to send the credential to ${url.host} over plain http:// (${setting}): it would travel unencrypted`,
     `use ${instead}, or, only if the network to ${url.hostname} is trusted, set allow_insecure_http = true in [model_providers.${provider.id}]`,
   );
+}
+
+/**
+ * Where a ChatGPT sign-in's requests go, as OpenAI's Codex CLI sends them: `{chatgpt_base_url}/codex`
+ * (`https://chatgpt.com/backend-api/codex`), for the built-in provider left at its default base URL. A
+ * provider whose base URL was set (a proxy in front of OpenAI, `requires_openai_auth`) keeps it, as in
+ * Codex. Same checks as any base_url: a ConfigValueError for a bad value, and plain http:// to another
+ * machine is refused by `cleartextRefusal` unless the provider opts in.
+ */
+export function chatgptProvider(config: Config, provider: ProviderSettings): ProviderSettings {
+  if (provider.id !== DEFAULT_PROVIDER || provider.baseUrl !== OPENAI_BASE_URL) return { ...provider, wireApi: "responses" };
+  const raw = config.get("chatgpt_base_url");
+  if (raw !== undefined && (typeof raw !== "string" || raw.trim() === "")) {
+    throw new ConfigValueError(config.path, "chatgpt_base_url", "an http:// or https:// URL");
+  }
+  const base = raw === undefined ? CHATGPT_BASE_URL : validateBaseUrl(config, "chatgpt_base_url", raw);
+  return {
+    ...provider,
+    name: "ChatGPT",
+    baseUrl: `${base}/codex`,
+    baseUrlSetting: "chatgpt_base_url",
+    // The backend speaks the Responses API only.
+    wireApi: "responses",
+  };
 }

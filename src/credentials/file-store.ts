@@ -10,6 +10,7 @@
  *   expires_at = 2026-11-25T10:42:00.000Z
  *   account = "dev@example.com"
  *   subject = "user-…"
+ *   protocol = "openai"         # OpenAI's own sign-in, with its chatgpt_* claims and refreshed_at
  *
  * A profile's credential has the same keys under `[profiles.NAME]` (and `[profiles.NAME.oauth_session]`).
  * Deleting removes the lines entirely (and the session table), so login-then-logout gives back the
@@ -32,6 +33,11 @@ const FIELDS = {
   account: "account",
   subject: "subject",
   endedAt: "ended_at",
+  protocol: "protocol",
+  chatgptAccountId: "chatgpt_account_id",
+  chatgptPlanType: "chatgpt_plan_type",
+  chatgptUserId: "chatgpt_user_id",
+  refreshedAt: "refreshed_at",
 } as const satisfies Record<keyof OAuthSession, string>;
 
 const str = (v: unknown): string | undefined => (typeof v === "string" && v !== "" ? v : undefined);
@@ -61,6 +67,12 @@ export function readCredential(config: Config, acct: Account = account(DEFAULT_A
       account: str(t[FIELDS.account]),
       subject: str(t[FIELDS.subject]),
       endedAt: date(t[FIELDS.endedAt]),
+      // Anything but "openai" is the standard protocol: a stored value never widens where tokens go.
+      protocol: t[FIELDS.protocol] === "openai" ? "openai" : undefined,
+      chatgptAccountId: str(t[FIELDS.chatgptAccountId]),
+      chatgptPlanType: str(t[FIELDS.chatgptPlanType]),
+      chatgptUserId: str(t[FIELDS.chatgptUserId]),
+      refreshedAt: date(t[FIELDS.refreshedAt]),
     },
   };
 }

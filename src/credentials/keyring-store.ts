@@ -32,7 +32,7 @@ export function encodeCredential(credential: StoredCredential): string {
   return JSON.stringify(credential);
 }
 
-const DATE_FIELDS = ["expiresAt", "endedAt"] as const;
+const DATE_FIELDS = ["expiresAt", "endedAt", "refreshedAt"] as const;
 
 /** undefined for anything that is not a credential this code wrote. */
 export function decodeCredential(secret: string | null): StoredCredential | undefined {
@@ -52,6 +52,10 @@ export function decodeCredential(secret: string | null): StoredCredential | unde
     oauth[f] = d !== undefined && !Number.isNaN(d.getTime()) ? d : undefined;
   }
   if (typeof oauth.issuer !== "string" || typeof oauth.clientId !== "string") return { token: c.token };
+  if (oauth.protocol !== "openai") oauth.protocol = undefined;
+  for (const f of ["chatgptAccountId", "chatgptPlanType", "chatgptUserId"] as const) {
+    if (typeof oauth[f] !== "string" || oauth[f] === "") oauth[f] = undefined;
+  }
   return { token: c.token, oauth: oauth as unknown as OAuthSession };
 }
 

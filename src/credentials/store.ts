@@ -20,6 +20,19 @@ export interface OAuthSession {
   subject?: string | undefined;
   /** Set when the server refused the refresh token (`invalid_grant`): the session is over. */
   endedAt?: Date | undefined;
+  /**
+   * How refresh and revocation talk to the issuer: `openai` (OpenAI's own sign-in, as its Codex CLI speaks
+   * it, whose requests go to the ChatGPT backend) or, when absent, the standards (discovery, RFC 6749/7009).
+   */
+  protocol?: "openai" | undefined;
+  /** OpenAI: the ID token's `chatgpt_account_id`, sent as `ChatGPT-Account-ID` with every request. */
+  chatgptAccountId?: string | undefined;
+  /** OpenAI: the ID token's `chatgpt_plan_type` ("plus", "pro", "team", …). */
+  chatgptPlanType?: string | undefined;
+  /** OpenAI: the ID token's `chatgpt_user_id`. */
+  chatgptUserId?: string | undefined;
+  /** OpenAI: when the tokens were last issued (sign-in or refresh); renewal is due 8 days later without `exp`. */
+  refreshedAt?: Date | undefined;
 }
 
 export interface StoredCredential {
