@@ -14,18 +14,27 @@
  * for the real one); the first callback with our `state` settles the flow, and the servers close once its
  * answer is sent.
  *
+ * With OpenAI's sign-in on the default port, a busy 1455 moves the server to 1457, the other loopback port
+ * OpenAI registers for its client (as OpenAI's Codex CLI does); a port the user chose never moves.
+ *
  * Failure policy: a busy port is a PortInUseError suggesting --port or --device-auth; `access_denied` and
  * other errors from the server are OAuthErrors; no callback within the time limit is an OAuthError; an
  * aborted signal (Ctrl-C) is a CancelledError. Nothing is stored here: the caller stores the result.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import * as client from "openid-client";
-import type { OAuthSettings } from "../../config/oauth.js";
+import { issuerHost, OPENAI_FALLBACK_PORT, type OAuthSettings } from "../../config/oauth.js";
 import type { StoredCredential } from "../../credentials/store.js";
-import { CancelledError, OAuthError, PortInUseError } from "../../errors.js";
-import { discover, serverError } from "./server.js";
-import { credentialFromTokens } from "./tokens.js";
+import { CancelledError, LoginRestrictedError, OAuthError, PortInUseError } from "../../errors.js";
+import {
+  authorizeUrl,
+  callbackError,
+  createPkce,
+  createState,
+  credentialFromOpenAI,
+  exchangeCode,
+  workspaceRefusal,
+} from "./openai.js";
 
 const CALLBACK_PATH = "/auth/callback";
 
@@ -39,51 +48,36 @@ export interface BrowserLoginOptions {
   /** How long to wait for the browser, in ms (default 10 minutes). */
   timeoutMs?: number | undefined;
   clock?: () => Date;
+  /** `forced_chatgpt_workspace_id`: the OpenAI sign-in asks for one of these and refuses any other. */
+  workspaces?: readonly string[] | undefined;
 }
 
 const TEN_MINUTES = 10 * 60_000;
 
 export async function loginWithBrowser(options: BrowserLoginOptions): Promise<StoredCredential> {
   const { settings } = options;
-  const { servers, port } = await listenOnLoopback(options.port ?? settings.redirectPort);
+  const { servers, port } = await listenOnLoopback(
+    options.port ?? settings.redirectPort,
+    // OpenAI registers a second port for its client: Codex moves there when the first is busy.
+    options.port === undefined && settings.defaultPort && settings.protocol === "openai"
+      ? OPENAI_FALLBACK_PORT
+      : undefined,
+  );
   // Ends the wait for the callback however this function exits, so no timer outlives it.
   const done = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, done.signal]) : done.signal;
   try {
-    const config = await discover(settings.issuer, settings.clientId, {
-      allowInsecureHttp: settings.allowInsecureHttp,
-    });
     const redirectUri = `http://localhost:${port}${CALLBACK_PATH}`;
-    const verifier = client.randomPKCECodeVerifier();
-    const state = client.randomState();
-    const oidc = settings.scopes.includes("openid");
-    const nonce = oidc ? client.randomNonce() : undefined;
-    const url = client.buildAuthorizationUrl(config, {
-      redirect_uri: redirectUri,
-      response_type: "code",
-      scope: settings.scopes.join(" "),
-      code_challenge: await client.calculatePKCECodeChallenge(verifier),
-      code_challenge_method: "S256",
-      state,
-      ...(nonce === undefined ? {} : { nonce }),
-    });
-    const callback = waitForCallback(servers, port, state, signal, options.timeoutMs ?? TEN_MINUTES);
+    const flow =
+      settings.protocol === "openai"
+        ? openaiFlow(settings, redirectUri, options.workspaces)
+        : await standardFlow(settings, redirectUri);
+    const callback = waitForCallback(servers, port, flow.state, signal, options.timeoutMs ?? TEN_MINUTES);
     callback.catch(() => {});
-    await options.onUrl(url.href);
+    await options.onUrl(flow.url);
     const { url: returned, respond } = await callback;
     try {
-      const tokens = await client
-        .authorizationCodeGrant(config, returned, {
-          pkceCodeVerifier: verifier,
-          expectedState: state,
-          ...(nonce === undefined ? {} : { expectedNonce: nonce }),
-          idTokenExpected: oidc,
-        })
-        .catch((err: unknown) => {
-          const code = returned.searchParams.get("code");
-          throw serverError(err, settings.issuer, "the sign-in", code === null ? [verifier] : [verifier, code]);
-        });
-      const credential = credentialFromTokens(tokens, settings, (options.clock ?? (() => new Date()))());
+      const credential = await flow.finish(returned, (options.clock ?? (() => new Date()))());
       await respond(200, "Signed in to codex", "You are signed in. You can close this tab and return to the terminal.");
       return credential;
     } catch (err) {
@@ -95,13 +89,89 @@ export async function loginWithBrowser(options: BrowserLoginOptions): Promise<St
           ? "The sign-in was denied, so codex stored nothing. You can close this tab."
           : "codex could not complete the sign-in; the terminal says why. You can close this tab.",
       );
-      if (denied) throw new OAuthError("access_denied", "the sign-in was denied in the browser; nothing was stored");
+      if (denied && settings.protocol !== "openai") {
+        throw new OAuthError("access_denied", "the sign-in was denied in the browser; nothing was stored");
+      }
       throw err;
     }
   } finally {
     done.abort();
     closeAll(servers);
   }
+}
+
+/** One protocol's side of the browser sign-in: the URL to open, and what to do with the callback. */
+interface Flow {
+  url: string;
+  state: string;
+  /** Exchanges the callback's code for the credential; an error callback is an OAuthError. */
+  finish(callback: URL, now: Date): Promise<StoredCredential>;
+}
+
+/** OAuth 2.0 / OpenID Connect, from the issuer's discovery metadata, through openid-client. */
+async function standardFlow(settings: OAuthSettings, redirectUri: string): Promise<Flow> {
+  const client = await import("openid-client");
+  const { discover, serverError } = await import("./server.js");
+  const { credentialFromTokens } = await import("./tokens.js");
+  const config = await discover(settings.issuer, settings.clientId, { allowInsecureHttp: settings.allowInsecureHttp });
+  const verifier = client.randomPKCECodeVerifier();
+  const state = client.randomState();
+  const oidc = settings.scopes.includes("openid");
+  const nonce = oidc ? client.randomNonce() : undefined;
+  const url = client.buildAuthorizationUrl(config, {
+    redirect_uri: redirectUri,
+    response_type: "code",
+    scope: settings.scopes.join(" "),
+    code_challenge: await client.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: "S256",
+    state,
+    ...(nonce === undefined ? {} : { nonce }),
+  });
+  return {
+    url: url.href,
+    state,
+    async finish(returned, now) {
+      const tokens = await client
+        .authorizationCodeGrant(config, returned, {
+          pkceCodeVerifier: verifier,
+          expectedState: state,
+          ...(nonce === undefined ? {} : { expectedNonce: nonce }),
+          idTokenExpected: oidc,
+        })
+        .catch((err: unknown) => {
+          const code = returned.searchParams.get("code");
+          throw serverError(err, settings.issuer, "the sign-in", code === null ? [verifier] : [verifier, code]);
+        });
+      return credentialFromTokens(tokens, settings, now);
+    },
+  };
+}
+
+/** OpenAI's own sign-in, as its Codex CLI sends it (see openai.ts). */
+function openaiFlow(settings: OAuthSettings, redirectUri: string, workspaces: readonly string[] | undefined): Flow {
+  const pkce = createPkce();
+  const state = createState();
+  return {
+    url: authorizeUrl(settings, redirectUri, pkce, state, workspaces),
+    state,
+    async finish(returned, now) {
+      const error = callbackError(returned);
+      if (error !== undefined) throw error;
+      const code = returned.searchParams.get("code");
+      if (code === null || code === "") {
+        throw new OAuthError(
+          undefined,
+          `${issuerHost(settings.issuer)} sent the browser back without a code; run \`codex login\` again`,
+        );
+      }
+      const tokens = await exchangeCode(settings, redirectUri, pkce.verifier, code);
+      const credential = credentialFromOpenAI(tokens, settings, now);
+      // Checked before anything is saved, as Codex does (the issuer was asked for it, but may not obey).
+      const refusal = workspaceRefusal(workspaces, credential.oauth?.chatgptAccountId);
+      if (refusal !== undefined) throw new LoginRestrictedError(`${refusal}; nothing was stored`);
+      return credential;
+    },
+  };
 }
 
 function closeAll(servers: readonly Server[]): void {
@@ -114,11 +184,21 @@ function closeAll(servers: readonly Server[]): void {
 /** Whether binding ::1 failed because this system has no IPv6 loopback at all. */
 const noIPv6 = (code: string | undefined) => code === "EADDRNOTAVAIL" || code === "EAFNOSUPPORT";
 
+/** Listens on `port`, or on `fallback` when another program holds `port`. */
+async function listenOnLoopback(port: number, fallback?: number): Promise<{ servers: Server[]; port: number }> {
+  try {
+    return await listenOnBoth(port);
+  } catch (err) {
+    if (fallback === undefined || !(err instanceof PortInUseError)) throw err;
+    return listenOnBoth(fallback);
+  }
+}
+
 /**
  * One server on 127.0.0.1 and one on [::1], on the same port (`port` 0: the port the system picks for the
  * first); the second only where the system has IPv6. Closes what it opened when either address is taken.
  */
-async function listenOnLoopback(port: number): Promise<{ servers: Server[]; port: number }> {
+async function listenOnBoth(port: number): Promise<{ servers: Server[]; port: number }> {
   const v4 = createServer();
   await listen(v4, "127.0.0.1", port);
   const bound = (v4.address() as AddressInfo).port;

@@ -1,7 +1,8 @@
 /**
- * Device sign-in (RFC 8628), for SSH sessions and machines without a browser: the user opens a URL on
- * any device and enters a short code while codex polls the token endpoint. openid-client polls at the
- * server's `interval` and adds 5 s on every `slow_down` (§3.5).
+ * Device sign-in, for SSH sessions and machines without a browser: the user opens a URL on any device and
+ * enters a short code while codex polls. A standard issuer speaks RFC 8628 (openid-client polls at the
+ * server's `interval` and adds 5 s on every `slow_down`, §3.5); the openai protocol uses OpenAI's own
+ * device code (openai.ts).
  *
  * Failure policy: an issuer without a device authorization endpoint, `access_denied` and `expired_token`
  * are OAuthErrors with a message saying what to do; an aborted signal (Ctrl-C) is a CancelledError.
@@ -10,8 +11,9 @@
 import * as client from "openid-client";
 import type { OAuthSettings } from "../../config/oauth.js";
 import type { StoredCredential } from "../../credentials/store.js";
-import { CancelledError, OAuthError } from "../../errors.js";
+import { CancelledError, LoginRestrictedError, OAuthError } from "../../errors.js";
 import { oneLine } from "../../safe-text.js";
+import { loginWithOpenAIDevice, workspaceRefusal } from "./openai.js";
 import { discover, serverError } from "./server.js";
 import { credentialFromTokens } from "./tokens.js";
 
@@ -27,6 +29,8 @@ export interface DeviceCode {
 
 export interface DeviceLoginOptions {
   settings: OAuthSettings;
+  /** `forced_chatgpt_workspace_id`: the OpenAI sign-in must be to one of these. */
+  workspaces?: readonly string[] | undefined;
   /** Shows the URL and code to the user. */
   onCode: (code: DeviceCode) => void | Promise<void>;
   signal?: AbortSignal | undefined;
@@ -35,6 +39,18 @@ export interface DeviceLoginOptions {
 
 export async function loginWithDevice(options: DeviceLoginOptions): Promise<StoredCredential> {
   const { settings } = options;
+  if (settings.protocol === "openai") {
+    const credential = await loginWithOpenAIDevice({
+      settings,
+      signal: options.signal,
+      clock: options.clock,
+      onCode: (code) => options.onCode({ ...code, verificationUriComplete: undefined }),
+    });
+    // Checked before anything is saved, as Codex does.
+    const refusal = workspaceRefusal(options.workspaces, credential.oauth?.chatgptAccountId);
+    if (refusal !== undefined) throw new LoginRestrictedError(`${refusal}; nothing was stored`);
+    return credential;
+  }
   const config = await discover(settings.issuer, settings.clientId, { allowInsecureHttp: settings.allowInsecureHttp });
   if (config.serverMetadata().device_authorization_endpoint === undefined) {
     throw new OAuthError(

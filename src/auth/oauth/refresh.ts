@@ -7,21 +7,21 @@
  * refreshes and writes the new tokens, and the others, once they get the lock, find a fresh token in the
  * file and use it. One refresh request between them.
  *
- * Failure policy: `invalid_grant` (the session was revoked or expired at the server) records `ended_at`
- * in the session and is a SessionEndedError (exit 4, "run `codex login`"); an unreachable server is a
- * NetworkError (exit 1) and changes nothing. The lock is held for at most the two requests' time limits,
+ * Failure policy: `invalid_grant` (the session was revoked or expired at the server), or with OpenAI's
+ * sign-in `refresh_token_expired` / `_reused` / `_invalidated` (or any 401), records `ended_at` in the
+ * session and is a SessionEndedError (exit 4, "run `codex login`", saying which); an unreachable server
+ * is a NetworkError (exit 1) and changes nothing. The lock is held for at most the two requests' time limits,
  * well under the age at which other processes would consider it abandoned.
  */
-import * as client from "openid-client";
 import { type Account, account as accountNamed, DEFAULT_ACCOUNT } from "../../config/accounts.js";
 import type { Config } from "../../config/config.js";
-import { allowsInsecureIssuer, issuerHost } from "../../config/oauth.js";
+import { allowsInsecureIssuer, issuerHost, sessionIssuerRefusal } from "../../config/oauth.js";
 import type { Env } from "../../config/paths.js";
 import { assertTrusted } from "../../config/trust.js";
 import { lockedAccess, type Place } from "../../credentials/select.js";
 import type { StoredCredential } from "../../credentials/store.js";
 import { AuthRequiredError, OAuthError, SessionEndedError } from "../../errors.js";
-import { discoverSessionIssuer, serverError } from "./server.js";
+import { credentialFromOpenAI, RefreshRefusedError, type RefreshRefusal, refreshTokens } from "./openai.js";
 import { credentialFromTokens, endedError } from "./tokens.js";
 
 export interface RefreshOptions {
@@ -63,6 +63,23 @@ export async function refreshSession(config: Config, options: RefreshOptions): P
       }
       if (session.endedAt !== undefined || session.refreshToken === undefined) return { ended: endedError(session) };
       assertTrusted(fresh, "credential");
+      if (session.protocol === "openai") {
+        const refusal = sessionIssuerRefusal(fresh, session.issuer);
+        if (refusal !== undefined) throw refusal;
+        let tokens: Awaited<ReturnType<typeof refreshTokens>>;
+        try {
+          tokens = await refreshTokens(session, REQUEST_TIMEOUT_SECONDS * 1000);
+        } catch (err) {
+          if (!(err instanceof RefreshRefusedError)) throw err;
+          await store.write(fresh, { ...stored, oauth: { ...session, endedAt: options.clock() } });
+          return { ended: new SessionEndedError(refusalMessage(err.reason, session.issuer)) };
+        }
+        const renewed = credentialFromOpenAI(tokens, session, options.clock(), stored);
+        await store.write(fresh, renewed);
+        return { credential: renewed };
+      }
+      const client = await import("openid-client");
+      const { discoverSessionIssuer, serverError } = await import("./server.js");
       const server = await discoverSessionIssuer(
         session,
         fresh.path,
@@ -93,4 +110,17 @@ export async function refreshSession(config: Config, options: RefreshOptions): P
   );
   if ("ended" in outcome) throw outcome.ended;
   return outcome.credential;
+}
+
+/** Why OpenAI ended the session, in the words of the three codes Codex knows (and one for the rest). */
+function refusalMessage(reason: RefreshRefusal, issuer: string): string {
+  const why =
+    reason === "refresh_token_expired"
+      ? "the refresh token expired"
+      : reason === "refresh_token_reused"
+        ? "the refresh token was already used, by another program signed in with the same session or a copy of it"
+        : reason === "refresh_token_invalidated"
+          ? "the refresh token was revoked"
+          : `${issuerHost(issuer)} no longer accepts the refresh token`;
+  return `your ChatGPT session ended (${reason === "other" ? why : `${reason}: ${why}`}); run \`codex login\` to sign in again`;
 }

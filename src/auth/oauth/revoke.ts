@@ -1,18 +1,17 @@
 /**
- * Ending an OAuth session at the server (RFC 7009): the refresh token first (most servers then end the
+ * Ending an OAuth session at the server: with OpenAI's sign-in, its own JSON revocation (openai.ts);
+ * otherwise RFC 7009. The refresh token first (most servers then end the
  * whole grant, access tokens included), then the access token, each with its `token_type_hint`.
  *
  * Failure policy: best effort within one time budget (5 s for discovery and both requests). The caller
  * has already removed the tokens locally; this reports what the server confirmed and what it could not,
  * so the user learns which token may stay valid, and until when.
  */
-import * as client from "openid-client";
-import { issuerHost } from "../../config/oauth.js";
+import { issuerHost, issuerRefusal } from "../../config/oauth.js";
 import type { StoredCredential } from "../../credentials/store.js";
 import { CodexError } from "../../errors.js";
 import { oneLine, redact } from "../../safe-text.js";
 import { maskToken } from "../api-key.js";
-import { discoverSessionIssuer, serverError } from "./server.js";
 
 export type TokenKind = "refresh_token" | "access_token";
 
@@ -40,6 +39,29 @@ export async function revokeSession(
 ): Promise<Revocation> {
   const session = credential.oauth;
   if (session === undefined) throw new TypeError("revokeSession needs an OAuth credential");
+  if (session.protocol === "openai") {
+    const { revokeTokens } = await import("./openai.js");
+    let url: URL | undefined;
+    try {
+      url = new URL(session.issuer);
+    } catch {
+      url = undefined;
+    }
+    const refusal =
+      url === undefined || options.allowInsecureHttp ? undefined : issuerRefusal(url, "oauth_session.issuer");
+    if (refusal !== undefined) {
+      return {
+        issuer: session.issuer,
+        revoked: [],
+        notRevoked: session.refreshToken === undefined ? ["access_token"] : ["refresh_token", "access_token"],
+        reason: refusal.message,
+        accessTokenExpiresAt: session.expiresAt,
+      };
+    }
+    return revokeTokens(credential, budgetMs);
+  }
+  const client = await import("openid-client");
+  const { discoverSessionIssuer, serverError } = await import("./server.js");
   const tokens: Array<[TokenKind, string]> = [];
   if (session.refreshToken !== undefined) tokens.push(["refresh_token", session.refreshToken]);
   tokens.push(["access_token", credential.token]);

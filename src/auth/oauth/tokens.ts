@@ -37,10 +37,19 @@ export function credentialFromTokens(
   };
 }
 
-/** Whether the access token expires within `marginMs` (60 s: enough for a request to reach the server). */
+/** Renewal of an OpenAI session whose access token says no `exp`: 8 days after the last (Codex's rule). */
+const OPENAI_REFRESH_INTERVAL_MS = 8 * 24 * 3_600_000;
+
+/**
+ * Whether the access token expires within `marginMs` (60 s: enough for a request to reach the server).
+ * An OpenAI session without an expiry is due 8 days after its tokens were issued, as in Codex.
+ */
 export function expiresSoon(credential: StoredCredential, now: Date, marginMs = 60_000): boolean {
-  const at = credential.oauth?.expiresAt;
-  return at !== undefined && at.getTime() - now.getTime() <= marginMs;
+  const session = credential.oauth;
+  const at = session?.expiresAt;
+  if (at !== undefined) return at.getTime() - now.getTime() <= marginMs;
+  const last = session?.protocol === "openai" ? session.refreshedAt : undefined;
+  return last !== undefined && now.getTime() - last.getTime() >= OPENAI_REFRESH_INTERVAL_MS - marginMs;
 }
 
 /** Why a session that cannot be used any more (ended at the server, or expired with no refresh token) stops. */
