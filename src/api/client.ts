@@ -18,6 +18,7 @@
 import { maskToken } from "../auth/api-key.js";
 import type { ResolvedCredential } from "../auth/credential.js";
 import { describeCredential } from "../auth/credential.js";
+import { OPENAI_ORIGINATOR } from "../config/oauth.js";
 import { cleartextRefusal, type ProviderSettings } from "../config/providers.js";
 import {
   ApiError,
@@ -139,6 +140,7 @@ export class Client {
   readonly #sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   readonly #clock: () => Date;
   #token = "";
+  readonly #sessionId = crypto.randomUUID();
   /** Every token this client has sent, so server text echoing an old one is masked too. */
   readonly #secrets = new Set<string>();
 
@@ -163,7 +165,7 @@ export class Client {
 
   /** Sends the conversation and streams the assistant's reply. */
   async reply(messages: Message[], options: ReplyOptions = {}): Promise<Reply> {
-    const wire = wireFormat(this.provider.wireApi);
+    const wire = wireFormat(this.provider.wireApi, this.#chatgpt);
     const url = new URL(`${this.provider.baseUrl}${wire.path}`);
     for (const [k, v] of Object.entries(this.provider.queryParams)) url.searchParams.set(k, v);
     const body = JSON.stringify(wire.body(this.model, messages));
@@ -225,6 +227,7 @@ export class Client {
             ...lowerCaseKeys(this.provider.headers),
             "content-type": "application/json",
             authorization: `Bearer ${this.#token}`,
+            ...this.#chatgptHeaders(),
           },
           body,
           signal: controller.signal,
@@ -385,6 +388,8 @@ export class Client {
     const timeoutMs = options.timeoutMs ?? Math.min(CHECK_TIMEOUT_MS, this.provider.requestTimeoutMs);
     const url = new URL(`${this.provider.baseUrl}/models`);
     for (const [k, v] of Object.entries(this.provider.queryParams)) url.searchParams.set(k, v);
+    // The ChatGPT backend lists models for a client version, as OpenAI's Codex CLI asks it.
+    if (this.#chatgpt) url.searchParams.set("client_version", __VERSION__);
     const request = `GET ${url.pathname}`;
     const answer = (result: CheckResult, message: string, status?: number): CredentialCheck => ({
       result,
@@ -471,6 +476,7 @@ export class Client {
           accept: "application/json",
           ...lowerCaseKeys(this.provider.headers),
           authorization: `Bearer ${this.#token}`,
+          ...this.#chatgptHeaders(),
         },
         signal: controller.signal,
         redirect: "manual",
@@ -509,6 +515,26 @@ export class Client {
     if (message === undefined) return "";
     const clean = this.#scrub(message).trim();
     return clean === "" ? "" : `: ${clean}`;
+  }
+
+  /** Whether the credential is a ChatGPT sign-in, whose requests carry the backend's headers and body. */
+  get #chatgpt(): boolean {
+    return this.credential.oauth?.protocol === "openai";
+  }
+
+  /**
+   * What OpenAI's Codex CLI adds for the ChatGPT backend: the account (workspace) the token is for, who is
+   * asking (`originator`), and one `session_id` for all of this client's requests. Read at each request,
+   * as a renewed session may name its account anew.
+   */
+  #chatgptHeaders(): Record<string, string> {
+    if (!this.#chatgpt) return {};
+    const account = this.credential.oauth?.chatgptAccountId;
+    return {
+      originator: OPENAI_ORIGINATOR,
+      session_id: this.#sessionId,
+      ...(account === undefined ? {} : { "chatgpt-account-id": account }),
+    };
   }
 
   #setToken(token: string): void {

@@ -5,14 +5,15 @@
  * built, let alone sent. A base_url that would carry the credential over plain http:// to another machine
  * is an InsecureTransportError (exit 1), before the credential is even looked up.
  */
-import { resolveCredential } from "../auth/credential.js";
+import { type ResolvedCredential, resolveCredential } from "../auth/credential.js";
 import { tokenEnvVars } from "../auth/env.js";
 import { selectAccount } from "../config/accounts.js";
 import type { Config } from "../config/config.js";
 import type { Env } from "../config/paths.js";
-import { cleartextRefusal, selectModel } from "../config/providers.js";
+import { chatgptProvider, cleartextRefusal, type ProviderSettings, selectModel } from "../config/providers.js";
 import { assertTrusted } from "../config/trust.js";
 import { AuthRequiredError } from "../errors.js";
+import { oneLine } from "../safe-text.js";
 import { Client } from "./client.js";
 import { type Fetch, nodeFetch } from "./http.js";
 
@@ -46,5 +47,35 @@ export async function openClient(options: OpenClientOptions): Promise<Client> {
       `${account.name === "default" ? "not logged in" : `profile ${account.name} is not logged in`}; run \`${login}\` to sign in${variables.length === 0 ? "" : ` (or set ${variables.join(" or ")})`}`,
     );
   }
-  return new Client({ provider, model, credential, fetch: options.fetch ?? nodeFetch, clock: options.clock });
+  const destination = providerFor(options.config, provider, credential);
+  return new Client({
+    provider: destination,
+    model,
+    credential,
+    fetch: options.fetch ?? nodeFetch,
+    clock: options.clock,
+  });
+}
+
+/**
+ * Where requests with this credential go. A ChatGPT sign-in (OpenAI's protocol) is for OpenAI alone: its
+ * requests go to the ChatGPT backend, as OpenAI's Codex CLI sends them (`chatgptProvider`), and a provider
+ * that does not take OpenAI's credentials never receives it (AuthRequiredError, exit 4). Plain http:// to
+ * another machine is refused here too (InsecureTransportError), for the backend as for any base_url.
+ */
+export function providerFor(
+  config: Config,
+  provider: ProviderSettings,
+  credential: ResolvedCredential,
+): ProviderSettings {
+  if (credential.oauth?.protocol !== "openai") return provider;
+  if (provider.requiresOpenaiAuth !== true) {
+    throw new AuthRequiredError(
+      `the provider \`${oneLine(provider.id, 64)}\` does not take OpenAI's credentials, so codex will not send it your ChatGPT sign-in; give it its own (auth_command, or \`codex login --with-api-key\`), or set requires_openai_auth = true in its table if it is a proxy in front of OpenAI`,
+    );
+  }
+  const destination = chatgptProvider(config, provider);
+  const refusal = cleartextRefusal(destination);
+  if (refusal !== undefined) throw refusal;
+  return destination;
 }

@@ -125,6 +125,30 @@ const responses: WireFormat = {
   completeWithoutDone: () => false,
 };
 
+/**
+ * Instructions for the ChatGPT backend when the conversation has no system message: it requires the
+ * field (Codex sends its own long prompt there).
+ */
+export const DEFAULT_INSTRUCTIONS = "You are a helpful coding assistant. Answer the user's request directly.";
+
+/**
+ * The Responses API as the ChatGPT backend takes it from OpenAI's Codex CLI: the system messages as
+ * `instructions` (required), never stored on the server, always streamed. The events are the same.
+ */
+const chatgptResponses: WireFormat = {
+  ...responses,
+  body: (model, messages) => {
+    const system = messages.filter((m) => m.role === "system").map((m) => m.content);
+    return {
+      model,
+      instructions: system.length === 0 ? DEFAULT_INSTRUCTIONS : system.join("\n\n"),
+      input: messages.filter((m) => m.role !== "system").map((m) => ({ role: m.role, content: m.content })),
+      store: false,
+      stream: true,
+    };
+  },
+};
+
 const chat: WireFormat = {
   path: "/chat/completions",
   body: (model, messages) => ({
@@ -152,6 +176,8 @@ const chat: WireFormat = {
   completeWithoutDone: (sawFinish) => sawFinish,
 };
 
-export function wireFormat(api: WireApi): WireFormat {
+/** The format to speak: `chatgpt` for a ChatGPT sign-in's requests to the ChatGPT backend. */
+export function wireFormat(api: WireApi, chatgpt = false): WireFormat {
+  if (chatgpt) return chatgptResponses;
   return api === "chat" ? chat : responses;
 }

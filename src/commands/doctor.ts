@@ -526,8 +526,20 @@ async function checkProvider(f: Findings, opts: DoctorOptions): Promise<DoctorCh
   if (f.credential.oauth !== undefined && sessionEnded(f.credential.oauth, opts.clock())) {
     return skipped("provider", `provider ${provider.settings.baseUrl} not checked: the OAuth session has ended`);
   }
+  const { providerFor } = await import("../api/open.js");
+  let destination: ProviderSettings;
+  try {
+    destination = providerFor(f.config, provider.settings, f.credential);
+  } catch (err) {
+    if (!(err instanceof CodexError)) throw err;
+    return problem(
+      "provider",
+      err.message,
+      "sign in again with `codex login`, or give the provider its own credential",
+    );
+  }
   const client = new Client({
-    provider: provider.settings,
+    provider: destination,
     model: provider.model,
     credential: f.credential,
     fetch: opts.fetch,

@@ -49,6 +49,12 @@ export const OAUTH_DEFAULTS = {
   redirectPort: 1455,
 } as const;
 
+/**
+ * What OpenAI's Codex CLI calls itself to OpenAI's servers (`originator`, on the sign-in and on every
+ * request to the ChatGPT backend), which route on it.
+ */
+export const OPENAI_ORIGINATOR = "codex_cli_rs";
+
 /** The loopback port OpenAI registers for its client beside 1455, used when 1455 is busy. */
 export const OPENAI_FALLBACK_PORT = 1457;
 

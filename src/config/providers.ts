@@ -261,7 +261,8 @@ export function cleartextRefusal(provider: ProviderSettings): InsecureTransportE
  * machine is refused by `cleartextRefusal` unless the provider opts in.
  */
 export function chatgptProvider(config: Config, provider: ProviderSettings): ProviderSettings {
-  if (provider.id !== DEFAULT_PROVIDER || provider.baseUrl !== OPENAI_BASE_URL) return { ...provider, wireApi: "responses" };
+  if (provider.id !== DEFAULT_PROVIDER || provider.baseUrl !== OPENAI_BASE_URL)
+    return { ...provider, wireApi: "responses" };
   const raw = config.get("chatgpt_base_url");
   if (raw !== undefined && (typeof raw !== "string" || raw.trim() === "")) {
     throw new ConfigValueError(config.path, "chatgpt_base_url", "an http:// or https:// URL");

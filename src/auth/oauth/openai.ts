@@ -29,7 +29,7 @@
  * a RefreshRefusedError; anything else leaves the session as it was. Nothing is stored here.
  */
 import { createHash, randomBytes } from "node:crypto";
-import { issuerHost } from "../../config/oauth.js";
+import { issuerHost, OPENAI_ORIGINATOR } from "../../config/oauth.js";
 import type { OAuthSession, StoredCredential } from "../../credentials/store.js";
 import { CancelledError, CodexError, NetworkError, OAuthError } from "../../errors.js";
 import { oneLine, redact } from "../../safe-text.js";
@@ -38,8 +38,6 @@ import type { Revocation, TokenKind } from "./revoke.js";
 
 declare const __VERSION__: string;
 
-/** What OpenAI's Codex CLI names itself to OpenAI's servers (`originator`); the backend routes on it. */
-export const ORIGINATOR = "codex_cli_rs";
 /** How long the device code lasts, and so how long codex polls (Codex's 15 minutes). */
 export const DEVICE_CODE_LIFETIME_MS = 15 * 60_000;
 const REQUEST_TIMEOUT_MS = 30_000;
@@ -96,7 +94,7 @@ export function authorizeUrl(
     id_token_add_organizations: "true",
     codex_cli_simplified_flow: "true",
     state,
-    originator: ORIGINATOR,
+    originator: OPENAI_ORIGINATOR,
   });
   if (workspaces !== undefined) query.set("allowed_workspace_id", workspaces.join(","));
   // URLSearchParams writes a space as `+`; Codex (and the issuer) expect `%20`.
@@ -495,7 +493,7 @@ async function post(
       headers: {
         "content-type": typeof body === "string" ? "application/json" : "application/x-www-form-urlencoded",
         accept: "application/json",
-        originator: ORIGINATOR,
+        originator: OPENAI_ORIGINATOR,
         "user-agent": `codex/${__VERSION__} node/${process.versions.node}`,
       },
       body: body.toString(),
