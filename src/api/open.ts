@@ -6,13 +6,14 @@
  * is an InsecureTransportError (exit 1), before the credential is even looked up.
  */
 import { type ResolvedCredential, resolveCredential } from "../auth/credential.js";
-import { tokenEnvVars } from "../auth/env.js";
+import { takesOpenaiAuth, tokenEnvVars } from "../auth/env.js";
+import { restrictionBreach } from "../auth/restrictions.js";
 import { selectAccount } from "../config/accounts.js";
 import type { Config } from "../config/config.js";
 import type { Env } from "../config/paths.js";
 import { chatgptProvider, cleartextRefusal, type ProviderSettings, selectModel } from "../config/providers.js";
 import { assertTrusted } from "../config/trust.js";
-import { AuthRequiredError } from "../errors.js";
+import { AuthRequiredError, ExitCode, LoginRestrictedError } from "../errors.js";
 import { oneLine } from "../safe-text.js";
 import { Client } from "./client.js";
 import { type Fetch, nodeFetch } from "./http.js";
@@ -47,6 +48,8 @@ export async function openClient(options: OpenClientOptions): Promise<Client> {
       `${account.name === "default" ? "not logged in" : `profile ${account.name} is not logged in`}; run \`${login}\` to sign in${variables.length === 0 ? "" : ` (or set ${variables.join(" or ")})`}`,
     );
   }
+  const breach = restrictionBreach(options.config, provider, credential);
+  if (breach !== undefined) throw new LoginRestrictedError(breach.message, ExitCode.authRequired);
   const destination = providerFor(options.config, provider, credential);
   return new Client({
     provider: destination,
@@ -69,7 +72,7 @@ export function providerFor(
   credential: ResolvedCredential,
 ): ProviderSettings {
   if (credential.oauth?.protocol !== "openai") return provider;
-  if (provider.requiresOpenaiAuth !== true) {
+  if (!takesOpenaiAuth(provider)) {
     throw new AuthRequiredError(
       `the provider \`${oneLine(provider.id, 64)}\` does not take OpenAI's credentials, so codex will not send it your ChatGPT sign-in; give it its own (auth_command, or \`codex login --with-api-key\`), or set requires_openai_auth = true in its table if it is a proxy in front of OpenAI`,
     );

@@ -6,14 +6,17 @@
  */
 import { type Account, authCommand, recordedStorage, selectAccount, storeSetting } from "../config/accounts.js";
 import { Config } from "../config/config.js";
+import { allowsInsecureIssuer } from "../config/oauth.js";
 import type { Env } from "../config/paths.js";
 import { trustProblem } from "../config/trust.js";
-import { writeCredential } from "../credentials/file-store.js";
+import { readCredential, writeCredential } from "../credentials/file-store.js";
+import type { Keyring } from "../credentials/keyring.js";
 import { keyringAccount, writeKeyringCredential } from "../credentials/keyring-store.js";
 import { loadKeyring } from "../credentials/select.js";
 import type { StoredCredential } from "../credentials/store.js";
 import { KeyringUnavailableError } from "../errors.js";
 import { normalizeApiKey } from "./api-key.js";
+import type { Revocation } from "./oauth/revoke.js";
 import type { AuthOptions } from "./status.js";
 
 export interface LoginResult {
@@ -23,6 +26,12 @@ export interface LoginResult {
   account: string;
   /** Things the user should know: a fallback from the keyring, a copy that could not be removed. */
   warnings: string[];
+  /**
+   * The session this login replaced, revoked at its issuer (as OpenAI's Codex CLI does when a new sign-in
+   * replaces different tokens); null when there was none, or when config.toml is not trusted to say where
+   * its issuer is.
+   */
+  revocation: Revocation | null;
 }
 
 export async function loginWithApiKey(apiKey: string, options: AuthOptions = {}): Promise<LoginResult> {
@@ -31,6 +40,34 @@ export async function loginWithApiKey(apiKey: string, options: AuthOptions = {})
 
 /** Stores `credential` in place of whatever was stored (an API key replaces a session and vice versa). */
 export async function saveCredential(credential: StoredCredential, options: AuthOptions = {}): Promise<LoginResult> {
+  const saved = await store(credential, options);
+  const previous = saved.previous;
+  let revocation: Revocation | null = null;
+  // Tokens the new ones replaced would stay valid at the server for nobody's use: they are revoked, with
+  // logout's time budget. An issuer named by a file others can change is not sent anything.
+  if (previous?.oauth !== undefined && replaced(previous, credential) && trustProblem(saved.config) === undefined) {
+    const { revokeSession } = await import("./oauth/revoke.js");
+    revocation = await revokeSession(previous, 5_000, { allowInsecureHttp: allowsInsecureIssuer(saved.config) });
+  }
+  return { storedIn: saved.storedIn, account: saved.account, warnings: saved.warnings, revocation };
+}
+
+/** Whether the old session's tokens are not the new credential's (Codex's `should_revoke_auth_tokens`). */
+function replaced(previous: StoredCredential, next: StoredCredential): boolean {
+  const old = previous.oauth?.refreshToken;
+  return old !== undefined ? old !== next.oauth?.refreshToken : previous.token !== next.token;
+}
+
+interface Stored {
+  storedIn: string;
+  account: string;
+  warnings: string[];
+  config: Config;
+  /** The account's credential before, from the file or the keyring (read under the lock). */
+  previous: StoredCredential | undefined;
+}
+
+async function store(credential: StoredCredential, options: AuthOptions): Promise<Stored> {
   const env = options.env ?? process.env;
   const config = options.config ?? (await Config.load({ codexHome: options.codexHome, env }));
   const acct = selectAccount(config, env, options.profile);
@@ -55,8 +92,12 @@ export async function saveCredential(credential: StoredCredential, options: Auth
   if (setting !== "file") {
     try {
       const keyring = await loadKeyring(env);
-      await config.update((fresh) => writeKeyringCredential(keyring, fresh, acct, credential));
-      return { storedIn: keyring.name, account: acct.name, warnings };
+      let previous: StoredCredential | undefined;
+      await config.update(async (fresh) => {
+        previous = await previousCredential(fresh, acct, keyring);
+        await writeKeyringCredential(keyring, fresh, acct, credential);
+      });
+      return { storedIn: keyring.name, account: acct.name, warnings, config, previous };
     } catch (err) {
       if (!(err instanceof KeyringUnavailableError)) throw err;
       if (setting === "keyring") {
@@ -69,8 +110,28 @@ export async function saveCredential(credential: StoredCredential, options: Auth
       fallback = err.message;
     }
   }
-  await saveToFile(config, acct, credential, env, warnings, fallback);
-  return { storedIn: config.path, account: acct.name, warnings };
+  const previous = await saveToFile(config, acct, credential, env, warnings, fallback);
+  return { storedIn: config.path, account: acct.name, warnings, config, previous };
+}
+
+/**
+ * The account's credential as stored now: in the file, else in the keyring when the file says so. A
+ * keyring that does not answer has nothing to say here (the caller reports the copy it cannot remove).
+ */
+async function previousCredential(
+  config: Config,
+  acct: Account,
+  keyring: Keyring | (() => Promise<Keyring>),
+): Promise<StoredCredential | undefined> {
+  const inFile = readCredential(config, acct);
+  if (inFile !== undefined || recordedStorage(config, acct) === undefined) return inFile;
+  try {
+    const { readKeyringCredential } = await import("../credentials/keyring-store.js");
+    return await readKeyringCredential(typeof keyring === "function" ? await keyring() : keyring, config, acct);
+  } catch (err) {
+    if (err instanceof KeyringUnavailableError) return undefined;
+    throw err;
+  }
 }
 
 /** Writes the file and, when the account's secret was in the keyring, removes it from there. */
@@ -81,8 +142,10 @@ async function saveToFile(
   env: Env,
   warnings: string[],
   fallback: string | undefined,
-): Promise<void> {
+): Promise<StoredCredential | undefined> {
+  let previous: StoredCredential | undefined;
   await config.update(async (fresh) => {
+    previous = await previousCredential(fresh, acct, () => loadKeyring(env));
     writeCredential(fresh, credential, acct);
     if (recordedStorage(fresh, acct) === undefined) return;
     const keyring = await loadKeyring(env);
@@ -98,4 +161,5 @@ async function saveToFile(
       );
     }
   });
+  return previous;
 }

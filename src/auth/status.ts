@@ -10,7 +10,7 @@ import {
 import { Config } from "../config/config.js";
 import { oauthSettings, sessionIssuerRefusal } from "../config/oauth.js";
 import type { Env } from "../config/paths.js";
-import { cleartextRefusal, type ModelSelection, selectModel } from "../config/providers.js";
+import { chatgptProvider, cleartextRefusal, type ModelSelection, selectModel } from "../config/providers.js";
 import { trustProblem } from "../config/trust.js";
 import { findCodexAuth } from "../credentials/codex-auth.js";
 import { readCredential } from "../credentials/file-store.js";
@@ -32,7 +32,8 @@ import {
   resolveStored,
   sessionEnded,
 } from "./credential.js";
-import { ignoredEnvVars, OPENAI_AUTH } from "./env.js";
+import { ignoredEnvVars, OPENAI_AUTH, takesOpenaiAuth } from "./env.js";
+import { restrictionBreach } from "./restrictions.js";
 
 export interface AuthOptions {
   /** An already loaded config; otherwise it is loaded from `codexHome` / `$CODEX_HOME` / `~/.codex`. */
@@ -58,6 +59,8 @@ export interface SessionStatus {
   refreshable: boolean;
   /** The session cannot be used without signing in again. */
   ended: boolean;
+  /** A ChatGPT sign-in (OpenAI's protocol): its workspace (masked) and plan, as the ID token named them. */
+  chatgpt: { accountId: string | null; plan: string | null } | null;
 }
 
 export interface AuthStatus {
@@ -161,10 +164,12 @@ async function accountStatus(
   config: Config,
   env: Env,
   acct: Account,
-  { selection, providerError }: ProviderOutcome,
+  outcome: ProviderOutcome,
   clock: () => Date,
   active: boolean,
 ): Promise<AuthStatus> {
+  const { selection } = outcome;
+  let providerError = outcome.providerError;
   let resolved: ResolvedCredential | undefined;
   let credentialError: string | null = null;
   let missingEnvKey: string | null = null;
@@ -198,7 +203,35 @@ async function accountStatus(
       expired: s.expiresAt !== undefined && s.expiresAt.getTime() <= now.getTime(),
       refreshable: s.refreshToken !== undefined,
       ended: sessionEnded(s, now),
+      chatgpt:
+        s.protocol === "openai"
+          ? {
+              accountId: s.chatgptAccountId === undefined ? null : maskToken(s.chatgptAccountId, false),
+              plan: s.chatgptPlanType ?? null,
+            }
+          : null,
     };
+  }
+  // A credential config.toml's restrictions rule out is not used: run and chat stop, so status says so.
+  if (resolved !== undefined && credentialError === null) {
+    try {
+      const breach = restrictionBreach(config, provider, resolved);
+      if (breach !== undefined) credentialError = breach.message;
+    } catch (err) {
+      if (!(err instanceof CodexError)) throw err;
+      credentialError = err.message;
+    }
+  }
+  // Where the credential's requests go: a ChatGPT sign-in's go to the ChatGPT backend.
+  let destination = selection;
+  if (selection !== undefined && resolved?.oauth?.protocol === "openai" && takesOpenaiAuth(provider)) {
+    try {
+      destination = { ...selection, provider: chatgptProvider(config, selection.provider) };
+    } catch (err) {
+      if (!(err instanceof CodexError)) throw err;
+      destination = undefined;
+      providerError = err.message;
+    }
   }
   let shadowed: AuthStatus["shadowed"] = null;
   // Only a stored credential is looked up for this note: running an auth_command (up to 10 s) for a
@@ -217,12 +250,12 @@ async function accountStatus(
       // Only a note about a credential not in use; its failure does not matter while the variable is set.
     }
   }
-  const insecureHttp = active ? insecureUrls(config, selection, resolved) : [];
+  const insecureHttp = active ? insecureUrls(config, destination, resolved) : [];
   return {
     account: acct.name,
     accountSelectedBy: acct.selectedBy,
     active,
-    authenticated: resolved !== undefined && session?.ended !== true,
+    authenticated: resolved !== undefined && session?.ended !== true && credentialError === null,
     method: resolved?.method ?? null,
     source: resolved?.source ?? null,
     hint: resolved === undefined ? null : maskToken(resolved.token, resolved.method !== "oauth"),
@@ -230,14 +263,14 @@ async function accountStatus(
     configPath: config.path,
     shadowed,
     provider:
-      selection === undefined
+      destination === undefined
         ? null
         : {
-            id: selection.provider.id,
-            name: selection.provider.name,
-            baseUrl: selection.provider.baseUrl,
-            wireApi: selection.provider.wireApi,
-            model: selection.model,
+            id: destination.provider.id,
+            name: destination.provider.name,
+            baseUrl: destination.provider.baseUrl,
+            wireApi: destination.provider.wireApi,
+            model: destination.model,
           },
     providerError,
     credentialError,

@@ -12,6 +12,7 @@ import { hostname } from "node:os";
 import { maskToken } from "../auth/api-key.js";
 import { type ResolvedCredential, resolveCredential, sessionEnded } from "../auth/credential.js";
 import { ignoredEnvVars, OPENAI_AUTH, type ProviderAuth, tokenEnvVars, tokenEnvVarsSet } from "../auth/env.js";
+import { type Breach, restrictionBreach } from "../auth/restrictions.js";
 import {
   type Account,
   authCommand,
@@ -22,7 +23,7 @@ import {
 } from "../config/accounts.js";
 import { Config } from "../config/config.js";
 import { inspectLock } from "../config/lock.js";
-import { oauthSettings, sessionIssuerRefusal } from "../config/oauth.js";
+import { loginRestrictions, oauthSettings, sessionIssuerRefusal } from "../config/oauth.js";
 import { codexHome, configPath, type Env, lockPath } from "../config/paths.js";
 import { cleartextRefusal, type ProviderSettings, selectModel } from "../config/providers.js";
 import { NOT_REGULAR, TOO_LARGE } from "../config/regular-file.js";
@@ -177,6 +178,7 @@ function checkSettings(f: Findings, profile: string | undefined): DoctorCheck[] 
   if (cleartext !== undefined) problems.push(problem("settings", cleartext.problem, cleartext.fix));
   const store = attempt(() => storeSetting(config));
   attempt(() => oauthSettings(config));
+  attempt(() => loginRestrictions(config));
   if (f.account !== undefined) {
     const acct = f.account;
     attempt(() => authCommand(config, acct));
@@ -281,10 +283,19 @@ async function checkCredential(f: Findings, clock: () => Date): Promise<DoctorCh
     );
   }
   const c = f.credential;
-  return ok(
-    "credential",
-    `${c.method === "oauth" ? "an OAuth session" : "an API key"} (${maskToken(c.token, c.method !== "oauth")}) from ${sourceName(c)}`,
-  );
+  const kind = c.method === "api_key" ? "an API key" : c.oauth?.protocol === "openai" ? "a ChatGPT sign-in" : "an OAuth session";
+  const described = `${kind} (${maskToken(c.token, c.method !== "oauth")}) from ${sourceName(c)}`;
+  let breach: Breach | undefined;
+  try {
+    breach = restrictionBreach(f.config, provider, c);
+  } catch (err) {
+    if (!(err instanceof CodexError)) throw err;
+    return problem("credential", err.message, "correct the setting in config.toml");
+  }
+  if (breach !== undefined) {
+    return problem("credential", `${described}, which codex will not use: ${breach.reason}`, breach.fix);
+  }
+  return ok("credential", described);
 }
 
 /** The selected provider's rule for credentials; the built-in one while the provider setting is broken. */

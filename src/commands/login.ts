@@ -7,11 +7,12 @@ import { MAX_KEY_BYTES, maskToken, normalizeApiKey } from "../auth/api-key.js";
 import { selectedProviderAuth } from "../auth/credential.js";
 import { tokenEnvVarsSet } from "../auth/env.js";
 import { type LoginResult, saveCredential } from "../auth/login.js";
+import type { Revocation } from "../auth/oauth/revoke.js";
 import { selectAccount, storeSetting } from "../config/accounts.js";
-import { issuerHost, oauthSettings } from "../config/oauth.js";
+import { issuerHost, type LoginMethod, loginRestrictions, oauthSettings } from "../config/oauth.js";
 import { assertTrusted } from "../config/trust.js";
 import type { StoredCredential } from "../credentials/store.js";
-import { type ExitCode, InvalidInputError, UsageError } from "../errors.js";
+import { type ExitCode, InvalidInputError, LoginRestrictedError, UsageError } from "../errors.js";
 import { oneLine } from "../safe-text.js";
 import type { CommandContext } from "./context.js";
 import { describeExpiry } from "./expiry.js";
@@ -27,28 +28,41 @@ export interface LoginOptions extends CommandContext {
 
 type Method = "browser" | "device" | "api-key";
 
-async function chooseMethod(opts: LoginOptions): Promise<Method> {
+async function chooseMethod(opts: LoginOptions, forced: LoginMethod | undefined): Promise<Method> {
   if (opts.withApiKey && opts.deviceAuth) throw new UsageError("choose one of --with-api-key and --device-auth");
   if (opts.withApiKey && (opts.port !== undefined || opts.noBrowser)) {
     throw new UsageError("--port and --no-browser apply to the browser sign-in, not to --with-api-key");
   }
-  if (opts.withApiKey) return "api-key";
+  // Refused before anything is asked, read or opened.
+  if (forced === "chatgpt" && opts.withApiKey) {
+    throw new LoginRestrictedError(
+      'config.toml allows only sign-in with ChatGPT (forced_login_method = "chatgpt"), not an API key; run `codex login` (or `codex login --device-auth`)',
+    );
+  }
+  if (forced === "api" && !opts.withApiKey && (opts.deviceAuth || opts.port !== undefined || opts.noBrowser)) {
+    throw new LoginRestrictedError(
+      'config.toml allows only API keys (forced_login_method = "api"), not sign-in in a browser or on another device; run `codex login --with-api-key`',
+    );
+  }
+  if (opts.withApiKey || forced === "api") return "api-key";
   if (opts.deviceAuth) return "device";
   if (opts.port !== undefined || opts.noBrowser || !opts.io.canPrompt()) return "browser";
-  return opts.io.choose("How do you want to sign in?", [
+  const choices = [
     { value: "browser", name: "Sign in with your browser" },
     { value: "device", name: "Sign in on another device (a code to enter at a URL)" },
-    { value: "api-key", name: "Paste an API key" },
-  ] as const);
+    ...(forced === "chatgpt" ? [] : [{ value: "api-key", name: "Paste an API key" }]),
+  ] as Array<{ value: Method; name: string }>;
+  return opts.io.choose("How do you want to sign in?", choices);
 }
 
 export async function runLogin(opts: LoginOptions): Promise<ExitCode> {
   // Settings that decide where the credential goes are checked before anything is asked or opened.
   selectAccount(opts.config, opts.env, opts.profile);
   storeSetting(opts.config);
-  const method = await chooseMethod(opts);
+  const restrictions = loginRestrictions(opts.config);
+  const method = await chooseMethod(opts, restrictions.method);
   if (method === "api-key") await apiKeyLogin(opts);
-  else await oauthLogin(opts, method);
+  else await oauthLogin(opts, method, restrictions.workspaces);
   const provider = selectedProviderAuth(opts.config, opts.env);
   if (provider.envKey !== undefined) {
     // Unsetting the variable would not help: this provider is never sent the account's credential.
@@ -80,14 +94,32 @@ async function apiKeyLogin(opts: LoginOptions): Promise<void> {
 async function save(opts: LoginOptions, credential: StoredCredential): Promise<LoginResult> {
   const result = await saveCredential(credential, { config: opts.config, env: opts.env, profile: opts.profile });
   for (const warning of result.warnings) opts.io.warn(warning);
+  if (result.revocation !== null) reportReplaced(opts, result.revocation);
   return result;
+}
+
+/** What became of the session this login replaced: revoked, or which of its tokens may still work. */
+function reportReplaced(opts: LoginOptions, r: Revocation): void {
+  const host = issuerHost(r.issuer);
+  if (r.notRevoked.length === 0) {
+    opts.io.out(`  The previous session was revoked at ${host}.`);
+    return;
+  }
+  const tokens = r.notRevoked.map((kind) => kind.replace("_", " ")).join(" and ");
+  opts.io.warn(
+    `the previous session was replaced here but not revoked at ${host}: ${r.reason}; its ${tokens} may stay valid there until ${r.notRevoked.includes("refresh_token") ? "the server expires them" : "it expires"}`,
+  );
 }
 
 function where(result: LoginResult): string {
   return result.account === "default" ? result.storedIn : `${result.storedIn} (profile ${result.account})`;
 }
 
-async function oauthLogin(opts: LoginOptions, method: "browser" | "device"): Promise<void> {
+async function oauthLogin(
+  opts: LoginOptions,
+  method: "browser" | "device",
+  workspaces: string[] | undefined,
+): Promise<void> {
   const { io } = opts;
   // Read (and validated) before anything is opened or printed.
   const settings = oauthSettings(opts.config);
@@ -99,11 +131,14 @@ async function oauthLogin(opts: LoginOptions, method: "browser" | "device"): Pro
       const { loginWithDevice } = await import("../auth/oauth/device.js");
       credential = await loginWithDevice({
         settings,
+        workspaces,
         signal: interrupt.signal,
         clock: opts.clock,
         onCode: (code) => {
           io.err(`To sign in, open this page on any device:\n\n  ${code.verificationUri}\n`);
           io.err(`and enter the code: ${code.userCode}\n`);
+          // OpenAI's own warning with its device code: a code someone else enters signs them in as you.
+          if (settings.protocol === "openai") io.err("Device codes are a common phishing target. Never share this code.\n");
           if (code.verificationUriComplete !== undefined) {
             io.err(`(or open ${code.verificationUriComplete}, which fills in the code)\n`);
           }
@@ -114,6 +149,7 @@ async function oauthLogin(opts: LoginOptions, method: "browser" | "device"): Pro
       const { loginWithBrowser } = await import("../auth/oauth/browser.js");
       credential = await loginWithBrowser({
         settings,
+        workspaces,
         port: opts.port,
         signal: interrupt.signal,
         clock: opts.clock,
@@ -140,9 +176,14 @@ async function oauthLogin(opts: LoginOptions, method: "browser" | "device"): Pro
   const session = credential.oauth;
   // The account name is the ID token's email claim: the server's text.
   const who = session?.account === undefined ? "" : ` as ${oneLine(session.account, 200)}`;
-  io.out(
-    `✅ Logged in${who} with ${issuerHost(session?.issuer ?? settings.issuer)} (OAuth), stored in ${where(result)}`,
-  );
+  if (session?.protocol === "openai") {
+    const plan = session.chatgptPlanType === undefined ? "" : ` (${oneLine(session.chatgptPlanType, 64)} plan)`;
+    io.out(`✅ Logged in using ChatGPT${who}${plan}, stored in ${where(result)}`);
+  } else {
+    io.out(
+      `✅ Logged in${who} with ${issuerHost(session?.issuer ?? settings.issuer)} (OAuth), stored in ${where(result)}`,
+    );
+  }
   if (session?.expiresAt !== undefined) {
     io.out(
       `  The access token expires ${describeExpiry(session.expiresAt, opts.clock())}${

@@ -54,10 +54,18 @@ export async function runStatus(opts: StatusOptions): Promise<ExitCode> {
     noteIgnored(opts, st);
     return 1;
   }
-  if (session !== null) {
+  if (session?.chatgpt != null) {
+    const plan = session.chatgpt.plan === null ? "" : ` (${shown(session.chatgpt.plan)} plan)`;
+    io.out(
+      `Logged in using ChatGPT${session.account === null ? "" : ` as ${io.bold(shown(session.account))}`}${plan}: ${shown(st.hint ?? "")}`,
+    );
+    if (session.chatgpt.accountId !== null) io.out(`  Workspace: ${shown(session.chatgpt.accountId)}`);
+  } else if (session !== null) {
     io.out(
       `Logged in with OAuth${session.account === null ? "" : ` as ${io.bold(shown(session.account))}`}: ${shown(st.hint ?? "")}`,
     );
+  }
+  if (session !== null) {
     io.out(`  Issuer: ${shown(session.issuer)}`);
     if (session.expiresAt !== null) {
       const when = describeExpiry(session.expiresAt, opts.clock());
@@ -203,6 +211,8 @@ function toJson(st: AuthStatus): object {
             refreshable: session.refreshable,
             session_ended: session.ended,
           },
+    chatgpt:
+      session?.chatgpt == null ? null : { account_id: session.chatgpt.accountId, plan: session.chatgpt.plan },
     provider:
       st.provider === null
         ? null
@@ -256,7 +266,7 @@ function summary(st: AuthStatus, opts: StatusOptions, io: IO): string {
       : session.expired
         ? "expired, renewed on next use"
         : `expires ${describeExpiry(session.expiresAt, opts.clock())}`;
-  return `OAuth${who} ${shown(st.hint ?? "")} (${where}; ${state})`;
+  return `${session.chatgpt === null ? "OAuth" : "ChatGPT"}${who} ${shown(st.hint ?? "")} (${where}; ${state})`;
 }
 
 /**
