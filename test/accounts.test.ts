@@ -366,6 +366,7 @@ describe("status --all", () => {
       config_path: configFile,
       shadowed: null,
       oauth: null,
+      chatgpt: null,
       credential_error: null,
       warnings: [],
     });
@@ -712,11 +713,13 @@ describe("the library", () => {
       storedIn: configFile,
       account: "default",
       warnings: [],
+      revocation: null,
     });
     expect(await saveCredential({ token: WORK_KEY }, { codexHome, env, profile: "work" })).toEqual({
       storedIn: configFile,
       account: "work",
       warnings: [],
+      revocation: null,
     });
     await saveCredential({ token: O3_KEY }, { codexHome, env, profile: "o3" });
 

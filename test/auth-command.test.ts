@@ -119,6 +119,7 @@ describe("a command that prints the token", () => {
       config_path: configFile,
       shadowed: null,
       oauth: null,
+      chatgpt: null,
       provider: {
         id: "openai",
         name: "OpenAI",

@@ -421,7 +421,7 @@ async function libraryRoundTrip(doc: TomlDoc, account: Account, key: string, mod
   const login = await lib.loginWithApiKey(`${key}\n`, { codexHome, env, profile });
   // A file others could write (0666) may hold settings they chose: the login says to check them.
   const warnings = (mode & 0o022) === 0 ? [] : [expect.stringContaining("someone else may have changed its settings")];
-  expect(login).toEqual({ storedIn: configFile, account, warnings });
+  expect(login).toEqual({ storedIn: configFile, account, warnings, revocation: null });
   expectLoginChange(doc, account, key, readFileSync(configFile, "utf8"));
   expect(fileMode(configFile)).toBe(0o600);
   expect(readdirSync(codexHome)).toEqual(["config.toml"]);

@@ -96,6 +96,7 @@ describe("logged out", () => {
       config_path: join(codexHomeOf(home), "config.toml"),
       shadowed: null,
       oauth: null,
+      chatgpt: null,
       provider: DEFAULT_PROVIDER,
       provider_error: null,
     });
@@ -127,6 +128,7 @@ describe("logged in from the file", () => {
       config_path: configFile,
       shadowed: null,
       oauth: null,
+      chatgpt: null,
       provider: DEFAULT_PROVIDER,
       provider_error: null,
     });
@@ -180,6 +182,7 @@ describe("precedence: CODEX_API_KEY > OPENAI_API_KEY > stored", () => {
       config_path: configFile,
       shadowed: { path: configFile, hint: "sk-…STRD" },
       oauth: null,
+      chatgpt: null,
       provider: DEFAULT_PROVIDER,
       provider_error: null,
     });
