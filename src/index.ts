@@ -21,7 +21,7 @@ export {
   type ReplyOptions,
 } from "./api/client.js";
 export { type Fetch, type HttpRequest, type HttpResponse, nodeFetch } from "./api/http.js";
-export { type OpenClientOptions, openClient } from "./api/open.js";
+export { type OpenClientOptions, openClient, providerFor } from "./api/open.js";
 export { SseDecoder, type SseEvent } from "./api/sse.js";
 export type { Message, Usage } from "./api/wire.js";
 
@@ -33,6 +33,7 @@ export {
   resolveCredential,
 } from "./auth/credential.js";
 export { type ProviderAuth, TOKEN_ENV_VARS } from "./auth/env.js";
+export { type Breach, restrictionBreach } from "./auth/restrictions.js";
 export { type LoginResult, loginWithApiKey, saveCredential } from "./auth/login.js";
 export { type AccountLogout, type LogoutOptions, type LogoutResult, logout } from "./auth/logout.js";
 export { type BrowserLoginOptions, loginWithBrowser } from "./auth/oauth/browser.js";
@@ -58,7 +59,15 @@ export {
   storeSetting,
 } from "./config/accounts.js";
 export { Config, type LoadOptions } from "./config/config.js";
-export { OAUTH_DEFAULTS, type OAuthSettings, oauthSettings } from "./config/oauth.js";
+export {
+  type LoginMethod,
+  type LoginRestrictions,
+  loginRestrictions,
+  OAUTH_DEFAULTS,
+  type OAuthProtocol,
+  type OAuthSettings,
+  oauthSettings,
+} from "./config/oauth.js";
 export { codexHome, configPath, type Env } from "./config/paths.js";
 export {
   DEFAULT_MODEL,
@@ -92,6 +101,7 @@ export {
   InvalidKeyError,
   KeyringUnavailableError,
   LockTimeoutError,
+  LoginRestrictedError,
   MissingEnvKeyError,
   NetworkError,
   OAuthError,
