@@ -70,6 +70,8 @@ export {
 } from "./config/oauth.js";
 export { codexHome, configPath, type Env } from "./config/paths.js";
 export {
+  CHATGPT_BASE_URL,
+  chatgptProvider,
   DEFAULT_MODEL,
   type ModelSelection,
   type ProviderSettings,
