@@ -106,6 +106,14 @@ function responses(
   });
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: SSE payloads are read field by field
+function sseEvents(text: string): any[] {
+  return text
+    .split("\n\n")
+    .filter((e) => e.startsWith("event: "))
+    .map((e) => JSON.parse(e.split("\ndata: ")[1] ?? ""));
+}
+
 function claims(jwt: string): Record<string, unknown> {
   return JSON.parse(Buffer.from(jwt.split(".")[1] ?? "", "base64url").toString("utf8"));
 }
@@ -435,10 +443,7 @@ describe("openai-fake: revocation and the backend", () => {
     const res = await responses(fake, t.accessToken, fake.user.accountId);
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toContain("text/event-stream");
-    const events = (await res.text())
-      .split("\n\n")
-      .filter((e) => e.startsWith("event: "))
-      .map((e) => JSON.parse(e.split("\ndata: ")[1] ?? ""));
+    const events = sseEvents(await res.text());
     expect(events[0].type).toBe("response.created");
     const text = events
       .filter((e) => e.type === "response.output_text.delta")
@@ -529,6 +534,92 @@ describe("openai-fake: revocation and the backend", () => {
     expect(res.status).toBe(413);
     const t = fake.mintSession();
     expect((await responses(fake, t.accessToken, fake.user.accountId, { pad: big })).status).toBe(413);
+  });
+});
+
+describe("openai-fake: options", () => {
+  it("consumes a refresh token before a slow answer, so a concurrent second use is a reuse", async () => {
+    const fake = await startOpenAIFake({ refreshDelayMs: 150 });
+    const t = fake.mintSession();
+    const [a, b] = await Promise.all([refresh(fake, t.refreshToken), refresh(fake, t.refreshToken)]);
+    expect([a.status, b.status].sort()).toEqual([200, 401]);
+    const won = (await (a.status === 200 ? a : b).json()) as { access_token: string };
+    expect(fake.accessTokenState(won.access_token)).toBe("revoked");
+    expect(fake.refreshCount).toBe(1);
+  });
+
+  it("answers Codex's best-effort API-key exchange only when given a key", async () => {
+    const exchangeKey = (fake: OpenAIFake, idToken: string) =>
+      fetch(`${fake.issuer}/oauth/token`, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({
+          grant_type: "urn:ietf:params:oauth:grant-type:token-exchange",
+          client_id: fake.clientId,
+          requested_token: "openai-api-key",
+          subject_token: idToken,
+          subject_token_type: "urn:ietf:params:oauth:token-type:id_token",
+        }),
+      });
+    const plain = await startOpenAIFake();
+    expect((await exchangeKey(plain, plain.mintSession().idToken)).status).toBe(400);
+    const keyed = await startOpenAIFake({ apiKey: "sk-fake-key" });
+    const res = await exchangeKey(keyed, keyed.mintSession().idToken);
+    expect(await res.json()).toEqual({ access_token: "sk-fake-key" });
+    expect(keyed.tokenRequests[0]).toMatchObject({
+      grantType: "urn:ietf:params:oauth:grant-type:token-exchange",
+      params: { subject_token: "<redacted>", requested_token: "openai-api-key" },
+    });
+  });
+
+  it("checks instructions when told to, and replies as told", async () => {
+    const fake = await startOpenAIFake({
+      requiredInstructions: "You are Codex.",
+      reply: ({ lastUserText }) => `<${lastUserText}>`,
+    });
+    const t = fake.mintSession();
+    const bad = await responses(fake, t.accessToken, fake.user.accountId, { instructions: "Be a pirate." });
+    expect(await bad.json()).toEqual({ detail: "Instructions are not valid" });
+    const ok = await responses(fake, t.accessToken, fake.user.accountId);
+    const deltas = sseEvents(await ok.text()).filter((e) => e.type === "response.output_text.delta");
+    expect(deltas.map((e) => e.delta).join("")).toBe("<hi there>");
+  });
+
+  it("serves a user without a workspace: no account claim, and no account header expected", async () => {
+    const fake = await startOpenAIFake({
+      user: { workspaces: [] },
+      idTokenClaims: { email: "x\u001b[31m@example.com" },
+    });
+    const t = fake.mintSession();
+    const auth = claims(t.idToken)["https://api.openai.com/auth"] as Record<string, unknown>;
+    expect(auth.chatgpt_account_id).toBeUndefined();
+    expect(claims(t.idToken).email).toBe("x\u001b[31m@example.com");
+    expect((await responses(fake, t.accessToken, undefined)).status).toBe(200);
+    expect((await responses(fake, t.accessToken, "acct-x")).status).toBe(403);
+  });
+
+  it("lets a browser approve a device code on the verification page, and records usercode requests", async () => {
+    const fake = await startOpenAIFake();
+    const dc = (await (
+      await postJson(`${fake.issuer}/api/accounts/deviceauth/usercode`, { client_id: fake.clientId })
+    ).json()) as { device_auth_id: string; user_code: string };
+    const page = await fetch(`${fake.issuer}/codex/device`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ user_code: dc.user_code }),
+    });
+    expect(page.status).toBe(200);
+    expect((await postJson(`${fake.issuer}/api/accounts/deviceauth/token`, dc)).status).toBe(200);
+    expect(fake.deviceCodeRequests).toEqual([{ clientId: fake.clientId, status: 200 }]);
+    const wrongClient = await postJson(`${fake.issuer}/api/accounts/deviceauth/usercode`, { client_id: "app_x" });
+    expect(wrongClient.status).toBe(400);
+  });
+
+  it("changes the lifetime of access tokens issued from then on", async () => {
+    const fake = await startOpenAIFake();
+    fake.setAccessTokenTtl(-1);
+    const t = fake.mintSession();
+    expect(fake.accessTokenState(t.accessToken)).toBe("expired");
   });
 });
 

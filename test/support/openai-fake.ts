@@ -46,7 +46,7 @@
  * public issues (`{"detail":"Store must be set to false"}`, `{"detail":"Unauthorized"}`, token_expired /
  * token_invalidated bodies); a few are this fake's own choice and say so where they are made.
  */
-import { createHash, generateKeyPairSync, type KeyObject, randomBytes, randomUUID, sign } from "node:crypto";
+import { createHash, generateKeyPair, type KeyObject, randomBytes, randomUUID, sign } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { onTestFinished } from "vitest";
@@ -410,6 +410,27 @@ function lastUserText(input: unknown[]): string {
   return "";
 }
 
+interface KeyPair {
+  privateKey: KeyObject;
+  publicKey: KeyObject;
+}
+let nextKeyPair: Promise<KeyPair> | undefined;
+const makeKeyPair = () =>
+  new Promise<KeyPair>((resolve, reject) =>
+    generateKeyPair("rsa", { modulusLength: 2048 }, (err, publicKey, privateKey) =>
+      err ? reject(err) : resolve({ publicKey, privateKey }),
+    ),
+  );
+/** Each fake gets its own key; the next one is made in the background (~0.2 s of CPU each, off the main thread). */
+function takeKeyPair(): Promise<KeyPair> {
+  const key = nextKeyPair ?? makeKeyPair();
+  nextKeyPair = makeKeyPair();
+  nextKeyPair.catch(() => {
+    nextKeyPair = undefined;
+  });
+  return key;
+}
+
 function listen(server: Server): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once("error", reject);
@@ -452,7 +473,7 @@ export async function startOpenAIFake(options: OpenAIFakeOptions = {}): Promise<
   const models = options.models ?? DEFAULT_MODELS;
   let accessTtl = options.accessTokenTtlSeconds ?? 3600;
 
-  const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+  const { privateKey, publicKey } = await takeKeyPair();
   const kid = `fake-${randomBytes(6).toString("hex")}`;
   const jwk = { ...publicKey.export({ format: "jwk" }), kid, alg: "RS256", use: "sig" };
 
