@@ -78,8 +78,9 @@ function responses(
   accessToken: string,
   accountId: string | undefined,
   body: Record<string, unknown> = {},
+  headerChanges: Record<string, string | undefined> = {},
 ) {
-  const headers: Record<string, string> = {
+  const headers: Record<string, string | undefined> = {
     authorization: `Bearer ${accessToken}`,
     "content-type": "application/json",
     accept: "text/event-stream",
@@ -87,9 +88,10 @@ function responses(
     session_id: "0199a0c2-0000-7000-8000-000000000000",
   };
   if (accountId !== undefined) headers["chatgpt-account-id"] = accountId;
+  Object.assign(headers, headerChanges);
   return fetch(`${fake.chatgptBaseUrl}/responses`, {
     method: "POST",
-    headers,
+    headers: Object.fromEntries(Object.entries(headers).filter((e): e is [string, string] => e[1] !== undefined)),
     body: JSON.stringify({
       model: "gpt-5.1-codex",
       instructions: "You are Codex.",
@@ -488,12 +490,9 @@ describe("openai-fake: revocation and the backend", () => {
       expect(res.status, detail).toBe(400);
       expect(await res.json()).toEqual({ detail });
     }
-    const noOriginator = await fetch(`${fake.chatgptBaseUrl}/responses`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${t.accessToken}`, "chatgpt-account-id": account ?? "" },
-      body: "{}",
-    });
+    const noOriginator = await responses(fake, t.accessToken, account, {}, { originator: undefined });
     expect(noOriginator.status).toBe(400);
+    expect(await noOriginator.json()).toEqual({ detail: "Missing originator header." });
   });
 
   it("expires a short-lived access token on time", async () => {
