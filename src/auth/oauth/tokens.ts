@@ -39,17 +39,22 @@ export function credentialFromTokens(
 
 /** Renewal of an OpenAI session whose access token says no `exp`: 8 days after the last (Codex's rule). */
 const OPENAI_REFRESH_INTERVAL_MS = 8 * 24 * 3_600_000;
+/** How early an OpenAI session is renewed: 5 minutes before `exp`, as Codex's own refresh tests expect. */
+const OPENAI_MARGIN_MS = 5 * 60_000;
+/** How early any other session is renewed: 60 s, enough for a request to reach the server. */
+const MARGIN_MS = 60_000;
 
 /**
- * Whether the access token expires within `marginMs` (60 s: enough for a request to reach the server).
- * An OpenAI session without an expiry is due 8 days after its tokens were issued, as in Codex.
+ * Whether the access token is about to expire and should be renewed before a request. An OpenAI session
+ * without an expiry is due 8 days after its tokens were issued, as in Codex.
  */
-export function expiresSoon(credential: StoredCredential, now: Date, marginMs = 60_000): boolean {
+export function expiresSoon(credential: StoredCredential, now: Date): boolean {
   const session = credential.oauth;
+  const margin = session?.protocol === "openai" ? OPENAI_MARGIN_MS : MARGIN_MS;
   const at = session?.expiresAt;
-  if (at !== undefined) return at.getTime() - now.getTime() <= marginMs;
+  if (at !== undefined) return at.getTime() - now.getTime() <= margin;
   const last = session?.protocol === "openai" ? session.refreshedAt : undefined;
-  return last !== undefined && now.getTime() - last.getTime() >= OPENAI_REFRESH_INTERVAL_MS - marginMs;
+  return last !== undefined && now.getTime() - last.getTime() >= OPENAI_REFRESH_INTERVAL_MS;
 }
 
 /** Why a session that cannot be used any more (ended at the server, or expired with no refresh token) stops. */
