@@ -542,6 +542,7 @@ async function checkProvider(f: Findings, opts: DoctorOptions): Promise<DoctorCh
   try {
     destination = providerFor(f.config, provider.settings, f.credential);
   } catch (err) {
+    if (err instanceof InsecureTransportError) return problem("provider", err.problem, err.fix);
     if (!(err instanceof CodexError)) throw err;
     return problem(
       "provider",
