@@ -83,15 +83,18 @@ export const LOGIN: CommandSpec = {
   flags: {
     "device-auth": { description: "sign in with a code entered on another device (SSH, headless)" },
     "with-api-key": { description: "read an API key from standard input" },
-    port: { value: "PORT", description: "loopback port for the browser sign-in (default 1455)" },
+    port: { value: "PORT", description: "loopback port for the browser sign-in (default 1455; 1457 if busy, ChatGPT only)" },
     "no-browser": { description: "print the sign-in URL instead of opening a browser" },
   },
-  help: `With no flag, signs in with OAuth in your browser (on a terminal, it first asks which way to sign
-in). codex listens on 127.0.0.1 for the browser to come back, and stores the session in
-$CODEX_HOME/config.toml (default ~/.codex/config.toml, mode 0600), or in the system keyring when
-config.toml says cli_auth_credentials_store = "keyring" (or "auto": the keyring when it answers); it
-renews the access token by itself. The server is [oauth] issuer in config.toml (default
-https://auth.openai.com). With --profile NAME the credential is stored for that account.
+  help: `With no flag, signs in in your browser (on a terminal, it first asks which way to sign in): with
+your ChatGPT account by default, exactly as OpenAI's Codex CLI does, or with the OAuth server that
+[oauth] issuer in config.toml names. codex listens on 127.0.0.1 and [::1] for the browser to come back,
+and stores the session in $CODEX_HOME/config.toml (default ~/.codex/config.toml, mode 0600), or in the
+system keyring when config.toml says cli_auth_credentials_store = "keyring" (or "auto": the keyring when
+it answers); it renews the access token by itself. Signing in again replaces the session and revokes the
+old one at the server. forced_login_method and forced_chatgpt_workspace_id in config.toml restrict how,
+and to which ChatGPT workspace, you may sign in. With --profile NAME the credential is stored for that
+account.
 
 --device-auth prints a URL and a code to enter on any device: for SSH sessions and machines without a
 browser. --with-api-key reads an API key from standard input, never from the command line, where other
