@@ -138,3 +138,14 @@ describe("chatgpt_base_url", () => {
     expect(r.stderr.trim()).toBe(`error: ${configFile}: chatgpt_base_url must be an http:// or https:// URL`);
   });
 });
+
+test("a forced workspace with a standard issuer is refused before anything is opened: only a ChatGPT sign-in names one", async () => {
+  const text = 'forced_chatgpt_workspace_id = "org-a"\n\n[oauth]\nissuer = "http://127.0.0.1:9"\n';
+  const { home, configFile } = homeWithConfig(text);
+  const r = await runCli(["login", "--no-browser"], { home });
+  expect(r.code).toBe(1);
+  expect(r.stderr.trim()).toBe(
+    "error: config.toml restricts sign-in to a ChatGPT workspace (forced_chatgpt_workspace_id), which only a ChatGPT sign-in can satisfy, and [oauth] speaks the standard protocol to 127.0.0.1:9; nothing was opened or stored",
+  );
+  expect(readFileSync(configFile, "utf8")).toBe(text);
+});

@@ -124,6 +124,12 @@ async function oauthLogin(
   // Read (and validated) before anything is opened or printed.
   const settings = oauthSettings(opts.config);
   assertTrusted(opts.config, "credential");
+  if (workspaces !== undefined && settings.protocol !== "openai") {
+    // Only OpenAI's sign-in says which workspace a session is for: any other could never be checked.
+    throw new LoginRestrictedError(
+      `config.toml restricts sign-in to a ChatGPT workspace (forced_chatgpt_workspace_id), which only a ChatGPT sign-in can satisfy, and [oauth] speaks the standard protocol to ${issuerHost(settings.issuer)}; nothing was opened or stored`,
+    );
+  }
   const interrupt = io.interruptSignal();
   let credential: StoredCredential;
   try {
