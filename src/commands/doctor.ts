@@ -81,6 +81,8 @@ interface Findings {
   account: Account | undefined;
   provider: { settings: ProviderSettings; model: string } | undefined;
   credential: ResolvedCredential | undefined;
+  /** The credential breaks config.toml's sign-in restrictions: codex will not use it, so it is not sent. */
+  ruledOut: boolean;
   /** The keyring, once asked: reachable, or why not. */
   keyring: { keyring: Keyring } | { error: string } | undefined;
 }
@@ -116,6 +118,7 @@ export async function diagnose(opts: DoctorOptions): Promise<DoctorCheck[]> {
     account: undefined,
     provider: undefined,
     credential: undefined,
+    ruledOut: false,
     keyring: undefined,
   };
   const checks: DoctorCheck[] = [];
@@ -293,6 +296,7 @@ async function checkCredential(f: Findings, clock: () => Date): Promise<DoctorCh
     return problem("credential", err.message, "correct the setting in config.toml");
   }
   if (breach !== undefined) {
+    f.ruledOut = true;
     return problem("credential", `${described}, which codex will not use: ${breach.reason}`, breach.fix);
   }
   return ok("credential", described);
@@ -536,6 +540,10 @@ async function checkProvider(f: Findings, opts: DoctorOptions): Promise<DoctorCh
   // has already said all there is to say.
   if (f.credential.oauth !== undefined && sessionEnded(f.credential.oauth, opts.clock())) {
     return skipped("provider", `provider ${provider.settings.baseUrl} not checked: the OAuth session has ended`);
+  }
+  // An administrator who restricts sign-in means the credential goes nowhere, a check included.
+  if (f.ruledOut) {
+    return skipped("provider", "provider not checked: config.toml's sign-in restrictions rule out the credential");
   }
   const { providerFor } = await import("../api/open.js");
   let destination: ProviderSettings;
