@@ -365,7 +365,7 @@ describe("a 401 from the backend", () => {
     expect(r.code).toBe(4);
     expect(r.stdout).toBe("");
     expect(r.stderr).toBe(
-      `error: the credentials were rejected by ${hostOf(s.fake.chatgptBaseUrl)} (HTTP 401): the OAuth session stored in ${s.configFile}; run \`codex login\` to sign in again\n`,
+      `error: the credentials were rejected by ${hostOf(s.fake.chatgptBaseUrl)} (HTTP 401): the ChatGPT sign-in stored in ${s.configFile}; run \`codex login\` to sign in again\n`,
     );
     expect(refreshes(s.fake)).toHaveLength(1);
     expect(s.fake.backendRequests.map((b) => [b.auth, b.status])).toEqual([

@@ -188,5 +188,11 @@ function describeSource(source: CredentialSource): string {
 
 /** "the API key from OPENAI_API_KEY" / "the OAuth session stored in …": for messages, never the key. */
 export function describeCredential(credential: ResolvedCredential): string {
-  return `${credential.method === "oauth" ? "the OAuth session" : "the API key"} ${describeSource(credential.source)}`;
+  const what =
+    credential.method === "api_key"
+      ? "the API key"
+      : credential.oauth?.protocol === "openai"
+        ? "the ChatGPT sign-in"
+        : "the OAuth session";
+  return `${what} ${describeSource(credential.source)}`;
 }
