@@ -4,18 +4,11 @@
  * headless Chromium. What OpenAI's Codex CLI sends is what the fake insists on; these tests add what the user
  * sees and what is stored (or, on every refusal, that nothing is).
  */
+import { spawn } from "node:child_process";
 import { readFileSync, statSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { describe, expect, test } from "vitest";
-import {
-  expectNoSecret,
-  freePort,
-  reachable,
-  type RunResult,
-  runCli,
-  runWithEndlessInput,
-  withConfig,
-} from "./helpers.js";
+import { CLI, cleanEnv, expectNoSecret, freePort, reachable, type RunResult, runCli, withConfig } from "./helpers.js";
 import { signInWithBrowser } from "./support/browser.js";
 import { type RunningCli, startCli } from "./support/oauth-cli.js";
 import {
@@ -128,6 +121,28 @@ async function startDeviceLogin(home: string): Promise<{ cli: RunningCli; userCo
   const cli = startCli(["login", "--device-auth"], { home, timeoutMs: 30_000 });
   const [, userCode] = await cli.waitFor(USER_CODE);
   return { cli, userCode: userCode as string };
+}
+
+/** The CLI with standard input a pipe that stays open and never carries a byte; killed after 10 s. */
+function runWithSilentStdin(args: string[], home: string): Promise<RunResult> {
+  const child = spawn(process.execPath, [CLI, ...args], { env: cleanEnv(home), stdio: ["pipe", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.setEncoding("utf8").on("data", (d: string) => {
+    stdout += d;
+  });
+  child.stderr.setEncoding("utf8").on("data", (d: string) => {
+    stderr += d;
+  });
+  child.stdin.on("error", () => {});
+  const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+  return new Promise((resolve) => {
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      child.stdin.destroy();
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
 }
 
 /** Holds `port` on 127.0.0.1 (as another program would); undefined when someone else already holds it. */
@@ -506,8 +521,8 @@ describe("forced_login_method", () => {
     const fake = await fakeWith();
     const { home, configFile } = withConfig(await fakeConfig(fake, { top: 'forced_login_method = "chatgpt"\n' }));
     const before = readFileSync(configFile);
-    // Endless input: had codex read it first, it would stop at 64 KiB with another message.
-    const r = await runWithEndlessInput(["login", "--with-api-key"], { home, chunk: "sk-aaaaaaaaaaaaaaaa" });
+    // Standard input stays open and silent: a codex that read it first would wait there, not answer.
+    const r = await runWithSilentStdin(["login", "--with-api-key"], home);
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(
       'error: config.toml allows only sign-in with ChatGPT (forced_login_method = "chatgpt"), not an API key; run `codex login` (or `codex login --device-auth`)\n',
@@ -529,7 +544,7 @@ describe("forced_login_method", () => {
     expect(readFileSync(configFile)).toEqual(before);
 
     const key = "sk-test-only-keys-here-abcd";
-    const ok = await runCli(["login"], { home, input: `${key}\n` });
+    const ok = await runCli(["login"], { home, input: `${key}\n`, timeoutMs: 10_000 });
     expect(ok.code, ok.stderr).toBe(0);
     expect(ok.stdout).toBe(`✅ Logged in using an API key (sk-…abcd), stored in ${configFile}\n`);
     expect(readFileSync(configFile, "utf8")).toContain(`auth_token = "${key}"\n`);
