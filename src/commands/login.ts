@@ -89,17 +89,21 @@ async function apiKeyLogin(opts: LoginOptions): Promise<void> {
   const key = normalizeApiKey(input);
   const result = await save(opts, { token: key });
   io.out(`✅ Logged in using an API key (${maskToken(key)}), stored in ${where(result)}`);
+  reportReplaced(opts, result.revocation);
 }
 
 async function save(opts: LoginOptions, credential: StoredCredential): Promise<LoginResult> {
   const result = await saveCredential(credential, { config: opts.config, env: opts.env, profile: opts.profile });
   for (const warning of result.warnings) opts.io.warn(warning);
-  if (result.revocation !== null) reportReplaced(opts, result.revocation);
   return result;
 }
 
-/** What became of the session this login replaced: revoked, or which of its tokens may still work. */
-function reportReplaced(opts: LoginOptions, r: Revocation): void {
+/**
+ * What became of the session this login replaced: revoked, or which of its tokens may still work. Said
+ * after the "Logged in" line, which the indented note belongs under.
+ */
+function reportReplaced(opts: LoginOptions, r: Revocation | null): void {
+  if (r === null) return;
   const host = issuerHost(r.issuer);
   if (r.notRevoked.length === 0) {
     opts.io.out(`  The previous session was revoked at ${host}.`);
@@ -199,6 +203,7 @@ async function oauthLogin(
       }.`,
     );
   }
+  reportReplaced(opts, result.revocation);
 }
 
 function minutes(seconds: number): string {

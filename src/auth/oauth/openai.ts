@@ -434,8 +434,20 @@ export async function loginWithOpenAIDevice(options: OpenAIDeviceOptions): Promi
       );
       return credentialFromOpenAI(tokens, settings, (options.clock ?? (() => new Date()))());
     }
-    if (answer.status !== 403 && answer.status !== 404)
+    if (answer.status !== 403 && answer.status !== 404) {
+      // Codex stops on any other status; the two the user caused get the same words as the standard flow's.
+      const code = errorCode(parseObject(answer.body));
+      if (code === "authorization_declined" || code === "access_denied") {
+        throw new OAuthError("access_denied", "the sign-in was denied on the verification page; nothing was stored");
+      }
+      if (code === "expired_token") {
+        throw new OAuthError(
+          "expired_token",
+          "the code expired before it was approved; run `codex login --device-auth` again",
+        );
+      }
       throw refused(answer, settings.issuer, "the device sign-in", secrets);
+    }
     const left = deadline - Date.now();
     if (left <= 0) {
       throw new OAuthError(
