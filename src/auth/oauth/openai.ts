@@ -34,7 +34,8 @@ import type { OAuthSession, StoredCredential } from "../../credentials/store.js"
 import { CancelledError, CodexError, NetworkError, OAuthError } from "../../errors.js";
 import { oneLine, redact } from "../../safe-text.js";
 import { maskToken } from "../api-key.js";
-import type { Revocation, TokenKind } from "./revoke.js";
+import { unreachable } from "./network.js";
+import { pendingRevocation, type Revocation } from "./revoke.js";
 
 declare const __VERSION__: string;
 
@@ -313,17 +314,8 @@ export async function refreshTokens(session: OAuthSession, timeoutMs = REQUEST_T
  */
 export async function revokeTokens(credential: StoredCredential, budgetMs: number): Promise<Revocation> {
   const session = credential.oauth as OAuthSession;
-  const tokens: Array<[TokenKind, string]> = [];
-  if (session.refreshToken !== undefined) tokens.push(["refresh_token", session.refreshToken]);
-  tokens.push(["access_token", credential.token]);
+  const { tokens, result } = pendingRevocation(credential);
   const secrets = tokens.map(([, t]) => t);
-  const result: Revocation = {
-    issuer: session.issuer,
-    revoked: [],
-    notRevoked: tokens.map(([kind]) => kind),
-    reason: undefined,
-    accessTokenExpiresAt: session.expiresAt,
-  };
   const deadline = AbortSignal.timeout(Math.max(1, budgetMs));
   try {
     for (const [kind, token] of tokens) {
@@ -546,15 +538,7 @@ function requestFailure(err: unknown, host: string, action: string, secrets: str
     });
   }
   if (name === "AbortError") return new CancelledError("sign-in cancelled; nothing was stored");
-  const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-  const code = cause?.code ?? "UNKNOWN";
-  const why =
-    code === "ECONNREFUSED"
-      ? "connection refused"
-      : code === "ENOTFOUND" || code === "EAI_AGAIN"
-        ? "DNS lookup failed"
-        : clean(cause?.message ?? String(err), secrets);
-  return new NetworkError(host, code, `could not reach the sign-in server ${host}: ${why}`, { cause: err });
+  return unreachable(err, host, secrets);
 }
 
 const clean = (s: string, secrets: string[], max = 200) =>

@@ -8,7 +8,7 @@
  * so the user learns which token may stay valid, and until when.
  */
 import { issuerHost, issuerRefusal } from "../../config/oauth.js";
-import type { StoredCredential } from "../../credentials/store.js";
+import type { OAuthSession, StoredCredential } from "../../credentials/store.js";
 import { CodexError } from "../../errors.js";
 import { oneLine, redact } from "../../safe-text.js";
 import { maskToken } from "../api-key.js";
@@ -32,6 +32,28 @@ export interface RevokeOptions {
   allowInsecureHttp?: boolean | undefined;
 }
 
+/**
+ * The tokens to revoke, refresh token first, and the report before any is: nothing revoked yet. Both
+ * protocols start from it.
+ */
+export function pendingRevocation(credential: StoredCredential): {
+  tokens: Array<[TokenKind, string]>;
+  result: Revocation;
+} {
+  const session = credential.oauth as OAuthSession;
+  const tokens: Array<[TokenKind, string]> = [];
+  if (session.refreshToken !== undefined) tokens.push(["refresh_token", session.refreshToken]);
+  tokens.push(["access_token", credential.token]);
+  const result: Revocation = {
+    issuer: session.issuer,
+    revoked: [],
+    notRevoked: tokens.map(([kind]) => kind),
+    reason: undefined,
+    accessTokenExpiresAt: session.expiresAt,
+  };
+  return { tokens, result };
+}
+
 export async function revokeSession(
   credential: StoredCredential,
   budgetMs = 5_000,
@@ -49,29 +71,12 @@ export async function revokeSession(
     }
     const refusal =
       url === undefined || options.allowInsecureHttp ? undefined : issuerRefusal(url, "oauth_session.issuer");
-    if (refusal !== undefined) {
-      return {
-        issuer: session.issuer,
-        revoked: [],
-        notRevoked: session.refreshToken === undefined ? ["access_token"] : ["refresh_token", "access_token"],
-        reason: refusal.message,
-        accessTokenExpiresAt: session.expiresAt,
-      };
-    }
+    if (refusal !== undefined) return { ...pendingRevocation(credential).result, reason: refusal.message };
     return revokeTokens(credential, budgetMs);
   }
   const client = await import("openid-client");
   const { discoverSessionIssuer, serverError } = await import("./server.js");
-  const tokens: Array<[TokenKind, string]> = [];
-  if (session.refreshToken !== undefined) tokens.push(["refresh_token", session.refreshToken]);
-  tokens.push(["access_token", credential.token]);
-  const result: Revocation = {
-    issuer: session.issuer,
-    revoked: [],
-    notRevoked: tokens.map(([kind]) => kind),
-    reason: undefined,
-    accessTokenExpiresAt: session.expiresAt,
-  };
+  const { tokens, result } = pendingRevocation(credential);
   const deadline = Date.now() + budgetMs;
   const remaining = () => Math.max(0.001, (deadline - Date.now()) / 1000);
   try {

@@ -16,6 +16,7 @@ import type { OAuthSession } from "../../credentials/store.js";
 import { CancelledError, CodexError, NetworkError, OAuthError } from "../../errors.js";
 import { oneLine, redact } from "../../safe-text.js";
 import { maskToken } from "../api-key.js";
+import { unreachable } from "./network.js";
 
 export type ServerConfig = client.Configuration;
 
@@ -101,18 +102,7 @@ export function serverError(err: unknown, issuer: string, action: string, secret
     if (err.code === "OAUTH_ABORT") return new CancelledError();
     return new OAuthError(undefined, `${action} with ${host} failed: ${cleanLine(err.message)}`, { cause: err });
   }
-  if (err instanceof TypeError) {
-    // fetch's "fetch failed": the system error is in `cause`.
-    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-    const code = cause?.code ?? "UNKNOWN";
-    const why =
-      code === "ECONNREFUSED"
-        ? "connection refused"
-        : code === "ENOTFOUND" || code === "EAI_AGAIN"
-          ? "DNS lookup failed"
-          : cleanLine(cause?.message ?? err.message);
-    return new NetworkError(host, code, `could not reach the sign-in server ${host}: ${why}`, { cause: err });
-  }
+  if (err instanceof TypeError) return unreachable(err, host, secrets);
   if (err instanceof Error && err.name === "TimeoutError") return timedOut();
   if (err instanceof Error && err.name === "AbortError") return new CancelledError();
   return new OAuthError(undefined, `${action} with ${host} failed: ${cleanLine(String(err))}`, { cause: err });
