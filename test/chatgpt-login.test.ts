@@ -4,11 +4,10 @@
  * headless Chromium. What OpenAI's Codex CLI sends is what the fake insists on; these tests add what the user
  * sees and what is stored (or, on every refusal, that nothing is).
  */
-import { spawn } from "node:child_process";
 import { readFileSync, statSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { describe, expect, test } from "vitest";
-import { CLI, cleanEnv, expectNoSecret, freePort, reachable, type RunResult, runCli, withConfig } from "./helpers.js";
+import { expectNoSecret, freePort, reachable, type RunResult, runCli, withConfig } from "./helpers.js";
 import { signInWithBrowser } from "./support/browser.js";
 import { type RunningCli, startCli } from "./support/oauth-cli.js";
 import {
@@ -123,27 +122,6 @@ async function startDeviceLogin(home: string): Promise<{ cli: RunningCli; userCo
   return { cli, userCode: userCode as string };
 }
 
-/** The CLI with standard input a pipe that stays open and never carries a byte; killed after 10 s. */
-function runWithSilentStdin(args: string[], home: string): Promise<RunResult> {
-  const child = spawn(process.execPath, [CLI, ...args], { env: cleanEnv(home), stdio: ["pipe", "pipe", "pipe"] });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.setEncoding("utf8").on("data", (d: string) => {
-    stdout += d;
-  });
-  child.stderr.setEncoding("utf8").on("data", (d: string) => {
-    stderr += d;
-  });
-  child.stdin.on("error", () => {});
-  const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
-  return new Promise((resolve) => {
-    child.on("close", (code, signal) => {
-      clearTimeout(timer);
-      child.stdin.destroy();
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
-}
 
 /** Holds `port` on 127.0.0.1 (as another program would); undefined when someone else already holds it. */
 function hold(port: number): Promise<Server | undefined> {
@@ -522,7 +500,7 @@ describe("forced_login_method", () => {
     const { home, configFile } = withConfig(await fakeConfig(fake, { top: 'forced_login_method = "chatgpt"\n' }));
     const before = readFileSync(configFile);
     // Standard input stays open and silent: a codex that read it first would wait there, not answer.
-    const r = await runWithSilentStdin(["login", "--with-api-key"], home);
+    const r = await runCli(["login", "--with-api-key"], { home, silentStdin: true, timeoutMs: 10_000 });
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(
       'error: config.toml allows only sign-in with ChatGPT (forced_login_method = "chatgpt"), not an API key; run `codex login` (or `codex login --device-auth`)\n',

@@ -11,7 +11,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { Config, openClient } from "codex";
 import { describe, expect, onTestFinished, test } from "vitest";
-import { expectNoSecret, freePort, type RunResult, runCli, withConfig } from "./helpers.js";
+import { expectNoSecret, freePort, type RunResult, runCli, withConfig, storedSession } from "./helpers.js";
 import { type Keyring, startKeyring } from "./support/keyring.js";
 import {
   CODEX_CLIENT_ID,
@@ -38,20 +38,6 @@ function jwtExp(jwt: string): number {
 /** A TOML datetime as codex writes them. */
 const tomlDate = (d: Date) => d.toISOString();
 
-/** What config.toml holds of the session (its text, and each value as written). */
-function stored(configFile: string) {
-  const text = readFileSync(configFile, "utf8");
-  const value = (key: string) => new RegExp(`^${key} = ([^\\r\\n]*)`, "m").exec(text)?.[1];
-  const quoted = (key: string) => new RegExp(`^${key} = "([^"]+)"`, "m").exec(text)?.[1];
-  return {
-    text,
-    access: quoted("auth_token"),
-    refresh: quoted("refresh_token"),
-    expiresAt: value("expires_at"),
-    refreshedAt: value("refreshed_at"),
-    endedAt: value("ended_at"),
-  };
-}
 
 interface SeedOptions {
   /** Options for a fake started here (ignored with `fake`). */
@@ -145,7 +131,7 @@ async function seed(opts: SeedOptions = {}): Promise<Seeded> {
       for (const t of more) if (t !== undefined) secrets.add(t);
     },
     noSecretLeaked() {
-      for (const t of [stored(configFile).access, stored(configFile).refresh]) if (t !== undefined) secrets.add(t);
+      for (const t of [storedSession(configFile).access, storedSession(configFile).refresh]) if (t !== undefined) secrets.add(t);
       for (const r of results) expectNoSecret(r, ...secrets);
     },
   };
@@ -283,7 +269,7 @@ describe("renewal before a request", () => {
       },
     ]);
     expect(s.fake.tokenRequests).toHaveLength(1);
-    const after = stored(s.configFile);
+    const after = storedSession(s.configFile);
     s.secret(after.access, after.refresh);
     expect(after.access).not.toBe(s.tokens.accessToken);
     expect(after.refresh).not.toBe(s.tokens.refreshToken);
@@ -325,7 +311,7 @@ describe("renewal before a request", () => {
     const r8 = await old.cli(["run", "eight days"]);
     expect(r8).toMatchObject({ code: 0, stdout: "You said: eight days\n" });
     expect(refreshes(fake)).toHaveLength(1);
-    const after = stored(old.configFile);
+    const after = storedSession(old.configFile);
     old.secret(after.access, after.refresh);
     expect(after.access).not.toBe(old.tokens.accessToken);
     expect(fake.backendRequests.at(-1)).toMatchObject({ auth: "live", tokenSha256: fake.hash(after.access ?? "") });
@@ -342,7 +328,7 @@ describe("a 401 from the backend", () => {
     expect(r).toMatchObject({ code: 0, stdout: "You said: hi\n", stderr: "" });
     expect(refreshes(s.fake)).toHaveLength(1);
     expect(s.fake.refreshCount).toBe(1);
-    const after = stored(s.configFile);
+    const after = storedSession(s.configFile);
     s.secret(after.access, after.refresh);
     expect(s.fake.backendRequests.map((b) => [b.auth, b.status])).toEqual([
       ["revoked", 401],
@@ -386,7 +372,7 @@ test("10 concurrent runs with an expiring token: one refresh at the fake, all 10
   expect(fake.refreshCount).toBe(1);
   expect(refreshes(fake)).toHaveLength(1);
   expect(fake.tokenRequests.some((t) => t.error === "refresh_token_reused")).toBe(false);
-  const after = stored(s.configFile);
+  const after = storedSession(s.configFile);
   s.secret(after.access, after.refresh);
   expect(fake.backendRequests).toHaveLength(10);
   for (const b of fake.backendRequests) {
@@ -421,7 +407,7 @@ describe("OpenAI ends the session", () => {
       expect(r).toMatchObject({ code: 4, stdout: "", stderr: ended(code, why) });
       expect(fake.tokenRequests.at(-1)).toMatchObject({ grantType: "refresh_token", status: 401, error: code });
       expect(fake.backendRequests).toEqual([]);
-      const after = stored(s.configFile);
+      const after = storedSession(s.configFile);
       expect(after.endedAt).toBeDefined();
       expect(Date.parse(after.endedAt ?? "")).toBeGreaterThanOrEqual(started - 1000);
       // Only ended_at was added: the tokens are as they were.
@@ -584,7 +570,7 @@ describe("status", () => {
       "error: your ChatGPT session ended (refresh_token_invalidated: the refresh token was revoked); run `codex login` to sign in again\n",
     );
     expect(s.fake.backendRequests.map((b) => [b.auth, b.status])).toEqual([["revoked", 401]]);
-    expect(stored(s.configFile).endedAt).toBeDefined();
+    expect(storedSession(s.configFile).endedAt).toBeDefined();
     s.noSecretLeaked();
   });
 });

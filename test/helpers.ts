@@ -39,6 +39,11 @@ export interface RunOptions {
   env?: Record<string, string | undefined>;
   cwd?: string;
   timeoutMs?: number;
+  /**
+   * Leave standard input open and silent for the whole run (a pipe nobody writes to), instead of closing
+   * it: a command that reads it before refusing would hang until the time limit.
+   */
+  silentStdin?: boolean;
 }
 
 /** A fresh temp directory (realpath'd, so paths in messages compare equal). */
@@ -96,7 +101,8 @@ export function run(
       resolvePromise({ code, signal, stdout, stderr });
     });
     child.stdin.on("error", () => {});
-    child.stdin.end(opts.input ?? "");
+    if (opts.silentStdin) child.on("close", () => child.stdin.destroy());
+    else child.stdin.end(opts.input ?? "");
   });
 }
 
@@ -406,4 +412,19 @@ export function httpGet(url: string): Promise<{ status: number; body: string }> 
       .on("error", reject)
       .end();
   });
+}
+
+/** What config.toml holds of an OAuth session: its text, and each value as written (TOML datetimes raw). */
+export function storedSession(configFile: string) {
+  const text = readFileSync(configFile, "utf8");
+  const value = (key: string) => new RegExp(`^${key} = ([^\\r\\n]*)`, "m").exec(text)?.[1];
+  const quoted = (key: string) => new RegExp(`^${key} = "([^"]+)"`, "m").exec(text)?.[1];
+  return {
+    text,
+    access: quoted("auth_token"),
+    refresh: quoted("refresh_token"),
+    expiresAt: value("expires_at"),
+    refreshedAt: value("refreshed_at"),
+    endedAt: value("ended_at"),
+  };
 }

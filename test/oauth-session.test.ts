@@ -13,7 +13,7 @@ import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type Socket } from "node:net";
 import { describe, expect, onTestFinished, test } from "vitest";
 import { Config, logout, maskToken, refreshSession, SessionEndedError, status } from "../src/index.js";
-import { expectNoSecret, type RunResult, runCli, withConfig } from "./helpers.js";
+import { expectNoSecret, type RunResult, runCli, withConfig, storedSession } from "./helpers.js";
 import { browserLogin, oauthConfig } from "./support/oauth-cli.js";
 import { type OAuthServer, type OAuthServerOptions, startOAuthServer } from "./support/oauth-server.js";
 import { type FakeProvider, responsesEvents, type Script, sse, startProvider } from "./support/provider.js";
@@ -73,20 +73,6 @@ async function revokeAtServer(oauth: OAuthServer, token: string, hint: "refresh_
   expect(res.status).toBe(200);
 }
 
-/** What config.toml holds: its text and the raw values of the session's lines. */
-function stored(configFile: string) {
-  const text = readFileSync(configFile, "utf8");
-  const value = (key: string) => new RegExp(`^${key} = ([^\\r\\n]*)`, "m").exec(text)?.[1];
-  const quoted = (key: string) => new RegExp(`^${key} = "([^"]+)"`, "m").exec(text)?.[1];
-  return {
-    text,
-    access: quoted("auth_token"),
-    refresh: quoted("refresh_token"),
-    /** The TOML datetime as written. */
-    expiresAt: value("expires_at"),
-    endedAt: value("ended_at"),
-  };
-}
 
 interface Session {
   oauth: OAuthServer;
@@ -102,7 +88,7 @@ interface Session {
   /** Runs the CLI with OPENAI_BASE_URL at the fake API; every result is kept for `noSecretLeaked`. */
   cli(args: string[], opts?: { timeoutMs?: number }): Promise<RunResult>;
   /** Reads config.toml, remembering every token it holds as a secret. */
-  read(): ReturnType<typeof stored>;
+  read(): ReturnType<typeof storedSession>;
   /** Rewrites `expires_at` in [oauth_session] (the token itself is unchanged). */
   setExpiry(at: Date): void;
   /** No token seen in this test appears in any output of any command run in it (sign-in included). */
@@ -138,7 +124,7 @@ async function session(options: OAuthServerOptions & { original?: (oauthSection:
       return r;
     },
     read() {
-      const now = stored(configFile);
+      const now = storedSession(configFile);
       for (const t of [now.access, now.refresh]) if (t !== undefined) secrets.add(t);
       return now;
     },
@@ -163,7 +149,7 @@ async function session(options: OAuthServerOptions & { original?: (oauthSection:
 }
 
 /** `text` with the session's token lines given the values `after` holds: what a renewal may change, no more. */
-function withTokensOf(text: string, after: ReturnType<typeof stored>): string {
+function withTokensOf(text: string, after: ReturnType<typeof storedSession>): string {
   return text
     .replace(/^auth_token = "[^"]+"/m, `auth_token = "${after.access}"`)
     .replace(/^refresh_token = "[^"]+"/m, `refresh_token = "${after.refresh}"`)
