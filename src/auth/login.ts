@@ -3,6 +3,8 @@
  * `cli_auth_credentials_store` says: config.toml ("file", the default), the system keyring ("keyring"),
  * or the keyring when it answers and the file otherwise ("auto"). The new credential replaces the old one
  * wherever that was: after switching the setting and logging in again, no copy is left in the old place.
+ * An OAuth session it replaces is then revoked at its issuer, as at logout (best effort, 5 s, reported in
+ * the result, never failing the login): its tokens would otherwise stay valid at the server for no one.
  */
 import { type Account, authCommand, recordedStorage, selectAccount, storeSetting } from "../config/accounts.js";
 import { Config } from "../config/config.js";
