@@ -5,8 +5,16 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, test } from "vitest";
-import { Config, loginRestrictions, oauthSettings, openClient } from "../src/index.js";
+import { describe, expect, onTestFinished, test, vi } from "vitest";
+import {
+  Config,
+  InsecureTransportError,
+  loginRestrictions,
+  loginWithBrowser,
+  loginWithDevice,
+  oauthSettings,
+  openClient,
+} from "../src/index.js";
 import { homeWithConfig, ROOT, runCli } from "./helpers.js";
 
 async function settingsFor(text: string) {
@@ -148,4 +156,29 @@ test("a forced workspace with a standard issuer is refused before anything is op
     "error: config.toml restricts sign-in to a ChatGPT workspace (forced_chatgpt_workspace_id), which only a ChatGPT sign-in can satisfy, and [oauth] speaks the standard protocol to 127.0.0.1:9; nothing was opened or stored",
   );
   expect(readFileSync(configFile, "utf8")).toBe(text);
+});
+
+test("the library refuses OpenAI's sign-in to a plain http:// issuer on another machine, whoever built the settings", async () => {
+  const settings = {
+    ...(await settingsFor("")),
+    issuer: "http://auth.test:9",
+    allowInsecureHttp: false,
+  };
+  let shown = 0;
+  const onUrl = () => {
+    shown++;
+  };
+  // Nothing may leave this process, even were the refusal missing: every request is recorded and failed.
+  const requests: string[] = [];
+  vi.stubGlobal("fetch", async (url: string | URL) => {
+    requests.push(String(url));
+    throw new TypeError("fetch failed");
+  });
+  onTestFinished(() => {
+    vi.unstubAllGlobals();
+  });
+  await expect(loginWithBrowser({ settings, port: 0, onUrl })).rejects.toBeInstanceOf(InsecureTransportError);
+  await expect(loginWithDevice({ settings, onCode: onUrl })).rejects.toBeInstanceOf(InsecureTransportError);
+  expect(shown).toBe(0);
+  expect(requests).toEqual([]);
 });

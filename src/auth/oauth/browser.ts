@@ -27,6 +27,7 @@ import { issuerHost, OPENAI_FALLBACK_PORT, type OAuthSettings } from "../../conf
 import type { StoredCredential } from "../../credentials/store.js";
 import { CancelledError, LoginRestrictedError, OAuthError, PortInUseError } from "../../errors.js";
 import {
+  assertIssuerTransport,
   authorizeUrl,
   callbackError,
   createPkce,
@@ -149,6 +150,7 @@ async function standardFlow(settings: OAuthSettings, redirectUri: string): Promi
 
 /** OpenAI's own sign-in, as its Codex CLI sends it (see openai.ts). */
 function openaiFlow(settings: OAuthSettings, redirectUri: string, workspaces: readonly string[] | undefined): Flow {
+  assertIssuerTransport(settings);
   const pkce = createPkce();
   const state = createState();
   return {

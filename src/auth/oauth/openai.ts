@@ -29,7 +29,7 @@
  * a RefreshRefusedError; anything else leaves the session as it was. Nothing is stored here.
  */
 import { createHash, randomBytes } from "node:crypto";
-import { issuerHost, OPENAI_ORIGINATOR } from "../../config/oauth.js";
+import { issuerHost, issuerRefusal, OPENAI_ORIGINATOR } from "../../config/oauth.js";
 import type { OAuthSession, StoredCredential } from "../../credentials/store.js";
 import { CancelledError, CodexError, NetworkError, OAuthError } from "../../errors.js";
 import { oneLine, redact } from "../../safe-text.js";
@@ -56,6 +56,16 @@ export interface TokenSet {
   idToken: string | undefined;
   accessToken: string | undefined;
   refreshToken: string | undefined;
+}
+
+/**
+ * A sign-in to a plain http:// issuer on another machine is refused here, whoever built the settings (as
+ * discovery does for the standard protocol): the code and tokens would cross the network in clear text.
+ */
+export function assertIssuerTransport(settings: IssuerClient & { allowInsecureHttp?: boolean | undefined }): void {
+  if (settings.allowInsecureHttp === true) return;
+  const refusal = issuerRefusal(new URL(settings.issuer), "oauth.issuer");
+  if (refusal !== undefined) throw refusal;
 }
 
 /** Issuer URL + path, as Codex builds them (a trailing slash on the issuer is dropped). */
@@ -347,7 +357,7 @@ export interface OpenAIDeviceCode {
 }
 
 export interface OpenAIDeviceOptions {
-  settings: IssuerClient;
+  settings: IssuerClient & { allowInsecureHttp?: boolean | undefined };
   onCode: (code: OpenAIDeviceCode) => void | Promise<void>;
   signal?: AbortSignal | undefined;
   clock?: () => Date;
@@ -358,6 +368,7 @@ export interface OpenAIDeviceOptions {
 /** device_code_auth.rs, end to end; returns the new credential (not stored). */
 export async function loginWithOpenAIDevice(options: OpenAIDeviceOptions): Promise<StoredCredential> {
   const { settings } = options;
+  assertIssuerTransport(settings);
   const host = issuerHost(settings.issuer);
   const started = await post(
     settings.issuer,
