@@ -139,6 +139,17 @@ describe("chatgpt_base_url", () => {
     expect(existsSync(log) ? readFileSync(log, "utf8") : "").toBe("");
   });
 
+  test("status says a ChatGPT sign-in is not used for a provider that does not take OpenAI's credentials", async () => {
+    const top = 'model_provider = "local"\n';
+    const table = '\n[model_providers.local]\nbase_url = "http://127.0.0.1:9/v1"\n';
+    const { home } = homeWithConfig(`${session(top)}${table}`);
+    const r = await runCli(["status"], { home });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe(
+      "Not logged in: the provider `local` does not take OpenAI's credentials, so codex will not send it your ChatGPT sign-in; give it its own (auth_command, or `codex login --with-api-key`), or set requires_openai_auth = true in its table if it is a proxy in front of OpenAI\n",
+    );
+  });
+
   test("a value that is not a URL names the key", async () => {
     const { home, configFile } = homeWithConfig(session('chatgpt_base_url = "chatgpt"\n'));
     const r = await runCli(["run", "hello"], { home });

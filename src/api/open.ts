@@ -6,15 +6,14 @@
  * is an InsecureTransportError (exit 1), before the credential is even looked up.
  */
 import { type ResolvedCredential, resolveCredential } from "../auth/credential.js";
-import { takesOpenaiAuth, tokenEnvVars } from "../auth/env.js";
-import { restrictionBreach } from "../auth/restrictions.js";
+import { tokenEnvVars } from "../auth/env.js";
+import { chatgptRefusal, restrictionBreach } from "../auth/restrictions.js";
 import { selectAccount } from "../config/accounts.js";
 import type { Config } from "../config/config.js";
 import type { Env } from "../config/paths.js";
 import { chatgptProvider, cleartextRefusal, type ProviderSettings, selectModel } from "../config/providers.js";
 import { assertTrusted } from "../config/trust.js";
 import { AuthRequiredError, ExitCode, LoginRestrictedError } from "../errors.js";
-import { oneLine } from "../safe-text.js";
 import { Client } from "./client.js";
 import { type Fetch, nodeFetch } from "./http.js";
 
@@ -72,11 +71,8 @@ export function providerFor(
   credential: ResolvedCredential,
 ): ProviderSettings {
   if (credential.oauth?.protocol !== "openai") return provider;
-  if (!takesOpenaiAuth(provider)) {
-    throw new AuthRequiredError(
-      `the provider \`${oneLine(provider.id, 64)}\` does not take OpenAI's credentials, so codex will not send it your ChatGPT sign-in; give it its own (auth_command, or \`codex login --with-api-key\`), or set requires_openai_auth = true in its table if it is a proxy in front of OpenAI`,
-    );
-  }
+  const refused = chatgptRefusal(provider);
+  if (refused !== undefined) throw new AuthRequiredError(refused);
   const destination = chatgptProvider(config, provider);
   const refusal = cleartextRefusal(destination);
   if (refusal !== undefined) throw refusal;

@@ -2,12 +2,14 @@
  * OpenAI's Codex CLI's sign-in restrictions (`forced_login_method`, `forced_chatgpt_workspace_id`), applied
  * to a credential codex would use. An administrator who restricts sign-in means every credential for
  * OpenAI: a stored session of the other kind, or one for another workspace, is not used (`run` and `chat`
- * stop, `status` and `doctor` say why). Providers that do not take OpenAI's credentials are not concerned.
+ * stop, `status` and `doctor` say why). Providers that do not take OpenAI's credentials are not concerned,
+ * and never receive a ChatGPT sign-in (`chatgptRefusal`).
  */
-import { loginRestrictions } from "../config/oauth.js";
 import type { Config } from "../config/config.js";
-import { type ProviderAuth, takesOpenaiAuth } from "./env.js";
+import { loginRestrictions } from "../config/oauth.js";
+import { oneLine } from "../safe-text.js";
 import type { ResolvedCredential } from "./credential.js";
+import { type ProviderAuth, takesOpenaiAuth } from "./env.js";
 
 export interface Breach {
   /** What is wrong, as a clause. */
@@ -53,4 +55,13 @@ export function restrictionBreach(
     );
   }
   return undefined;
+}
+
+/**
+ * Why a ChatGPT sign-in may not go to this provider: it is for OpenAI alone, so a provider that does not
+ * take OpenAI's credentials never receives it (`run` stops, `status` says so). Undefined when it may.
+ */
+export function chatgptRefusal(provider: ProviderAuth): string | undefined {
+  if (takesOpenaiAuth(provider)) return undefined;
+  return `the provider \`${oneLine(provider.id, 64)}\` does not take OpenAI's credentials, so codex will not send it your ChatGPT sign-in; give it its own (auth_command, or \`codex login --with-api-key\`), or set requires_openai_auth = true in its table if it is a proxy in front of OpenAI`;
 }

@@ -33,7 +33,7 @@ import {
   sessionEnded,
 } from "./credential.js";
 import { ignoredEnvVars, OPENAI_AUTH, takesOpenaiAuth } from "./env.js";
-import { restrictionBreach } from "./restrictions.js";
+import { chatgptRefusal, restrictionBreach } from "./restrictions.js";
 
 export interface AuthOptions {
   /** An already loaded config; otherwise it is loaded from `codexHome` / `$CODEX_HOME` / `~/.codex`. */
@@ -212,11 +212,13 @@ async function accountStatus(
           : null,
     };
   }
-  // A credential config.toml's restrictions rule out is not used: run and chat stop, so status says so.
+  // A credential config.toml's restrictions rule out, or a ChatGPT sign-in for a provider that is not
+  // OpenAI, is not used: run and chat stop, so status says so.
   if (resolved !== undefined && credentialError === null) {
     try {
       const breach = restrictionBreach(config, provider, resolved);
       if (breach !== undefined) credentialError = breach.message;
+      else if (resolved.oauth?.protocol === "openai") credentialError = chatgptRefusal(provider) ?? null;
     } catch (err) {
       if (!(err instanceof CodexError)) throw err;
       credentialError = err.message;

@@ -40,7 +40,7 @@ import { pendingRevocation, type Revocation } from "./revoke.js";
 declare const __VERSION__: string;
 
 /** How long the device code lasts, and so how long codex polls (Codex's 15 minutes). */
-export const DEVICE_CODE_LIFETIME_MS = 15 * 60_000;
+const DEVICE_CODE_LIFETIME_MS = 15 * 60_000;
 const REQUEST_TIMEOUT_MS = 30_000;
 /** Token answers are a few KB; nothing OpenAI's sign-in sends comes near this. */
 const MAX_ANSWER_BYTES = 1024 * 1024;
@@ -165,7 +165,7 @@ export async function exchangeCode(
 // ---------------------------------------------------------------------------------------------------------
 // Claims
 
-export interface ChatgptClaims {
+interface ChatgptClaims {
   email: string | undefined;
   subject: string | undefined;
   accountId: string | undefined;
@@ -174,7 +174,7 @@ export interface ChatgptClaims {
 }
 
 /** A JWT's payload, or undefined for anything that is not a JWT with a JSON object in it. */
-export function jwtPayload(jwt: string | undefined): Record<string, unknown> | undefined {
+function jwtPayload(jwt: string | undefined): Record<string, unknown> | undefined {
   if (jwt === undefined || jwt.length > MAX_JWT_CHARS) return undefined;
   const parts = jwt.split(".");
   if (parts.length !== 3 || parts.some((p) => p === "")) return undefined;
@@ -194,7 +194,7 @@ const object = (v: unknown): Record<string, unknown> | undefined =>
   typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
 
 /** token_data.rs: the email at the top or under the profile claim; the rest under `https://api.openai.com/auth`. */
-export function chatgptClaims(idToken: string | undefined): ChatgptClaims {
+function chatgptClaims(idToken: string | undefined): ChatgptClaims {
   const claims = jwtPayload(idToken) ?? {};
   const auth = object(claims["https://api.openai.com/auth"]) ?? {};
   return {
