@@ -12,7 +12,6 @@ import { allowsInsecureIssuer } from "../config/oauth.js";
 import type { Env } from "../config/paths.js";
 import { trustProblem } from "../config/trust.js";
 import { readCredential, writeCredential } from "../credentials/file-store.js";
-import type { Keyring } from "../credentials/keyring.js";
 import { keyringAccount, writeKeyringCredential } from "../credentials/keyring-store.js";
 import { loadKeyring } from "../credentials/select.js";
 import type { StoredCredential } from "../credentials/store.js";
@@ -96,7 +95,7 @@ async function store(credential: StoredCredential, options: AuthOptions): Promis
       const keyring = await loadKeyring(env);
       let previous: StoredCredential | undefined;
       await config.update(async (fresh) => {
-        previous = await previousCredential(fresh, acct, keyring);
+        previous = await previousCredential(fresh, acct, env);
         await writeKeyringCredential(keyring, fresh, acct, credential);
       });
       return { storedIn: keyring.name, account: acct.name, warnings, config, previous };
@@ -120,16 +119,12 @@ async function store(credential: StoredCredential, options: AuthOptions): Promis
  * The account's credential as stored now: in the file, else in the keyring when the file says so. A
  * keyring that does not answer has nothing to say here (the caller reports the copy it cannot remove).
  */
-async function previousCredential(
-  config: Config,
-  acct: Account,
-  keyring: Keyring | (() => Promise<Keyring>),
-): Promise<StoredCredential | undefined> {
+async function previousCredential(config: Config, acct: Account, env: Env): Promise<StoredCredential | undefined> {
   const inFile = readCredential(config, acct);
   if (inFile !== undefined || recordedStorage(config, acct) === undefined) return inFile;
   try {
     const { readKeyringCredential } = await import("../credentials/keyring-store.js");
-    return await readKeyringCredential(typeof keyring === "function" ? await keyring() : keyring, config, acct);
+    return await readKeyringCredential(await loadKeyring(env), config, acct);
   } catch (err) {
     if (err instanceof KeyringUnavailableError) return undefined;
     throw err;
@@ -147,7 +142,7 @@ async function saveToFile(
 ): Promise<StoredCredential | undefined> {
   let previous: StoredCredential | undefined;
   await config.update(async (fresh) => {
-    previous = await previousCredential(fresh, acct, () => loadKeyring(env));
+    previous = await previousCredential(fresh, acct, env);
     writeCredential(fresh, credential, acct);
     if (recordedStorage(fresh, acct) === undefined) return;
     const keyring = await loadKeyring(env);

@@ -122,7 +122,12 @@ export function allowsInsecureIssuer(config: Config): boolean {
  * is not a URL, which the request itself reports.
  */
 export function sessionIssuerRefusal(config: Config, issuer: string): InsecureTransportError | undefined {
-  if (allowsInsecureIssuer(config)) return undefined;
+  return storedIssuerRefusal(issuer, allowsInsecureIssuer(config));
+}
+
+/** The same, with `[oauth] allow_insecure_http` already read (`allowInsecure`). */
+export function storedIssuerRefusal(issuer: string, allowInsecure: boolean): InsecureTransportError | undefined {
+  if (allowInsecure) return undefined;
   let url: URL;
   try {
     url = new URL(issuer);

@@ -7,7 +7,7 @@
  * has already removed the tokens locally; this reports what the server confirmed and what it could not,
  * so the user learns which token may stay valid, and until when.
  */
-import { issuerHost, issuerRefusal } from "../../config/oauth.js";
+import { issuerHost, storedIssuerRefusal } from "../../config/oauth.js";
 import type { OAuthSession, StoredCredential } from "../../credentials/store.js";
 import { CodexError } from "../../errors.js";
 import { oneLine, redact } from "../../safe-text.js";
@@ -62,16 +62,9 @@ export async function revokeSession(
   const session = credential.oauth;
   if (session === undefined) throw new TypeError("revokeSession needs an OAuth credential");
   if (session.protocol === "openai") {
-    const { revokeTokens } = await import("./openai.js");
-    let url: URL | undefined;
-    try {
-      url = new URL(session.issuer);
-    } catch {
-      url = undefined;
-    }
-    const refusal =
-      url === undefined || options.allowInsecureHttp ? undefined : issuerRefusal(url, "oauth_session.issuer");
+    const refusal = storedIssuerRefusal(session.issuer, options.allowInsecureHttp === true);
     if (refusal !== undefined) return { ...pendingRevocation(credential).result, reason: refusal.message };
+    const { revokeTokens } = await import("./openai.js");
     return revokeTokens(credential, budgetMs);
   }
   const client = await import("openid-client");
