@@ -323,6 +323,9 @@ describe("npm install -g of the tarball", () => {
     const { home, configFile } = homeWith();
     const version = await codex(global.bin, ["--version"], home);
     expect(version).toMatchObject({ code: 0, stdout: `${PKG.version}\n`, stderr: "" });
+    // The second name, for where OpenAI's Codex CLI already owns `codex` (and what `npx codex-credentials` runs).
+    const second = await codex(join(dirname(global.bin), "codex-credentials"), ["--version"], home);
+    expect(second).toMatchObject({ code: 0, stdout: `${PKG.version}\n`, stderr: "" });
 
     const before = await codex(global.bin, ["status"], home);
     expect(before.code).toBe(1);
@@ -426,7 +429,7 @@ describe("npm install --omit=optional of the tarball in a project (no native key
     for (const r of [login, status, stored]) expectNoSecret(r, KEY);
   });
 
-  test('the library: `import { Config, logout } from "codex"`, and its types check in a TypeScript project', async () => {
+  test('the library: `import { Config, logout } from "codex-credentials"`, and its types check in a TypeScript project', async () => {
     const home = removeAfterTest(tempDir("codex-package-home-"));
     mkdirSync(join(home, ".codex"), { mode: 0o700 });
     writeFileSync(join(project.root, "use.js"), USE_LIBRARY);
@@ -455,7 +458,7 @@ describe("npm install --omit=optional of the tarball in a project (no native key
   });
 });
 
-const USE_LIBRARY = `import { Config, logout, status } from "codex";
+const USE_LIBRARY = `import { Config, logout, status } from "codex-credentials";
 const config = await Config.load();
 config.set("model", "o3");
 config.set("auth_token", ${JSON.stringify(KEY)});
@@ -471,7 +474,7 @@ console.log(JSON.stringify({ model, before, removed: result.removed, after, file
 
 // Each @ts-expect-error fails the check if its type did not resolve: a type TypeScript could not find
 // accepts anything, silently, even with skipLibCheck off.
-const USE_TYPES = `import { type AuthStatus, CodexError, Config, logout, type SseEvent, status } from "codex";
+const USE_TYPES = `import { type AuthStatus, CodexError, Config, logout, type SseEvent, status } from "codex-credentials";
 const config: Config = await Config.load();
 const model: unknown = config.get("model");
 const st: AuthStatus = await status();
