@@ -6,7 +6,7 @@
  */
 import { chmodSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { loginWithApiKey, logout, saveCredential, status, statusAll } from "codex";
+import { loginWithApiKey, logout, saveCredential, status, statusAll } from "codex-credentials";
 import { describe, expect, test } from "vitest";
 import { agePath, expectNoSecret, pathState, type RunResult, runCli, testHome, withConfig } from "./helpers.js";
 import { type FakeProvider, responsesEvents, sse, startProvider } from "./support/provider.js";

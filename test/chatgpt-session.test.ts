@@ -9,7 +9,7 @@
  * credentials, and config.toml's sign-in restrictions rule it out. No token ever appears in any output.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { Config, openClient } from "codex";
+import { Config, openClient } from "codex-credentials";
 import { describe, expect, onTestFinished, test } from "vitest";
 import { expectNoSecret, freePort, type RunResult, runCli, withConfig, storedSession } from "./helpers.js";
 import { type Keyring, startKeyring } from "./support/keyring.js";

@@ -4,14 +4,14 @@
  * CODEX_HOME at once.
  */
 import { readdirSync, readFileSync, rmSync, statSync } from "node:fs";
-import { Config } from "codex";
+import { Config } from "codex-credentials";
 import { parse } from "smol-toml";
 import { describe, expect, test } from "vitest";
 import { homeWithConfig, type RunResult, removeAfterTest, runCli, runNodeScript } from "./helpers.js";
 
 /** A node process that loads the config, sets `k<IDX> = IDX`, saves, and prints what save() returned. */
 const WRITER = `
-  import { Config } from "codex";
+  import { Config } from "codex-credentials";
   const i = Number(process.env.IDX);
   const config = await Config.load();
   config.set("k" + i, i);
@@ -172,7 +172,7 @@ describe("concurrent writers", () => {
     const { home, codexHome, configFile } = homeWithConfig(SEED, "codex-conc-");
     removeAfterTest(home);
     const script = `
-      import { Config } from "codex";
+      import { Config } from "codex-credentials";
       const config = await Config.load();
       config.set("model", "writer-" + process.env.IDX);
       config.set("model_providers.local.name", "name-" + process.env.IDX);
@@ -250,7 +250,7 @@ describe("50 processes at once", () => {
   }
 
   const LIB_WRITER = `
-    import { Config } from "codex";
+    import { Config } from "codex-credentials";
     const i = process.env.IDX;
     const config = await Config.load();
     config.set(["projects", "/home/dev/src/lib-" + i, "trust_level"], "trusted");

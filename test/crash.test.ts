@@ -246,7 +246,7 @@ function runToEnd(cmd: Command, home: string): Promise<Exit> {
 }
 
 const LIBRARY_WRITER = `
-  import { Config } from "codex";
+  import { Config } from "codex-credentials";
   const config = await Config.load();
   config.set("model", "gpt-5-crash-test");
   config.set(["model_providers", "prov0", "base_url"], "http://127.0.0.1:9999/v1");

@@ -40,7 +40,7 @@ import {
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { Readable } from "node:stream";
-import * as lib from "codex";
+import * as lib from "codex-credentials";
 import fc from "fast-check";
 import { parse as smolParse } from "smol-toml";
 import { describe, expect, test } from "vitest";

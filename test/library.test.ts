@@ -1,5 +1,5 @@
 /**
- * The library, as a program using it sees it: imported from "codex" (the built package, through the
+ * The library, as a program using it sees it: imported from "codex-credentials" (the built package, through the
  * package's self-reference), pointed at throwaway homes with explicit `codexHome` and `env`.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
@@ -19,7 +19,7 @@ import {
   logout,
   openClient,
   status,
-} from "codex";
+} from "codex-credentials";
 import { parse } from "smol-toml";
 import { describe, expect, test } from "vitest";
 import { freePort, homeWithConfig, ROOT, removeAfterTest, runNodeScript, tempDir } from "./helpers.js";
@@ -588,10 +588,10 @@ describe("status() and logout()", () => {
 });
 
 describe("the package export", () => {
-  test('`import { Config } from "codex"` resolves from the repository root in a plain node process', async () => {
+  test('`import { Config } from "codex-credentials"` resolves from the repository root in a plain node process', async () => {
     const { dir, file } = home(SAMPLE);
     const script = `
-      import { Config, logout, status } from "codex";
+      import { Config, logout, status } from "codex-credentials";
       const config = await Config.load({ codexHome: process.argv.at(-1) ?? "" });
       config.set("from_script", true);
       const saved = await config.save();
@@ -607,7 +607,7 @@ describe("the package export", () => {
   });
 
   test("the package name resolves to the built dist/index.js", async () => {
-    const r = await runNodeScript('process.stdout.write(import.meta.resolve("codex"))');
+    const r = await runNodeScript('process.stdout.write(import.meta.resolve("codex-credentials"))');
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(`file://${join(ROOT, "dist", "index.js")}`);
   });

@@ -310,7 +310,7 @@ describe("acquireLock", () => {
     // Six processes, three saves each, every save adding its own key: a save that ran outside the lock
     // would overwrite another's key.
     const script = `
-      import { Config } from "codex";
+      import { Config } from "codex-credentials";
       for (let round = 0; round < 3; round++) {
         const config = await Config.load({ codexHome: ${JSON.stringify(dir)} });
         config.set("p" + process.pid + "_" + round, round);

@@ -5,7 +5,7 @@
  * percent-encoded, or with a control sequence inserted, never survives `redact`; ordinary text is left
  * alone; and every function is linear in its input.
  */
-import { ControlStripper, jsonText, redact, stripControls } from "codex";
+import { ControlStripper, jsonText, redact, stripControls } from "codex-credentials";
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import { base64, forbidden, kindOf } from "./support/secret-forms.js";

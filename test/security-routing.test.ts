@@ -146,7 +146,7 @@ describe("1. a provider never receives another's credential", () => {
   });
 
   test("the library: openClient() throws MissingEnvKeyError (an AuthRequiredError, exit 4) and sends nothing", async () => {
-    const { AuthRequiredError, Config, MissingEnvKeyError, openClient } = await import("codex");
+    const { AuthRequiredError, Config, MissingEnvKeyError, openClient } = await import("codex-credentials");
     const server = await startProvider();
     const { codexHome } = withConfig(ROUTER(server));
     const config = await Config.load({ codexHome });
@@ -362,7 +362,7 @@ describe("2. no credential in clear text: a provider's http:// base_url on anoth
         providerConfig("x", remote(server), "allow_insecure_http = true\n", `auth_token = "${STORED_KEY}"\n`),
       );
       const script = `
-      import { Client, Config, nodeFetch, openClient, selectModel } from "codex";
+      import { Client, Config, nodeFetch, openClient, selectModel } from "codex-credentials";
       const fetch = ${fetch};
       const out = {};
       const refused = await Config.load({ codexHome: ${JSON.stringify(refused.codexHome)} });
@@ -408,7 +408,7 @@ describe("2. no credential in clear text: a provider's http:// base_url on anoth
     server.reply(redirect(307), redirect(308));
     const { codexHome } = withConfig(providerConfig("x", server.baseUrl, "", `auth_token = "${STORED_KEY}"\n`));
     const script = `
-      import { Config, openClient } from "codex";
+      import { Config, openClient } from "codex-credentials";
       const fetch = ${fetch};
       const config = await Config.load({ codexHome: ${JSON.stringify(codexHome)} });
       const out = [];
@@ -430,7 +430,7 @@ describe("2. no credential in clear text: a provider's http:// base_url on anoth
   });
 
   test("what counts as this machine: localhost, 127.0.0.0/8, [::1]; not a name, another address, or localhost.", async () => {
-    const { Config, status } = await import("codex");
+    const { Config, status } = await import("codex-credentials");
     const hostsOf = async (baseUrl: string) => {
       const { codexHome } = withConfig(providerConfig("x", baseUrl, "", `auth_token = "${STORED_KEY}"\n`));
       const st = await status({ config: await Config.load({ codexHome }), env: {} });

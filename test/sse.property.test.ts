@@ -4,7 +4,7 @@
  * decoder yields exactly the events of the whole stream, which are exactly the events encoded. Also the
  * byte-order mark, invalid UTF-8, the size limit, and one end-to-end property through `codex run`.
  */
-import { SseDecoder } from "codex";
+import { SseDecoder } from "codex-credentials";
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import { runCli, testHome } from "./helpers.js";
