@@ -7,7 +7,7 @@
 import { chmodSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { describe, expect, test } from "vitest";
 import { agePath, expectNoSecret, homeWithConfig, pathState, type RunResult, runCli, withConfig } from "./helpers.js";
@@ -82,7 +82,8 @@ function expectReply(r: RunResult): void {
 
 /** The config file and CODEX_HOME hold no token from any command, and nothing but config.toml. */
 function expectNothingWritten(codexHome: string, configFile: string): void {
-  expect(readdirSync(codexHome)).toEqual(["config.toml"]);
+  expect(readdirSync(codexHome).filter((f) => f.endsWith(".toml"))).toContain(basename(configFile));
+  expect(readdirSync(codexHome).filter((f) => !f.endsWith("config.toml"))).toEqual([]);
   const text = readFileSync(configFile, "utf8");
   for (const secret of [TOKEN, ROTATED, WORK]) expect(text).not.toContain(secret);
 }
@@ -528,7 +529,7 @@ describe("codex login --with-api-key", () => {
     const r = await runCli(["login", "--with-api-key"], { home, input: `${LOGIN_KEY}\n` });
     expect(r.stdout).toBe(`✅ Logged in using an API key (sk-…LOGN), stored in ${configFile}\n`);
     expect(r.stderr).toBe(
-      "warning: auth_command in config.toml supplies this account's credential and takes precedence over the one just saved; remove it to use this one\n",
+      `warning: auth_command in ${configFile} supplies this account's credential and takes precedence over the one just saved; remove it to use this one\n`,
     );
     expect(r.code).toBe(0);
     const text = readFileSync(configFile, "utf8");
@@ -542,31 +543,48 @@ describe("codex login --with-api-key", () => {
     expectNoSecret(st, ...ALL);
   });
 
-  test("--profile work with auth_command: warns too", async () => {
-    const { home, configFile } = homeWith(
-      (h) => `[profiles.work]\nauth_command = ${tomlArray([tokenScript(h, "work.sh", `${WORK}\\n`)])}\n`,
-    );
+  test("--profile work with auth_command in work.config.toml: warns too, naming that file", async () => {
+    const { home, codexHome } = homeWith(() => "");
+    const workFile = join(codexHome, "work.config.toml");
+    writeFileSync(workFile, `auth_command = ${tomlArray([tokenScript(home, "work.sh", `${WORK}\\n`)])}\n`, {
+      mode: 0o600,
+    });
     const r = await runCli(["login", "--with-api-key", "--profile", "work"], { home, input: `${LOGIN_KEY}\n` });
-    expect(r.stdout).toBe(`✅ Logged in using an API key (sk-…LOGN), stored in ${configFile} (profile work)\n`);
+    expect(r.stdout).toBe(`✅ Logged in using an API key (sk-…LOGN), stored in ${workFile} (profile work)\n`);
     expect(r.stderr).toBe(
-      "warning: auth_command in config.toml supplies this account's credential and takes precedence over the one just saved; remove it to use this one\n",
+      `warning: auth_command in ${workFile} supplies this account's credential and takes precedence over the one just saved; remove it to use this one\n`,
     );
     expect(r.code).toBe(0);
+    expectNoSecret(r, ...ALL);
+  });
+
+  test("--profile work with auth_command in a legacy [profiles.work]: the key goes to work.config.toml, the warning names config.toml", async () => {
+    const { home, codexHome, configFile } = homeWith(
+      (h) => `[profiles.work]\nauth_command = ${tomlArray([tokenScript(h, "work.sh", `${WORK}\\n`)])}\n`,
+    );
+    const before = readFileSync(configFile, "utf8");
+    const workFile = join(codexHome, "work.config.toml");
+    const r = await runCli(["login", "--with-api-key", "--profile", "work"], { home, input: `${LOGIN_KEY}\n` });
+    expect(r.stdout).toBe(`✅ Logged in using an API key (sk-…LOGN), stored in ${workFile} (profile work)\n`);
+    expect(r.stderr).toBe(
+      `warning: auth_command in ${configFile} supplies this account's credential and takes precedence over the one just saved; remove it to use this one\n`,
+    );
+    expect(r.code).toBe(0);
+    // The user's auth_command is theirs to move: config.toml is left as it was.
+    expect(readFileSync(configFile, "utf8")).toBe(before);
     expectNoSecret(r, ...ALL);
   });
 });
 
 describe("profiles", () => {
-  test("[profiles.work] auth_command is used with --profile work; the default keeps its stored key", async () => {
+  test("work.config.toml's auth_command is used with --profile work; the default keeps its stored key", async () => {
     const server = await startProvider();
     server.reply(sse(responsesEvents(["Hello"])), sse(responsesEvents(["Hello"])));
-    const { home, codexHome, configFile } = homeWith((h) =>
-      providerToml(
-        server,
-        `auth_token = "${STORED}"`,
-        `\n[profiles.work]\nauth_command = ${tomlArray([tokenScript(h, "work.sh", `${WORK}\\n`)])}\n`,
-      ),
-    );
+    const { home, codexHome, configFile: baseFile } = homeWith(() => providerToml(server, `auth_token = "${STORED}"`));
+    const configFile = join(codexHome, "work.config.toml");
+    writeFileSync(configFile, `auth_command = ${tomlArray([tokenScript(home, "work.sh", `${WORK}\\n`)])}\n`, {
+      mode: 0o600,
+    });
     const work = await runCli(["run", "--profile", "work", "hi"], { home });
     expectReply(work);
     expect(runs(home, "work.sh")).toBe(1);
@@ -590,6 +608,35 @@ describe("profiles", () => {
       "  Profile: work (selected by CODEX_PROFILE)",
     ]);
     for (const r of [work, plain, st, viaEnv]) expectNoSecret(r, ...ALL);
+    expectNothingWritten(codexHome, baseFile);
+    expectNothingWritten(codexHome, configFile);
+  });
+
+  test("a legacy [profiles.work] auth_command is still used with --profile work, and status says the table must move", async () => {
+    const server = await startProvider();
+    server.reply(sse(responsesEvents(["Hello"])));
+    const { home, codexHome, configFile } = homeWith((h) =>
+      providerToml(
+        server,
+        `auth_token = "${STORED}"`,
+        `\n[profiles.work]\nauth_command = ${tomlArray([tokenScript(h, "work.sh", `${WORK}\\n`)])}\n`,
+      ),
+    );
+    const work = await runCli(["run", "--profile", "work", "hi"], { home });
+    expectReply(work);
+    expect(server.requests.map((q) => q.headers.authorization)).toEqual([`Bearer ${WORK}`]);
+    const st = await runCli(["status", "--profile", "work"], { home });
+    expect(st.stdout).toBe(
+      loggedInLine("work.sh", WORK) +
+        sourceLine(configFile, "work.sh") +
+        "  Profile: work (selected by --profile)\n" +
+        `  Provider: Local (${server.baseUrl}, responses API)\n`,
+    );
+    expect(st.stderr).toBe(
+      `warning: ${configFile} has a legacy [profiles.work] table, which OpenAI's Codex CLI refuses beside \`--profile work\`: move those settings into ${join(codexHome, "work.config.toml")} and remove the table\n`,
+    );
+    expect(st.code).toBe(0);
+    for (const r of [work, st]) expectNoSecret(r, ...ALL);
     expectNothingWritten(codexHome, configFile);
   });
 

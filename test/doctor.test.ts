@@ -39,6 +39,7 @@ const SECRETS = [KEY, OTHER_KEY, ENV_KEY, ACCESS, REFRESH];
 const IDS = [
   "config",
   "settings",
+  "codex-cli",
   "permissions",
   "credential",
   "places",
@@ -208,6 +209,7 @@ describe("a healthy home", () => {
     expect(d.report.checks.map((c) => [c.id, c.status])).toEqual([
       ["config", "ok"],
       ["settings", "ok"],
+      ["codex-cli", "ok"],
       ["permissions", "ok"],
       ["credential", "ok"],
       ["places", "ok"],
@@ -266,6 +268,7 @@ const CASES: Case[] = [
       expect(statuses(d)).toEqual({
         config: "problem",
         settings: "skipped",
+        "codex-cli": "skipped",
         permissions: "ok",
         credential: "skipped",
         places: "skipped",
@@ -644,7 +647,8 @@ describe("not logged in", () => {
 
   test("a config.toml without a credential; and --profile work names that profile in the fix", async () => {
     const server = await healthyProvider();
-    const { home } = withConfig(`${providerToml(server.baseUrl)}\n[profiles.work]\nmodel = "gpt-5"\n`);
+    const { home, codexHome } = withConfig(providerToml(server.baseUrl));
+    writeFileSync(join(codexHome, "work.config.toml"), 'model = "gpt-5"\n', { mode: 0o600 });
     const d = await doctor(home);
     expectProblems(d, ["credential"]);
     expect(d.by.credential.fix).toBe("run `codex login` (or set OPENAI_API_KEY)");

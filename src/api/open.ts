@@ -30,12 +30,14 @@ export interface OpenClientOptions {
 }
 
 export async function openClient(options: OpenClientOptions): Promise<Client> {
-  assertTrusted(options.config, "credential");
-  const { model, provider } = selectModel(options.config, options.env, { model: options.model });
+  const account = selectAccount(options.env, options.profile);
+  // A profile's file is laid over config.toml: its model, provider and credential, as OpenAI's Codex CLI reads them.
+  const config = options.config.view(account.name);
+  assertTrusted(config, "credential");
+  const { model, provider } = selectModel(config, options.env, { model: options.model });
   const refusal = cleartextRefusal(provider);
   if (refusal !== undefined) throw refusal;
-  const account = selectAccount(options.config, options.env, options.profile);
-  const credential = await resolveCredential(options.config, options.env, {
+  const credential = await resolveCredential(config, options.env, {
     provider,
     clock: options.clock,
     account,
@@ -47,9 +49,9 @@ export async function openClient(options: OpenClientOptions): Promise<Client> {
       `${account.name === "default" ? "not logged in" : `profile ${account.name} is not logged in`}; run \`${login}\` to sign in${variables.length === 0 ? "" : ` (or set ${variables.join(" or ")})`}`,
     );
   }
-  const breach = restrictionBreach(options.config, provider, credential);
+  const breach = restrictionBreach(config, provider, credential);
   if (breach !== undefined) throw new LoginRestrictedError(breach.message, ExitCode.authRequired);
-  const destination = providerFor(options.config, provider, credential);
+  const destination = providerFor(config, provider, credential);
   return new Client({
     provider: destination,
     model,

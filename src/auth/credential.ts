@@ -9,7 +9,7 @@
  *   so a variable set in the shell wins, and status and logout say so;
  * - any other provider: the account's `auth_command`, then its stored credential.
  */
-import { type Account, DEFAULT_ACCOUNT, selectAccount } from "../config/accounts.js";
+import { type Account, accountKey, DEFAULT_ACCOUNT, selectAccount } from "../config/accounts.js";
 import type { Config } from "../config/config.js";
 import type { Env } from "../config/paths.js";
 import { selectModel } from "../config/providers.js";
@@ -25,8 +25,8 @@ export type CredentialSource =
   | { type: "env"; variable: TokenEnvVar }
   | { type: "file"; path: string }
   | { type: "keyring"; name: string }
-  /** `command`: the auth_command's program name (`pass`). */
-  | { type: "command"; command: string };
+  /** `command`: the auth_command's program name (`pass`); `path`: the file that names it. */
+  | { type: "command"; command: string; path: string };
 
 export interface ResolvedCredential {
   token: string;
@@ -55,7 +55,7 @@ export interface ResolveOptions {
   provider?: ProviderAuth | undefined;
   /** Current time, for OAuth expiry (default: the system clock). */
   clock?: (() => Date) | undefined;
-  /** The account (default: the one --profile / CODEX_PROFILE / `profile` selects, see selectAccount). */
+  /** The account (default: the one CODEX_PROFILE selects, see selectAccount). */
   account?: Account | undefined;
 }
 
@@ -81,7 +81,8 @@ export async function resolveCredential(
   env: Env,
   options: ResolveOptions = {},
 ): Promise<ResolvedCredential | undefined> {
-  const provider = options.provider ?? selectedProviderAuth(config, env);
+  const acct = options.account ?? selectAccount(env);
+  const provider = options.provider ?? selectedProviderAuth(config.view(acct.name), env);
   const [variable] = tokenEnvVarsSet(env, provider);
   if (variable !== undefined) {
     const token = keyFromEnv(variable, env[variable] as string);
@@ -89,7 +90,7 @@ export async function resolveCredential(
   }
   // The key variable is the provider's only source: the account's credential is for other providers.
   if (provider.envKey !== undefined) throw new MissingEnvKeyError(provider.id, provider.envKey);
-  return resolveStored(config, env, options.account ?? selectAccount(config, env), options.clock);
+  return resolveStored(config, env, acct, options.clock);
 }
 
 /** The account's own credential (its command's, or the stored one), ignoring the environment. */
@@ -104,10 +105,10 @@ export async function resolveStored(
   if (store === undefined || stored === undefined) return undefined;
   const source: CredentialSource =
     store.kind === "command"
-      ? { type: "command", command: (store as CommandStore).name }
+      ? { type: "command", command: (store as CommandStore).name, path: accountKey(config, acct, "auth_command").file.path }
       : store.kind === "keyring"
         ? { type: "keyring", name: store.describe() }
-        : { type: "file", path: config.path };
+        : { type: "file", path: store.describe() };
   // A command's output has been checked as it was read; what codex stored may predate the rule.
   const checked = store.kind === "command" ? stored : { ...stored, token: checkStored(stored, source, acct) };
   if (checked.oauth === undefined) return { token: checked.token, method: "api_key", source };

@@ -6,12 +6,19 @@
  * An OAuth session it replaces is then revoked at its issuer, as at logout (best effort, 5 s, reported in
  * the result, never failing the login): its tokens would otherwise stay valid at the server for no one.
  */
-import { type Account, authCommand, recordedStorage, selectAccount, storeSetting } from "../config/accounts.js";
+import {
+  type Account,
+  accountKey,
+  authCommand,
+  recordedStorage,
+  selectAccount,
+  storeSetting,
+} from "../config/accounts.js";
 import { Config } from "../config/config.js";
 import { allowsInsecureIssuer } from "../config/oauth.js";
 import type { Env } from "../config/paths.js";
 import { trustProblem } from "../config/trust.js";
-import { readCredential, writeCredential } from "../credentials/file-store.js";
+import { dropLegacyCredential, readCredential, writeCredential } from "../credentials/file-store.js";
 import { keyringAccount, writeKeyringCredential } from "../credentials/keyring-store.js";
 import { loadKeyring } from "../credentials/select.js";
 import type { StoredCredential } from "../credentials/store.js";
@@ -70,8 +77,9 @@ interface Stored {
 
 async function store(credential: StoredCredential, options: AuthOptions): Promise<Stored> {
   const env = options.env ?? process.env;
-  const config = options.config ?? (await Config.load({ codexHome: options.codexHome, env }));
-  const acct = selectAccount(config, env, options.profile);
+  const acct = selectAccount(env, options.profile);
+  // The account's own view: a profile's credential goes in its NAME.config.toml, and its settings apply.
+  const config = (options.config ?? (await Config.load({ codexHome: options.codexHome, env }))).view(acct.name);
   const warnings: string[] = [];
   // Saving a key sends it nowhere, but the file codex writes back (private to the user) keeps every
   // setting it had: once private, they would be trusted, so the user is told to look at them first.
@@ -84,7 +92,7 @@ async function store(credential: StoredCredential, options: AuthOptions): Promis
   const command = authCommand(config, acct);
   if (command !== undefined) {
     warnings.push(
-      `auth_command in config.toml supplies this account's credential and takes precedence over the one just saved; remove it to use this one`,
+      `auth_command in ${accountKey(config, acct, "auth_command").file.path} supplies this account's credential and takes precedence over the one just saved; remove it to use this one`,
     );
   }
   const setting = storeSetting(config);
@@ -98,6 +106,7 @@ async function store(credential: StoredCredential, options: AuthOptions): Promis
         previous = await previousCredential(fresh, acct, env);
         await writeKeyringCredential(keyring, fresh, acct, credential);
       });
+      previous = await finishMove(config, acct, previous);
       return { storedIn: keyring.name, account: acct.name, warnings, config, previous };
     } catch (err) {
       if (!(err instanceof KeyringUnavailableError)) throw err;
@@ -111,8 +120,21 @@ async function store(credential: StoredCredential, options: AuthOptions): Promis
       fallback = err.message;
     }
   }
-  const previous = await saveToFile(config, acct, credential, env, warnings, fallback);
+  const previous = await finishMove(config, acct, await saveToFile(config, acct, credential, env, warnings, fallback));
   return { storedIn: config.path, account: acct.name, warnings, config, previous };
+}
+
+/**
+ * The new credential is in the profile's own file: what codex 0.1.0 left in its `[profiles.NAME]` table goes
+ * (the credential it replaced, when the file had none, is what to revoke).
+ */
+async function finishMove(
+  config: Config,
+  acct: Account,
+  previous: StoredCredential | undefined,
+): Promise<StoredCredential | undefined> {
+  const legacy = await dropLegacyCredential(config, acct);
+  return previous ?? legacy;
 }
 
 /**
@@ -148,7 +170,7 @@ async function saveToFile(
     const keyring = await loadKeyring(env);
     try {
       await keyring.delete(keyringAccount(fresh, acct));
-      fresh.delete([...acct.table, "auth_storage"]);
+      if (fresh.get("auth_storage") !== undefined) fresh.delete("auth_storage");
     } catch (err) {
       if (!(err instanceof KeyringUnavailableError)) throw err;
       // The note stays, so `codex logout` tries again when the keyring is back. The reason is given once.

@@ -29,7 +29,7 @@ import { otherLinksMessage } from "../config/regular-file.js";
 import { resolveTarget } from "../config/symlink.js";
 import { trustProblem } from "../config/trust.js";
 import { type CodexAuthFile, findCodexAuth, removeCodexAuth } from "../credentials/codex-auth.js";
-import { readCredential, writeCredential } from "../credentials/file-store.js";
+import { dropLegacyCredential, readAt, writeCredential } from "../credentials/file-store.js";
 import type { Keyring } from "../credentials/keyring.js";
 import { decodeCredential, keyringAccount, writeKeyringCredential } from "../credentials/keyring-store.js";
 import { loadKeyring } from "../credentials/select.js";
@@ -87,8 +87,8 @@ export interface LogoutResult {
 
 export async function logout(options: LogoutOptions = {}): Promise<LogoutResult> {
   const env = options.env ?? process.env;
-  const config = options.config ?? (await Config.load({ codexHome: options.codexHome, env }));
-  const selected = selectAccount(config, env, options.profile);
+  const selected = selectAccount(env, options.profile);
+  const config = (options.config ?? (await Config.load({ codexHome: options.codexHome, env }))).view(selected.name);
   const setting = storeSetting(config);
   let accounts = [selected];
   const failures: string[] = [];
@@ -171,52 +171,70 @@ async function logoutAccount(
   const noted = recordedStorage(config, acct) !== undefined;
   const keyring = o.probe || noted ? await loadKeyring(env) : undefined;
   const entry = keyringAccount(config, acct);
-  if (readCredential(config, acct) === undefined && !noted) {
-    // Nothing in the file and nothing noted: take no lock and create nothing unless the keyring has an entry.
-    if (keyring === undefined) return result;
+  const removed: StoredCredential[] = [];
+  /** Why a session from a file is not revoked: the file could have been changed by someone else. */
+  let untrusted: UntrustedConfigError | undefined;
+  /** The keyring did not answer where codex noted an entry: the note stays, so a later logout retries. */
+  let keyringFailed = false;
+  const file = config.view(acct.name);
+  // Nothing in the account's file and nothing noted: take no lock and create nothing unless the keyring has
+  // an entry. (A profile's credential still in codex 0.1.0's [profiles.NAME] table is removed below.)
+  let touch = readAt(file, []) !== undefined || noted;
+  if (!touch && keyring !== undefined) {
     try {
-      if ((await keyring.get(entry)) === null) return result;
+      touch = (await keyring.get(entry)) !== null;
     } catch (err) {
       // Nothing noted there, and no way to look: codex has no reason to think it left anything behind.
       if (!(err instanceof KeyringUnavailableError)) throw err;
-      return result;
     }
   }
-  const removed: StoredCredential[] = [];
-  /** Why a session from config.toml is not revoked: the file could have been changed by someone else. */
-  let untrusted: UntrustedConfigError | undefined;
-  await config.update(async (fresh) => {
-    const inFile = readCredential(fresh, acct);
-    if (inFile !== undefined) {
-      writeCredential(fresh, undefined, acct);
-      removed.push(inFile);
-      result.removedFrom.push(fresh.path);
-      // The rename that removes the credential gives this name a new file; other names keep the old one.
-      const st = fresh.fileStat;
-      if (st !== undefined && st.nlink > 1) {
-        result.failures.push(otherLinksMessage(fresh.path, resolveTarget(fresh.path), st));
+  if (touch) {
+    await file.update(async (fresh) => {
+      const inFile = readAt(fresh, []);
+      if (inFile !== undefined) {
+        writeCredential(fresh, undefined, acct);
+        removed.push(inFile);
+        result.removedFrom.push(fresh.path);
+        // The rename that removes the credential gives this name a new file; other names keep the old one.
+        const st = fresh.fileStat;
+        if (st !== undefined && st.nlink > 1) {
+          result.failures.push(otherLinksMessage(fresh.path, resolveTarget(fresh.path), st));
+        }
+        // The issuer revocation would send the tokens to is the file's word (a keyring's session is not).
+        if (inFile.oauth !== undefined) untrusted = trustProblem(fresh, "credential");
       }
-      // The issuer revocation would send the tokens to is the file's word (a keyring's session is not).
-      if (inFile.oauth !== undefined) untrusted = trustProblem(fresh, "credential");
-    }
-    if (keyring === undefined) return;
-    const note = recordedStorage(fresh, acct) !== undefined;
-    try {
-      // Whatever the entry holds goes, even what codex cannot read as a credential.
-      const secret = await keyring.get(entry);
-      if (secret === null && !note) return;
-      if (await writeKeyringCredential(keyring, fresh, acct, undefined)) result.removedFrom.push(keyring.name);
-      const inKeyring = decodeCredential(secret);
-      if (inKeyring !== undefined) removed.push(inKeyring);
-    } catch (err) {
-      if (!(err instanceof KeyringUnavailableError)) throw err;
-      // A failure only when codex noted putting something there; the note stays so a later logout retries.
-      if (note) {
-        const who = acct.name === "default" ? "" : `profile ${acct.name}: `;
-        result.failures.push(`${who}the keyring entry ${entry} was not removed: ${err.message}`);
+      if (keyring === undefined) return;
+      const note = recordedStorage(fresh, acct) !== undefined;
+      try {
+        // Whatever the entry holds goes, even what codex cannot read as a credential.
+        const secret = await keyring.get(entry);
+        if (secret === null && !note) return;
+        if (await writeKeyringCredential(keyring, fresh, acct, undefined)) result.removedFrom.push(keyring.name);
+        const inKeyring = decodeCredential(secret);
+        if (inKeyring !== undefined) removed.push(inKeyring);
+      } catch (err) {
+        if (!(err instanceof KeyringUnavailableError)) throw err;
+        // A failure only when codex noted putting something there; the note stays so a later logout retries.
+        if (note) {
+          keyringFailed = true;
+          const who = acct.name === "default" ? "" : `profile ${acct.name}: `;
+          result.failures.push(`${who}the keyring entry ${entry} was not removed: ${err.message}`);
+        }
       }
+    });
+  }
+  // What codex 0.1.0 left in config.toml's [profiles.NAME] goes too, after the profile's own file.
+  const base = config.base;
+  const stat = base.fileStat;
+  const legacy = await dropLegacyCredential(config, acct, { keepNote: keyringFailed });
+  if (legacy !== undefined) {
+    removed.push(legacy);
+    result.removedFrom.push(base.path);
+    if (stat !== undefined && stat.nlink > 1) {
+      result.failures.push(otherLinksMessage(base.path, resolveTarget(base.path), stat));
     }
-  });
+    if (legacy.oauth !== undefined) untrusted ??= trustProblem(base, "credential");
+  }
   const session = removed.find((c) => c.oauth !== undefined);
   if (session?.oauth !== undefined) {
     if (o.revoke === false) result.revocationSkipped = session.oauth.issuer;
@@ -227,7 +245,9 @@ async function logoutAccount(
       );
     } else {
       const { revokeSession } = await import("./oauth/revoke.js");
-      result.revocation = await revokeSession(session, o.budget, { allowInsecureHttp: allowsInsecureIssuer(config) });
+      result.revocation = await revokeSession(session, o.budget, {
+        allowInsecureHttp: allowsInsecureIssuer(config.view(acct.name)),
+      });
     }
   }
   return result;

@@ -3,6 +3,11 @@ import {
   type Account,
   authCommand,
   configuredAccounts,
+  DEFAULT_ACCOUNT,
+  legacyOwnKeys,
+  legacyProfiles,
+  legacySelector,
+  legacyTable,
   recordedStorage,
   selectAccount,
   storeSetting,
@@ -13,7 +18,7 @@ import type { Env } from "../config/paths.js";
 import { chatgptProvider, cleartextRefusal, type ModelSelection, selectModel } from "../config/providers.js";
 import { trustProblem } from "../config/trust.js";
 import { findCodexAuth } from "../credentials/codex-auth.js";
-import { readCredential } from "../credentials/file-store.js";
+import { readAt } from "../credentials/file-store.js";
 import { keyringAccount } from "../credentials/keyring-store.js";
 import {
   CodexError,
@@ -42,7 +47,7 @@ export interface AuthOptions {
   env?: Env;
   /** Current time, for OAuth expiry (default: the system clock). */
   clock?: () => Date;
-  /** The account (profile) to act on; default: CODEX_PROFILE, else `profile` in config.toml, else "default". */
+  /** The account (profile) to act on; default: CODEX_PROFILE, else "default". */
   profile?: string | undefined;
 }
 
@@ -77,8 +82,13 @@ export interface AuthStatus {
   hint: string | null;
   /** The OAuth session, when the credential in use is one. */
   session: SessionStatus | null;
-  /** Path of config.toml. */
+  /** Path of the account's file: config.toml, or the profile's `NAME.config.toml`. */
   configPath: string;
+  /**
+   * The account's credential is still where codex 0.1.0 put a profile's, in config.toml's `[profiles.NAME]`
+   * table, which OpenAI's Codex CLI refuses beside `--profile NAME`; its next login or logout moves it.
+   */
+  legacy: boolean;
   /** A stored credential that an environment variable overrides (masked), if any. */
   shadowed: { path: string; hint: string } | null;
   /** Where requests go: the model and provider config.toml selects (null when that setting is invalid). */
@@ -119,28 +129,29 @@ export interface InsecureHttp {
 
 export async function status(options: AuthOptions = {}): Promise<AuthStatus> {
   const env = options.env ?? process.env;
-  const config = options.config ?? (await Config.load({ codexHome: options.codexHome, env }));
-  const acct = selectAccount(config, env, options.profile);
+  const acct = selectAccount(env, options.profile);
+  const config = (options.config ?? (await Config.load({ codexHome: options.codexHome, env }))).view(acct.name);
   return accountStatus(config, env, acct, providerOf(config, env), options.clock ?? (() => new Date()), true);
 }
 
 /**
- * Every account of this CODEX_HOME ("default" and each profile with a credential), the active one marked.
- * Each shows its own credential: an environment variable, which would override them all, is not applied
- * (the active account's `shadowed` names the stored one when it is).
+ * Every account of this CODEX_HOME ("default", each profile file, each legacy `[profiles.NAME]` holding a
+ * credential), the active one marked, each with its own settings. Each shows its own credential: an
+ * environment variable, which would override them all, is not applied (the active account's `shadowed`
+ * names the stored one when it is).
  */
 export async function statusAll(options: AuthOptions = {}): Promise<AuthStatus[]> {
   const env = options.env ?? process.env;
-  const config = options.config ?? (await Config.load({ codexHome: options.codexHome, env }));
-  const selected = selectAccount(config, env, options.profile);
-  const accounts = configuredAccounts(config);
+  const base = (options.config ?? (await Config.load({ codexHome: options.codexHome, env }))).base;
+  const selected = selectAccount(env, options.profile);
+  const accounts = configuredAccounts(base);
   if (!accounts.some((a) => a.name === selected.name)) accounts.push(selected);
   const clock = options.clock ?? (() => new Date());
-  const provider = providerOf(config, env);
   const result: AuthStatus[] = [];
   for (const acct of accounts) {
     const active = acct.name === selected.name;
-    result.push(await accountStatus(config, env, active ? selected : acct, provider, clock, active));
+    const config = base.view(acct.name);
+    result.push(await accountStatus(config, env, active ? selected : acct, providerOf(config, env), clock, active));
   }
   return result;
 }
@@ -263,6 +274,7 @@ async function accountStatus(
     hint: resolved === undefined ? null : maskToken(resolved.token, resolved.method !== "oauth"),
     session,
     configPath: config.path,
+    legacy: acct.name !== DEFAULT_ACCOUNT && resolved?.source.type === "file" && resolved.source.path === config.base.path,
     shadowed,
     provider:
       destination === undefined
@@ -281,7 +293,12 @@ async function accountStatus(
     ignoredEnv: active ? ignoredEnvVars(env, provider) : [],
     insecureHttp,
     warnings: active
-      ? [...settingWarnings(config), ...insecureHttp.map((i) => i.message), ...fileWarnings(config)]
+      ? [
+          ...settingWarnings(config),
+          ...legacyWarnings(config, acct),
+          ...insecureHttp.map((i) => i.message),
+          ...fileWarnings(config),
+        ]
       : [],
   };
 }
@@ -323,7 +340,30 @@ function settingWarnings(config: Config): string[] {
   }
 }
 
-/** Credentials in files that others on the machine can read: config.toml, and Codex CLI's auth.json. */
+/**
+ * What codex 0.1.0 wrote or documented that OpenAI's Codex CLI now refuses, and that the user relies on: the
+ * `profile = "…"` selector (no longer selecting anything), this profile's `[profiles.NAME]` table.
+ */
+function legacyWarnings(config: Config, acct: Account): string[] {
+  const warnings: string[] = [];
+  const selector = legacySelector(config);
+  if (selector !== undefined) {
+    warnings.push(
+      `${config.base.path} has \`profile = "${selector}"\`, which no longer selects an account (OpenAI's Codex CLI refuses to load a config.toml with it): remove that line, and use \`--profile ${selector}\` or CODEX_PROFILE=${selector}`,
+    );
+  }
+  if (acct.name !== DEFAULT_ACCOUNT && legacyTable(config, acct.name) !== undefined) {
+    const moved = legacyOwnKeys(config, acct.name).length > 0
+      ? `; \`codex login --profile ${acct.name}\` moves codex's own keys there`
+      : "";
+    warnings.push(
+      `${config.base.path} has a legacy [profiles.${acct.name}] table, which OpenAI's Codex CLI refuses beside \`--profile ${acct.name}\`: move those settings into ${config.path} and remove the table${moved}`,
+    );
+  }
+  return warnings;
+}
+
+/** Credentials in files that others on the machine can read: the account's files, and Codex CLI's auth.json. */
 function fileWarnings(config: Config): string[] {
   const warnings: string[] = [];
   const exposed = (mode: number) =>
@@ -332,13 +372,17 @@ function fileWarnings(config: Config): string[] {
   // Reported, not refused: status only reads what is stored. What it would run or send is refused.
   const untrusted = trustProblem(config);
   if (untrusted !== undefined) warnings.push(untrusted.message);
-  if (configuredAccounts(config).some((a) => readCredential(config, a) !== undefined)) {
+  for (const file of config.layers) {
+    const holds =
+      readAt(file, []) !== undefined ||
+      (file === config.base && legacyProfiles(file).some((n) => readAt(file, ["profiles", n]) !== undefined));
+    if (!holds) continue;
     // The mode of the file as it was read: no second look at the path.
-    const mode = config.fileStat === undefined ? undefined : config.fileStat.mode & 0o777;
+    const mode = file.fileStat === undefined ? undefined : file.fileStat.mode & 0o777;
     const who = mode === undefined ? undefined : exposed(mode);
     if (mode !== undefined && who !== undefined) {
       warnings.push(
-        `${config.path} holds a credential and can be read by ${who} (mode ${octal(mode)}); run \`chmod 600 ${config.path}\` (codex also fixes this on its next write)`,
+        `${file.path} holds a credential and can be read by ${who} (mode ${octal(mode)}); run \`chmod 600 ${file.path}\` (codex also fixes this on its next write)`,
       );
     }
   }

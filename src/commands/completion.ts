@@ -8,7 +8,7 @@
  * CLI does: the first word that is not a flag or `--profile`'s value, with `login status` read as `status`.
  */
 
-import { isProfileName } from "../config/accounts.js";
+import { legacyProfiles, profileFiles } from "../config/accounts.js";
 import { Config } from "../config/config.js";
 import type { ExitCode } from "../errors.js";
 import type { CommandContext } from "./context.js";
@@ -61,7 +61,7 @@ export async function runCompletion(opts: CompletionOptions): Promise<ExitCode> 
   return 0;
 }
 
-/** `[profiles.NAME]` tables in config.toml, in file order; none when the file is missing or broken. */
+/** The profiles of CODEX_HOME: each `NAME.config.toml`, then each legacy `[profiles.NAME]` table of config.toml. */
 async function profileNames(opts: CompletionOptions): Promise<string[]> {
   let config: Config;
   try {
@@ -70,9 +70,9 @@ async function profileNames(opts: CompletionOptions): Promise<string[]> {
     // Completion must never print an error into the user's command line.
     return [];
   }
-  const profiles = config.get("profiles");
-  if (typeof profiles !== "object" || profiles === null || Array.isArray(profiles)) return [];
-  return Object.keys(profiles).filter(isProfileName);
+  const names = profileFiles(config.home);
+  for (const name of legacyProfiles(config)) if (!names.includes(name)) names.push(name);
+  return names;
 }
 
 interface CompletionSpec {

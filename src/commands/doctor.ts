@@ -9,6 +9,7 @@
  */
 import { statSync } from "node:fs";
 import { hostname } from "node:os";
+import { basename } from "node:path";
 import { maskToken } from "../auth/api-key.js";
 import { type ResolvedCredential, resolveCredential, sessionEnded } from "../auth/credential.js";
 import { ignoredEnvVars, OPENAI_AUTH, type ProviderAuth, tokenEnvVars, tokenEnvVarsSet } from "../auth/env.js";
@@ -17,6 +18,12 @@ import {
   type Account,
   authCommand,
   commandName,
+  DEFAULT_ACCOUNT,
+  legacyOwnKeys,
+  legacyProfiles,
+  legacySelector,
+  legacyTable,
+  profileFiles,
   recordedStorage,
   selectAccount,
   storeSetting,
@@ -24,7 +31,7 @@ import {
 import { Config } from "../config/config.js";
 import { inspectLock } from "../config/lock.js";
 import { loginRestrictions, oauthSettings, sessionIssuerRefusal } from "../config/oauth.js";
-import { codexHome, configPath, type Env, lockPath } from "../config/paths.js";
+import { codexHome, configPath, type Env, lockPath, profilePath } from "../config/paths.js";
 import { cleartextRefusal, type ProviderSettings, selectModel } from "../config/providers.js";
 import { NOT_REGULAR, TOO_LARGE } from "../config/regular-file.js";
 import { resolveTarget } from "../config/symlink.js";
@@ -53,10 +60,14 @@ export interface DoctorOptions extends Omit<CommandContext, "config"> {
   offline: boolean;
 }
 
-export type CheckStatus = "ok" | "problem" | "skipped";
+/** "warning": works for codex, but worth knowing (what OpenAI's Codex CLI refuses); not counted as a problem. */
+export type CheckStatus = "ok" | "problem" | "warning" | "skipped";
 
 export interface DoctorCheck {
-  /** Stable name: config, settings, permissions, credential, places, environment, session, keyring, lock, provider. */
+  /**
+   * Stable name: config, settings, codex-cli, permissions, credential, places, environment, session, keyring,
+   * lock, provider.
+   */
   id: string;
   status: CheckStatus;
   /** What was found, in one line. */
@@ -71,6 +82,7 @@ const SOON_MS = 24 * 3_600_000;
 const ok = (id: string, message: string): DoctorCheck => ({ id, status: "ok", message });
 const skipped = (id: string, message: string): DoctorCheck => ({ id, status: "skipped", message });
 const problem = (id: string, message: string, fix: string): DoctorCheck => ({ id, status: "problem", message, fix });
+const warning = (id: string, message: string, fix: string): DoctorCheck => ({ id, status: "warning", message, fix });
 
 /** What the checks learn along the way and pass on. */
 interface Findings {
@@ -79,6 +91,8 @@ interface Findings {
   path: string;
   config: Config | undefined;
   account: Account | undefined;
+  /** Why --profile or CODEX_PROFILE names no account (the settings check reports it). */
+  accountError: CodexError | undefined;
   provider: { settings: ProviderSettings; model: string } | undefined;
   credential: ResolvedCredential | undefined;
   /** The credential breaks config.toml's sign-in restrictions: codex will not use it, so it is not sent. */
@@ -96,7 +110,7 @@ export async function runDoctor(opts: DoctorOptions): Promise<ExitCode> {
     return problems === 0 ? 0 : 1;
   }
   for (const c of checks) {
-    const mark = c.status === "ok" ? "✓" : c.status === "problem" ? "✗" : "-";
+    const mark = c.status === "ok" ? "✓" : c.status === "problem" ? "✗" : c.status === "warning" ? "!" : "-";
     // Messages can quote a server or another program: no control characters, and one line each.
     const message = oneLine(c.message, Number.MAX_SAFE_INTEGER);
     io.out(c.status === "problem" ? io.bold(`${mark} ${message}`) : `${mark} ${message}`);
@@ -116,14 +130,16 @@ export async function diagnose(opts: DoctorOptions): Promise<DoctorCheck[]> {
     path: configPath(home),
     config: undefined,
     account: undefined,
+    accountError: undefined,
     provider: undefined,
     credential: undefined,
     ruledOut: false,
     keyring: undefined,
   };
   const checks: DoctorCheck[] = [];
-  checks.push(await checkConfig(f));
-  checks.push(...checkSettings(f, opts.profile));
+  checks.push(await checkConfig(f, opts.profile));
+  checks.push(...checkSettings(f));
+  checks.push(...checkCodexCli(f));
   checks.push(...checkPermissions(f));
   checks.push(await checkCredential(f, opts.clock));
   checks.push(await checkPlaces(f));
@@ -135,9 +151,21 @@ export async function diagnose(opts: DoctorOptions): Promise<DoctorCheck[]> {
   return checks;
 }
 
-async function checkConfig(f: Findings): Promise<DoctorCheck> {
+async function checkConfig(f: Findings, profile: string | undefined): Promise<DoctorCheck> {
   try {
-    f.config = await Config.load({ env: f.env });
+    f.account = selectAccount(f.env, profile);
+  } catch (err) {
+    if (!(err instanceof CodexError)) throw err;
+    f.accountError = err;
+  }
+  let base: Config | undefined;
+  try {
+    base = await Config.load({ env: f.env });
+    // A profile's file is laid over config.toml: one that does not parse stops the same checks.
+    if (f.account !== undefined && f.account.name !== DEFAULT_ACCOUNT) {
+      f.path = profilePath(f.home, f.account.name);
+      f.config = base.view(f.account.name);
+    } else f.config = base;
   } catch (err) {
     if (!(err instanceof CodexError)) throw err;
     const syscall = err instanceof ConfigAccessError ? err.syscallCode : undefined;
@@ -153,12 +181,16 @@ async function checkConfig(f: Findings): Promise<DoctorCheck> {
             : `make ${f.path} readable by you`,
     );
   }
-  return ok("config", f.config.exists ? `${f.path} parses` : `no ${f.path} yet: codex uses its defaults`);
+  const files = f.config.layers.map((c) => (c.exists ? `${c.path} parses` : `no ${c.path} yet`));
+  return ok("config", `${files.join("; ")}${f.config.exists || base?.exists ? "" : ": codex uses its defaults"}`);
 }
 
 /** The settings commands need: the account, the provider and model, where logins store, [oauth]. */
-function checkSettings(f: Findings, profile: string | undefined): DoctorCheck[] {
+function checkSettings(f: Findings): DoctorCheck[] {
   const config = f.config;
+  if (f.accountError !== undefined) {
+    return [problem("settings", f.accountError.message, "give a profile name: letters, digits, '-' or '_'")];
+  }
   if (config === undefined) return [skipped("settings", "settings not checked: config.toml did not load")];
   const problems: DoctorCheck[] = [];
   const attempt = <T>(fn: () => T): T | undefined => {
@@ -174,7 +206,6 @@ function checkSettings(f: Findings, profile: string | undefined): DoctorCheck[] 
       return undefined;
     }
   };
-  f.account = attempt(() => selectAccount(config, f.env, profile));
   const selection = attempt(() => selectModel(config, f.env));
   if (selection !== undefined) f.provider = { settings: selection.provider, model: selection.model };
   const cleartext = selection === undefined ? undefined : cleartextRefusal(selection.provider);
@@ -194,6 +225,71 @@ function checkSettings(f: Findings, profile: string | undefined): DoctorCheck[] 
     ok(
       "settings",
       `settings are valid: ${account}model ${f.provider?.model} at ${f.provider?.settings.name} (${f.provider?.settings.baseUrl}); logins are stored in ${where}`,
+    ),
+  ];
+}
+
+/**
+ * What OpenAI's Codex CLI (0.134 and later), which shares this CODEX_HOME, refuses: the legacy `profile = "…"`
+ * selector (it loads no config with it), each `[profiles.NAME]` table (it refuses `--profile NAME` beside it),
+ * and `wire_api = "chat"` (it loads no config naming it, in config.toml or in the profile it is given).
+ */
+function checkCodexCli(f: Findings): DoctorCheck[] {
+  const config = f.config;
+  if (config === undefined) return [skipped("codex-cli", "not checked: config.toml did not load")];
+  const base = config.base;
+  const found: DoctorCheck[] = [];
+  const selector = legacySelector(config);
+  if (selector !== undefined) {
+    found.push(
+      problem(
+        "codex-cli",
+        `${base.path} has \`profile = "${selector}"\`: it no longer selects an account, and OpenAI's Codex CLI refuses to load a config.toml with it ("legacy \`profile\` config is no longer supported")`,
+        `remove that line; use \`--profile ${selector}\` (or CODEX_PROFILE=${selector}) with ${selector}.config.toml instead`,
+      ),
+    );
+  }
+  for (const name of legacyProfiles(config)) {
+    const table = legacyTable(config, name) ?? {};
+    const ours = legacyOwnKeys(config, name);
+    const theirs = Object.keys(table).filter((k) => !ours.includes(k));
+    const move = profilePath(base.home, name);
+    const fix =
+      theirs.length === 0
+        ? `run \`codex login --profile ${name}\` (or \`codex logout --profile ${name}\`): codex moves its keys into ${move} and removes the table`
+        : `move ${theirs.map((k) => `\`${oneLine(k, 64)}\``).join(", ")} into ${move} and remove the table${ours.length > 0 ? `; \`codex login --profile ${name}\` moves codex's own keys` : ""}`;
+    found.push(
+      problem(
+        "codex-cli",
+        `${base.path} has a legacy [profiles.${name}] table, which OpenAI's Codex CLI refuses beside \`--profile ${name}\` ("move those settings into ${name}.config.toml")`,
+        fix,
+      ),
+    );
+  }
+  for (const file of config.layers) {
+    const providers = file.get("model_providers");
+    if (typeof providers !== "object" || providers === null || Array.isArray(providers)) continue;
+    for (const [id, p] of Object.entries(providers as Record<string, unknown>)) {
+      const wire = typeof p === "object" && p !== null ? (p as Record<string, unknown>).wire_api : undefined;
+      if (wire !== "chat") continue;
+      const where = file === base ? base.path : file.path;
+      found.push(
+        warning(
+          "codex-cli",
+          `model_providers.${oneLine(id, 64)}.wire_api = "chat" in ${where}: codex speaks Chat Completions to it, but OpenAI's Codex CLI refuses to load a config with it (it says wire_api = "chat" is no longer supported)`,
+          file === base
+            ? `if you also use OpenAI's Codex CLI, move this provider into a profile file (e.g. ${profilePath(base.home, "chat")}, used with \`codex --profile chat\`), which it reads only when given that profile; or use a server that speaks the Responses API (wire_api = "responses")`
+            : `only \`--profile ${config.profile}\` loads it; OpenAI's Codex CLI refuses that profile, not config.toml`,
+        ),
+      );
+    }
+  }
+  if (found.length > 0) return found;
+  const profiles = profileFiles(base.home).length;
+  return [
+    ok(
+      "codex-cli",
+      `nothing here that OpenAI's Codex CLI refuses${profiles > 0 ? ` (${profiles} profile ${profiles === 1 ? "file" : "files"})` : ""}`,
     ),
   ];
 }
@@ -237,7 +333,7 @@ function checkPermissions(f: Findings): DoctorCheck[] {
   const untrusted = f.config === undefined ? undefined : trustProblem(f.config);
   if (untrusted !== undefined) found.push(problem("permissions", untrusted.problem, untrusted.fix));
   look(f.home, "directory", 0o700);
-  look(f.path, "file", 0o600, true);
+  for (const path of f.config?.layers.map((c) => c.path) ?? [f.path]) look(path, "file", 0o600, true);
   const codexAuth = findCodexAuth(f.home);
   if (codexAuth !== undefined) look(codexAuth.path, "file", 0o600);
   if (found.length > 0) return found;
@@ -499,7 +595,7 @@ function checkLock(f: Findings): DoctorCheck {
     if (!(err instanceof CodexError)) throw err;
     return problem("lock", err.message, `remove ${path} if no codex is running`);
   }
-  if (lock === undefined) return ok("lock", "no lock file: no codex is updating config.toml");
+  if (lock === undefined) return ok("lock", `no lock file: no codex is updating ${basename(f.path)}`);
   const holder = lock.holder;
   const who =
     holder === undefined

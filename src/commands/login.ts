@@ -55,9 +55,10 @@ async function chooseMethod(opts: LoginOptions, forced: LoginMethod | undefined)
   return opts.io.choose("How do you want to sign in?", choices);
 }
 
-export async function runLogin(opts: LoginOptions): Promise<ExitCode> {
-  // Settings that decide where the credential goes are checked before anything is asked or opened.
-  selectAccount(opts.config, opts.env, opts.profile);
+export async function runLogin(options: LoginOptions): Promise<ExitCode> {
+  // Settings that decide where the credential goes are checked before anything is asked or opened: the
+  // account's own, a profile's file laid over config.toml.
+  const opts = { ...options, config: options.config.view(selectAccount(options.env, options.profile).name) };
   storeSetting(opts.config);
   const restrictions = loginRestrictions(opts.config);
   const method = await chooseMethod(opts, restrictions.method);

@@ -173,7 +173,9 @@ function sourceLine(st: AuthStatus): string {
     case "keyring":
       return source.name;
     case "command":
-      return `auth_command \`${source.command}\` in ${st.configPath}, run at each use`;
+      return `auth_command \`${source.command}\` in ${source.path}, run at each use`;
+    case "file":
+      return source.path;
     default:
       return st.configPath;
   }

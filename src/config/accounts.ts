@@ -1,56 +1,52 @@
 /**
  * Accounts (profiles) and where their credentials go: which account a command acts on, the settings that
- * say how it is stored (`cli_auth_credentials_store`, `auth_command`), and where in config.toml its keys
- * live. Reading and validating only; the credentials layer does the storing.
+ * say how it is stored (`cli_auth_credentials_store`, `auth_command`), and where its keys live. Reading and
+ * validating only; the credentials layer does the storing.
  *
- *   profile = "work"                       # the account used when no --profile / CODEX_PROFILE is given
- *   cli_auth_credentials_store = "auto"    # file | keyring | auto (default file)
- *   auth_token = "sk-…"                    # the default account
+ * A profile is what OpenAI's Codex CLI (0.134 and later) makes of one: a file, `$CODEX_HOME/NAME.config.toml`,
+ * laid over config.toml (see config.ts). The default account's keys are config.toml's top-level ones; a
+ * profile's are the top-level ones of its own file:
  *
- *   [profiles.work]
- *   auth_token = "sk-…"                    # or auth_storage = "keyring", or auth_command = ["pass", "show", "work"]
+ *   # ~/.codex/config.toml                 # ~/.codex/work.config.toml
+ *   cli_auth_credentials_store = "auto"    model_provider = "azure"
+ *   auth_token = "sk-…"                    auth_token = "sk-…"   # or auth_storage = "keyring", auth_command = […]
  *
- * The top-level keys are the account named "default"; `--profile default` selects it even when
- * `profile = "…"` names another.
+ * codex 0.1.0 kept a profile's credential in a `[profiles.NAME]` table of config.toml, which the real Codex now
+ * refuses beside `--profile NAME`. It is still read, when the profile's file has none, and moved into the file
+ * at that profile's next login, logout or renewal (credentials/legacy.ts). A top-level `profile = "NAME"`
+ * selector, which the real Codex refuses outright, selects nothing any more: `codex doctor` says so.
  */
+import { readdirSync } from "node:fs";
 import { basename } from "node:path";
 import { ConfigValueError, InvalidInputError, UsageError } from "../errors.js";
 import { oneLine } from "../safe-text.js";
 import type { Config } from "./config.js";
-import type { Env } from "./paths.js";
+import { type Env, isProfileName } from "./paths.js";
+
+export { isProfileName };
 
 export type StoreSetting = "file" | "keyring" | "auto";
 
 export const DEFAULT_ACCOUNT = "default";
 
 export interface Account {
-  /** The profile name, or "default" for the top-level keys. */
+  /** The profile name, or "default" for config.toml's top-level keys. */
   name: string;
-  /** Key path of the table holding the account's keys: [] or ["profiles", name]. */
-  table: string[];
-  /** What selected it, for messages: "--profile", "CODEX_PROFILE", "profile in config.toml", or null. */
+  /** What selected it, for messages: "--profile", "CODEX_PROFILE", or null. */
   selectedBy: string | null;
-}
-
-/** Letters, digits, `-` and `_`: a name that is also a bare TOML key and a safe keyring account name. */
-const NAME = /^[A-Za-z0-9_-]{1,64}$/;
-
-export function isProfileName(name: string): boolean {
-  return NAME.test(name);
 }
 
 const NAME_RULE = "a profile name: 1 to 64 letters, digits, '-' or '_'";
 
 export function account(name: string, selectedBy: string | null = null): Account {
-  return { name, table: name === DEFAULT_ACCOUNT ? [] : ["profiles", name], selectedBy };
+  return { name, selectedBy };
 }
 
 /**
- * The account a command acts on: `--profile` (`flag`), else `CODEX_PROFILE`, else `profile` in
- * config.toml, else "default". A malformed name is an error naming where it came from, never a silent
- * fallback to another account.
+ * The account a command acts on: `--profile` (`flag`), else `CODEX_PROFILE`, else "default". A malformed
+ * name is an error naming where it came from, never a silent fallback to another account.
  */
-export function selectAccount(config: Config, env: Env, flag?: string): Account {
+export function selectAccount(env: Env, flag?: string): Account {
   if (flag !== undefined) {
     if (!isProfileName(flag)) throw new UsageError(`--profile needs ${NAME_RULE}`);
     return account(flag, "--profile");
@@ -60,35 +56,74 @@ export function selectAccount(config: Config, env: Env, flag?: string): Account 
     if (!isProfileName(fromEnv)) throw new InvalidInputError(`CODEX_PROFILE must be ${NAME_RULE}`);
     return account(fromEnv, "CODEX_PROFILE");
   }
-  const fromFile = config.get("profile");
-  if (fromFile !== undefined) {
-    if (typeof fromFile !== "string" || !isProfileName(fromFile)) {
-      throw new ConfigValueError(config.path, "profile", NAME_RULE);
-    }
-    return account(fromFile, "profile in config.toml");
-  }
   return account(DEFAULT_ACCOUNT);
 }
 
 /** Keys that mean an account has (or had) a credential configured. */
 const CREDENTIAL_KEYS = ["auth_token", "oauth_session", "auth_storage", "auth_command"];
 
-/** "default" and every `[profiles.NAME]` with a credential key, in file order. */
+const PROFILE_FILE = /^([A-Za-z0-9_-]{1,64})\.config\.toml$/;
+
+/** The profiles with a file in CODEX_HOME (`NAME.config.toml`), by name; none when it cannot be listed. */
+export function profileFiles(home: string): string[] {
+  let entries: string[];
+  try {
+    entries = readdirSync(home);
+  } catch {
+    return [];
+  }
+  return entries
+    .map((f) => PROFILE_FILE.exec(f)?.[1])
+    .filter((n): n is string => n !== undefined && n !== DEFAULT_ACCOUNT)
+    .sort();
+}
+
+/** config.toml's legacy `[profiles.NAME]` tables (any keys), in file order. */
+export function legacyProfiles(config: Config): string[] {
+  const profiles = config.base.get("profiles");
+  if (typeof profiles !== "object" || profiles === null || Array.isArray(profiles)) return [];
+  return Object.keys(profiles).filter(isProfileName);
+}
+
+/** The legacy `[profiles.NAME]` table in config.toml, when it is a table. */
+export function legacyTable(config: Config, name: string): Record<string, unknown> | undefined {
+  if (name === DEFAULT_ACCOUNT) return undefined;
+  const t = config.base.get(["profiles", name]);
+  return typeof t === "object" && t !== null && !Array.isArray(t) && !(t instanceof Date)
+    ? (t as Record<string, unknown>)
+    : undefined;
+}
+
+/** Whether the legacy `[profiles.NAME]` table holds any of an account's credential keys. */
+export function hasLegacyCredential(config: Config, name: string): boolean {
+  const t = legacyTable(config, name);
+  return t !== undefined && CREDENTIAL_KEYS.some((k) => Object.hasOwn(t, k));
+}
+
+/** Keys codex itself writes for an account, and moves out of a legacy table (the user's, like auth_command, stay). */
+export const CODEX_WRITTEN_KEYS: readonly string[] = ["auth_token", "oauth_session", "auth_storage"];
+
+/** codex's own keys in the legacy `[profiles.NAME]` table. */
+export function legacyOwnKeys(config: Config, name: string): string[] {
+  const t = legacyTable(config, name);
+  return t === undefined ? [] : CODEX_WRITTEN_KEYS.filter((k) => Object.hasOwn(t, k));
+}
+
+/** config.toml's top-level `profile = "…"`, which the real Codex refuses and which selects nothing now. */
+export function legacySelector(config: Config): string | undefined {
+  const v = config.base.get("profile");
+  return v === undefined ? undefined : typeof v === "string" ? oneLine(v, 64) : String(typeof v);
+}
+
+/**
+ * "default", every profile with a file, then every legacy `[profiles.NAME]` holding a credential that has
+ * no file: the accounts of this CODEX_HOME.
+ */
 export function configuredAccounts(config: Config): Account[] {
-  const profiles = config.get("profiles");
-  const names =
-    typeof profiles === "object" && profiles !== null && !Array.isArray(profiles)
-      ? Object.entries(profiles as Record<string, unknown>)
-          .filter(
-            ([name, table]) =>
-              isProfileName(name) &&
-              name !== DEFAULT_ACCOUNT &&
-              typeof table === "object" &&
-              table !== null &&
-              CREDENTIAL_KEYS.some((k) => Object.hasOwn(table, k)),
-          )
-          .map(([name]) => name)
-      : [];
+  const names = profileFiles(config.home);
+  for (const name of legacyProfiles(config)) {
+    if (name !== DEFAULT_ACCOUNT && !names.includes(name) && hasLegacyCredential(config, name)) names.push(name);
+  }
   return [account(DEFAULT_ACCOUNT), ...names.map((n) => account(n))];
 }
 
@@ -97,18 +132,33 @@ export function storeSetting(config: Config): StoreSetting {
   const v = config.get("cli_auth_credentials_store");
   if (v === undefined) return "file";
   if (v === "file" || v === "keyring" || v === "auto") return v;
-  throw new ConfigValueError(config.path, "cli_auth_credentials_store", '"file", "keyring" or "auto"');
+  throw new ConfigValueError(
+    config.origin("cli_auth_credentials_store"),
+    "cli_auth_credentials_store",
+    '"file", "keyring" or "auto"',
+  );
+}
+
+/**
+ * Where the account's own key is: the top level of its file, else (a profile's) its legacy table in
+ * config.toml. The file and the key path, for reading and for messages.
+ */
+export function accountKey(config: Config, acct: Account, key: string): { file: Config; path: string[] } {
+  const file = config.view(acct.name);
+  if (file.get(key) !== undefined || acct.name === DEFAULT_ACCOUNT) return { file, path: [key] };
+  const legacy = ["profiles", acct.name, key];
+  return file.base.get(legacy) !== undefined ? { file: file.base, path: legacy } : { file, path: [key] };
 }
 
 /** The account's `auth_command`: an argv array run without a shell, whose output is the token. */
 export function authCommand(config: Config, acct: Account): string[] | undefined {
-  const key = [...acct.table, "auth_command"];
-  const v = config.get(key);
+  const { file, path } = accountKey(config, acct, "auth_command");
+  const v = file.get(path);
   if (v === undefined) return undefined;
   if (!Array.isArray(v) || v.length === 0 || !v.every((x) => typeof x === "string" && x !== "")) {
     throw new ConfigValueError(
-      config.path,
-      key.join("."),
+      file.path,
+      path.join("."),
       'a non-empty array of strings, the command and its arguments, e.g. ["pass", "show", "openai"]',
     );
   }
@@ -125,5 +175,6 @@ export function commandName(argv: readonly string[]): string {
 
 /** Where an account's secret was put: `auth_storage = "keyring"` records it when it is not in the file. */
 export function recordedStorage(config: Config, acct: Account): "keyring" | undefined {
-  return config.get([...acct.table, "auth_storage"]) === "keyring" ? "keyring" : undefined;
+  const { file, path } = accountKey(config, acct, "auth_storage");
+  return file.get(path) === "keyring" ? "keyring" : undefined;
 }

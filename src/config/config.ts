@@ -1,13 +1,19 @@
 /**
- * The library's view of config.toml: load once, read any key, queue edits, save. Reads need only the
- * strict parser; `save()` lazily loads the write machinery (lock, atomic write, format-preserving editor)
- * and replays the queued edits on the file as it is on disk at that moment, under the lock.
+ * The library's view of codex's configuration, laid out as OpenAI's Codex CLI (0.134 and later) lays out its
+ * own: config.toml, and for a profile, `$CODEX_HOME/NAME.config.toml` laid over it (tables merge key by key,
+ * other values replace). Load once, read any key, queue edits, save. Reads need only the strict parser;
+ * `save()` lazily loads the write machinery (lock, atomic write, format-preserving editor) and replays the
+ * queued edits on the file as it is on disk at that moment, under the lock.
+ *
+ * Each Config is a view that writes one file: config.toml's, or a profile's, whose reads see config.toml's
+ * settings beneath its own. An account's credential keys are the one exception to the layering: a profile
+ * never inherits the default account's `auth_token`, session, keyring note or `auth_command`.
  */
 import type { Stats } from "node:fs";
-import { codexHome, configPath, type Env } from "./paths.js";
+import { codexHome, configPath, type Env, profilePath } from "./paths.js";
 import { type ConfigSnapshot, readConfig } from "./read.js";
 import type { Edit, UpdateOptions } from "./save.js";
-import { assertTomlValue, getPath, type KeyPath, toPath, withPath } from "./toml-path.js";
+import { assertTomlValue, getPath, type KeyPath, mergeTables, toPath, withoutKeys, withPath } from "./toml-path.js";
 import type { TomlTable } from "./toml-text.js";
 
 export interface LoadOptions {
@@ -15,13 +21,37 @@ export interface LoadOptions {
   codexHome?: string;
   /** Environment used to find the default home. Default: `process.env`. */
   env?: Env;
+  /** A profile to lay over config.toml (its `NAME.config.toml`); "default" or none: config.toml alone. */
+  profile?: string | undefined;
+}
+
+/** The account named by config.toml's own top-level keys. */
+const DEFAULT = "default";
+
+/** An account's own credential keys: a profile's file never inherits config.toml's (the default account's). */
+export const CREDENTIAL_KEYS: readonly string[] = ["auth_token", "oauth_session", "auth_storage", "auth_command"];
+
+/**
+ * The first line of a profile file codex creates: what made it, and that codex deletes it again when nothing
+ * but this line is left (a file the user made, or added to, is never deleted).
+ */
+export function profileHeader(name: string): string {
+  return `# Created by codex-credentials for \`--profile ${name}\`; its logout deletes this file when nothing else is in it.\n`;
 }
 
 export class Config {
   /** Directory holding config.toml. */
   readonly home: string;
-  /** Absolute path of config.toml (it may not exist yet). */
+  /** Absolute path of the file this view writes, config.toml or `NAME.config.toml` (it may not exist yet). */
   readonly path: string;
+  /** The profile whose file this view writes; undefined for config.toml's. */
+  readonly profile: string | undefined;
+  /** config.toml's view, beneath a profile's. */
+  readonly #under: Config | undefined;
+  /** On config.toml's view: each profile's, loaded once. */
+  #views: Map<string, Config> | undefined;
+  /** A profile's values over config.toml's, kept while neither changes. */
+  #merged: { own: TomlTable; under: TomlTable; values: TomlTable } | undefined;
   #snapshot: ConfigSnapshot;
   /**
    * The snapshot's values with the queued edits made. Never changed in place: an edit makes a new root that
@@ -30,17 +60,52 @@ export class Config {
   #values: TomlTable;
   #edits: Edit[] = [];
 
-  private constructor(home: string, snapshot: ConfigSnapshot) {
+  private constructor(home: string, path: string, snapshot: ConfigSnapshot, profile?: string, under?: Config) {
     this.home = home;
-    this.path = configPath(home);
+    this.path = path;
+    this.profile = profile;
+    this.#under = under;
     this.#snapshot = snapshot;
     this.#values = snapshot.values;
   }
 
-  /** Reads config.toml. A missing file is an empty config; a malformed one throws ConfigParseError. */
+  /**
+   * Reads config.toml, and the profile's file over it when one is named. A missing file is an empty one; a
+   * malformed one throws ConfigParseError.
+   */
   static async load(options: LoadOptions = {}): Promise<Config> {
     const home = options.codexHome ?? codexHome(options.env ?? process.env);
-    return new Config(home, await readConfig(configPath(home)));
+    const path = configPath(home);
+    const base = new Config(home, path, readConfig(path));
+    return options.profile === undefined ? base : base.view(options.profile);
+  }
+
+  /** config.toml's view (this one, when this is config.toml's). */
+  get base(): Config {
+    return this.#under ?? this;
+  }
+
+  /**
+   * The view for an account: "default" is config.toml's; a profile's is its `NAME.config.toml` over
+   * config.toml. Each file is read once, when first asked for; the name must be a profile name.
+   */
+  view(name: string): Config {
+    const base = this.base;
+    if (name === DEFAULT) return base;
+    if (name === this.profile) return this;
+    base.#views ??= new Map();
+    let view = base.#views.get(name);
+    if (view === undefined) {
+      const path = profilePath(base.home, name);
+      view = new Config(base.home, path, readConfig(path), name, base);
+      base.#views.set(name, view);
+    }
+    return view;
+  }
+
+  /** The views whose files this one's values come from, config.toml's first. */
+  get layers(): Config[] {
+    return this.#under === undefined ? [this] : [this.#under, this];
   }
 
   /** Whether config.toml existed when loaded (or last saved). */
@@ -68,7 +133,26 @@ export class Config {
 
   /** The value at a key path (`"model"`, `"model_providers.local.base_url"`, or an array of keys). */
   get(path: KeyPath): unknown {
-    return structuredClone(getPath(this.#values, toPath(path)));
+    return structuredClone(getPath(this.#effective(), toPath(path)));
+  }
+
+  /** The file a key's value comes from, for messages: this one's, or config.toml's beneath a profile's. */
+  origin(path: KeyPath): string {
+    const under = this.#under;
+    if (under === undefined || getPath(this.#values, toPath(path)) !== undefined) return this.path;
+    return under.get(path) !== undefined ? under.path : this.path;
+  }
+
+  /** This file's values (the queued edits made), over config.toml's for a profile's view. */
+  #effective(): TomlTable {
+    const under = this.#under;
+    if (under === undefined) return this.#values;
+    const below = under.#values;
+    const cached = this.#merged;
+    if (cached?.own === this.#values && cached.under === below) return cached.values;
+    const values = mergeTables(withoutKeys(below, CREDENTIAL_KEYS), this.#values);
+    this.#merged = { own: this.#values, under: below, values };
+    return values;
   }
 
   /** Queues a change for `save()`; `undefined` removes the key. */
@@ -111,7 +195,7 @@ export class Config {
   async save(): Promise<boolean> {
     if (this.#edits.length === 0) return false;
     const { saveEdits } = await import("./save.js");
-    const result = await saveEdits(this.path, this.#edits, this.#snapshot);
+    const result = await saveEdits(this.path, this.#edits, this.#snapshot, this.#fileOptions());
     this.#edits = [];
     this.#reset(result);
     return result.written;
@@ -139,7 +223,7 @@ export class Config {
           const value = await fn(this);
           return { edits: this.#edits, value };
         },
-        options,
+        { ...options, ...this.#fileOptions() },
         this.#snapshot,
       );
       this.#reset(result);
@@ -147,6 +231,11 @@ export class Config {
     } finally {
       this.#edits = [];
     }
+  }
+
+  /** A profile's file is created with its header, and deleted when only the header is left. */
+  #fileOptions(): UpdateOptions {
+    return this.profile === undefined ? {} : { header: profileHeader(this.profile) };
   }
 
   #reset(snapshot: ConfigSnapshot): void {

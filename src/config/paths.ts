@@ -17,6 +17,23 @@ export function configPath(home: string): string {
   return join(home, "config.toml");
 }
 
+/** Letters, digits, `-` and `_`: a name that is also a bare TOML key, a file name and a keyring account name. */
+const PROFILE_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+
+export function isProfileName(name: string): boolean {
+  return PROFILE_NAME.test(name);
+}
+
+/**
+ * A profile's file, as OpenAI's Codex CLI (0.134 and later) names it: `$CODEX_HOME/NAME.config.toml`, laid
+ * over config.toml when `--profile NAME` is given. `name` must already be a profile name (accounts.ts).
+ */
+export function profilePath(home: string, name: string): string {
+  // Checked here too, as this is where a name becomes a path: `--profile ../x` must never name a file.
+  if (!isProfileName(name)) throw new Error(`not a profile name: ${JSON.stringify(name)}`);
+  return join(home, `${name}.config.toml`);
+}
+
 export function lockPath(configFile: string): string {
   return `${configFile}.lock`;
 }

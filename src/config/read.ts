@@ -20,7 +20,7 @@ export interface ConfigSnapshot {
  * `previous`, when given, is a snapshot of this file read earlier: if the file still holds the same text,
  * its values are reused rather than parsed again (a large config costs a parse per read).
  */
-export async function readConfig(path: string, previous?: ConfigSnapshot): Promise<ConfigSnapshot> {
+export function readConfig(path: string, previous?: ConfigSnapshot): ConfigSnapshot {
   // Synchronous on purpose: one small file, and fs/promises is a module `codex status` need not load.
   const read = readRegularFile(path);
   if (read === undefined) {

@@ -5,7 +5,7 @@
  * Edits are replayed on the file as it is on disk *under the lock*, not on the copy this process loaded,
  * so two processes saving different keys at the same time both keep their change.
  */
-import { existsSync, type Stats, statSync } from "node:fs";
+import { existsSync, type Stats, statSync, unlinkSync } from "node:fs";
 import { dirname } from "node:path";
 import { ConfigAccessError } from "../errors.js";
 import { atomicWrite, ensureDir } from "./atomic-write.js";
@@ -25,19 +25,29 @@ export interface SaveResult extends ConfigSnapshot {
 }
 
 /** `loaded`: the snapshot the edits were made on, reused if the file has not changed since. */
-export async function saveEdits(path: string, edits: readonly Edit[], loaded?: ConfigSnapshot): Promise<SaveResult> {
+export async function saveEdits(
+  path: string,
+  edits: readonly Edit[],
+  loaded?: ConfigSnapshot,
+  options: UpdateOptions = {},
+): Promise<SaveResult> {
   // Fail on a dangling symlink before touching anything, so the error names the real problem.
   const target = resolveTarget(path);
   // Removing keys from a file that does not exist changes nothing: create no directory, take no lock.
   if (edits.every((e) => e.value === undefined) && !existsSync(target)) {
     return { doc: undefined, values: {}, written: false };
   }
-  return (await updateLocked(path, async () => ({ edits, value: undefined }), {}, loaded)).result;
+  return (await updateLocked(path, async () => ({ edits, value: undefined }), options, loaded)).result;
 }
 
 export interface UpdateOptions {
   /** How long to wait for another process holding the lock, in ms. */
   lockTimeoutMs?: number;
+  /**
+   * A file codex creates begins with this text (a profile's says what made it); when edits leave nothing
+   * else in the file, it is deleted rather than written, as codex created it.
+   */
+  header?: string;
 }
 
 /**
@@ -59,10 +69,15 @@ export async function updateLocked<T>(
   try {
     const current = await readConfig(path, loaded);
     const { edits, value } = await decide(current);
-    const original = current.doc ?? fromString("");
+    const original = current.doc ?? fromString(options.header ?? "");
     const edited = editAll(original, current.values, edits);
     if (edited.doc.body === original.body) {
       return { result: { ...current, written: false }, value };
+    }
+    // Only the file itself: a link leads to a file codex did not create where it is.
+    if (options.header !== undefined && target === path && edited.doc.body.trim() === options.header.trim()) {
+      unlinkSync(path);
+      return { result: { doc: undefined, values: {}, written: true }, value };
     }
     atomicWrite(path, toBytes(edited.doc));
     return { result: { ...edited, stat: current.stat, written: true }, value };

@@ -71,6 +71,30 @@ export function getPath(root: TomlTable, path: readonly string[]): unknown {
   return cur;
 }
 
+/**
+ * `overlay` laid over `base` as OpenAI's Codex CLI layers its config files (merge_toml_values in
+ * codex-rs/config/src/merge.rs): tables merge key by key, at every depth; any other value replaces. Only the
+ * tables along merged keys are new; every other value is shared with the inputs (never changed in place).
+ */
+export function mergeTables(base: TomlTable, overlay: TomlTable): TomlTable {
+  const out: TomlTable = {};
+  for (const k of Object.keys(base)) define(out, k, base[k]);
+  for (const k of Object.keys(overlay)) {
+    const under = Object.hasOwn(base, k) ? base[k] : undefined;
+    const over = overlay[k];
+    define(out, k, isTable(under) && isTable(over) ? mergeTables(under, over) : over);
+  }
+  return out;
+}
+
+/** `table` without the top-level `keys` (itself when it has none of them). */
+export function withoutKeys(table: TomlTable, keys: readonly string[]): TomlTable {
+  if (!keys.some((k) => Object.hasOwn(table, k))) return table;
+  const out: TomlTable = {};
+  for (const k of Object.keys(table)) if (!keys.includes(k)) define(out, k, table[k]);
+  return out;
+}
+
 /** Assignment that treats `__proto__` (a legal TOML key) as data, never as the object's prototype. */
 function define(table: TomlTable, key: string, value: unknown): void {
   Object.defineProperty(table, key, { value, writable: true, enumerable: true, configurable: true });

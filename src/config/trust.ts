@@ -1,5 +1,6 @@
 /**
- * Files others control are not trusted, as ssh's StrictModes: a config.toml that someone other than the
+ * Files others control are not trusted, as ssh's StrictModes: a config.toml (or a profile's file laid over
+ * it, judged the same way) that someone other than the
  * user can change (writable by its group or others, or owned by a user other than them or root), or one in
  * a directory others can write (they can replace the file), never names a command for codex to run
  * (`auth_command`) nor decides where a credential is sent (base_url, headers, an OAuth issuer). Someone who
@@ -68,6 +69,15 @@ interface Found {
  * (or when there is no file, or no notion of file owners, as on Windows).
  */
 export function trustProblem(config: Config, use: TrustedUse = "any"): UntrustedConfigError | undefined {
+  // A profile's settings are its file's and config.toml's beneath: both must be the user's alone.
+  for (const file of config.layers) {
+    const found = fileProblem(file, use);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
+function fileProblem(config: Config, use: TrustedUse): UntrustedConfigError | undefined {
   const uid = process.getuid?.();
   const st = config.fileStat;
   if (uid === undefined || st === undefined) return undefined;

@@ -1,8 +1,8 @@
 /**
  * An account's credential in the system keyring. The keyring entry (service "codex", account
- * `<profile>@<CODEX_HOME>`) holds the whole credential as JSON, OAuth session included; config.toml keeps
- * only `auth_storage = "keyring"` in the account's table, a non-secret note that tells status and logout
- * to look there without asking the keyring on every run.
+ * `<profile>@<CODEX_HOME>`) holds the whole credential as JSON, OAuth session included; the account's file
+ * (config.toml, or the profile's) keeps only `auth_storage = "keyring"`, a non-secret note that tells status
+ * and logout to look there without asking the keyring on every run.
  *
  *   {"token":"sk-…"}
  *   {"token":"…","oauth":{"issuer":"…","clientId":"…","refreshToken":"…","expiresAt":"2026-…Z",…}}
@@ -10,7 +10,7 @@
 import { realpathSync } from "node:fs";
 import type { Account } from "../config/accounts.js";
 import type { Config } from "../config/config.js";
-import { dropEmptyProfile, writeCredential } from "./file-store.js";
+import { assertOwnView, dropLegacyCredential, writeCredential } from "./file-store.js";
 import type { Keyring } from "./keyring.js";
 import type { CredentialStore, OAuthSession, StoredCredential } from "./store.js";
 
@@ -69,10 +69,10 @@ export async function readKeyringCredential(
 }
 
 /**
- * Puts `credential` in the keyring (or removes the entry, when undefined) and queues the config.toml edits
- * that go with it: no secret left in the file, and the `auth_storage` note set or removed. Returns
- * whether an entry was removed. Call inside `Config.update`, so the keyring and the file change together
- * under the lock.
+ * Puts `credential` in the keyring (or removes the entry, when undefined) and queues the edits of the
+ * account's file that go with it: no secret left in the file, and the `auth_storage` note set or removed.
+ * Returns whether an entry was removed. Call inside `Config.update` of the account's view, so the keyring and
+ * the file change together under the lock.
  */
 export async function writeKeyringCredential(
   keyring: Keyring,
@@ -80,12 +80,12 @@ export async function writeKeyringCredential(
   acct: Account,
   credential: StoredCredential | undefined,
 ): Promise<boolean> {
+  assertOwnView(config, acct);
   const entry = keyringAccount(config, acct);
-  const note = [...acct.table, "auth_storage"];
+  const note = "auth_storage";
   if (credential === undefined) {
     const removed = await keyring.delete(entry);
     if (config.get(note) !== undefined) config.delete(note);
-    dropEmptyProfile(config, acct);
     return removed;
   }
   await keyring.set(entry, encodeCredential(credential));
@@ -111,11 +111,20 @@ export class KeyringStore implements CredentialStore {
   }
 
   async set(credential: StoredCredential): Promise<void> {
-    await this.#config.update((fresh) => writeKeyringCredential(this.#keyring, fresh, this.#account, credential));
+    await this.#file.update((fresh) => writeKeyringCredential(this.#keyring, fresh, this.#account, credential));
+    await dropLegacyCredential(this.#config, this.#account);
   }
 
-  delete(): Promise<boolean> {
-    return this.#config.update((fresh) => writeKeyringCredential(this.#keyring, fresh, this.#account, undefined));
+  async delete(): Promise<boolean> {
+    const removed = await this.#file.update((fresh) =>
+      writeKeyringCredential(this.#keyring, fresh, this.#account, undefined),
+    );
+    await dropLegacyCredential(this.#config, this.#account);
+    return removed;
+  }
+
+  get #file(): Config {
+    return this.#config.view(this.#account.name);
   }
 
   describe(): string {

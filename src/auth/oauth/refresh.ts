@@ -18,6 +18,7 @@ import type { Config } from "../../config/config.js";
 import { allowsInsecureIssuer, issuerHost, sessionIssuerRefusal } from "../../config/oauth.js";
 import type { Env } from "../../config/paths.js";
 import { assertTrusted } from "../../config/trust.js";
+import { dropLegacyCredential } from "../../credentials/file-store.js";
 import { lockedAccess, type Place } from "../../credentials/select.js";
 import type { StoredCredential } from "../../credentials/store.js";
 import { AuthRequiredError, OAuthError, SessionEndedError } from "../../errors.js";
@@ -47,12 +48,18 @@ type Outcome = { credential: StoredCredential } | { ended: SessionEndedError };
 
 /** Returns the credential to use: renewed here, renewed by another process, or replaced by a new login. */
 export async function refreshSession(config: Config, options: RefreshOptions): Promise<StoredCredential> {
-  const store = await lockedAccess(
-    options.place ?? "file",
-    options.account ?? accountNamed(DEFAULT_ACCOUNT),
-    options.env ?? process.env,
-  );
-  const outcome = await config.update<Outcome>(
+  const account = options.account ?? accountNamed(DEFAULT_ACCOUNT);
+  const access = await lockedAccess(options.place ?? "file", account, options.env ?? process.env);
+  let wrote = false;
+  const store: typeof access = {
+    read: access.read,
+    write: (file, credential) => {
+      wrote = true;
+      return access.write(file, credential);
+    },
+  };
+  // Under the lock of the account's own file: a profile's session renews in its NAME.config.toml.
+  const outcome = await config.view(account.name).update<Outcome>(
     async (fresh) => {
       const stored = await store.read(fresh);
       if (stored === undefined) throw new AuthRequiredError("logged out meanwhile; run `codex login` to sign in");
@@ -108,6 +115,8 @@ export async function refreshSession(config: Config, options: RefreshOptions): P
     },
     { lockTimeoutMs: LOCK_TIMEOUT_MS },
   );
+  // A session read from codex 0.1.0's [profiles.NAME] table was written to the profile's file just now.
+  if (wrote) await dropLegacyCredential(config, account);
   if ("ended" in outcome) throw outcome.ended;
   return outcome.credential;
 }
