@@ -1,10 +1,13 @@
 /**
- * Accounts (profiles) through the built CLI: which account a command acts on (--profile, CODEX_PROFILE,
- * `profile = "…"`, else the top-level keys), `status --all`, `logout --profile` / `--all` (leaving
- * config.toml byte for byte as it was before the logins), OpenAI's Codex CLI's auth.json, the warning about
- * a credential in a file others can read, `codex run` per profile, and the same from the library.
+ * Accounts (profiles) through the built CLI. A profile is a file, `$CODEX_HOME/NAME.config.toml`, laid over
+ * config.toml, as OpenAI's Codex CLI (0.134 and later) defines it: which account a command acts on
+ * (--profile, CODEX_PROFILE, else config.toml's top-level keys; `profile = "…"` no longer selects),
+ * `status --all`, `logout --profile` / `--all` (leaving every file byte for byte as it was before the logins,
+ * and no profile file codex created), codex 0.1.0's `[profiles.NAME]` credentials read and moved, OpenAI's
+ * Codex CLI's auth.json, the warning about a credential in a file others can read, `codex run` per profile,
+ * and the same from the library.
  */
-import { chmodSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { loginWithApiKey, logout, saveCredential, status, statusAll } from "codex-credentials";
 import { describe, expect, test } from "vitest";
@@ -40,7 +43,7 @@ const NAME_RULE = "a profile name: 1 to 64 letters, digits, '-' or '_'";
 const NOTHING = "No credential stored by codex; nothing to remove.\n";
 const LOGGED_OUT = "✅ Logged out successfully\n";
 
-/** A config.toml as people write them: comments, trailing comments, a provider, a profile without a credential. */
+/** A config.toml as people write them: comments, trailing comments, a provider. */
 const REALISTIC = [
   "# ~/.codex/config.toml",
   'model = "o3"            # the model I use most',
@@ -51,14 +54,28 @@ const REALISTIC = [
   'name = "Ollama"',
   'base_url = "http://127.0.0.1:11434/v1"',
   "",
-  "[profiles.o3]",
-  'model = "o3"',
-  'model_reasoning_effort = "high"   # think hard',
-  "",
   "[tui]",
   "notifications = true",
   "",
 ].join("\n");
+
+/** A profile file the user wrote, without a credential. */
+const O3_PROFILE = 'model = "o3"\nmodel_reasoning_effort = "high"   # think hard\n';
+
+/** The first line of a profile file codex creates. */
+const header = (name: string) =>
+  `# Created by codex-credentials for \`--profile ${name}\`; its logout deletes this file when nothing else is in it.\n`;
+
+/** `$CODEX_HOME/NAME.config.toml` of the home. */
+const profileFile = (home: string, name: string) => join(home, ".codex", `${name}.config.toml`);
+
+/** Writes a profile file the user made (0600). */
+function writeProfile(home: string, name: string, text: string): string {
+  const path = profileFile(home, name);
+  mkdirSync(join(home, ".codex"), { recursive: true, mode: 0o700 });
+  writeFileSync(path, text, { mode: 0o600 });
+  return path;
+}
 
 /** Runs the CLI and checks that no secret of this file reached either stream. */
 async function cli(args: string[], opts: { home: string; env?: Record<string, string | undefined>; input?: string }) {
@@ -71,7 +88,8 @@ async function cli(args: string[], opts: { home: string; env?: Record<string, st
 async function login(home: string, key: string, profile?: string): Promise<void> {
   const args = profile === undefined ? [] : ["--profile", profile];
   const r = await cli(["login", "--with-api-key", ...args], { home, input: `${key}\n` });
-  const where = join(home, ".codex", "config.toml") + (profile === undefined ? "" : ` (profile ${profile})`);
+  const where =
+    profile === undefined ? join(home, ".codex", "config.toml") : `${profileFile(home, profile)} (profile ${profile})`;
   expect(r.stderr).toBe("");
   expect(r.stdout).toBe(`✅ Logged in using an API key (sk-…${key.slice(-4)}), stored in ${where}\n`);
   expect(r.code).toBe(0);
@@ -94,24 +112,27 @@ const readable = (path: string, mode: string, who = "other users") =>
 const mode = (path: string) => statSync(path).mode & 0o777;
 
 describe("which account a command acts on", () => {
-  const THREE = `profile = "personal"\nauth_token = "${DEFAULT_KEY}"\n\n[profiles.work]\nauth_token = "${WORK_KEY}"\n\n[profiles.personal]\nauth_token = "${PERSONAL_KEY}"\n`;
+  /** The default account in config.toml, work and personal in their files. */
+  function three() {
+    const made = withConfig(`auth_token = "${DEFAULT_KEY}"\n`);
+    return {
+      ...made,
+      work: writeProfile(made.home, "work", `auth_token = "${WORK_KEY}"\n`),
+      personal: writeProfile(made.home, "personal", `auth_token = "${PERSONAL_KEY}"\n`),
+    };
+  }
 
-  test("profile in config.toml, CODEX_PROFILE over it, --profile (before or after the command) over both", async () => {
-    const { home, configFile } = withConfig(THREE);
-    const byFile = { name: "personal", by: "profile in config.toml" };
-    expectResult(await cli(["status"], { home }), 0, statusLine(configFile, PERSONAL_KEY, byFile));
+  test("CODEX_PROFILE over the default, --profile (before or after the command) over both", async () => {
+    const { home, configFile, work } = three();
+    expectResult(await cli(["status"], { home }), 0, statusLine(configFile, DEFAULT_KEY));
     expectResult(
       await cli(["status"], { home, env: { CODEX_PROFILE: "work" } }),
       0,
-      statusLine(configFile, WORK_KEY, { name: "work", by: "CODEX_PROFILE" }),
+      statusLine(work, WORK_KEY, { name: "work", by: "CODEX_PROFILE" }),
     );
     // An empty CODEX_PROFILE is unset.
-    expectResult(
-      await cli(["status"], { home, env: { CODEX_PROFILE: "" } }),
-      0,
-      statusLine(configFile, PERSONAL_KEY, byFile),
-    );
-    const byFlag = statusLine(configFile, WORK_KEY, { name: "work", by: "--profile" });
+    expectResult(await cli(["status"], { home, env: { CODEX_PROFILE: "" } }), 0, statusLine(configFile, DEFAULT_KEY));
+    const byFlag = statusLine(work, WORK_KEY, { name: "work", by: "--profile" });
     for (const args of [
       ["--profile", "work", "status"],
       ["status", "--profile", "work"],
@@ -123,33 +144,44 @@ describe("which account a command acts on", () => {
     }
   });
 
-  test("--profile default selects the top-level keys even with profile = and CODEX_PROFILE naming others", async () => {
-    const { home, configFile } = withConfig(THREE);
+  test("--profile default selects config.toml's top-level keys even with CODEX_PROFILE naming another", async () => {
+    const { home, configFile } = three();
     const r = await cli(["--profile", "default", "status"], { home, env: { CODEX_PROFILE: "work" } });
     expectResult(r, 0, statusLine(configFile, DEFAULT_KEY, { name: "default", by: "--profile" }));
   });
 
-  test("nothing selected: the top-level keys, no Profile line", async () => {
-    const { home, configFile } = withConfig(
-      `auth_token = "${DEFAULT_KEY}"\n\n[profiles.work]\nauth_token = "${WORK_KEY}"\n`,
-    );
-    expectResult(await cli(["status"], { home }), 0, statusLine(configFile, DEFAULT_KEY));
+  test("a profile never inherits the default account's credential from config.toml", async () => {
+    const { home } = withConfig(`auth_token = "${DEFAULT_KEY}"\n`);
+    const expected =
+      "Not logged in. Run `codex login --profile nobody` to sign in.\n  Profile: nobody (selected by --profile)\n";
+    // With no file for the profile, and with one holding only settings.
+    expectResult(await cli(["status", "--profile", "nobody"], { home }), 1, expected);
+    writeProfile(home, "nobody", 'model = "o3"\n');
+    expectResult(await cli(["status", "--profile", "nobody"], { home }), 1, expected);
   });
 
-  test("a selected profile without a credential is not logged in, even when the default account is", async () => {
-    const { home } = withConfig(`auth_token = "${DEFAULT_KEY}"\n`);
-    expectResult(
-      await cli(["status", "--profile", "nobody"], { home }),
-      1,
-      "Not logged in. Run `codex login --profile nobody` to sign in.\n  Profile: nobody (selected by --profile)\n",
-    );
+  test("profile = in config.toml selects nothing any more: the default account, and a warning with the fix", async () => {
+    const { home, configFile } = withConfig(`profile = "work"\nauth_token = "${DEFAULT_KEY}"\n`);
+    writeProfile(home, "work", `auth_token = "${WORK_KEY}"\n`);
+    const warning = `warning: ${configFile} has \`profile = "work"\`, which no longer selects an account (OpenAI's Codex CLI refuses to load a config.toml with it): remove it, and use \`--profile work\` or CODEX_PROFILE=work\n`;
+    expectResult(await cli(["status"], { home }), 0, statusLine(configFile, DEFAULT_KEY), warning);
+    // A value that is no profile name is no error either: it selects nothing.
+    for (const value of ['"a b"', "3"]) {
+      const other = withConfig(`profile = ${value}\nauth_token = "${DEFAULT_KEY}"\n`);
+      expectResult(
+        await cli(["status"], { home: other.home }),
+        0,
+        statusLine(other.configFile, DEFAULT_KEY),
+        `warning: ${other.configFile} has a top-level \`profile\` key, which no longer selects an account (OpenAI's Codex CLI refuses to load a config.toml with it): remove it\n`,
+      );
+    }
   });
 
   test("a malformed --profile is a usage error (exit 2), naming the rule and not the value; nothing changes", async () => {
-    const { home, configFile } = withConfig(`auth_token = "${DEFAULT_KEY}"\n`);
+    const { home, codexHome, configFile } = withConfig(`auth_token = "${DEFAULT_KEY}"\n`);
     agePath(configFile);
     const before = pathState(configFile);
-    for (const name of ["a b", "dotted.name", "x".repeat(65), "ünï", "../work"]) {
+    for (const name of ["a b", "dotted.name", "x".repeat(65), "ünï", "../work", "/tmp/x"]) {
       for (const args of [
         ["status", "--profile", name],
         ["--profile", name, "status"],
@@ -159,9 +191,11 @@ describe("which account a command acts on", () => {
         expectResult(r, 2, "", `error: --profile needs ${NAME_RULE}\n`);
       }
     }
-    const login = await cli(["login", "--with-api-key", "--profile", "a b"], { home, input: `${WORK_KEY}\n` });
+    const login = await cli(["login", "--with-api-key", "--profile", "../a"], { home, input: `${WORK_KEY}\n` });
     expectResult(login, 2, "", `error: --profile needs ${NAME_RULE}\n`);
     expect(pathState(configFile)).toEqual(before);
+    expect(readdirSync(codexHome)).toEqual(["config.toml"]);
+    expect(readdirSync(home)).toEqual([".codex"]);
   });
 
   test("64 characters is still a name", async () => {
@@ -169,111 +203,106 @@ describe("which account a command acts on", () => {
     const name = `${"a".repeat(31)}-_${"Z9".repeat(15)}X`;
     expect(name).toHaveLength(64);
     await login(home, WORK_KEY, name);
-    expect(readFileSync(configFile, "utf8")).toBe(`[profiles.${name}]\nauth_token = "${WORK_KEY}"\n`);
+    expect(readFileSync(profileFile(home, name), "utf8")).toBe(`${header(name)}auth_token = "${WORK_KEY}"\n`);
+    expect(readFileSync(configFile, "utf8")).toBe("");
   });
 
   test("a malformed CODEX_PROFILE: exit 1, naming the variable", async () => {
     const { home } = withConfig(`auth_token = "${DEFAULT_KEY}"\n`);
-    for (const value of ["a b", "work.x", "x".repeat(65)]) {
+    for (const value of ["a b", "work.x", "x".repeat(65), "../x"]) {
       const r = await cli(["status"], { home, env: { CODEX_PROFILE: value } });
       expectResult(r, 1, "", `error: CODEX_PROFILE must be ${NAME_RULE}\n`);
     }
     // --profile wins, so the bad variable is never looked at.
     expect((await cli(["status", "--profile", "default"], { home, env: { CODEX_PROFILE: "a b" } })).code).toBe(0);
   });
-
-  test("a malformed profile = in config.toml: exit 1, naming the file and the key", async () => {
-    for (const value of ['"a b"', '""', "3", '["work"]']) {
-      const { home, configFile } = withConfig(`profile = ${value}\nauth_token = "${DEFAULT_KEY}"\n`);
-      const r = await cli(["status"], { home });
-      expectResult(r, 1, "", `error: ${configFile}: profile must be ${NAME_RULE}\n`);
-      expect((await cli(["logout"], { home })).code).toBe(1);
-      expect(readFileSync(configFile, "utf8")).toBe(`profile = ${value}\nauth_token = "${DEFAULT_KEY}"\n`);
-      // Overridden by CODEX_PROFILE or --profile.
-      expect((await cli(["status", "--profile", "default"], { home })).code).toBe(0);
-      expect((await cli(["status"], { home, env: { CODEX_PROFILE: "default" } })).code).toBe(0);
-    }
-  });
 });
 
-describe("login and logout per profile: config.toml comes back byte for byte", () => {
-  test("a realistic config: three accounts in, each out, the original bytes back; [profiles.o3]'s keys stay", async () => {
-    const { home, configFile } = withConfig(REALISTIC);
+describe("login and logout per profile: every file comes back byte for byte", () => {
+  test("a realistic home: three accounts in, each out, the original bytes back; o3.config.toml's settings stay", async () => {
+    const { home, codexHome, configFile } = withConfig(REALISTIC);
+    const o3 = writeProfile(home, "o3", O3_PROFILE);
     await login(home, DEFAULT_KEY);
     await login(home, WORK_KEY, "work");
     await login(home, O3_KEY, "o3");
-    const withO3 = REALISTIC.replace(
-      'model_reasoning_effort = "high"   # think hard\n',
-      `model_reasoning_effort = "high"   # think hard\nauth_token = "${O3_KEY}"\n`,
-    );
-    const withAll = `${withO3.replace(
-      'approval_policy = "on-request"\n',
-      `approval_policy = "on-request"\nauth_token = "${DEFAULT_KEY}"\n`,
-    )}\n[profiles.work]\nauth_token = "${WORK_KEY}"\n`;
-    expect(readFileSync(configFile, "utf8")).toBe(withAll);
-    expect(mode(configFile)).toBe(0o600);
-
-    const o3 = await cli(["logout", "--profile", "o3"], { home });
-    expectResult(o3, 0, `${LOGGED_OUT}  o3: Removed from ${configFile}\n`);
-    expect(readFileSync(configFile, "utf8")).toBe(withAll.replace(`auth_token = "${O3_KEY}"\n`, ""));
-
-    const work = await cli(["logout", "--profile", "work"], { home });
-    expectResult(work, 0, `${LOGGED_OUT}  work: Removed from ${configFile}\n`);
-    const dflt = await cli(["logout"], { home });
-    expectResult(dflt, 0, `${LOGGED_OUT}  Removed from ${configFile}\n`);
-    expect(readFileSync(configFile, "utf8")).toBe(REALISTIC);
-  });
-
-  test("CRLF line endings are kept for a new profile table and give back the original", async () => {
-    const original = '# mine\r\nmodel = "o3"\r\n\r\n[profiles.o3]\r\nmodel = "o3"\r\n';
-    const { home, configFile } = withConfig(original);
-    await login(home, WORK_KEY, "work");
-    await login(home, O3_KEY, "o3");
+    const work = profileFile(home, "work");
     expect(readFileSync(configFile, "utf8")).toBe(
-      `# mine\r\nmodel = "o3"\r\n\r\n[profiles.o3]\r\nmodel = "o3"\r\nauth_token = "${O3_KEY}"\r\n\r\n[profiles.work]\r\nauth_token = "${WORK_KEY}"\r\n`,
+      REALISTIC.replace('approval_policy = "on-request"\n', `approval_policy = "on-request"\nauth_token = "${DEFAULT_KEY}"\n`),
     );
-    expect((await cli(["logout", "--all"], { home })).code).toBe(0);
-    expect(readFileSync(configFile, "utf8")).toBe(original);
+    expect(readFileSync(work, "utf8")).toBe(`${header("work")}auth_token = "${WORK_KEY}"\n`);
+    expect(readFileSync(o3, "utf8")).toBe(`${O3_PROFILE}auth_token = "${O3_KEY}"\n`);
+    for (const file of [configFile, work, o3]) expect(mode(file)).toBe(0o600);
+
+    expectResult(await cli(["logout", "--profile", "o3"], { home }), 0, `${LOGGED_OUT}  o3: Removed from ${o3}\n`);
+    expect(readFileSync(o3, "utf8")).toBe(O3_PROFILE);
+    expectResult(await cli(["logout", "--profile", "work"], { home }), 0, `${LOGGED_OUT}  work: Removed from ${work}\n`);
+    // codex created it and nothing else was put in it: it goes.
+    expect(existsSync(work)).toBe(false);
+    expectResult(await cli(["logout"], { home }), 0, `${LOGGED_OUT}  Removed from ${configFile}\n`);
+    expect(readFileSync(configFile, "utf8")).toBe(REALISTIC);
+    expect(readdirSync(codexHome).sort()).toEqual(["config.toml", "o3.config.toml"]);
   });
 
-  test("no config.toml at all: login --profile creates it with only the profile's table, 0600", async () => {
-    const home = testHome();
-    const configFile = join(home, ".codex", "config.toml");
-    await login(home, WORK_KEY, "work");
-    expect(readFileSync(configFile, "utf8")).toBe(`[profiles.work]\nauth_token = "${WORK_KEY}"\n`);
-    expect(mode(configFile)).toBe(0o600);
-    expectResult(
-      await cli(["logout", "--profile", "work"], { home }),
-      0,
-      `${LOGGED_OUT}  work: Removed from ${configFile}\n`,
-    );
-    expect(readFileSync(configFile, "utf8")).not.toContain("profiles");
-  });
-
-  test("an empty config.toml: login --profile then logout --profile gives back the empty file", async () => {
+  test("CRLF line endings of a profile file are kept, and give back the original", async () => {
+    const original = '# mine\r\nmodel = "o3"\r\n';
     const { home, configFile } = withConfig("");
-    await login(home, WORK_KEY, "work");
-    expect((await cli(["logout", "--profile", "work"], { home })).code).toBe(0);
+    const o3 = writeProfile(home, "o3", original);
+    await login(home, O3_KEY, "o3");
+    expect(readFileSync(o3, "utf8")).toBe(`${original}auth_token = "${O3_KEY}"\r\n`);
+    expect((await cli(["logout", "--all"], { home })).code).toBe(0);
+    expect(readFileSync(o3, "utf8")).toBe(original);
     expect(readFileSync(configFile, "utf8")).toBe("");
   });
 
-  test("a [profiles.work] table the user wrote (a comment in it) survives login then logout", async () => {
-    const original = 'model = "o3"\n\n[profiles.work]\n# my employer\'s account\n';
-    const { home, configFile } = withConfig(original);
+  test("no CODEX_HOME at all: login --profile creates it 0700 and only the profile's file, 0600; logout removes the file", async () => {
+    const home = testHome();
+    const codexHome = join(home, ".codex");
+    const work = profileFile(home, "work");
     await login(home, WORK_KEY, "work");
-    expect((await cli(["logout", "--profile", "work"], { home })).code).toBe(0);
-    expect(readFileSync(configFile, "utf8")).toBe(original);
+    expect(readdirSync(codexHome)).toEqual(["work.config.toml"]);
+    expect(readFileSync(work, "utf8")).toBe(`${header("work")}auth_token = "${WORK_KEY}"\n`);
+    expect(mode(work)).toBe(0o600);
+    expect(mode(codexHome)).toBe(0o700);
+    expectResult(await cli(["logout", "--profile", "work"], { home }), 0, `${LOGGED_OUT}  work: Removed from ${work}\n`);
+    expect(readdirSync(codexHome)).toEqual([]);
   });
 
-  test("a [profiles] table the user wrote (a comment in it) survives another profile's login then logout", async () => {
-    const original = "[profiles]\n# one table per account\n\n[tui]\nnotifications = true\n";
-    const { home, configFile } = withConfig(original);
+  test("an empty profile file the user made: login then logout gives back the empty file (not deleted)", async () => {
+    const { home } = withConfig("");
+    const work = writeProfile(home, "work", "");
     await login(home, WORK_KEY, "work");
+    expect(readFileSync(work, "utf8")).toBe(`auth_token = "${WORK_KEY}"\n`);
     expect((await cli(["logout", "--profile", "work"], { home })).code).toBe(0);
-    expect(readFileSync(configFile, "utf8")).toBe(original);
+    expect(readFileSync(work, "utf8")).toBe("");
   });
 
-  test("an OAuth session in a profile: [profiles.work.oauth_session] goes with it on logout", async () => {
+  test("a profile file codex created, to which the user added a setting, stays at logout with that setting", async () => {
+    const { home } = withConfig("");
+    await login(home, WORK_KEY, "work");
+    const work = profileFile(home, "work");
+    writeFileSync(work, `${readFileSync(work, "utf8")}model = "o3"\n`);
+    expect((await cli(["logout", "--profile", "work"], { home })).code).toBe(0);
+    expect(readFileSync(work, "utf8")).toBe(`${header("work")}model = "o3"\n`);
+  });
+
+  test("a profile's settings apply over config.toml's, as the real Codex layers them; its credential is its own", async () => {
+    const server = await startProvider();
+    const { home } = withConfig(
+      `model = "gpt-5"\nmodel_provider = "x"\nauth_token = "${DEFAULT_KEY}"\n\n[model_providers.x]\nname = "Local"\nbase_url = "http://127.0.0.1:9/v1"\nhttp_headers = { "X-Team" = "all" }\n`,
+    );
+    // The profile changes the model and the provider's base_url; the name and headers come from config.toml.
+    writeProfile(home, "work", `model = "o3"\nauth_token = "${WORK_KEY}"\n\n[model_providers.x]\nbase_url = "${server.baseUrl}"\n`);
+    server.reply(sse(responsesEvents(["o", "k"])));
+    expectResult(await cli(["run", "--profile", "work", "hi"], { home }), 0, "ok\n");
+    const [req] = server.requests;
+    expect(req?.headers.authorization).toBe(`Bearer ${WORK_KEY}`);
+    expect(req?.headers["x-team"]).toBe("all");
+    expect((JSON.parse(req?.body ?? "{}") as { model?: string }).model).toBe("o3");
+    const st = await cli(["status", "--profile", "work"], { home });
+    expect(st.stdout).toContain(`  Provider: Local (${server.baseUrl}, responses API)\n`);
+  });
+
+  test("an OAuth session in a profile: [oauth_session] in its file, gone with it at logout", async () => {
     const { home, codexHome, configFile } = withConfig(REALISTIC);
     await saveCredential(
       {
@@ -288,23 +317,95 @@ describe("login and logout per profile: config.toml comes back byte for byte", (
       },
       { codexHome, env: {}, profile: "work" },
     );
-    expect(readFileSync(configFile, "utf8")).toBe(
-      `${REALISTIC}\n[profiles.work]\nauth_token = "${OAUTH_ACCESS}"\n\n[profiles.work.oauth_session]\nissuer = "http://127.0.0.1:9"\nclient_id = "app_test"\nrefresh_token = "${OAUTH_REFRESH}"\naccount = "dev@example.com"\nsubject = "user-1"\n`,
+    const work = profileFile(home, "work");
+    expect(readFileSync(work, "utf8")).toBe(
+      `${header("work")}auth_token = "${OAUTH_ACCESS}"\n\n[oauth_session]\nissuer = "http://127.0.0.1:9"\nclient_id = "app_test"\nrefresh_token = "${OAUTH_REFRESH}"\naccount = "dev@example.com"\nsubject = "user-1"\n`,
     );
+    expect(readFileSync(configFile, "utf8")).toBe(REALISTIC);
     const all = await cli(["status", "--all"], { home });
-    expectResult(
-      all,
-      1,
-      `* default  not logged in\n  work     OAuth as dev@example.com …OAUT (${configFile}; active)\n`,
-    );
+    expectResult(all, 1, `* default  not logged in\n  work     OAuth as dev@example.com …OAUT (${work})\n`);
     const r = await cli(["logout", "--profile", "work", "--no-revoke"], { home });
     expectResult(
       r,
       0,
-      `${LOGGED_OUT}  work: Removed from ${configFile}\n`,
+      `${LOGGED_OUT}  work: Removed from ${work}\n`,
       "warning: work: the session was not revoked at 127.0.0.1:9 (--no-revoke); its tokens stay valid there until they expire\n",
     );
+    expect(existsSync(work)).toBe(false);
     expect(readFileSync(configFile, "utf8")).toBe(REALISTIC);
+  });
+});
+
+describe("codex 0.1.0's [profiles.NAME] credentials: read, then moved into NAME.config.toml", () => {
+  /** What codex 0.1.0's `codex login --profile work` appended to a config.toml. */
+  const LEGACY = `${REALISTIC}\n[profiles.work]\nauth_token = "${WORK_KEY}"\n`;
+  const legacyWarning = (configFile: string, work: string) =>
+    `warning: ${configFile} has a legacy [profiles.work] table, which OpenAI's Codex CLI refuses beside \`--profile work\`: move those settings into ${work} and remove the table; \`codex login --profile work\` moves codex's own keys there\n`;
+
+  test("status and run use it, status says how to move it; status --all lists it", async () => {
+    const server = await startProvider();
+    const { home, configFile } = withConfig(
+      `${LEGACY}\n[model_providers.x]\nname = "Local"\nbase_url = "${server.baseUrl}"\n`.replace(
+        "approval_policy",
+        'model_provider = "x"\napproval_policy',
+      ),
+    );
+    const work = profileFile(home, "work");
+    const st = await cli(["status", "--profile", "work"], { home });
+    expect(st.stdout).toBe(
+      `${statusLine(configFile, WORK_KEY, { name: "work", by: "--profile" })}  Provider: Local (${server.baseUrl}, responses API)\n`,
+    );
+    expect(st.stderr).toBe(legacyWarning(configFile, work));
+    server.reply(sse(responsesEvents(["ok"])));
+    expect((await cli(["run", "--profile", "work", "hi"], { home })).stdout).toBe("ok\n");
+    expect(server.requests.map((q) => q.headers.authorization)).toEqual([`Bearer ${WORK_KEY}`]);
+    const all = await cli(["status", "--all", "--json"], { home });
+    const parsed = JSON.parse(all.stdout) as Array<Record<string, unknown>>;
+    expect(parsed.map((s) => [s.account, s.authenticated, s.source, s.legacy])).toEqual([
+      ["default", false, null, false],
+      ["work", true, configFile, true],
+    ]);
+    expect(existsSync(work)).toBe(false);
+  });
+
+  test("login --profile work moves it: the new key in work.config.toml, config.toml as before 0.1.0's login", async () => {
+    const { home, configFile } = withConfig(LEGACY);
+    await login(home, PERSONAL_KEY, "work");
+    expect(readFileSync(profileFile(home, "work"), "utf8")).toBe(`${header("work")}auth_token = "${PERSONAL_KEY}"\n`);
+    expect(readFileSync(configFile, "utf8")).toBe(REALISTIC);
+    expect(mode(configFile)).toBe(0o600);
+    expectResult(
+      await cli(["status", "--profile", "work"], { home }),
+      0,
+      statusLine(profileFile(home, "work"), PERSONAL_KEY, { name: "work", by: "--profile" }),
+    );
+  });
+
+  test("logout --profile work removes it from config.toml and creates no file", async () => {
+    const { home, codexHome, configFile } = withConfig(LEGACY);
+    expectResult(await cli(["logout", "--profile", "work"], { home }), 0, `${LOGGED_OUT}  work: Removed from ${configFile}\n`);
+    expect(readFileSync(configFile, "utf8")).toBe(REALISTIC);
+    expect(readdirSync(codexHome)).toEqual(["config.toml"]);
+  });
+
+  test("the user's own keys in the table stay (doctor names them); only codex's move", async () => {
+    const { home, configFile } = withConfig(`${REALISTIC}\n[profiles.work]\nmodel = "o3"   # mine\nauth_token = "${WORK_KEY}"\n`);
+    await login(home, PERSONAL_KEY, "work");
+    expect(readFileSync(configFile, "utf8")).toBe(`${REALISTIC}\n[profiles.work]\nmodel = "o3"   # mine\n`);
+  });
+
+  test("killed between the two writes (new file written, table not yet removed): the file's credential is used, and the next logout finishes", async () => {
+    const { home, codexHome, configFile } = withConfig(LEGACY);
+    const work = writeProfile(home, "work", `${header("work")}auth_token = "${PERSONAL_KEY}"\n`);
+    expectResult(
+      await cli(["status", "--profile", "work"], { home }),
+      0,
+      statusLine(work, PERSONAL_KEY, { name: "work", by: "--profile" }),
+      `warning: ${configFile} has a legacy [profiles.work] table, which OpenAI's Codex CLI refuses beside \`--profile work\`: move those settings into ${work} and remove the table; \`codex login --profile work\` moves codex's own keys there\n`,
+    );
+    expect((await cli(["logout", "--profile", "work"], { home })).code).toBe(0);
+    expect(readFileSync(configFile, "utf8")).toBe(REALISTIC);
+    expect(readdirSync(codexHome)).toEqual(["config.toml"]);
   });
 });
 

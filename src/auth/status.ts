@@ -348,8 +348,9 @@ function legacyWarnings(config: Config, acct: Account): string[] {
   const warnings: string[] = [];
   const selector = legacySelector(config);
   if (selector !== undefined) {
+    const instead = selector.name === undefined ? "" : `, and use \`--profile ${selector.name}\` or CODEX_PROFILE=${selector.name}`;
     warnings.push(
-      `${config.base.path} has \`profile = "${selector}"\`, which no longer selects an account (OpenAI's Codex CLI refuses to load a config.toml with it): remove that line, and use \`--profile ${selector}\` or CODEX_PROFILE=${selector}`,
+      `${config.base.path} has ${selector.shown}, which no longer selects an account (OpenAI's Codex CLI refuses to load a config.toml with it): remove it${instead}`,
     );
   }
   if (acct.name !== DEFAULT_ACCOUNT && legacyTable(config, acct.name) !== undefined) {

@@ -241,11 +241,14 @@ function checkCodexCli(f: Findings): DoctorCheck[] {
   const found: DoctorCheck[] = [];
   const selector = legacySelector(config);
   if (selector !== undefined) {
+    const name = selector.name;
     found.push(
       problem(
         "codex-cli",
-        `${base.path} has \`profile = "${selector}"\`: it no longer selects an account, and OpenAI's Codex CLI refuses to load a config.toml with it ("legacy \`profile\` config is no longer supported")`,
-        `remove that line; use \`--profile ${selector}\` (or CODEX_PROFILE=${selector}) with ${selector}.config.toml instead`,
+        `${base.path} has ${selector.shown}: it no longer selects an account, and OpenAI's Codex CLI refuses to load a config.toml with it ("legacy \`profile\` config is no longer supported")`,
+        name === undefined
+          ? "remove it; select a profile with --profile NAME (or CODEX_PROFILE), which reads NAME.config.toml"
+          : `remove it; use \`--profile ${name}\` (or CODEX_PROFILE=${name}) with ${name}.config.toml instead`,
       ),
     );
   }

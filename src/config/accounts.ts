@@ -109,10 +109,15 @@ export function legacyOwnKeys(config: Config, name: string): string[] {
   return t === undefined ? [] : CODEX_WRITTEN_KEYS.filter((k) => Object.hasOwn(t, k));
 }
 
-/** config.toml's top-level `profile = "…"`, which the real Codex refuses and which selects nothing now. */
-export function legacySelector(config: Config): string | undefined {
+/**
+ * config.toml's top-level `profile` key, which the real Codex refuses and which selects nothing now: how
+ * messages show it (`profile = "work"`) and the profile it named, when it is a profile name.
+ */
+export function legacySelector(config: Config): { shown: string; name: string | undefined } | undefined {
   const v = config.base.get("profile");
-  return v === undefined ? undefined : typeof v === "string" ? oneLine(v, 64) : String(typeof v);
+  if (v === undefined) return undefined;
+  const name = typeof v === "string" && isProfileName(v) ? v : undefined;
+  return { shown: name === undefined ? "a top-level `profile` key" : `\`profile = "${name}"\``, name };
 }
 
 /**
