@@ -52,7 +52,7 @@ const PLACES: Record<string, string> = {
   "an array": "x = [ 2024-02-29, @ ]\n",
   "a multi-line array with comments": "x = [\n  1, # 2023-02-30 here is a comment\n  @,\n]\n",
   "an array of inline tables": 'x = [ { a = "]" }, { a = [ @ ] } ]\n',
-  "after strings that look like dates": 's = "2023-02-30"\nl = \'2023-02-30\'\nx = @\n',
+  "after strings that look like dates": "s = \"2023-02-30\"\nl = '2023-02-30'\nx = @\n",
 };
 
 /** The date kinds TOML has, each with an impossible day. */
