@@ -4,7 +4,8 @@
  * TOML 1.0 (§ Offset Date-Time: "RFC 3339", whose § 5.7 bounds the day by month and leap year) and the
  * `toml` crate OpenAI's Codex CLI reads config.toml with refuse it: we would edit a file Codex cannot
  * load. Everything else about dates and times smol-toml already refuses where Codex does (hour 24, minute
- * 60, second 61, offset ±24:00, day 00 or 32, month 00 or 13), checked against Codex 0.169.0.
+ * 60, second 61, offset ±24:00, day 00 or 32, month 00 or 13), checked against Codex 0.169.0; it also
+ * refuses a leap second (:60), which Codex reads: the safe way round, so it is left alone.
  *
  * The values keep no positions and a rolled-over date cannot be told from a real one, so this reads the
  * text. A date-like word is a date only where a value goes (`2023-02-30 = 1` is a key, and so is
