@@ -6,6 +6,7 @@
  */
 import { parse, TomlError } from "smol-toml";
 import { ConfigParseError } from "../errors.js";
+import { findImpossibleDate } from "./toml-dates.js";
 
 export type TomlTable = { [key: string]: unknown };
 
@@ -71,34 +72,50 @@ export function parseToml(body: string, path: string): TomlTable {
   // most itself (with a better message) but not all: it reads `1979-\x005-27` as a date.
   const control = CONTROL.exec(body);
   if (control !== null) {
-    const before = body.slice(0, control.index);
-    const line = before.split("\n").length;
-    const column = control.index - before.lastIndexOf("\n");
     const code = (control[0].codePointAt(0) as number).toString(16).toUpperCase().padStart(4, "0");
-    throw new ConfigParseError(path, line, column, `control character U+${code} is not allowed`);
+    throw errorAt(path, body, control.index, `control character U+${code} is not allowed`);
   }
-  if (depthOf(table) > MAX_DEPTH) {
+  const shape = shapeOf(table);
+  if (shape.depth > MAX_DEPTH) {
     // The parser keeps no positions: point at the line that nests the most, which is where the depth is.
     const lines = body.split("\n");
     const nesting = (l: string) => (l.match(/[.[{]/g) ?? []).length;
     const line = lines.reduce((best, l, i) => (nesting(l) > nesting(lines[best] ?? "") ? i : best), 0);
     throw new ConfigParseError(path, line + 1, 1, `tables and arrays nested more than ${MAX_DEPTH} levels deep`);
   }
+  // smol-toml rolls a date that does not exist over into the next month; OpenAI's Codex CLI refuses the
+  // file. Only a document with a date is read again for it (see toml-dates.ts).
+  const impossible = shape.hasDate ? findImpossibleDate(body) : undefined;
+  if (impossible !== undefined) throw errorAt(path, body, impossible.index, impossible.reason);
   return table;
 }
 
-/** How deep tables and arrays nest in `value`, without recursion (the point is that it may be very deep). */
-function depthOf(value: unknown): number {
-  let max = 0;
+function errorAt(path: string, body: string, index: number, reason: string): ConfigParseError {
+  const before = body.slice(0, index);
+  const line = before.split("\n").length;
+  return new ConfigParseError(path, line, index - before.lastIndexOf("\n"), reason);
+}
+
+/**
+ * How deep tables and arrays nest in `value` (without recursion: the point is that it may be very deep), and
+ * whether it holds a date: one walk serves both.
+ */
+function shapeOf(value: unknown): { depth: number; hasDate: boolean } {
+  let depth = 0;
+  let hasDate = false;
   const stack: [unknown, number][] = [[value, 0]];
   while (stack.length > 0) {
     const [v, d] = stack.pop() as [unknown, number];
-    if (typeof v !== "object" || v === null || v instanceof Date) continue;
-    max = Math.max(max, d);
-    if (max > MAX_DEPTH) return max;
+    if (typeof v !== "object" || v === null) continue;
+    if (v instanceof Date) {
+      hasDate = true;
+      continue;
+    }
+    depth = Math.max(depth, d);
+    if (depth > MAX_DEPTH) break;
     for (const child of Object.values(v)) stack.push([child, d + 1]);
   }
-  return max;
+  return { depth, hasDate };
 }
 
 /** Locates the first byte that a fatal UTF-8 decoder rejects, as a 1-based line and column. */
