@@ -297,7 +297,7 @@ describe("login and logout per profile: every file comes back byte for byte", ()
     const [req] = server.requests;
     expect(req?.headers.authorization).toBe(`Bearer ${WORK_KEY}`);
     expect(req?.headers["x-team"]).toBe("all");
-    expect((JSON.parse(req?.body ?? "{}") as { model?: string }).model).toBe("o3");
+    expect((req?.body as { model?: string } | undefined)?.model).toBe("o3");
     const st = await cli(["status", "--profile", "work"], { home });
     expect(st.stdout).toContain(`  Provider: Local (${server.baseUrl}, responses API)\n`);
   });
@@ -323,7 +323,7 @@ describe("login and logout per profile: every file comes back byte for byte", ()
     );
     expect(readFileSync(configFile, "utf8")).toBe(REALISTIC);
     const all = await cli(["status", "--all"], { home });
-    expectResult(all, 1, `* default  not logged in\n  work     OAuth as dev@example.com …OAUT (${work})\n`);
+    expectResult(all, 1, `* default  not logged in\n  work     OAuth as dev@example.com …OAUT (${work}; active)\n`);
     const r = await cli(["logout", "--profile", "work", "--no-revoke"], { home });
     expectResult(
       r,
@@ -359,6 +359,11 @@ describe("codex 0.1.0's [profiles.NAME] credentials: read, then moved into NAME.
     server.reply(sse(responsesEvents(["ok"])));
     expect((await cli(["run", "--profile", "work", "hi"], { home })).stdout).toBe("ok\n");
     expect(server.requests.map((q) => q.headers.authorization)).toEqual([`Bearer ${WORK_KEY}`]);
+    expectResult(
+      await cli(["status", "--all"], { home }),
+      1,
+      `* default  not logged in\n  work     API key sk-…WORK (${configFile} [profiles.work], legacy)\n`,
+    );
     const all = await cli(["status", "--all", "--json"], { home });
     const parsed = JSON.parse(all.stdout) as Array<Record<string, unknown>>;
     expect(parsed.map((s) => [s.account, s.authenticated, s.source, s.legacy])).toEqual([
@@ -410,16 +415,26 @@ describe("codex 0.1.0's [profiles.NAME] credentials: read, then moved into NAME.
 });
 
 describe("status --all", () => {
-  const ACCOUNTS = `auth_token = "${DEFAULT_KEY}"\n\n[profiles.o3]\nmodel = "o3"\n\n[profiles.work]\nauth_token = "${WORK_KEY}"\n\n[profiles.nokey]\nmodel = "gpt-5"\n\n[profiles.personal]\nauth_token = "${PERSONAL_KEY}"\n`;
+  /** The default account, three profile files (one without a credential) and o3's settings-only file. */
+  function accounts() {
+    const made = withConfig(`auth_token = "${DEFAULT_KEY}"\n`);
+    writeProfile(made.home, "o3", O3_PROFILE);
+    writeProfile(made.home, "work", `auth_token = "${WORK_KEY}"\n`);
+    writeProfile(made.home, "nokey", 'model = "gpt-5"\n');
+    writeProfile(made.home, "personal", `auth_token = "${PERSONAL_KEY}"\n`);
+    return made;
+  }
 
-  test("one line per account with a credential, in file order, the active one marked *", async () => {
-    const { home, configFile } = withConfig(ACCOUNTS);
-    const line = (key: string) => `API key sk-…${key.slice(-4)} (${configFile})`;
+  test("the default account, then every profile file by name, the active one marked *", async () => {
+    const { home, configFile } = accounts();
+    const line = (key: string, file: string) => `API key sk-…${key.slice(-4)} (${file})`;
     const table = (active: string) =>
       [
-        ["default ", line(DEFAULT_KEY)],
-        ["work    ", line(WORK_KEY)],
-        ["personal", line(PERSONAL_KEY)],
+        ["default ", line(DEFAULT_KEY, configFile)],
+        ["nokey   ", "not logged in"],
+        ["o3      ", "not logged in"],
+        ["personal", line(PERSONAL_KEY, profileFile(home, "personal"))],
+        ["work    ", line(WORK_KEY, profileFile(home, "work"))],
       ]
         .map(([name, what]) => `${name?.trim() === active ? "*" : " "} ${name}  ${what}\n`)
         .join("");
@@ -429,17 +444,18 @@ describe("status --all", () => {
     expectResult(await cli(["status", "--all"], { home, env: { CODEX_PROFILE: "work" } }), 0, table("work"));
   });
 
-  test("a selected account without a credential is listed last, marked, and exit is 1", async () => {
-    const { home, configFile } = withConfig(`profile = "ghost"\n\n[profiles.work]\nauth_token = "${WORK_KEY}"\n`);
+  test("a selected account without a file or a credential is listed last, marked, and exit is 1", async () => {
+    const { home } = withConfig("");
+    const work = writeProfile(home, "work", `auth_token = "${WORK_KEY}"\n`);
     expectResult(
-      await cli(["status", "--all"], { home }),
+      await cli(["status", "--all", "--profile", "ghost"], { home }),
       1,
-      `  default  not logged in\n  work     API key sk-…WORK (${configFile})\n* ghost    not logged in\n`,
+      `  default  not logged in\n  work     API key sk-…WORK (${work})\n* ghost    not logged in\n`,
     );
     expectResult(
       await cli(["status", "--all", "--profile", "work"], { home }),
       0,
-      `  default  not logged in\n* work     API key sk-…WORK (${configFile})\n`,
+      `  default  not logged in\n* work     API key sk-…WORK (${work})\n`,
     );
   });
 
@@ -450,37 +466,40 @@ describe("status --all", () => {
   });
 
   test("--all --json: an array of per-account objects with masked hints", async () => {
-    const { home, configFile } = withConfig(ACCOUNTS);
+    const { home, configFile } = accounts();
     const r = await cli(["status", "--all", "--json", "--profile", "work"], { home });
     expect(r.code).toBe(0);
     expect(r.stderr).toBe("");
     expect(r.stdout.endsWith("]\n")).toBe(true);
     const parsed = JSON.parse(r.stdout) as Array<Record<string, unknown>>;
-    const entry = (account: string, key: string, active: boolean) => ({
+    const entry = (account: string, key: string, active: boolean, file: string) => ({
       account,
       active,
       authenticated: true,
       method: "api_key",
       hint: `sk-…${key.slice(-4)}`,
-      source: configFile,
+      source: file,
       source_type: "file",
-      config_path: configFile,
+      config_path: file,
+      legacy: false,
       shadowed: null,
       oauth: null,
       chatgpt: null,
       credential_error: null,
       warnings: [],
     });
-    expect(parsed).toHaveLength(3);
-    expect(parsed).toEqual([
-      expect.objectContaining(entry("default", DEFAULT_KEY, false)),
-      expect.objectContaining(entry("work", WORK_KEY, true)),
-      expect.objectContaining(entry("personal", PERSONAL_KEY, false)),
-    ]);
+    expect(parsed.map((s) => s.account)).toEqual(["default", "nokey", "o3", "personal", "work"]);
+    expect(parsed[0]).toEqual(expect.objectContaining(entry("default", DEFAULT_KEY, false, configFile)));
+    expect(parsed[3]).toEqual(
+      expect.objectContaining(entry("personal", PERSONAL_KEY, false, profileFile(home, "personal"))),
+    );
+    expect(parsed[4]).toEqual(expect.objectContaining(entry("work", WORK_KEY, true, profileFile(home, "work"))));
+    expect(parsed[1]).toEqual(expect.objectContaining({ account: "nokey", authenticated: false, source: null }));
   });
 
   test("--all --json when the active account is not logged in: exit 1, it says so", async () => {
-    const { home } = withConfig(`[profiles.work]\nauth_token = "${WORK_KEY}"\n`);
+    const { home } = withConfig("");
+    writeProfile(home, "work", `auth_token = "${WORK_KEY}"\n`);
     const r = await cli(["status", "--all", "--json"], { home });
     expect(r.code).toBe(1);
     const parsed = JSON.parse(r.stdout) as Array<Record<string, unknown>>;
@@ -491,14 +510,16 @@ describe("status --all", () => {
   });
 
   test("OPENAI_API_KEY overrides the active account only: env source and a Note; the others show their own", async () => {
-    const { home, configFile } = withConfig(ACCOUNTS);
+    const { home, configFile } = withConfig(`auth_token = "${DEFAULT_KEY}"\n`);
+    const work = writeProfile(home, "work", `auth_token = "${WORK_KEY}"\n`);
+    const personal = writeProfile(home, "personal", `auth_token = "${PERSONAL_KEY}"\n`);
     const env = { OPENAI_API_KEY: ENV_KEY };
     expectResult(
       await cli(["status", "--all", "--profile", "work"], { home, env }),
       0,
       `  default   API key sk-…DFLT (${configFile})\n` +
+        `  personal  API key sk-…PRSN (${personal})\n` +
         "* work      API key sk-…ENVK (environment variable OPENAI_API_KEY)\n" +
-        `  personal  API key sk-…PRSN (${configFile})\n` +
         "Note: OPENAI_API_KEY is set in your environment; codex uses it instead of any stored credential\n",
     );
     const json = await cli(["status", "--all", "--json", "--profile", "work"], { home, env });
@@ -506,93 +527,108 @@ describe("status --all", () => {
     const parsed = JSON.parse(json.stdout) as Array<Record<string, unknown>>;
     expect(parsed.map((s) => [s.account, s.active, s.hint, s.source, s.source_type, s.shadowed])).toEqual([
       ["default", false, "sk-…DFLT", configFile, "file", null],
-      ["work", true, "sk-…ENVK", "OPENAI_API_KEY", "env", { path: configFile, hint: "sk-…WORK" }],
-      ["personal", false, "sk-…PRSN", configFile, "file", null],
+      ["personal", false, "sk-…PRSN", personal, "file", null],
+      ["work", true, "sk-…ENVK", "OPENAI_API_KEY", "env", { path: work, hint: "sk-…WORK" }],
     ]);
   });
 
-  test("a provider's env_key variable overrides the active account only, like OPENAI_API_KEY", async () => {
+  test("each profile's own provider: its env_key variable overrides only where that provider is selected", async () => {
     const { home, configFile } = withConfig(
-      `model_provider = "local"\n\n[model_providers.local]\nbase_url = "http://127.0.0.1:9/v1"\nenv_key = "LOCAL_API_KEY"\n\n[profiles.work]\nauth_token = "${WORK_KEY}"\n`,
+      `model_provider = "local"\nauth_token = "${DEFAULT_KEY}"\n\n[model_providers.local]\nbase_url = "http://127.0.0.1:9/v1"\nenv_key = "LOCAL_API_KEY"\n`,
     );
+    // work selects the built-in OpenAI provider, to which LOCAL_API_KEY is never sent.
+    const work = writeProfile(home, "work", `model_provider = "openai"\nauth_token = "${WORK_KEY}"\n`);
     const r = await cli(["status", "--all"], { home, env: { LOCAL_API_KEY: ENV_KEY } });
     expectResult(
       r,
       0,
       "* default  API key sk-…ENVK (environment variable LOCAL_API_KEY)\n" +
-        `  work     API key sk-…WORK (${configFile})\n` +
+        `  work     API key sk-…WORK (${work})\n` +
         "Note: LOCAL_API_KEY is set in your environment; codex uses it instead of any stored credential\n",
     );
+    expect(readFileSync(configFile, "utf8")).toContain(DEFAULT_KEY);
   });
 });
 
 describe("logout --profile and --all", () => {
-  const THREE = `# accounts\nauth_token = "${DEFAULT_KEY}"\n\n[profiles.work]\nauth_token = "${WORK_KEY}"\n\n[profiles.personal]\nmodel = "gpt-5"   # stays\nauth_token = "${PERSONAL_KEY}"\n`;
+  /** The default account in config.toml; work in a file codex made, personal in one the user made. */
+  async function three() {
+    const made = withConfig(`# accounts\nauth_token = "${DEFAULT_KEY}"\n`);
+    await login(made.home, WORK_KEY, "work");
+    const personal = writeProfile(made.home, "personal", `model = "gpt-5"   # stays\nauth_token = "${PERSONAL_KEY}"\n`);
+    return { ...made, work: profileFile(made.home, "work"), personal };
+  }
 
-  test("--profile work removes only that profile's credential and table", async () => {
-    const { home, configFile } = withConfig(THREE);
+  test("--profile work removes only that profile's credential, and its file", async () => {
+    const { home, configFile, work, personal } = await three();
     const r = await cli(["logout", "--profile", "work"], { home });
-    expectResult(r, 0, `${LOGGED_OUT}  work: Removed from ${configFile}\n`);
-    expect(readFileSync(configFile, "utf8")).toBe(
-      `# accounts\nauth_token = "${DEFAULT_KEY}"\n\n[profiles.personal]\nmodel = "gpt-5"   # stays\nauth_token = "${PERSONAL_KEY}"\n`,
-    );
+    expectResult(r, 0, `${LOGGED_OUT}  work: Removed from ${work}\n`);
+    expect(existsSync(work)).toBe(false);
+    expect(readFileSync(configFile, "utf8")).toBe(`# accounts\nauth_token = "${DEFAULT_KEY}"\n`);
+    expect(readFileSync(personal, "utf8")).toContain(PERSONAL_KEY);
     expect((await cli(["status", "--profile", "work"], { home })).code).toBe(1);
     expect((await cli(["status"], { home })).code).toBe(0);
     expect((await cli(["status", "--profile", "personal"], { home })).code).toBe(0);
   });
 
   test("CODEX_PROFILE selects the account to log out of", async () => {
-    const { home, configFile } = withConfig(THREE);
+    const { home, personal } = await three();
     const r = await cli(["logout"], { home, env: { CODEX_PROFILE: "personal" } });
-    expectResult(r, 0, `${LOGGED_OUT}  personal: Removed from ${configFile}\n`);
-    expect(readFileSync(configFile, "utf8")).toBe(
-      `# accounts\nauth_token = "${DEFAULT_KEY}"\n\n[profiles.work]\nauth_token = "${WORK_KEY}"\n\n[profiles.personal]\nmodel = "gpt-5"   # stays\n`,
-    );
+    expectResult(r, 0, `${LOGGED_OUT}  personal: Removed from ${personal}\n`);
+    expect(readFileSync(personal, "utf8")).toBe('model = "gpt-5"   # stays\n');
   });
 
   test("--all removes every account's credential, the selected one first; status --all then shows none", async () => {
-    const { home, configFile } = withConfig(THREE);
+    const { home, codexHome, configFile, work, personal } = await three();
     const r = await cli(["logout", "--all"], { home, env: { CODEX_PROFILE: "work" } });
     expectResult(
       r,
       0,
-      `${LOGGED_OUT}  work: Removed from ${configFile}\n  default: Removed from ${configFile}\n  personal: Removed from ${configFile}\n`,
+      `${LOGGED_OUT}  work: Removed from ${work}\n  default: Removed from ${configFile}\n  personal: Removed from ${personal}\n`,
     );
-    expect(readFileSync(configFile, "utf8")).toBe('# accounts\n\n[profiles.personal]\nmodel = "gpt-5"   # stays\n');
-    expectResult(await cli(["status", "--all"], { home }), 1, "* default  not logged in\n");
+    expect(readFileSync(configFile, "utf8")).toBe("# accounts\n");
+    expect(readdirSync(codexHome).sort()).toEqual(["config.toml", "personal.config.toml"]);
+    expectResult(
+      await cli(["status", "--all"], { home }),
+      1,
+      "* default   not logged in\n  personal  not logged in\n",
+    );
     expect(mode(configFile)).toBe(0o600);
+    expect(mode(personal)).toBe(0o600);
   });
 
   test("--all with only the default account stored: no label", async () => {
-    const { home, configFile } = withConfig(`auth_token = "${DEFAULT_KEY}"\n[profiles.o3]\nmodel = "o3"\n`);
+    const { home, configFile } = withConfig(`auth_token = "${DEFAULT_KEY}"\n`);
+    writeProfile(home, "o3", O3_PROFILE);
     expectResult(await cli(["logout", "--all"], { home }), 0, `${LOGGED_OUT}  Removed from ${configFile}\n`);
-    expect(readFileSync(configFile, "utf8")).toBe('[profiles.o3]\nmodel = "o3"\n');
+    expect(readFileSync(configFile, "utf8")).toBe("");
   });
 
   test("--all with --profile (either place) is a usage error: exit 2, nothing touched", async () => {
-    const { home, configFile } = withConfig(THREE);
+    const { home, configFile, work } = await three();
     agePath(configFile);
-    const before = pathState(configFile);
+    agePath(work);
+    const before = [pathState(configFile), pathState(work)];
     for (const args of [
       ["logout", "--all", "--profile", "work"],
       ["--profile", "work", "logout", "--all"],
     ]) {
       expectResult(await cli(args, { home }), 2, "", "error: --all logs out of every account; leave out --profile\n");
     }
-    expect(pathState(configFile)).toEqual(before);
+    expect([pathState(configFile), pathState(work)]).toEqual(before);
   });
 
-  test("nothing stored for the account: says so, exit 0, the file untouched (bytes, mtime, inode)", async () => {
-    const { home, codexHome, configFile } = withConfig(
-      `auth_token = "${DEFAULT_KEY}"\n\n[profiles.o3]\nmodel = "o3"\n`,
-    );
+  test("nothing stored for the account: says so, exit 0, every file untouched (bytes, mtime, inode)", async () => {
+    const { home, codexHome, configFile } = withConfig(`auth_token = "${DEFAULT_KEY}"\n`);
+    const o3 = writeProfile(home, "o3", O3_PROFILE);
     agePath(configFile);
-    const before = pathState(configFile);
+    agePath(o3);
+    const before = [pathState(configFile), pathState(o3)];
     expectResult(await cli(["logout", "--profile", "work"], { home }), 0, NOTHING);
     expectResult(await cli(["logout", "--profile", "o3"], { home }), 0, NOTHING);
     expectResult(await cli(["logout"], { home, env: { CODEX_PROFILE: "work" } }), 0, NOTHING);
-    expect(pathState(configFile)).toEqual(before);
-    expect(readdirSync(codexHome)).toEqual(["config.toml"]);
+    expect([pathState(configFile), pathState(o3)]).toEqual(before);
+    expect(readdirSync(codexHome).sort()).toEqual(["config.toml", "o3.config.toml"]);
   });
 
   test("--all with nothing stored anywhere: says so, exit 0, the file untouched", async () => {
@@ -608,12 +644,12 @@ describe("logout --profile and --all", () => {
   });
 
   test("--all with OPENAI_API_KEY set: removes the stored ones and warns the variable still authenticates", async () => {
-    const { home, configFile } = withConfig(THREE);
+    const { home, configFile, work, personal } = await three();
     const r = await cli(["logout", "--all"], { home, env: { OPENAI_API_KEY: ENV_KEY } });
     expectResult(
       r,
       0,
-      `${LOGGED_OUT}  default: Removed from ${configFile}\n  work: Removed from ${configFile}\n  personal: Removed from ${configFile}\n`,
+      `${LOGGED_OUT}  default: Removed from ${configFile}\n  personal: Removed from ${personal}\n  work: Removed from ${work}\n`,
       "warning: OPENAI_API_KEY is set in your environment and still authenticates codex; unset it (`unset OPENAI_API_KEY`) to log out completely\n",
     );
   });
@@ -677,12 +713,12 @@ describe("OpenAI's Codex CLI's auth.json", () => {
     await login(home, DEFAULT_KEY);
     await login(home, WORK_KEY, "work");
     const authJson = join(codexHome, "auth.json");
-    writeFileSync(authJson, authJsonCases[1][1], { mode: 0o600 });
+    writeFileSync(authJson, authJsonCases[0][1], { mode: 0o600 });
     const r = await cli(["logout", "--all"], { home });
     expectResult(
       r,
       0,
-      `${LOGGED_OUT}  default: Removed from ${configFile}\n  work: Removed from ${configFile}\n  Removed ${authJson} (OpenAI's Codex CLI's sign-in)\n`,
+      `${LOGGED_OUT}  default: Removed from ${configFile}\n  work: Removed from ${profileFile(home, "work")}\n  Removed ${authJson} (OpenAI's Codex CLI's sign-in)\n`,
     );
     expect(readFileSync(configFile, "utf8")).toBe(REALISTIC);
     expect(readdirSync(codexHome)).toEqual(["config.toml"]);
@@ -709,56 +745,68 @@ describe("a credential in a file others can read", () => {
     ["0644", 0o644, "other users"],
     ["0640", 0o640, "its group"],
   ])("mode %s: status warns with the path, the mode and chmod 600; a login leaves 0600", async (shown, bits, who) => {
-    const { home, configFile } = withConfig(`[profiles.work]\nauth_token = "${WORK_KEY}"\n`);
-    chmodSync(configFile, bits);
-    const warning = readable(configFile, shown, who);
-    // Warned whichever account is active: the file holds a credential either way.
-    expectResult(await cli(["status"], { home }), 1, "Not logged in. Run `codex login` to sign in.\n", warning);
+    const { home, configFile } = withConfig(`auth_token = "${DEFAULT_KEY}"\n`);
+    const work = writeProfile(home, "work", `auth_token = "${WORK_KEY}"\n`);
+    chmodSync(work, bits);
+    const warning = readable(work, shown, who);
+    // Warned when the account whose file it is is in use; config.toml's own mode is fine.
+    expectResult(await cli(["status"], { home }), 0, statusLine(configFile, DEFAULT_KEY));
     expectResult(
       await cli(["status", "--profile", "work"], { home }),
       0,
-      statusLine(configFile, WORK_KEY, { name: "work", by: "--profile" }),
+      statusLine(work, WORK_KEY, { name: "work", by: "--profile" }),
       warning,
     );
+    chmodSync(configFile, bits);
     expectResult(
-      await cli(["status", "--all"], { home }),
-      1,
-      `* default  not logged in\n  work     API key sk-…WORK (${configFile})\n`,
-      warning,
+      await cli(["status", "--profile", "work"], { home }),
+      0,
+      statusLine(work, WORK_KEY, { name: "work", by: "--profile" }),
+      readable(configFile, shown, who) + warning,
     );
-    await login(home, PERSONAL_KEY, "personal");
+    await login(home, PERSONAL_KEY, "work");
+    await login(home, O3_KEY);
+    expect(mode(work)).toBe(0o600);
     expect(mode(configFile)).toBe(0o600);
     expectResult(
       await cli(["status", "--profile", "work"], { home }),
       0,
-      statusLine(configFile, WORK_KEY, { name: "work", by: "--profile" }),
+      statusLine(work, PERSONAL_KEY, { name: "work", by: "--profile" }),
     );
   });
 
   test("logout leaves the file at 0600 too", async () => {
-    const { home, configFile } = withConfig(
-      `auth_token = "${DEFAULT_KEY}"\n[profiles.work]\nauth_token = "${WORK_KEY}"\n`,
-    );
-    chmodSync(configFile, 0o644);
+    const { home, configFile } = withConfig(`auth_token = "${DEFAULT_KEY}"\n`);
+    const work = writeProfile(home, "work", `model = "o3"\nauth_token = "${WORK_KEY}"\n`);
+    chmodSync(work, 0o644);
     expect((await cli(["logout", "--profile", "work"], { home })).code).toBe(0);
-    expect(mode(configFile)).toBe(0o600);
+    expect(mode(work)).toBe(0o600);
     expectResult(await cli(["status"], { home }), 0, statusLine(configFile, DEFAULT_KEY));
   });
 
   test("mode 0644 without any credential: no warning", async () => {
     const { home, configFile } = withConfig(REALISTIC);
+    const o3 = writeProfile(home, "o3", O3_PROFILE);
     chmodSync(configFile, 0o644);
+    chmodSync(o3, 0o644);
     expectResult(await cli(["status"], { home }), 1, "Not logged in. Run `codex login` to sign in.\n");
-    expectResult(await cli(["status", "--all"], { home }), 1, "* default  not logged in\n");
+    expectResult(
+      await cli(["status", "--profile", "o3"], { home }),
+      1,
+      "Not logged in. Run `codex login --profile o3` to sign in.\n  Profile: o3 (selected by --profile)\n",
+    );
   });
 });
 
 describe("codex run with profiles", () => {
   /** config.toml pointing provider `x` at the fake server, with a work and a personal account. */
   function twoProfiles(server: FakeProvider) {
-    return withConfig(
-      `model_provider = "x"\n\n[model_providers.x]\nname = "Local"\nbase_url = "${server.baseUrl}"\n\n[profiles.work]\nauth_token = "${WORK_KEY}"\n\n[profiles.personal]\nauth_token = "${PERSONAL_KEY}"\n`,
+    const made = withConfig(
+      `model_provider = "x"\n\n[model_providers.x]\nname = "Local"\nbase_url = "${server.baseUrl}"\n`,
     );
+    writeProfile(made.home, "work", `auth_token = "${WORK_KEY}"\n`);
+    writeProfile(made.home, "personal", `auth_token = "${PERSONAL_KEY}"\n`);
+    return made;
   }
 
   test("each profile's key is the bearer: --profile, CODEX_PROFILE, --profile before the command", async () => {
@@ -816,8 +864,10 @@ describe("the library", () => {
       warnings: [],
       revocation: null,
     });
+    const work = join(codexHome, "work.config.toml");
+    const o3 = join(codexHome, "o3.config.toml");
     expect(await saveCredential({ token: WORK_KEY }, { codexHome, env, profile: "work" })).toEqual({
-      storedIn: configFile,
+      storedIn: work,
       account: "work",
       warnings: [],
       revocation: null,
@@ -827,20 +877,20 @@ describe("the library", () => {
     const before = await statusAll({ codexHome, env });
     expect(before.map((s) => [s.account, s.active, s.authenticated, s.method, s.hint, s.source])).toEqual([
       ["default", true, true, "api_key", "sk-…DFLT", { type: "file", path: configFile }],
-      ["o3", false, true, "api_key", "sk-…O3O3", { type: "file", path: configFile }],
-      ["work", false, true, "api_key", "sk-…WORK", { type: "file", path: configFile }],
+      ["o3", false, true, "api_key", "sk-…O3O3", { type: "file", path: o3 }],
+      ["work", false, true, "api_key", "sk-…WORK", { type: "file", path: work }],
     ]);
     expect(JSON.stringify(before)).not.toContain(WORK_KEY);
-    const work = await status({ codexHome, env, profile: "work" });
-    expect([work.account, work.accountSelectedBy, work.hint]).toEqual(["work", "--profile", "sk-…WORK"]);
+    const workStatus = await status({ codexHome, env, profile: "work" });
+    expect([workStatus.account, workStatus.accountSelectedBy, workStatus.hint]).toEqual(["work", "--profile", "sk-…WORK"]);
 
     const result = await logout({ codexHome, env, all: true });
     expect(result.removed).toBe(true);
-    expect(result.removedFrom).toEqual([configFile, authJson]);
+    expect(result.removedFrom).toEqual([configFile, o3, work, authJson]);
     expect(result.accounts.map((a) => [a.account, a.removedFrom, a.failures, a.managedBy, a.revocation])).toEqual([
       ["default", [configFile], [], null, null],
-      ["o3", [configFile], [], null, null],
-      ["work", [configFile], [], null, null],
+      ["o3", [o3], [], null, null],
+      ["work", [work], [], null, null],
     ]);
     expect(result.codexAuth).toEqual({ path: authJson, removed: true });
     expect(result.failures).toEqual([]);
@@ -858,7 +908,7 @@ describe("the library", () => {
     const { codexHome, configFile } = withConfig(`auth_token = "${DEFAULT_KEY}"\n`);
     await saveCredential({ token: WORK_KEY }, { codexHome, env: {}, profile: "work" });
     const result = await logout({ codexHome, env: { OPENAI_API_KEY: ENV_KEY }, profile: "work" });
-    expect(result.removedFrom).toEqual([configFile]);
+    expect(result.removedFrom).toEqual([join(codexHome, "work.config.toml")]);
     expect(result.accounts.map((a) => a.account)).toEqual(["work"]);
     expect(result.codexAuth).toBeNull();
     expect(result.stillAuthenticatedBy).toEqual(["OPENAI_API_KEY"]);
@@ -874,6 +924,7 @@ describe("the library", () => {
       `CODEX_PROFILE must be ${NAME_RULE}`,
     );
     expect(readFileSync(configFile, "utf8")).toBe("");
+    expect(readdirSync(codexHome)).toEqual(["config.toml"]);
   });
 });
 

@@ -201,6 +201,7 @@ function toJson(st: AuthStatus): object {
     source_type: st.source?.type ?? null,
     hint: st.hint,
     config_path: st.configPath,
+    legacy: st.legacy,
     shadowed: st.shadowed,
     oauth:
       session === null
@@ -257,7 +258,8 @@ function runStatusAll(opts: StatusOptions, all: AuthStatus[]): ExitCode {
 function summary(st: AuthStatus, opts: StatusOptions, io: IO): string {
   if (st.credentialError !== null) return `not available: ${shown(st.credentialError)}`;
   if (st.source === null) return "not logged in";
-  const where = shown(sourceLine(st));
+  // codex 0.1.0's place for a profile's credential: said, so the user knows a login moves it.
+  const where = shown(st.legacy ? `${sourceLine(st)} [profiles.${st.account}], legacy` : sourceLine(st));
   const session = st.session;
   if (session === null) return `API key ${io.bold(shown(st.hint ?? ""))} (${where})`;
   const who = session.account === null ? "" : ` as ${shown(session.account)}`;
