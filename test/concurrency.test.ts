@@ -4,6 +4,7 @@
  * CODEX_HOME at once.
  */
 import { readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { join } from "node:path";
 import { Config } from "codex-credentials";
 import { parse } from "smol-toml";
 import { describe, expect, test } from "vitest";
@@ -206,8 +207,11 @@ describe("concurrent writers", () => {
 });
 
 describe("50 processes at once", () => {
-  /** A team's config: providers, MCP servers, projects, and profiles, ten of them logged in. */
-  function seedConfig(loggedIn: string[], existing: string[]): string {
+  /**
+   * A team's config: providers, MCP servers, projects, and codex 0.1.0's [profiles.NAME] tables, each holding
+   * its key (which the next login or logout of that profile moves out) beside the user's own settings.
+   */
+  function seedConfig(loggedIn: string[]): string {
     const out = [
       "# ~/.codex/config.toml — managed by hand; every comment here must survive",
       'model = "gpt-5-codex"  # default for all profiles',
@@ -236,12 +240,12 @@ describe("50 processes at once", () => {
         "",
       );
     }
-    for (const name of [...loggedIn, ...existing]) {
+    for (const name of loggedIn) {
       out.push(
         `# profile ${name}: keep this comment`,
         `[profiles.${name}]`,
         `model = "o3"  # ${name}'s model`,
-        ...(loggedIn.includes(name) ? [`auth_token = "sk-conc50-old-${name}-0123456789abcdef"`] : []),
+        `auth_token = "sk-conc50-old-${name}-0123456789abcdef"`,
         'approval_policy = "never"',
         "",
       );
@@ -268,8 +272,9 @@ describe("50 processes at once", () => {
     const loginNames = Array.from({ length: 35 }, (_, i) => `p${i}`);
     const logoutNames = Array.from({ length: 10 }, (_, i) => `lo${i}`);
     const libIds = Array.from({ length: 5 }, (_, i) => i);
-    // Half of the profiles logged in exist already (without a key); the others are new tables.
-    const seed = seedConfig(logoutNames, loginNames.slice(0, 18));
+    // Half of the profiles logged in, and all logged out of, are codex 0.1.0's tables in config.toml: each of
+    // those writes config.toml, as the library writers do, all at once. The others write only their own file.
+    const seed = seedConfig([...logoutNames, ...loginNames.slice(0, 18)]);
     const { home, codexHome, configFile } = homeWithConfig(seed, "codex-conc50-");
     removeAfterTest(home);
     const keyOf = (name: string) => `sk-conc50-new-${name}-0123456789abcdef`;
@@ -333,11 +338,16 @@ describe("50 processes at once", () => {
       model_providers: Record<string, Record<string, unknown>>;
       projects: Record<string, Record<string, unknown>>;
     };
+    const profileFiles: string[] = [];
     for (const op of ops) {
       if (timedOut.has(op)) continue;
       if (op.kind === "login") {
-        want.profiles[op.name] ??= {};
-        (want.profiles[op.name] as Record<string, unknown>).auth_token = keyOf(op.name);
+        // The key leaves its table (the user's settings stay), and the new one is in the profile's own file.
+        delete want.profiles[op.name]?.auth_token;
+        const file = join(codexHome, `${op.name}.config.toml`);
+        expect(parse(readFileSync(file, "utf8"))).toEqual({ auth_token: keyOf(op.name) });
+        expect(statSync(file).mode & 0o777).toBe(0o600);
+        profileFiles.push(`${op.name}.config.toml`);
       } else if (op.kind === "logout") {
         delete want.profiles[op.name]?.auth_token;
       } else {
@@ -357,6 +367,6 @@ describe("50 processes at once", () => {
       at++;
     }
     expect(statSync(configFile).mode & 0o777).toBe(0o600);
-    expect(readdirSync(codexHome)).toEqual(["config.toml"]);
+    expect(readdirSync(codexHome).sort()).toEqual(["config.toml", ...profileFiles].sort());
   }, 60_000);
 });

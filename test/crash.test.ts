@@ -7,9 +7,12 @@
  *
  * Four kinds of writer, each on its own large, realistic config (comments, many tables, arrays, multi-line
  * strings; CRLF and a BOM in some): `codex login --with-api-key`, `codex logout`, `codex login --profile
- * NAME --with-api-key` and a library program (Config.load / set / save). What each writes is found first
- * by running it to completion on a copy. Then each trial starts it on a fresh copy and kills it: after a
- * random delay, or the moment the lock file, a temp file or the renamed config appears (see Moment).
+ * NAME --with-api-key` on a profile codex 0.1.0 kept in `[profiles.NAME]` (two files: NAME.config.toml is
+ * written first, then the table's key leaves config.toml) and a library program (Config.load / set / save).
+ * What each writes is found first by running it to completion on a copy. Then each trial starts it on a fresh
+ * copy and kills it: after a random delay, or the moment the lock file, a temp file or the renamed config
+ * appears (see Moment). For the two-file move, every state a kill leaves must work (the profile's credential
+ * is the old or the new one) and the profile's next login must complete the move.
  *
  * CODEX_CRASH_TRIALS (default 60) trials in all, split across the kinds, two at a time in separate homes
  * (CODEX_CRASH_PARALLEL; more only on a machine with more cores); `npm run test:stress` runs 1,000.
@@ -257,7 +260,8 @@ const LIBRARY_WRITER = `
 const KEY = "sk-crash-new-0123456789abcdefghij";
 const OLD_KEY = "sk-crash-old-9876543210zyxwvutsrq";
 const NEXT_KEY = "sk-crash-next-ABCDEFGHIJ0123456789";
-const SECRETS = [KEY, OLD_KEY, NEXT_KEY, "sk-crash-prof-old-p1-0123456789abcd"];
+const PROFILE_OLD_KEY = "sk-crash-prof-old-p1-0123456789abcd";
+const SECRETS = [KEY, OLD_KEY, NEXT_KEY, PROFILE_OLD_KEY];
 
 interface Kind {
   name: string;
@@ -265,6 +269,8 @@ interface Kind {
   commands: Command[];
   /** What the command must have done, seen in the parsed files (guards the reference run itself). */
   check(before: Record<string, unknown>, after: Record<string, unknown>, cmd: Command): void;
+  /** The profile whose NAME.config.toml the command writes before config.toml (a move out of [profiles.NAME]). */
+  profile?: string;
 }
 
 /** Deletes `path` from a deep copy of `obj`, or sets it. */
@@ -300,17 +306,13 @@ const KINDS: Kind[] = [
       targetBytes: 500_000,
       eol: "\n",
       bom: true,
-      profiles: { p1: "sk-crash-prof-old-p1-0123456789abcd", p2: undefined, p3: undefined },
+      profiles: { p1: PROFILE_OLD_KEY, p2: undefined, p3: undefined },
       seed: 3,
     }),
-    // A profile in the middle of the file that gets its first key, and one that does not exist yet.
-    commands: ["p2", "p9"].map((p) =>
-      cli(`login --profile ${p}`, ["login", "--profile", p, "--with-api-key"], `${KEY}\n`),
-    ),
-    check: (before, after, cmd) => {
-      const profile = cmd.argv[cmd.argv.indexOf("--profile") + 1] as string;
-      expect(after).toEqual(edited(before, ["profiles", profile, "auth_token"], KEY));
-    },
+    // A profile in the middle of the file whose key codex 0.1.0 kept there: the new one goes to p1.config.toml.
+    commands: [cli("login --profile p1", ["login", "--profile", "p1", "--with-api-key"], `${KEY}\n`)],
+    check: (before, after) => expect(after).toEqual(edited(before, ["profiles", "p1", "auth_token"], undefined)),
+    profile: "p1",
   },
   {
     name: "library",
@@ -330,8 +332,14 @@ type Version = "old" | "new";
 /** Per command: what running it to completion writes, and how long that takes. */
 interface Reference {
   newBytes: Buffer;
+  /** The profile's file it writes too (a move out of [profiles.NAME]). */
+  profileBytes?: Buffer;
   typicalMs: number;
 }
+
+/** The names a finished command leaves in CODEX_HOME. */
+const finalListing = (kind: Kind) =>
+  kind.profile === undefined ? ["config.toml"] : ["config.toml", `${kind.profile}.config.toml`];
 
 /** A home holding `bytes` as config.toml (0600), removed when the test ends even if the trial throws. */
 function scratchHome(bytes: Buffer): ReturnType<typeof homeWithConfig> {
@@ -354,13 +362,20 @@ async function reference(kind: Kind, cmd: Command): Promise<Reference> {
   const { home, codexHome, configFile } = scratchHome(kind.seed);
   const r = await runToEnd(cmd, home);
   expect([r.code, r.stderr], `${cmd.label} on a copy of the seed`).toEqual([0, ""]);
-  expect(readdirSync(codexHome)).toEqual(["config.toml"]);
+  expect(readdirSync(codexHome).sort()).toEqual(finalListing(kind));
   expect(mode(configFile)).toBe("600");
   const newBytes = readFileSync(configFile);
+  let profileBytes: Buffer | undefined;
+  if (kind.profile !== undefined) {
+    const file = `${codexHome}/${kind.profile}.config.toml`;
+    expect(mode(file)).toBe("600");
+    profileBytes = readFileSync(file);
+    expect(parseConfig(profileBytes)).toEqual({ auth_token: KEY });
+  }
   rmSync(home, { recursive: true, force: true });
   expect(newBytes.equals(kind.seed), `${cmd.label} changes the file`).toBe(false);
   kind.check(parseConfig(kind.seed), parseConfig(newBytes), cmd);
-  return { newBytes, typicalMs: r.ms };
+  return { newBytes, profileBytes, typicalMs: r.ms };
 }
 
 /** Outcome of what followed a kill, computed once per (command, version) on a clean copy. */
@@ -414,6 +429,52 @@ function triggers(moment: Moment, name: string, codexHome: string): boolean {
   if (moment === "rename") return name === "config.toml";
   // Any new name but the config, its lock and the directory itself (whose mode codex tightens).
   return moment === "write" && name !== "config.toml" && name !== "config.toml.lock" && name !== basename(codexHome);
+}
+
+/**
+ * After a kill during a move out of [profiles.NAME]: the profile is logged in with its old key or the new one
+ * (whichever file holds it), and its next login completes the move: the table's key is gone from config.toml
+ * (as the command would have left it) and only the profile's file holds the new key.
+ */
+async function finishMove(
+  profile: string,
+  home: string,
+  codexHome: string,
+  ref: Reference,
+  where: string,
+  problems: Problems,
+  lockLeft: boolean,
+): Promise<void> {
+  const status = await runToEnd(cli("status", ["status", "--profile", profile]), home);
+  const hint = /sk-…(\w{4})/.exec(status.stdout)?.[1];
+  if (status.code !== 0 || (hint !== KEY.slice(-4) && hint !== PROFILE_OLD_KEY.slice(-4))) {
+    problems.add("profile not logged in after the kill", `${where}: exit ${status.code}, ${status.stdout.trim()}`);
+  }
+  const login = await runToEnd(cli("login", ["login", "--profile", profile, "--with-api-key"], `${NEXT_KEY}\n`), home);
+  if (login.code !== 0 || login.stderr !== "") {
+    problems.add("next login failed", `${where}: exit ${login.code}, ${login.stderr.trim()}`);
+    return;
+  }
+  for (const s of SECRETS) {
+    if ([status, login].some((x) => x.stdout.includes(s) || x.stderr.includes(s))) problems.add("secret printed", where);
+  }
+  if (!readFileSync(`${codexHome}/config.toml`).equals(ref.newBytes)) {
+    problems.add("the next login did not complete the move", where);
+  }
+  const file = `${codexHome}/${profile}.config.toml`;
+  const expected = (ref.profileBytes as Buffer).toString("utf8").replace(KEY, NEXT_KEY);
+  if (readFileSync(file, "utf8") !== expected || mode(file) !== "600") {
+    problems.add("the profile's file after the next login is not as expected", where);
+  }
+  // A lock the killed process left on config.toml stays until the next write of config.toml takes it over:
+  // when the kill came after the move, the profile's login has nothing to write there.
+  const after = readdirSync(codexHome)
+    .filter((f) => !(lockLeft && f === "config.toml.lock"))
+    .sort();
+  if (after.join() !== ["config.toml", `${profile}.config.toml`].join()) {
+    totals.leftoversAfterNextWrite++;
+    problems.add("files left after the next successful write", `${where}: ${after.join(", ")}`);
+  }
 }
 
 /** The figures for the release note, over every kind. */
@@ -549,6 +610,17 @@ describe("SIGKILL at a random instant during a write", () => {
             if (mode(configFile) !== "600")
               problems.add("mode is not 0600 after the kill", `${where}: ${mode(configFile)}`);
             if (!listing.includes("config.toml")) problems.add("config.toml missing", `${where}: ${listing}`);
+            // A move out of [profiles.NAME]: the profile's file is whole or absent, and written before config.toml.
+            const profileName = kind.profile === undefined ? undefined : `${kind.profile}.config.toml`;
+            if (profileName !== undefined) {
+              const present = listing.includes(profileName);
+              if (present && !readFileSync(`${codexHome}/${profileName}`).equals(ref.profileBytes as Buffer)) {
+                problems.add("profile file is not whole", where);
+              }
+              if (version === "new" && !present) {
+                problems.add("config.toml lost the key before the profile's file was written", where);
+              }
+            }
             const lockLeft = listing.includes("config.toml.lock");
             let emptyLock = false;
             if (lockLeft) {
@@ -560,13 +632,18 @@ describe("SIGKILL at a random instant during a write", () => {
                 problems.add("lock names another process than the killed one", `${where}: ${holder}`);
               }
             }
-            if (listing.some((f) => f !== "config.toml" && f !== "config.toml.lock")) totals.tempLeftByKill++;
+            const known = ["config.toml", "config.toml.lock", ...(profileName ? [profileName, `${profileName}.lock`] : [])];
+            if (listing.some((f) => !known.includes(f))) totals.tempLeftByKill++;
 
             if (r.signal !== "SIGKILL") {
               // Not a crash after all: the command finished and must have left exactly what it writes.
-              if (version !== "new" || listing.join() !== "config.toml") {
+              if (version !== "new" || listing.join() !== finalListing(kind).join()) {
                 problems.add("finished but left something else", `${where}: file ${version}, ${listing}`);
               }
+              return;
+            }
+            if (kind.profile !== undefined) {
+              if (version !== undefined) await finishMove(kind.profile, home, codexHome, ref, where, problems, lockLeft);
               return;
             }
 
