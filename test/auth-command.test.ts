@@ -118,6 +118,7 @@ describe("a command that prints the token", () => {
       source_type: "command",
       hint: "sk-…ABCD",
       config_path: configFile,
+      legacy: false,
       shadowed: null,
       oauth: null,
       chatgpt: null,
@@ -307,6 +308,7 @@ describe("a command that fails", () => {
       source_type: null,
       hint: null,
       config_path: configFile,
+      legacy: false,
       credential_error: "auth_command `fail.sh` exited with status 3: vault: permission denied",
     });
     expectNoSecret(json, ...ALL);

@@ -302,15 +302,22 @@ function fuzzRoot(prefix: string): string {
 }
 
 /** A fresh CODEX_HOME (under a temp HOME) holding config.toml with `text`, at `mode`. */
-function homeWith(root: string, name: string, text: string | Buffer, mode = 0o600) {
+function homeWith(root: string, name: string, text: string | Buffer, mode = 0o600, file = "config.toml") {
   const home = join(root, name);
   const codexHome = codexHomeOf(home);
   mkdirSync(codexHome, { recursive: true, mode: 0o700 });
-  const configFile = join(codexHome, "config.toml");
+  const configFile = join(codexHome, file);
   writeFileSync(configFile, text);
   chmodSync(configFile, mode);
   return { home, codexHome, configFile };
 }
+
+/**
+ * The file an account's round trip edits: config.toml for the default account, the profile's own
+ * `fuzz.config.toml` (the document is then the user's profile file) for the fuzz profile. Either way the
+ * credential is that file's top-level `auth_token`, so the expectations are the default account's.
+ */
+const fileOf = (account: Account): string => (account === "fuzz" ? "fuzz.config.toml" : "config.toml");
 
 // ---------------------------------------------------------------------------------------------------------
 // 1. The generator
@@ -415,16 +422,16 @@ function refuses(bytes: Buffer, path: string): SrcConfigParseError | undefined {
 
 /** loginWithApiKey → status → logout → status, as the CLI's commands call them. */
 async function libraryRoundTrip(doc: TomlDoc, account: Account, key: string, mode: number, root: string) {
-  const { codexHome, configFile } = homeWith(root, `lib-${account}`, doc.text, mode);
+  const { codexHome, configFile } = homeWith(root, `lib-${account}`, doc.text, mode, fileOf(account));
   const profile = profileOf(account);
   const env = {};
   const login = await lib.loginWithApiKey(`${key}\n`, { codexHome, env, profile });
   // A file others could write (0666) may hold settings they chose: the login says to check them.
   const warnings = (mode & 0o022) === 0 ? [] : [expect.stringContaining("someone else may have changed its settings")];
   expect(login).toEqual({ storedIn: configFile, account, warnings, revocation: null });
-  expectLoginChange(doc, account, key, readFileSync(configFile, "utf8"));
+  expectLoginChange(doc, "default", key, readFileSync(configFile, "utf8"));
   expect(fileMode(configFile)).toBe(0o600);
-  expect(readdirSync(codexHome)).toEqual(["config.toml"]);
+  expect(readdirSync(codexHome)).toEqual([fileOf(account)]);
 
   const st = await lib.status({ codexHome, env, profile });
   expect([st.authenticated, st.method, st.source, st.hint]).toEqual([
@@ -437,32 +444,31 @@ async function libraryRoundTrip(doc: TomlDoc, account: Account, key: string, mod
 
   const out = await lib.logout({ codexHome, env, profile });
   expect([out.removed, out.removedFrom, out.failures]).toEqual([true, [configFile], []]);
-  expect(readFileSync(configFile).equals(Buffer.from(expectedAfterLogout(doc, account), "utf8"))).toBe(true);
+  expect(readFileSync(configFile).equals(Buffer.from(expectedAfterLogout(doc, "default"), "utf8"))).toBe(true);
   expect(fileMode(configFile)).toBe(0o600);
-  expect(readdirSync(codexHome)).toEqual(["config.toml"]);
+  expect(readdirSync(codexHome)).toEqual([fileOf(account)]);
   expect((await lib.status({ codexHome, env, profile })).authenticated).toBe(false);
 }
 
 /** The raw Config API: load, set, save, load, delete (and prune the profile's table, as logout does), save. */
 async function configRoundTrip(doc: TomlDoc, account: Account, key: string, mode: number, root: string) {
-  const { codexHome, configFile } = homeWith(root, `config-${account}`, doc.text, mode);
-  const path = tokenPath(account);
-  const config = await lib.Config.load({ codexHome, env: {} });
-  expect(config.get(path)).toBe(doc.credentials[account]?.value);
+  const { codexHome, configFile } = homeWith(root, `config-${account}`, doc.text, mode, fileOf(account));
+  const path = tokenPath("default");
+  const profile = profileOf(account);
+  const config = await lib.Config.load({ codexHome, env: {}, profile });
+  expect(config.get(path)).toBe(doc.credentials.default?.value);
   config.set(path, key);
   expect(await config.save()).toBe(true);
-  expectLoginChange(doc, account, key, readFileSync(configFile, "utf8"));
+  expectLoginChange(doc, "default", key, readFileSync(configFile, "utf8"));
   expect(fileMode(configFile)).toBe(0o600);
 
-  const again = await lib.Config.load({ codexHome, env: {} });
+  const again = await lib.Config.load({ codexHome, env: {}, profile });
   expect(again.get(path)).toBe(key);
   again.delete(path);
-  // The table the set created, if it did (prune leaves one with anything in or above it).
-  if (account === "fuzz") again.prune(["profiles", "fuzz"]);
   expect(await again.save()).toBe(true);
-  expect(readFileSync(configFile).equals(Buffer.from(expectedAfterLogout(doc, account), "utf8"))).toBe(true);
+  expect(readFileSync(configFile).equals(Buffer.from(expectedAfterLogout(doc, "default"), "utf8"))).toBe(true);
   expect(fileMode(configFile)).toBe(0o600);
-  expect(readdirSync(codexHome)).toEqual(["config.toml"]);
+  expect(readdirSync(codexHome)).toEqual([fileOf(account)]);
 }
 
 describe("through the library", () => {
@@ -500,7 +506,7 @@ const LOGGED_OUT = "✅ Logged out successfully\n";
 
 /** The CLI's login, status, logout and status again for one account, in its own HOME. */
 async function cliRoundTrip(doc: TomlDoc, account: Account, key: string, root: string): Promise<void> {
-  const { home, codexHome, configFile } = homeWith(root, account, doc.text, 0o644);
+  const { home, codexHome, configFile } = homeWith(root, account, doc.text, 0o644, fileOf(account));
   const flags = account === "fuzz" ? ["--profile", "fuzz"] : [];
   const where = account === "fuzz" ? `${configFile} (profile fuzz)` : configFile;
   const secrets = [key, ...doc.secrets].filter((s) => s.length >= 12);
@@ -517,9 +523,9 @@ async function cliRoundTrip(doc: TomlDoc, account: Account, key: string, root: s
     stdout: `✅ Logged in using an API key (${lib.maskToken(key)}), stored in ${where}\n`,
     stderr: "",
   });
-  expectLoginChange(doc, account, key, readFileSync(configFile, "utf8"));
+  expectLoginChange(doc, "default", key, readFileSync(configFile, "utf8"));
   expect(fileMode(configFile)).toBe(0o600);
-  expect(readdirSync(codexHome)).toEqual(["config.toml"]);
+  expect(readdirSync(codexHome)).toEqual([fileOf(account)]);
 
   const st = await cli(["status", ...flags]);
   const profileLine = account === "fuzz" ? "  Profile: fuzz (selected by --profile)\n" : "";
@@ -536,9 +542,9 @@ async function cliRoundTrip(doc: TomlDoc, account: Account, key: string, root: s
     stdout: `${LOGGED_OUT}  ${label}Removed from ${configFile}\n`,
     stderr: "",
   });
-  expect(readFileSync(configFile).equals(Buffer.from(expectedAfterLogout(doc, account), "utf8"))).toBe(true);
+  expect(readFileSync(configFile).equals(Buffer.from(expectedAfterLogout(doc, "default"), "utf8"))).toBe(true);
   expect(fileMode(configFile)).toBe(0o600);
-  expect(readdirSync(codexHome)).toEqual(["config.toml"]);
+  expect(readdirSync(codexHome)).toEqual([fileOf(account)]);
   expect(readdirSync(home)).toEqual([".codex"]);
 }
 
@@ -918,10 +924,10 @@ describe("regressions the properties found", () => {
     return { during, after: readFileSync(configFile, "utf8") };
   }
 
-  test("a bare [profiles.NAME] the user wrote is removed by login then logout --profile NAME (documented)", async () => {
-    // After login the file is byte for byte what logging in from an empty file gives, so logout cannot tell
-    // the user's bare header from codex's own. docs/authentication.md says so; a header with a comment stays.
-    expect((await loginLogout("[profiles.fuzz]\n", "fuzz")).after).toBe("");
+  test("a bare [profiles.NAME] the user wrote is left as it is by login then logout --profile NAME", async () => {
+    // Was "": codex 0.1.0 wrote the profile's key into that table and pruned it at logout, and could not tell
+    // the user's bare header from its own. A profile's key now goes to its own NAME.config.toml.
+    expect(await loginLogout("[profiles.fuzz]\n", "fuzz")).toEqual({ during: "[profiles.fuzz]\n", after: "[profiles.fuzz]\n" });
     expect((await loginLogout("# mine\n[profiles.fuzz]\n", "fuzz")).after).toBe("# mine\n[profiles.fuzz]\n");
   });
 

@@ -5,7 +5,8 @@
  * character where it could be part of it, and nothing is saved or sent. Standard input is read up to a limit
  * (64 KiB for a key, 4 MiB for `codex run`'s prompt): an input that never ends is cut off at once.
  */
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { InvalidInputError, InvalidKeyError, loginWithApiKey } from "../src/index.js";
 import {
@@ -230,11 +231,14 @@ describe("the hidden prompt and the library", () => {
 describe("a key codex already stored (by an older codex, or by hand)", () => {
   /** config.toml holding `token` as written by hand, and the message that refuses it. */
   function stored(token: string, what: string, position: number, profile?: string) {
-    const table = profile === undefined ? "" : `profile = "${profile}"\n\n[profiles.${profile}]\n`;
-    const made = withConfig(`${table}auth_token = ${JSON.stringify(token)}\n`);
+    const text = `auth_token = ${JSON.stringify(token)}\n`;
+    const made = withConfig(profile === undefined ? text : "");
+    // A profile's key is in its own file, as OpenAI's Codex CLI lays profiles out.
+    const file = profile === undefined ? made.configFile : join(made.codexHome, `${profile}.config.toml`);
+    if (profile !== undefined) writeFileSync(file, text, { mode: 0o600 });
     const whose = profile === undefined ? "" : ` of profile ${profile}`;
     const login = profile === undefined ? "codex login" : `codex login --profile ${profile}`;
-    const line = `the API key${whose} stored in ${made.configFile} contains ${what} at position ${position}, so it cannot be sent ${RULE}; run \`${login}\` to replace it`;
+    const line = `the API key${whose} stored in ${file} contains ${what} at position ${position}, so it cannot be sent ${RULE}; run \`${login}\` to replace it`;
     return { ...made, line, fix: `run \`${login}\` to replace it` };
   }
 
@@ -280,11 +284,11 @@ describe("a key codex already stored (by an older codex, or by hand)", () => {
 
   test("a profile's key: named with its profile, the fix logs in to that profile", async () => {
     const { home, line, fix } = stored(`sk-${BODY} 01`, "a space", 19, "work");
-    const st = await runCli(["status"], { home });
-    expect(st.stdout).toBe(`Not logged in: ${line}\n  Profile: work (selected by profile in config.toml)\n`);
+    const st = await runCli(["status"], { home, env: { CODEX_PROFILE: "work" } });
+    expect(st.stdout).toBe(`Not logged in: ${line}\n  Profile: work (selected by CODEX_PROFILE)\n`);
     expect(st.code).toBe(1);
     expect(fix).toBe("run `codex login --profile work` to replace it");
-    const doctor = await runCli(["doctor", "--offline"], { home });
+    const doctor = await runCli(["doctor", "--offline"], { home, env: { CODEX_PROFILE: "work" } });
     expect(doctor.stdout).toContain(`    fix: ${fix}\n`);
   });
 
