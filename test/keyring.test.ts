@@ -7,7 +7,7 @@
  * limit with a clear message, and nothing is saved where the user did not ask. No secret ever appears in any
  * output, in any process's argv, or in any file of CODEX_HOME once logged out.
  */
-import { cpSync, readdirSync, readFileSync, realpathSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import {
@@ -70,6 +70,8 @@ const KEYS = {
   edgeGone: "sk-kr-edge-0123456789abcdefGONE",
   edgeLink: "sk-kr-edge-0123456789abcdefLINK",
   edgeModule: "sk-kr-edge-0123456789abcdefNMOD",
+  legacyOld: "sk-kr-legacy-0123456789abcdefLOLD",
+  legacyNew: "sk-kr-legacy-0123456789abcdefLNEW",
 };
 const ALL_KEYS = Object.values(KEYS);
 /** OAuth tokens seen during the run (added as they are read from the keyring). */
@@ -101,6 +103,13 @@ const login = (home: string, key: string, env: Record<string, string | undefined
 
 const loggedIn = (key: string, where: string, profile?: string) =>
   `✅ Logged in using an API key (sk-…${key.slice(-4)}), stored in ${where}${profile === undefined ? "" : ` (profile ${profile})`}\n`;
+
+/** The first line of a profile file codex creates. */
+const header = (name: string) =>
+  `# Created by codex-credentials for \`--profile ${name}\`; its logout deletes this file when nothing else is in it.\n`;
+
+/** What a profile's file holds when its secret is in the keyring. */
+const keyringNote = (name: string) => `${header(name)}auth_storage = "keyring"\n`;
 
 /** The attributes of a profile's entry for a CODEX_HOME. */
 const entryOf = (codexHome: string, profile = "default") => ({ service: "codex", username: `${profile}@${codexHome}` });
@@ -301,16 +310,14 @@ describe("a keyring that answers", () => {
     setStore("file");
     const toFile = await login(home, KEYS.s2, env);
     expect(toFile).toMatchObject({ code: 0, stdout: loggedIn(KEYS.s2, configFile), stderr: "" });
-    expect(readFileSync(configFile, "utf8")).toBe(
-      `cli_auth_credentials_store = "file"\nauth_token = "${KEYS.s2}"\n\n[profiles.work]\nauth_storage = "keyring"\n`,
-    );
+    const workFile = join(codexHome, "work.config.toml");
+    expect(readFileSync(configFile, "utf8")).toBe(`cli_auth_credentials_store = "file"\nauth_token = "${KEYS.s2}"\n`);
+    expect(readFileSync(workFile, "utf8")).toBe(keyringNote("work"));
     // Only the default account moved; the work profile's entry is another account's.
     expect(await entriesOf(keyring, codexHome)).toEqual([apiKeyItem(codexHome, "work", KEYS.w1)]);
     const workToFile = await login(home, KEYS.w2, env, "work");
-    expect(workToFile).toMatchObject({ code: 0, stdout: loggedIn(KEYS.w2, configFile, "work"), stderr: "" });
-    expect(readFileSync(configFile, "utf8")).toBe(
-      `cli_auth_credentials_store = "file"\nauth_token = "${KEYS.s2}"\n\n[profiles.work]\nauth_token = "${KEYS.w2}"\n`,
-    );
+    expect(workToFile).toMatchObject({ code: 0, stdout: loggedIn(KEYS.w2, workFile, "work"), stderr: "" });
+    expect(readFileSync(workFile, "utf8")).toBe(`${header("work")}auth_token = "${KEYS.w2}"\n`);
     expect(await entriesOf(keyring, codexHome)).toEqual([]);
     const st = await cli(["status"], { home, env });
     expect(st.stdout).toBe(`Logged in using an API key: sk-…SW02\n  Source: ${configFile}\n`);
@@ -321,9 +328,8 @@ describe("a keyring that answers", () => {
     expect(toKeyring).toMatchObject({ code: 0, stdout: loggedIn(KEYS.s3, KEYRING), stderr: "" });
     const workToKeyring = await login(home, KEYS.w3, env, "work");
     expect(workToKeyring).toMatchObject({ code: 0, stdout: loggedIn(KEYS.w3, KEYRING, "work"), stderr: "" });
-    expect(readFileSync(configFile, "utf8")).toBe(
-      'cli_auth_credentials_store = "keyring"\nauth_storage = "keyring"\n\n[profiles.work]\nauth_storage = "keyring"\n',
-    );
+    expect(readFileSync(configFile, "utf8")).toBe('cli_auth_credentials_store = "keyring"\nauth_storage = "keyring"\n');
+    expect(readFileSync(workFile, "utf8")).toBe(keyringNote("work"));
     expect(await entriesOf(keyring, codexHome)).toEqual([
       apiKeyItem(codexHome, "default", KEYS.s3),
       apiKeyItem(codexHome, "work", KEYS.w3),
@@ -349,8 +355,9 @@ describe("a keyring that answers", () => {
     const def = await login(home, KEYS.pDefault, env);
     expect(def).toMatchObject({ code: 0, stdout: loggedIn(KEYS.pDefault, KEYRING), stderr: "" });
     expect(readFileSync(configFile, "utf8")).toBe(
-      `cli_auth_credentials_store = "keyring"\nmodel_provider = "x"\nauth_storage = "keyring"\n\n[model_providers.x]\nname = "Local"\nbase_url = "${api.baseUrl}"\n\n[profiles.work]\nauth_storage = "keyring"\n`,
+      `cli_auth_credentials_store = "keyring"\nmodel_provider = "x"\nauth_storage = "keyring"\n\n[model_providers.x]\nname = "Local"\nbase_url = "${api.baseUrl}"\n`,
     );
+    expect(readFileSync(join(codexHome, "work.config.toml"), "utf8")).toBe(keyringNote("work"));
     expect(await entriesOf(keyring, codexHome)).toEqual([
       apiKeyItem(codexHome, "default", KEYS.pDefault),
       apiKeyItem(codexHome, "work", KEYS.pWork),
@@ -386,11 +393,39 @@ describe("a keyring that answers", () => {
     expect(readFileSync(configFile, "utf8")).toBe(
       `cli_auth_credentials_store = "keyring"\nmodel_provider = "x"\nauth_storage = "keyring"\n\n[model_providers.x]\nname = "Local"\nbase_url = "${api.baseUrl}"\n`,
     );
+    expect(readdirSync(codexHome)).toEqual(["config.toml"]);
     api.reply(sse(responsesEvents(["still default"])));
     const r = await cli(["run", "hi"], { home, env });
     expect(r).toMatchObject({ code: 0, stdout: "still default\n" });
     expect(bearer(api, runs.length)).toBe(KEYS.pDefault);
     expect((await cli(["logout"], { home, env })).code).toBe(0);
+    expect(await entriesOf(keyring, codexHome)).toEqual([]);
+  });
+
+  test("codex 0.1.0's [profiles.work] keyring note: status reads the entry; login moves the note to work.config.toml, logout removes both", async () => {
+    const { home, codexHome, configFile } = withConfig('cli_auth_credentials_store = "keyring"\n');
+    const env = keyring.env;
+    // What codex 0.1.0 left: the entry, and its note in a table of config.toml.
+    await keyring.store(entryOf(codexHome, "work"), JSON.stringify({ token: KEYS.legacyOld }));
+    writeFileSync(configFile, 'cli_auth_credentials_store = "keyring"\n\n[profiles.work]\nauth_storage = "keyring"\n');
+    const st = await cli(["status", "--profile", "work"], { home, env });
+    expect(st.code).toBe(0);
+    expect(st.stdout).toBe(`Logged in using an API key: sk-…LOLD\n  Source: ${KEYRING}\n  Profile: work (selected by --profile)\n`);
+
+    expect((await login(home, KEYS.legacyNew, env, "work")).code).toBe(0);
+    expect(readFileSync(configFile, "utf8")).toBe('cli_auth_credentials_store = "keyring"\n');
+    expect(readFileSync(join(codexHome, "work.config.toml"), "utf8")).toBe(keyringNote("work"));
+    expect((await entriesOf(keyring, codexHome)).map((e) => e.secret)).toEqual([
+      JSON.stringify({ token: KEYS.legacyNew }),
+    ]);
+
+    // And logging out of one that was never moved removes the entry and the table's note.
+    writeFileSync(configFile, 'cli_auth_credentials_store = "keyring"\n\n[profiles.work]\nauth_storage = "keyring"\n');
+    rmSync(join(codexHome, "work.config.toml"));
+    const out = await cli(["logout", "--profile", "work"], { home, env });
+    expect(out).toMatchObject({ code: 0, stdout: `✅ Logged out successfully\n  work: Removed from ${KEYRING}\n`, stderr: "" });
+    expect(readFileSync(configFile, "utf8")).toBe('cli_auth_credentials_store = "keyring"\n');
+    expect(readdirSync(codexHome)).toEqual(["config.toml"]);
     expect(await entriesOf(keyring, codexHome)).toEqual([]);
   });
 
@@ -407,13 +442,11 @@ describe("a keyring that answers", () => {
     ] as const) {
       expect((await login(home, key, env, profile)).code).toBe(0);
     }
-    // The personal profile's note deleted by hand; a file-stored profile added by hand; an unrelated item.
-    const text = readFileSync(a.configFile, "utf8");
-    expect(text).toContain('\n[profiles.personal]\nauth_storage = "keyring"\n');
-    writeFileSync(
-      a.configFile,
-      `${text.replace('\n[profiles.personal]\nauth_storage = "keyring"\n', "")}\n[profiles.legacy]\nauth_token = "${KEYS.aLegacy}"\n`,
-    );
+    // The personal profile's file deleted by hand; a profile codex 0.1.0 kept in config.toml; an unrelated item.
+    const personalFile = join(a.codexHome, "personal.config.toml");
+    expect(readFileSync(personalFile, "utf8")).toBe(keyringNote("personal"));
+    rmSync(personalFile);
+    writeFileSync(a.configFile, `${readFileSync(a.configFile, "utf8")}\n[profiles.legacy]\nauth_token = "${KEYS.aLegacy}"\n`);
     await keyring.store({ service: "not-codex", username: `default@${a.codexHome}` }, "unrelated");
     expect(await entriesOf(keyring, a.codexHome)).toHaveLength(3);
 
@@ -431,6 +464,7 @@ describe("a keyring that answers", () => {
       stderr: "",
     });
     expect(readFileSync(a.configFile, "utf8")).toBe('cli_auth_credentials_store = "keyring"\n');
+    expect(readdirSync(a.codexHome)).toEqual(["config.toml"]);
     expect(await entriesOf(keyring, a.codexHome)).toEqual([]);
     expectNoSecretInFiles(a.home, ALL_KEYS);
     // The other CODEX_HOME's entries and the other service's item are untouched.
@@ -568,7 +602,9 @@ describe("a keyring that answers", () => {
       );
       const work = await sessionIn(keyring, codexHome, "work");
       expect(work.oauth).toMatchObject({ issuer: server.issuer, account: "dana@example.com" });
-      expect(readFileSync(configFile, "utf8")).toBe(`${afterLogin}\n[profiles.work]\nauth_storage = "keyring"\n`);
+      expect(readFileSync(configFile, "utf8")).toBe(afterLogin);
+      const workFile = join(codexHome, "work.config.toml");
+      expect(readFileSync(workFile, "utf8")).toBe(keyringNote("work"));
       const afterBoth = readFileSync(configFile, "utf8");
 
       // From here on the tokens go to and from the keyring helper: never on a command line.
@@ -590,6 +626,7 @@ describe("a keyring that answers", () => {
         expect(readFileSync(configFile, "utf8")).toBe(afterBoth);
         // The work profile's entry was not touched by the default account's renewal.
         expect(await sessionIn(keyring, codexHome, "work")).toEqual(work);
+        expect(readFileSync(workFile, "utf8")).toBe(keyringNote("work"));
 
         api.reply(checked(server, "work renewed"));
         const runWork = await cli(["run", "--profile", "work", "hi"], { home, env });
@@ -625,6 +662,7 @@ describe("a keyring that answers", () => {
       for (const a of argv) for (const t of seenTokens) expect(a).not.toContain(t);
       expect(await entriesOf(keyring, codexHome)).toEqual([]);
       expect(readFileSync(configFile, "utf8")).toBe(original);
+      expect(readdirSync(codexHome)).toEqual(["config.toml"]);
       for (const token of [renewed.token, workRenewed.token]) {
         expect((await server.introspect(token)).active).toBe(false);
       }
@@ -791,8 +829,9 @@ describe("a bus that never answers", () => {
       expect((await login(home, key, env, profile)).code).toBe(0);
     }
     const noted = 'cli_auth_credentials_store = "keyring"\nauth_storage = "keyring"\n';
-    const notedAll = `${noted}\n[profiles.work]\nauth_storage = "keyring"\n`;
-    expect(readFileSync(all.configFile, "utf8")).toBe(notedAll);
+    const allWork = join(all.codexHome, "work.config.toml");
+    expect(readFileSync(all.configFile, "utf8")).toBe(noted);
+    expect(readFileSync(allWork, "utf8")).toBe(keyringNote("work"));
 
     const bus = await startHungBus();
     const hung = { DBUS_SESSION_BUS_ADDRESS: bus.address };
@@ -847,14 +886,16 @@ describe("a bus that never answers", () => {
     expect(outAll?.stderr).toContain(
       `error: profile work: the keyring entry work@${all.codexHome} was not removed: ${reason}\n`,
     );
-    expect(readFileSync(all.configFile, "utf8")).toBe(notedAll);
+    expect(readFileSync(all.configFile, "utf8")).toBe(noted);
+    expect(readFileSync(allWork, "utf8")).toBe(keyringNote("work"));
     expect(stAll).toMatchObject({
       code: 1,
       stdout: `* default  not available: ${reason}\n  work     not available: ${reason}\n`,
       stderr: "",
     });
     // No lock or temp file left behind by a command that waited on the keyring with the config locked.
-    for (const x of [k, a, s, l, all]) expect(readdirSync(x.codexHome)).toEqual(["config.toml"]);
+    for (const x of [k, a, s, l]) expect(readdirSync(x.codexHome)).toEqual(["config.toml"]);
+    expect(readdirSync(all.codexHome).sort()).toEqual(["config.toml", "work.config.toml"]);
 
     // Nothing was lost: the entries are still there, and logouts with the keyring back remove them.
     expect(await entriesOf(keyring, k.codexHome)).toEqual([]);
@@ -875,6 +916,7 @@ describe("a bus that never answers", () => {
     expect(await cli(["logout"], { home: s.home, env })).toMatchObject({ code: 0 });
     for (const x of [l, all, s]) {
       expect(readFileSync(x.configFile, "utf8")).toBe('cli_auth_credentials_store = "keyring"\n');
+      expect(readdirSync(x.codexHome)).toEqual(["config.toml"]);
       expect(await entriesOf(keyring, x.codexHome)).toEqual([]);
     }
   });
