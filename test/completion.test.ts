@@ -87,6 +87,18 @@ describe("codex completion", () => {
     expect(r).toMatchObject({ code: 0, stdout: "work\npersonal\n", stderr: "" });
   });
 
+  test("--profiles prints each NAME.config.toml by name, then codex 0.1.0's tables; the files even when config.toml is broken", async () => {
+    const { home, codexHome, configFile } = homeWithConfig('[profiles.old]\nauth_token = "sk-x"\n[profiles.work]\n');
+    for (const f of ["work.config.toml", "alpha.config.toml", "default.config.toml", "bad.name.config.toml", "x.toml"]) {
+      writeFileSync(join(codexHome, f), "");
+    }
+    const r = await runCli(["completion", "--profiles"], { home });
+    expect(r).toMatchObject({ code: 0, stdout: "alpha\nwork\nold\n", stderr: "" });
+    writeFileSync(configFile, "[profiles.old\n");
+    const broken = await runCli(["completion", "--profiles"], { home });
+    expect(broken).toMatchObject({ code: 0, stdout: "alpha\nwork\n", stderr: "" });
+  });
+
   test("--profiles prints nothing, and no error, when config.toml is missing or does not parse", async () => {
     for (const config of [undefined, "model = [\n"]) {
       const { home } = homeWithConfig(config);

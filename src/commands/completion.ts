@@ -10,6 +10,7 @@
 
 import { legacyProfiles, profileFiles } from "../config/accounts.js";
 import { Config } from "../config/config.js";
+import { codexHome } from "../config/paths.js";
 import type { ExitCode } from "../errors.js";
 import type { CommandContext } from "./context.js";
 
@@ -61,17 +62,15 @@ export async function runCompletion(opts: CompletionOptions): Promise<ExitCode> 
   return 0;
 }
 
-/** The profiles of CODEX_HOME: each `NAME.config.toml`, then each legacy `[profiles.NAME]` table of config.toml. */
+/**
+ * The profiles of CODEX_HOME: each `NAME.config.toml`, then each legacy `[profiles.NAME]` table of config.toml
+ * (none when config.toml is missing or broken: completion never prints an error into the command line).
+ */
 async function profileNames(opts: CompletionOptions): Promise<string[]> {
-  let config: Config;
+  const names = profileFiles(codexHome(opts.env));
   try {
-    config = await Config.load({ env: opts.env });
-  } catch {
-    // Completion must never print an error into the user's command line.
-    return [];
-  }
-  const names = profileFiles(config.home);
-  for (const name of legacyProfiles(config)) if (!names.includes(name)) names.push(name);
+    for (const name of legacyProfiles(await Config.load({ env: opts.env }))) if (!names.includes(name)) names.push(name);
+  } catch {}
   return names;
 }
 

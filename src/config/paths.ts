@@ -4,6 +4,7 @@
  */
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
+import { InvalidInputError } from "../errors.js";
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -30,7 +31,7 @@ export function isProfileName(name: string): boolean {
  */
 export function profilePath(home: string, name: string): string {
   // Checked here too, as this is where a name becomes a path: `--profile ../x` must never name a file.
-  if (!isProfileName(name)) throw new Error(`not a profile name: ${JSON.stringify(name)}`);
+  if (!isProfileName(name)) throw new InvalidInputError("a profile name is 1 to 64 letters, digits, '-' or '_'");
   return join(home, `${name}.config.toml`);
 }
 
