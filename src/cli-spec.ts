@@ -27,7 +27,7 @@ export interface CommandSpec {
 }
 
 export const GLOBAL_FLAGS: Record<string, FlagSpec> = {
-  profile: { value: "NAME", description: "act on this account (default: CODEX_PROFILE, then profile in config.toml)" },
+  profile: { value: "NAME", description: "act on this account, $CODEX_HOME/NAME.config.toml (default: CODEX_PROFILE)" },
   help: { short: "h", description: "show help" },
   debug: { description: "show stack traces for errors" },
 };
@@ -36,7 +36,7 @@ export const GLOBAL_FLAGS: Record<string, FlagSpec> = {
 export const PROGRAM_FLAGS: Record<string, FlagSpec> = {
   profile: {
     value: "NAME",
-    description: 'act on this account (also: CODEX_PROFILE, or profile = "NAME" in config.toml)',
+    description: "act on this account, $CODEX_HOME/NAME.config.toml over config.toml (also: CODEX_PROFILE)",
   },
   help: { short: "h", description: "show help (also: codex <command> --help)" },
   version: { short: "V", description: "print the version" },
@@ -94,7 +94,7 @@ system keyring when config.toml says cli_auth_credentials_store = "keyring" (or 
 it answers); it renews the access token by itself. Signing in again replaces the session and revokes the
 old one at the server. forced_login_method and forced_chatgpt_workspace_id in config.toml restrict how,
 and to which ChatGPT workspace, you may sign in. With --profile NAME the credential is stored for that
-account.
+account, in $CODEX_HOME/NAME.config.toml, as OpenAI's Codex CLI keeps a profile (created 0600 when missing).
 
 --device-auth prints a URL and a code to enter on any device: for SSH sessions and machines without a
 browser. --with-api-key reads an API key from standard input, never from the command line, where other
@@ -119,13 +119,14 @@ export const LOGOUT: CommandSpec = {
     "no-revoke": { description: "do not revoke OAuth sessions at the server" },
     all: { description: "log out of every account, and remove OpenAI's Codex CLI's auth.json" },
   },
-  help: `Removes the account's credential from every place codex stores one ($CODEX_HOME/config.toml, leaving
-every other line of the file as it was, and the system keyring) and says where it was removed from. An
+  help: `Removes the account's credential from every place codex stores one ($CODEX_HOME/config.toml, or the
+profile's NAME.config.toml, leaving every other line as it was; the system keyring) and says where it was
+removed from; a profile's file that codex created and that holds nothing else goes too. An
 OAuth session is then revoked at its issuer (refresh token, then access token; at most 5 seconds); if
 that fails, the session is still removed from this machine and codex says which token may stay valid,
 and until when. If CODEX_API_KEY or OPENAI_API_KEY is set, or the account uses an auth_command, codex
 says so: those are yours to remove. --all logs out of every profile and also removes auth.json written
-by OpenAI's Codex CLI in the same directory. Exits 1 when a credential could not be removed (e.g. the
+by OpenAI's Codex CLI in the same directory, revoking the ChatGPT session it holds. Exits 1 when a credential could not be removed (e.g. the
 keyring did not answer).
 
 Examples:
@@ -179,8 +180,9 @@ export const DOCTOR: CommandSpec = {
     json: { description: "print the checks as JSON" },
     offline: { description: "skip the check that contacts the provider" },
   },
-  help: `Checks, one line each, and says how to fix what is wrong: config.toml parses and its settings are
-valid; file and directory permissions; a credential in more than one place (config.toml, the system
+  help: `Checks, one line each, and says how to fix what is wrong: config.toml (and the profile's file) parses
+and its settings are valid; nothing OpenAI's Codex CLI refuses on the same $CODEX_HOME (a legacy
+profile = or [profiles.NAME], and, as a warning, wire_api = "chat"); file and directory permissions; a credential in more than one place (config.toml, the system
 keyring, an environment variable, OpenAI's Codex CLI's auth.json) and which one codex uses; an
 environment variable hiding the stored credential; an OAuth session that has ended or is about to; the
 system keyring answers; a lock file left by a process that no longer runs; the provider accepts the
@@ -201,10 +203,10 @@ export const COMPLETION: CommandSpec = {
   argument: "SHELL",
   choices: ["bash", "zsh", "fish"],
   flags: {
-    profiles: { description: "print the profile names in config.toml, one per line (the scripts use this)" },
+    profiles: { description: "print the profile names (NAME.config.toml files), one per line (the scripts use this)" },
   },
   help: `Prints a script that makes your shell complete codex's commands, flags and profile names. Profile
-names are read from config.toml each time you press Tab, so new profiles complete at once.
+names are read from $CODEX_HOME each time you press Tab, so new profiles complete at once.
 
 Examples:
   $ echo 'source <(codex completion bash)' >> ~/.bashrc
