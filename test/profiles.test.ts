@@ -5,7 +5,7 @@
  * to the profile's file when it is renewed, `codex doctor` names what the real Codex refuses, and the library's
  * view of a profile (settings merged, credentials its own, writes to its file only).
  */
-import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, lstatSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Config, InvalidInputError } from "codex-credentials";
 import { describe, expect, test } from "vitest";
@@ -240,5 +240,18 @@ describe("the library's view of a profile", () => {
       await expect(Config.load({ codexHome, profile: name })).rejects.toBeInstanceOf(InvalidInputError);
     }
     expect(readdirSync(codexHome)).toEqual(["config.toml"]);
+  });
+});
+
+describe("a profile's file codex created, behind a symbolic link", () => {
+  test("logout edits the file the link leads to and deletes neither", async () => {
+    const { home, codexHome } = withConfig("");
+    const target = join(home, "dotfiles-work.toml");
+    writeFileSync(target, `${header("work")}auth_token = "${WORK_KEY}"\n`, { mode: 0o600 });
+    symlinkSync(target, join(codexHome, "work.config.toml"));
+    const r = await runCli(["logout", "--profile", "work"], { home });
+    expect(r.code).toBe(0);
+    expect(lstatSync(join(codexHome, "work.config.toml")).isSymbolicLink()).toBe(true);
+    expect(readFileSync(target, "utf8")).toBe(header("work"));
   });
 });
