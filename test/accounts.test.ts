@@ -393,9 +393,16 @@ describe("codex 0.1.0's [profiles.NAME] credentials: read, then moved into NAME.
     expect(readdirSync(codexHome)).toEqual(["config.toml"]);
   });
 
-  test("the user's own keys in the table stay (doctor names them); only codex's move", async () => {
+  test("the user's own keys in the table stay, and login says what is left to move; only codex's move", async () => {
     const { home, configFile } = withConfig(`${REALISTIC}\n[profiles.work]\nmodel = "o3"   # mine\nauth_token = "${WORK_KEY}"\n`);
-    await login(home, PERSONAL_KEY, "work");
+    const work = profileFile(home, "work");
+    const r = await cli(["login", "--with-api-key", "--profile", "work"], { home, input: `${PERSONAL_KEY}\n` });
+    expectResult(
+      r,
+      0,
+      `✅ Logged in using an API key (sk-…PRSN), stored in ${work} (profile work)\n`,
+      `warning: ${configFile} still has a legacy [profiles.work] table (\`model\`), which OpenAI's Codex CLI refuses beside \`--profile work\`: move those settings into ${work} and remove the table\n`,
+    );
     expect(readFileSync(configFile, "utf8")).toBe(`${REALISTIC}\n[profiles.work]\nmodel = "o3"   # mine\n`);
   });
 

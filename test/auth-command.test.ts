@@ -569,7 +569,8 @@ describe("codex login --with-api-key", () => {
     const r = await runCli(["login", "--with-api-key", "--profile", "work"], { home, input: `${LOGIN_KEY}\n` });
     expect(r.stdout).toBe(`✅ Logged in using an API key (sk-…LOGN), stored in ${workFile} (profile work)\n`);
     expect(r.stderr).toBe(
-      `warning: auth_command in ${configFile} supplies this account's credential and takes precedence over the one just saved; remove it to use this one\n`,
+      `warning: auth_command in ${configFile} supplies this account's credential and takes precedence over the one just saved; remove it to use this one\n` +
+        `warning: ${configFile} still has a legacy [profiles.work] table (\`auth_command\`), which OpenAI's Codex CLI refuses beside \`--profile work\`: move those settings into ${workFile} and remove the table\n`,
     );
     expect(r.code).toBe(0);
     // The user's auth_command is theirs to move: config.toml is left as it was.

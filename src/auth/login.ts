@@ -10,6 +10,7 @@ import {
   type Account,
   accountKey,
   authCommand,
+  legacyTable,
   recordedStorage,
   selectAccount,
   storeSetting,
@@ -23,6 +24,7 @@ import { keyringAccount, writeKeyringCredential } from "../credentials/keyring-s
 import { loadKeyring } from "../credentials/select.js";
 import type { StoredCredential } from "../credentials/store.js";
 import { KeyringUnavailableError } from "../errors.js";
+import { oneLine } from "../safe-text.js";
 import { normalizeApiKey } from "./api-key.js";
 import type { Revocation } from "./oauth/revoke.js";
 import type { AuthOptions } from "./status.js";
@@ -106,7 +108,7 @@ async function store(credential: StoredCredential, options: AuthOptions): Promis
         previous = await previousCredential(fresh, acct, env);
         await writeKeyringCredential(keyring, fresh, acct, credential);
       });
-      previous = await finishMove(config, acct, previous);
+      previous = await finishMove(config, acct, previous, warnings);
       return { storedIn: keyring.name, account: acct.name, warnings, config, previous };
     } catch (err) {
       if (!(err instanceof KeyringUnavailableError)) throw err;
@@ -120,7 +122,8 @@ async function store(credential: StoredCredential, options: AuthOptions): Promis
       fallback = err.message;
     }
   }
-  const previous = await finishMove(config, acct, await saveToFile(config, acct, credential, env, warnings, fallback));
+  const saved = await saveToFile(config, acct, credential, env, warnings, fallback);
+  const previous = await finishMove(config, acct, saved, warnings);
   return { storedIn: config.path, account: acct.name, warnings, config, previous };
 }
 
@@ -132,8 +135,17 @@ async function finishMove(
   config: Config,
   acct: Account,
   previous: StoredCredential | undefined,
+  warnings: string[],
 ): Promise<StoredCredential | undefined> {
   const legacy = await dropLegacyCredential(config, acct);
+  // What is left of the table is the user's: the real Codex still refuses --profile NAME beside it.
+  const left = legacyTable(config.base, acct.name);
+  if (left !== undefined) {
+    const keys = Object.keys(left).map((k) => `\`${oneLine(k, 64)}\``);
+    warnings.push(
+      `${config.base.path} still has a legacy [profiles.${acct.name}] table${keys.length > 0 ? ` (${keys.join(", ")})` : ""}, which OpenAI's Codex CLI refuses beside \`--profile ${acct.name}\`: move those settings into ${config.path} and remove the table`,
+    );
+  }
   return previous ?? legacy;
 }
 
