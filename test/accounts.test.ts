@@ -177,6 +177,28 @@ describe("which account a command acts on", () => {
     }
   });
 
+  test("profile = in config.toml: run uses the default account, and says why once; --profile or CODEX_PROFILE silence it", async () => {
+    const server = await startProvider();
+    const { home, configFile } = withConfig(
+      `profile = "work"\nmodel_provider = "x"\nauth_token = "${DEFAULT_KEY}"\n\n[model_providers.x]\nname = "Local"\nbase_url = "${server.baseUrl}"\n`,
+    );
+    writeProfile(home, "work", `auth_token = "${WORK_KEY}"\n`);
+    server.reply(sse(responsesEvents(["ok"])), sse(responsesEvents(["ok"])), sse(responsesEvents(["ok"])));
+    expectResult(
+      await cli(["run", "hi"], { home }),
+      0,
+      "ok\n",
+      `warning: ${configFile} has \`profile = "work"\`, which no longer selects an account (OpenAI's Codex CLI refuses to load a config.toml with it): remove it, and use \`--profile work\` or CODEX_PROFILE=work\n`,
+    );
+    expectResult(await cli(["run", "--profile", "work", "hi"], { home }), 0, "ok\n");
+    expectResult(await cli(["run", "hi"], { home, env: { CODEX_PROFILE: "work" } }), 0, "ok\n");
+    expect(server.requests.map((q) => q.headers.authorization)).toEqual([
+      `Bearer ${DEFAULT_KEY}`,
+      `Bearer ${WORK_KEY}`,
+      `Bearer ${WORK_KEY}`,
+    ]);
+  });
+
   test("a malformed --profile is a usage error (exit 2), naming the rule and not the value; nothing changes", async () => {
     const { home, codexHome, configFile } = withConfig(`auth_token = "${DEFAULT_KEY}"\n`);
     agePath(configFile);

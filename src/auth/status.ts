@@ -341,18 +341,31 @@ function settingWarnings(config: Config): string[] {
 }
 
 /**
+ * config.toml's `profile = "…"`, which selected an account in codex 0.1.0 and selects nothing now (the real
+ * Codex refuses to load a config.toml with it): said wherever the account it named might be expected.
+ */
+export function selectorWarning(config: Config): string | undefined {
+  const selector = legacySelector(config);
+  if (selector === undefined) return undefined;
+  const instead =
+    selector.name === undefined ? "" : `, and use \`--profile ${selector.name}\` or CODEX_PROFILE=${selector.name}`;
+  return `${config.base.path} has ${selector.shown}, which no longer selects an account (OpenAI's Codex CLI refuses to load a config.toml with it): remove it${instead}`;
+}
+
+/** The same, when no --profile or CODEX_PROFILE chose an account: the default one is used, not the one it names. */
+export function fallbackSelectorWarning(config: Config, env: Env, profile: string | undefined): string | undefined {
+  if (profile !== undefined || (env.CODEX_PROFILE ?? "") !== "") return undefined;
+  return selectorWarning(config);
+}
+
+/**
  * What codex 0.1.0 wrote or documented that OpenAI's Codex CLI now refuses, and that the user relies on: the
  * `profile = "…"` selector (no longer selecting anything), this profile's `[profiles.NAME]` table.
  */
 function legacyWarnings(config: Config, acct: Account): string[] {
   const warnings: string[] = [];
-  const selector = legacySelector(config);
-  if (selector !== undefined) {
-    const instead = selector.name === undefined ? "" : `, and use \`--profile ${selector.name}\` or CODEX_PROFILE=${selector.name}`;
-    warnings.push(
-      `${config.base.path} has ${selector.shown}, which no longer selects an account (OpenAI's Codex CLI refuses to load a config.toml with it): remove it${instead}`,
-    );
-  }
+  const selector = selectorWarning(config);
+  if (selector !== undefined) warnings.push(selector);
   if (acct.name !== DEFAULT_ACCOUNT && legacyTable(config, acct.name) !== undefined) {
     const moved = legacyOwnKeys(config, acct.name).length > 0
       ? `; \`codex login --profile ${acct.name}\` moves codex's own keys there`
