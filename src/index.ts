@@ -54,11 +54,13 @@ export {
   configuredAccounts,
   DEFAULT_ACCOUNT,
   isProfileName,
+  profileFiles,
   type StoreSetting,
   selectAccount,
   storeSetting,
 } from "./config/accounts.js";
 export { Config, type LoadOptions } from "./config/config.js";
+export { profilePath } from "./config/paths.js";
 export {
   type LoginMethod,
   type LoginRestrictions,
