@@ -11,7 +11,7 @@
  *
  * Needs root (the network namespace); skipped otherwise, saying why.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -20,6 +20,7 @@ import { type Keyring, startKeyring } from "./support/keyring.js";
 import { startCli } from "./support/oauth-cli.js";
 import { type OpenAIFake, startOpenAIFake } from "./support/openai-fake.js";
 import {
+  codexAuthJson,
   codexLoginStatus,
   codexProfileLoads,
   expectProfileLoads,
@@ -303,5 +304,28 @@ describe.skipIf(realCodexSkip !== undefined)("an auth.json written by the real `
     expectStatusLoads(after);
     expect(after.code).toBe(1);
     expect(after.stdout + after.stderr).toContain("Not logged in");
+  });
+
+  test("with a ChatGPT session (the shape test/codex-auth-logout.test.ts uses): the real Codex is signed in with it; our logout --all revokes it", async () => {
+    const fake = await startOpenAIFake();
+    try {
+      const setup = `[oauth]\nissuer = "${fake.issuer}"\nprotocol = "openai"\n`;
+      const { home, codexHome } = withConfig(setup);
+      const tokens = fake.mintSession();
+      writeFileSync(join(codexHome, "auth.json"), codexAuthJson(tokens), { mode: 0o600 });
+      const before = await codexLoginStatus(home);
+      expectStatusLoads(before);
+      expect(before.stderr + before.stdout).toMatch(/^Logged in using ChatGPT$/m);
+
+      const out = await runCli(["logout", "--all"], { home });
+      expectNoSecret(out, tokens.accessToken, tokens.refreshToken);
+      expect(out.stdout).toContain(`  auth.json: Session revoked at ${fake.issuer}\n`);
+      expect(fake.accessTokenState(tokens.accessToken)).toBe("revoked");
+      const after = await codexLoginStatus(home);
+      expectStatusLoads(after);
+      expect(after.stdout + after.stderr).toContain("Not logged in");
+    } finally {
+      await fake.close();
+    }
   });
 });

@@ -258,3 +258,28 @@ function deletePath(table: TomlTable, dotted: string): boolean {
   }
   return false;
 }
+
+/**
+ * auth.json as the real Codex writes it after a ChatGPT sign-in (storage.rs AuthDotJson, pretty-printed;
+ * token_data.rs TokenData), for tests that cannot have it sign in. `extra` replaces `auth_mode`.
+ */
+export function codexAuthJson(
+  tokens: { idToken: string; accessToken: string; refreshToken: string },
+  extra: Record<string, unknown> = { auth_mode: "chatgpt" },
+): string {
+  return JSON.stringify(
+    {
+      ...extra,
+      OPENAI_API_KEY: extra.OPENAI_API_KEY ?? null,
+      tokens: {
+        id_token: tokens.idToken,
+        access_token: tokens.accessToken,
+        refresh_token: tokens.refreshToken,
+        account_id: "acct-from-codex",
+      },
+      last_refresh: new Date().toISOString(),
+    },
+    null,
+    2,
+  );
+}
