@@ -105,20 +105,20 @@ describe("logout --all revokes the ChatGPT session in auth.json at OpenAI", () =
   });
 
   test.each([
-    ["auth_mode chatgpt", { auth_mode: "chatgpt" }, true],
-    ["no auth_mode (a ChatGPT sign-in, as Codex reads it)", {}, true],
+    ["auth_mode chatgpt", true, { auth_mode: "chatgpt" }],
+    ["no auth_mode (a ChatGPT sign-in, as Codex reads it)", true, {}],
     [
       "no auth_mode, and the API key older Codex got at a ChatGPT sign-in",
-      { OPENAI_API_KEY: "sk-old-0123456789abcdefOLDK" },
       true,
+      { OPENAI_API_KEY: "sk-old-0123456789abcdefOLDK" },
     ],
     [
       "auth_mode chatgptAuthTokens (an embedding app's tokens: it ends them)",
-      { auth_mode: "chatgptAuthTokens" },
       false,
+      { auth_mode: "chatgptAuthTokens" },
     ],
-    ["auth_mode apikey", { auth_mode: "apikey", OPENAI_API_KEY: "sk-api-0123456789abcdefAPIK" }, false],
-  ] as const)("%s: revoked %s", async (_, extra, revoked) => {
+    ["auth_mode apikey", false, { auth_mode: "apikey", OPENAI_API_KEY: "sk-api-0123456789abcdefAPIK" }],
+  ] as const)("%s: revoked: %s", async (_, revoked, extra) => {
     const s = homeWithSession(openaiAt(fake.issuer), extra);
     const r = await cli(["logout", "--all"], s.home, s.tokens);
     expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: "" });
