@@ -37,7 +37,7 @@ import { trustProblem } from "../config/trust.js";
 import {
   type CodexAuthFile,
   type CodexAuthSession,
-  findCodexAuth,
+  readCodexAuth,
   removeCodexAuth,
 } from "../credentials/codex-auth.js";
 import { dropLegacyCredential, readAt, writeCredential } from "../credentials/file-store.js";
@@ -135,7 +135,8 @@ export async function logout(options: LogoutOptions = {}): Promise<LogoutResult>
     );
   }
   let codexAuth: LogoutResult["codexAuth"] = null;
-  const found: CodexAuthFile | undefined = findCodexAuth(config.home);
+  const read = readCodexAuth(config.home);
+  const found: CodexAuthFile | undefined = read?.file;
   if (found?.hasCredential) {
     codexAuth = { path: found.path, removed: false };
     if (options.all) {
@@ -144,8 +145,9 @@ export async function logout(options: LogoutOptions = {}): Promise<LogoutResult>
       else codexAuth.removed = true;
       if (removal.removed.length > 1) codexAuth.linkedTo = removal.removed[0] as string;
       // Only a session codex removed is ended: a file it would not delete is not its to log out of.
-      if (codexAuth.removed && found.session !== undefined) {
-        const ended = await endCodexSession(config.base, found.path, found.session, options);
+      const session = read?.session;
+      if (codexAuth.removed && session !== undefined) {
+        const ended = await endCodexSession(config.base, found.path, session, options);
         if (ended.revocation !== undefined) codexAuth.revocation = ended.revocation;
         if (ended.skipped !== undefined) codexAuth.revocationSkipped = ended.skipped;
         if (ended.failure !== undefined) failures.push(ended.failure);

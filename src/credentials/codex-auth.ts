@@ -37,8 +37,6 @@ export interface CodexAuthFile {
   hasCredential: boolean;
   /** Permission bits, e.g. 0o644. */
   mode: number;
-  /** The ChatGPT session Codex signed in with, when the file holds one (see the header). */
-  session?: CodexAuthSession | undefined;
 }
 
 /** The tokens of a ChatGPT sign-in in auth.json: the access token, and the refresh token when there is one. */
@@ -58,6 +56,17 @@ export function codexAuthPath(home: string): string {
 
 /** auth.json in `home`, or undefined when there is none (or it is not a regular file). Never throws. */
 export function findCodexAuth(home: string): CodexAuthFile | undefined {
+  return readCodexAuth(home)?.file;
+}
+
+/**
+ * findCodexAuth, and the ChatGPT session the file holds (see the header), from one read: for `logout --all`,
+ * which revokes it. The session's tokens are secrets, which is why findCodexAuth, used for reports and
+ * exported to library users, does not carry them.
+ */
+export function readCodexAuth(
+  home: string,
+): { file: CodexAuthFile; session: CodexAuthSession | undefined } | undefined {
   const path = codexAuthPath(home);
   let mode: number;
   let text: string;
@@ -70,7 +79,7 @@ export function findCodexAuth(home: string): CodexAuthFile | undefined {
     // Too large to read: whatever it is, it may hold a secret, and `logout --all` should remove it.
     if (err instanceof ConfigAccessError && err.syscallCode === TOO_LARGE) {
       try {
-        return { path, hasCredential: true, mode: statSync(path).mode & 0o777 };
+        return { file: { path, hasCredential: true, mode: statSync(path).mode & 0o777 }, session: undefined };
       } catch {}
     }
     return undefined;
@@ -96,7 +105,7 @@ export function findCodexAuth(home: string): CodexAuthFile | undefined {
     // Not JSON: whatever it is, it may still hold a secret; say so rather than guess it is harmless.
     hasCredential = text.trim() !== "";
   }
-  return { path, hasCredential, mode, ...(session === undefined ? {} : { session }) };
+  return { file: { path, hasCredential, mode }, session };
 }
 
 /** Whether `auth_mode` leaves the tokens Codex's own ChatGPT session (absent: a sign-in, see the header). */
