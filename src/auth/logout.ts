@@ -23,18 +23,29 @@ import {
   storeSetting,
 } from "../config/accounts.js";
 import { Config } from "../config/config.js";
-import { allowsInsecureIssuer, issuerHost } from "../config/oauth.js";
+import {
+  allowsInsecureIssuer,
+  issuerHost,
+  OAUTH_DEFAULTS,
+  type OAuthSettings,
+  oauthSettings,
+} from "../config/oauth.js";
 import type { Env } from "../config/paths.js";
 import { otherLinksMessage } from "../config/regular-file.js";
 import { resolveTarget } from "../config/symlink.js";
 import { trustProblem } from "../config/trust.js";
-import { type CodexAuthFile, findCodexAuth, removeCodexAuth } from "../credentials/codex-auth.js";
+import {
+  type CodexAuthFile,
+  type CodexAuthSession,
+  readCodexAuth,
+  removeCodexAuth,
+} from "../credentials/codex-auth.js";
 import { dropLegacyCredential, readAt, writeCredential } from "../credentials/file-store.js";
 import type { Keyring } from "../credentials/keyring.js";
 import { decodeCredential, keyringAccount, writeKeyringCredential } from "../credentials/keyring-store.js";
 import { loadKeyring } from "../credentials/select.js";
 import type { StoredCredential } from "../credentials/store.js";
-import { KeyringUnavailableError, type UntrustedConfigError } from "../errors.js";
+import { CodexError, KeyringUnavailableError, type UntrustedConfigError } from "../errors.js";
 import { selectedProviderAuth } from "./credential.js";
 import { type TokenEnvVar, tokenEnvVarsSet } from "./env.js";
 import type { Revocation } from "./oauth/revoke.js";
@@ -77,8 +88,15 @@ export interface LogoutResult {
   /**
    * OpenAI's Codex CLI's auth.json in CODEX_HOME holding a credential: removed with `all`, else left.
    * `linkedTo`: the file it was a symbolic link to, removed with it (only when it was a link).
+   * `revocation` / `revocationSkipped`: only when it held a ChatGPT session and was removed, as for an account.
    */
-  codexAuth: { path: string; removed: boolean; linkedTo?: string } | null;
+  codexAuth: {
+    path: string;
+    removed: boolean;
+    linkedTo?: string;
+    revocation?: Revocation;
+    revocationSkipped?: string;
+  } | null;
   /** Places a credential could not be removed from; when not empty, logout did not fully succeed. */
   failures: string[];
   /** Variables that are set and still authenticate codex (to the selected provider) after logout. */
@@ -117,7 +135,8 @@ export async function logout(options: LogoutOptions = {}): Promise<LogoutResult>
     );
   }
   let codexAuth: LogoutResult["codexAuth"] = null;
-  const found: CodexAuthFile | undefined = findCodexAuth(config.home);
+  const read = readCodexAuth(config.home);
+  const found: CodexAuthFile | undefined = read?.file;
   if (found?.hasCredential) {
     codexAuth = { path: found.path, removed: false };
     if (options.all) {
@@ -125,6 +144,14 @@ export async function logout(options: LogoutOptions = {}): Promise<LogoutResult>
       if (removal.remains !== undefined) failures.push(removal.remains);
       else codexAuth.removed = true;
       if (removal.removed.length > 1) codexAuth.linkedTo = removal.removed[0] as string;
+      // Only a session codex removed is ended: a file it would not delete is not its to log out of.
+      const session = read?.session;
+      if (codexAuth.removed && session !== undefined) {
+        const ended = await endCodexSession(config.base, found.path, session, options);
+        if (ended.revocation !== undefined) codexAuth.revocation = ended.revocation;
+        if (ended.skipped !== undefined) codexAuth.revocationSkipped = ended.skipped;
+        if (ended.failure !== undefined) failures.push(ended.failure);
+      }
     }
   }
   const removedFrom = [...new Set(results.flatMap((r) => r.removedFrom))];
@@ -141,6 +168,62 @@ export async function logout(options: LogoutOptions = {}): Promise<LogoutResult>
     failures: [...failures, ...results.flatMap((r) => r.failures)],
     stillAuthenticatedBy: tokenEnvVarsSet(env, selectedProviderAuth(config, env)),
   };
+}
+
+/**
+ * Revokes the ChatGPT session auth.json held (already deleted) where OpenAI's sign-in lives: see the header.
+ * The client id is Codex's own, whatever `[oauth] client_id` says: Codex signed in with it.
+ */
+async function endCodexSession(
+  base: Config,
+  path: string,
+  session: CodexAuthSession,
+  o: LogoutOptions,
+): Promise<{ revocation?: Revocation; skipped?: string; failure?: string }> {
+  const notRevoked = (at: string | undefined) =>
+    `OpenAI's Codex CLI's ChatGPT session (${path}) was removed from this machine but not revoked${at === undefined ? "" : ` at ${issuerHost(at)}`}`;
+  let settings: OAuthSettings | undefined;
+  let invalid: CodexError | undefined;
+  if (base.get("oauth") !== undefined) {
+    try {
+      settings = oauthSettings(base);
+    } catch (err) {
+      if (!(err instanceof CodexError)) throw err;
+      invalid = err;
+    }
+  }
+  const chosen = settings?.protocol === "openai" ? settings : undefined;
+  const issuer = chosen?.issuer ?? OAUTH_DEFAULTS.issuer;
+  if (o.revoke === false) return { skipped: issuer };
+  if (invalid !== undefined) {
+    return {
+      failure: `${notRevoked(undefined)}: codex could not tell where OpenAI's sign-in is, as ${invalid.message}; its tokens stay valid until they expire`,
+    };
+  }
+  if (chosen !== undefined) {
+    const untrusted = trustProblem(base, "credential");
+    if (untrusted !== undefined) {
+      return {
+        failure: `${notRevoked(issuer)}: ${untrusted.reason}, and codex does not send tokens where such a file says; they stay valid there until they expire. Run \`${untrusted.fix}\` so that codex trusts it again`,
+      };
+    }
+  }
+  const { revokeSession } = await import("./oauth/revoke.js");
+  const revocation = await revokeSession(
+    {
+      token: session.accessToken,
+      oauth: {
+        issuer,
+        clientId: OAUTH_DEFAULTS.clientId,
+        refreshToken: session.refreshToken,
+        expiresAt: session.accessTokenExpiresAt,
+        protocol: "openai",
+      },
+    },
+    o.revokeBudgetMs,
+    { allowInsecureHttp: chosen?.allowInsecureHttp === true },
+  );
+  return { revocation };
 }
 
 /** The profiles of this CODEX_HOME that have a keyring entry. */

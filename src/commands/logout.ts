@@ -50,6 +50,14 @@ export async function runLogout(opts: LogoutCommandOptions): Promise<ExitCode> {
       const linked = result.codexAuth.linkedTo;
       io.out(`  Removed ${result.codexAuth.path} (OpenAI's Codex CLI's sign-in)`);
       if (linked !== undefined) io.out(`  Removed ${linked}, the file it was a symbolic link to`);
+      // Its ChatGPT session, reported as an account's is, under the file's name.
+      const { revocation, revocationSkipped } = result.codexAuth;
+      if (revocation !== undefined) reportRevocation(opts, revocation, "auth.json: ");
+      if (revocationSkipped !== undefined) {
+        io.warn(
+          `auth.json: the ChatGPT session was not revoked at ${issuerHost(revocationSkipped)} (--no-revoke); its tokens stay valid there until they expire`,
+        );
+      }
     } else if (!opts.all) {
       io.warn(
         `${result.codexAuth.path} (OpenAI's Codex CLI's sign-in) still holds a credential; codex does not use it, and \`codex logout --all\` removes it`,

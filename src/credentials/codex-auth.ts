@@ -2,6 +2,23 @@
  * OpenAI's Codex CLI keeps its own sign-in in `$CODEX_HOME/auth.json` (`OPENAI_API_KEY`, and `tokens` with
  * the OAuth access and refresh tokens). codex never uses it, but it shares the directory, so status warns
  * about it and `logout --all` removes it: "log out of everything" must not leave a credential beside ours.
+ * When it holds a ChatGPT session, `logout --all` also revokes it at OpenAI (auth/logout.ts), so this reads
+ * the tokens out as well.
+ *
+ * The shape is Codex's (openai/codex, codex-rs/login/src/auth/storage.rs `AuthDotJson` @ 06566159f519,
+ * token_data.rs `TokenData` @ 1245f8b0dced, auth/revoke.rs @ 409afc20462c, app-server-protocol
+ * common.rs `AuthMode` @ 001506002518):
+ *
+ *   { "auth_mode": "chatgpt", "OPENAI_API_KEY": null, "last_refresh": "…",
+ *     "tokens": { "id_token": "eyJ…", "access_token": "eyJ…", "refresh_token": "…", "account_id": "…" } }
+ *
+ * `auth_mode` is "apikey", "chatgpt", "chatgptAuthTokens" or "agentIdentity"; a file without it is a ChatGPT
+ * sign-in unless it holds an API key (revoke.rs `resolved_auth_mode`). Codex revokes only "chatgpt"
+ * sessions, the ones it manages; "chatgptAuthTokens" are an embedding app's, which refreshes and ends them
+ * itself. One difference, on purpose: older Codex versions stored the API key they obtained at a ChatGPT
+ * sign-in beside its tokens, without `auth_mode`; Codex now reads such a file as an API key, but its tokens
+ * are still a live ChatGPT session, and once the file is deleted nothing will ever revoke them, so they are
+ * revoked too.
  *
  * It is read as config.toml is (regular-file.ts): a FIFO or a device in its place is not a file holding a
  * credential, and is neither waited on nor read. When it is a symbolic link, removing it removes the file
@@ -22,12 +39,34 @@ export interface CodexAuthFile {
   mode: number;
 }
 
+/** The tokens of a ChatGPT sign-in in auth.json: the access token, and the refresh token when there is one. */
+export interface CodexAuthSession {
+  accessToken: string;
+  refreshToken: string | undefined;
+  /** The access token's own `exp`, when it is a JWT that says. */
+  accessTokenExpiresAt: Date | undefined;
+}
+
+/** Longer than this is not a token anyone issued (OpenAI's are 1–3 KB); it is not sent anywhere. */
+const MAX_TOKEN_CHARS = 64 * 1024;
+
 export function codexAuthPath(home: string): string {
   return join(home, "auth.json");
 }
 
 /** auth.json in `home`, or undefined when there is none (or it is not a regular file). Never throws. */
 export function findCodexAuth(home: string): CodexAuthFile | undefined {
+  return readCodexAuth(home)?.file;
+}
+
+/**
+ * findCodexAuth, and the ChatGPT session the file holds (see the header), from one read: for `logout --all`,
+ * which revokes it. The session's tokens are secrets, which is why findCodexAuth, used for reports and
+ * exported to library users, does not carry them.
+ */
+export function readCodexAuth(
+  home: string,
+): { file: CodexAuthFile; session: CodexAuthSession | undefined } | undefined {
   const path = codexAuthPath(home);
   let mode: number;
   let text: string;
@@ -40,25 +79,60 @@ export function findCodexAuth(home: string): CodexAuthFile | undefined {
     // Too large to read: whatever it is, it may hold a secret, and `logout --all` should remove it.
     if (err instanceof ConfigAccessError && err.syscallCode === TOO_LARGE) {
       try {
-        return { path, hasCredential: true, mode: statSync(path).mode & 0o777 };
+        return { file: { path, hasCredential: true, mode: statSync(path).mode & 0o777 }, session: undefined };
       } catch {}
     }
     return undefined;
   }
   let hasCredential = false;
+  let session: CodexAuthSession | undefined;
   try {
-    const data = JSON.parse(text) as { OPENAI_API_KEY?: unknown; tokens?: Record<string, unknown> | null };
+    const data = JSON.parse(text) as {
+      OPENAI_API_KEY?: unknown;
+      auth_mode?: unknown;
+      tokens?: Record<string, unknown> | null;
+    };
     const tokens = data?.tokens;
     hasCredential =
       (typeof data?.OPENAI_API_KEY === "string" && data.OPENAI_API_KEY !== "") ||
       (typeof tokens === "object" &&
         tokens !== null &&
         ["access_token", "refresh_token", "id_token"].some((k) => typeof tokens[k] === "string" && tokens[k] !== ""));
+    if (typeof tokens === "object" && tokens !== null && chatgptManaged(data.auth_mode)) {
+      session = sessionOf(tokens);
+    }
   } catch {
     // Not JSON: whatever it is, it may still hold a secret; say so rather than guess it is harmless.
     hasCredential = text.trim() !== "";
   }
-  return { path, hasCredential, mode };
+  return { file: { path, hasCredential, mode }, session };
+}
+
+/** Whether `auth_mode` leaves the tokens Codex's own ChatGPT session (absent: a sign-in, see the header). */
+function chatgptManaged(mode: unknown): boolean {
+  return mode === undefined || mode === null || mode === "chatgpt";
+}
+
+function sessionOf(tokens: Record<string, unknown>): CodexAuthSession | undefined {
+  const token = (v: unknown) => (typeof v === "string" && v !== "" && v.length <= MAX_TOKEN_CHARS ? v : undefined);
+  const accessToken = token(tokens.access_token);
+  const refreshToken = token(tokens.refresh_token);
+  // Codex always writes both (TokenData requires them); a file with no access token was not written by a
+  // sign-in, and revocation (refresh token, then access token) is only spoken for a whole session.
+  if (accessToken === undefined) return undefined;
+  return { accessToken, refreshToken, accessTokenExpiresAt: jwtExpiry(accessToken) };
+}
+
+/** The `exp` of a JWT, read without checking its signature (it only words a message); undefined otherwise. */
+function jwtExpiry(jwt: string): Date | undefined {
+  const payload = jwt.split(".")[1];
+  if (payload === undefined) return undefined;
+  try {
+    const exp = (JSON.parse(Buffer.from(payload, "base64url").toString("utf8")) as { exp?: unknown })?.exp;
+    return typeof exp === "number" && Number.isFinite(exp) && Math.abs(exp) < 1e11 ? new Date(exp * 1000) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export interface CodexAuthRemoval {
