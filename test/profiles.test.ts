@@ -183,31 +183,82 @@ describe("codex doctor: what OpenAI's Codex CLI refuses", () => {
   });
 
   test('wire_api = "chat": a warning, not a problem (codex speaks it); in config.toml, and in the profile doctor is asked about', async () => {
-    const chat = '[model_providers.ollama]\nname = "Ollama"\nbase_url = "http://127.0.0.1:11434/v1"\nwire_api = "chat"\n';
-    const { home, codexHome, configFile } = withConfig(`model_provider = "ollama"\n${chat}`);
+    const chat = '[model_providers.local]\nname = "Ollama"\nbase_url = "http://127.0.0.1:11434/v1"\nwire_api = "chat"\n';
+    const { home, codexHome, configFile } = withConfig(`model_provider = "local"\n${chat}`);
     const inBase = await codexCli(home);
     expect(inBase.checks).toHaveLength(1);
     expect(inBase.checks[0]).toMatchObject({
       status: "warning",
-      message: `model_providers.ollama.wire_api = "chat" in ${configFile}: codex speaks Chat Completions to it, but OpenAI's Codex CLI refuses to load a config with it (it says wire_api = "chat" is no longer supported)`,
+      message: `model_providers.local.wire_api = "chat" in ${configFile}: codex speaks Chat Completions to it, but OpenAI's Codex CLI refuses to load a config with it (it says wire_api = "chat" is no longer supported)`,
     });
     expect(inBase.checks[0]?.fix).toContain(`move this provider into a profile file (e.g. ${join(codexHome, "chat.config.toml")}`);
 
     const moved = withConfig("");
-    const file = profile(moved.codexHome, "local", `model_provider = "ollama"\n${chat}`);
+    const file = profile(moved.codexHome, "local", `model_provider = "local"\n${chat}`);
     expect((await codexCli(moved.home)).checks).toMatchObject([{ status: "ok" }]);
     const asked = await codexCli(moved.home, ["--profile", "local"]);
     expect(asked.checks).toEqual([
       {
         id: "codex-cli",
         status: "warning",
-        message: `model_providers.ollama.wire_api = "chat" in ${file}: codex speaks Chat Completions to it, but OpenAI's Codex CLI refuses to load a config with it (it says wire_api = "chat" is no longer supported)`,
+        message: `model_providers.local.wire_api = "chat" in ${file}: codex speaks Chat Completions to it, but OpenAI's Codex CLI refuses to load a config with it (it says wire_api = "chat" is no longer supported)`,
         fix: "only `--profile local` loads it; OpenAI's Codex CLI refuses that profile, not config.toml",
       },
     ]);
     // A warning alone does not fail doctor, whose text output marks it "!".
     const text = await runCli(["doctor", "--offline", "--profile", "local"], { home: moved.home, env: withoutBus() });
-    expect(text.stdout).toContain(`! model_providers.ollama.wire_api = "chat" in ${file}`);
+    expect(text.stdout).toContain(`! model_providers.local.wire_api = "chat" in ${file}`);
+  });
+
+  test("a table redefining one of Codex's built-in providers, and a provider without a name: problems, with the fix", async () => {
+    const { home, configFile } = withConfig(
+      '[model_providers.openai]\nbase_url = "https://proxy.example/v1"\n\n[model_providers.ollama]\nname = "O"\nbase_url = "http://127.0.0.1:11434/v1"\n\n[model_providers.mine]\nbase_url = "http://127.0.0.1:9/v1"\n',
+    );
+    const { code, checks } = await codexCli(home);
+    expect(code).toBe(1);
+    expect(checks).toEqual([
+      {
+        id: "codex-cli",
+        status: "problem",
+        message: `${configFile} has a [model_providers.openai] table: OpenAI's Codex CLI refuses to load it ("model_providers contains reserved built-in provider IDs: \`openai\`")`,
+        fix: 'set the built-in provider\'s URL with openai_base_url = "…" at the top level instead (codex reads it too), and remove the table',
+      },
+      {
+        id: "codex-cli",
+        status: "problem",
+        message: `${configFile} has a [model_providers.ollama] table: OpenAI's Codex CLI refuses to load it ("model_providers contains reserved built-in provider IDs: \`ollama\`")`,
+        fix: 'give it an id of your own (e.g. [model_providers.local], and model_provider = "local")',
+      },
+      {
+        id: "codex-cli",
+        status: "problem",
+        message: `model_providers.mine in ${configFile} has no name: OpenAI's Codex CLI refuses to load it ("provider name must not be empty")`,
+        fix: 'add name = "…" to [model_providers.mine] (what status shows as the provider)',
+      },
+    ]);
+    // codex's own keys alone do not redefine the built-in provider, for the real Codex either.
+    const own = withConfig("[model_providers.openai]\nallow_insecure_http = true\n");
+    expect((await codexCli(own.home)).checks).toMatchObject([{ status: "ok" }]);
+  });
+});
+
+describe("openai_base_url, Codex's key for the built-in provider's URL", () => {
+  test("routes the built-in provider (over OPENAI_BASE_URL), is checked for plain http://, and status names it", async () => {
+    const server = await startProvider();
+    const { home, codexHome } = withConfig(`openai_base_url = "${server.baseUrl}"\nauth_token = "${KEY}"\n`);
+    server.reply(sse(responsesEvents(["ok"])));
+    const r = await runCli(["run", "hi"], { home, env: { OPENAI_BASE_URL: "http://127.0.0.1:9/v1" } });
+    expect(r).toMatchObject({ code: 0, stdout: "ok\n" });
+    expect(server.requests.map((q) => q.headers.authorization)).toEqual([`Bearer ${KEY}`]);
+    const st = await runCli(["status"], { home });
+    expect(st.stdout).toContain(`  Provider: OpenAI (${server.baseUrl}, responses API)\n`);
+    // In a profile's file too.
+    profile(codexHome, "lan", 'openai_base_url = "http://llm.lan:8080/v1"\n');
+    const lan = await runCli(["run", "--profile", "lan", "hi"], { home });
+    expect(lan.code).toBe(1);
+    expect(lan.stderr).toContain("over plain http:// (openai_base_url)");
+    expect(server.requests).toHaveLength(1);
+    for (const x of [r, st, lan]) expectNoSecret(x, KEY);
   });
 });
 

@@ -48,7 +48,7 @@ const models: Script = (_req, res) => {
 
 /** A config.toml with `top` keys, selecting provider `id` at `baseUrl` with `table` lines in its table. */
 function providerConfig(id: string, baseUrl: string, table = "", top = ""): string {
-  return `${top}model_provider = "${id}"\n\n[model_providers.${id}]\nbase_url = "${baseUrl}"\n${table}`;
+  return `${top}model_provider = "${id}"\n\n[model_providers.${id}]\nname = "${id}"\nbase_url = "${baseUrl}"\n${table}`;
 }
 
 /** Every OpenAI credential a careless fallback could pick up. */

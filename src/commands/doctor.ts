@@ -229,10 +229,16 @@ function checkSettings(f: Findings): DoctorCheck[] {
   ];
 }
 
+/** OpenAI's Codex CLI's own providers (model-provider-info), which a [model_providers.ID] table may not redefine. */
+const BUILT_IN_PROVIDERS = ["openai", "ollama", "lmstudio"];
+/** codex's keys in a provider's table, which the real Codex ignores (they alone do not redefine it). */
+const CODEX_IGNORES = ["allow_insecure_http", "request_timeout_ms"];
+
 /**
  * What OpenAI's Codex CLI (0.134 and later), which shares this CODEX_HOME, refuses: the legacy `profile = "…"`
  * selector (it loads no config with it), each `[profiles.NAME]` table (it refuses `--profile NAME` beside it),
- * and `wire_api = "chat"` (it loads no config naming it, in config.toml or in the profile it is given).
+ * a table redefining one of its built-in providers or a provider without a name (it loads no config with
+ * either), and `wire_api = "chat"` (likewise, in config.toml or in the profile it is given).
  */
 function checkCodexCli(f: Findings): DoctorCheck[] {
   const config = f.config;
@@ -273,7 +279,29 @@ function checkCodexCli(f: Findings): DoctorCheck[] {
     const providers = file.get("model_providers");
     if (typeof providers !== "object" || providers === null || Array.isArray(providers)) continue;
     for (const [id, p] of Object.entries(providers as Record<string, unknown>)) {
-      const wire = typeof p === "object" && p !== null ? (p as Record<string, unknown>).wire_api : undefined;
+      const table = typeof p === "object" && p !== null ? (p as Record<string, unknown>) : {};
+      const shown = oneLine(id, 64);
+      // Codex's built-in providers cannot be redefined: a table setting any of Codex's keys for one is refused.
+      if (BUILT_IN_PROVIDERS.includes(id) && Object.keys(table).some((k) => !CODEX_IGNORES.includes(k))) {
+        found.push(
+          problem(
+            "codex-cli",
+            `${file.path} has a [model_providers.${shown}] table: OpenAI's Codex CLI refuses to load it ("model_providers contains reserved built-in provider IDs: \`${shown}\`")`,
+            id === "openai"
+              ? "set the built-in provider's URL with openai_base_url = \"…\" at the top level instead (codex reads it too), and remove the table"
+              : `give it an id of your own (e.g. [model_providers.local], and model_provider = "local")`,
+          ),
+        );
+      } else if (!BUILT_IN_PROVIDERS.includes(id) && (typeof table.name !== "string" || table.name.trim() === "")) {
+        found.push(
+          problem(
+            "codex-cli",
+            `model_providers.${shown} in ${file.path} has no name: OpenAI's Codex CLI refuses to load it ("provider name must not be empty")`,
+            `add name = "…" to [model_providers.${shown}] (what status shows as the provider)`,
+          ),
+        );
+      }
+      const wire = table.wire_api;
       if (wire !== "chat") continue;
       const where = file === base ? base.path : file.path;
       found.push(

@@ -147,8 +147,8 @@ const BAD_HEADER = /[\r\n\x00]/;
 
 /**
  * The model and provider to use: `overrides` (command-line flags) win over config.toml, which wins over
- * the built-in defaults. `OPENAI_BASE_URL` replaces the built-in provider's base URL (not one set in the
- * file, which is more specific).
+ * the built-in defaults. `openai_base_url` in the file, else `OPENAI_BASE_URL`, replaces the built-in
+ * provider's base URL (a `[model_providers.openai] base_url`, which codex 0.1.0 documented, wins over both).
  */
 export function selectModel(
   config: Config,
@@ -158,6 +158,7 @@ export function selectModel(
   const top = new Reader(config, "", {
     model: config.get("model"),
     model_provider: config.get("model_provider"),
+    openai_base_url: config.get("openai_base_url"),
     request_timeout_ms: config.get("request_timeout_ms"),
   });
   const model = overrides.model ?? top.string("model") ?? DEFAULT_MODEL;
@@ -184,11 +185,17 @@ export function selectModel(
   const r = new Reader(config, `model_providers.${id}.`, raw ?? {});
   const builtIn = id === DEFAULT_PROVIDER;
   const fileBaseUrl = r.string("base_url");
+  // OpenAI's Codex CLI points its built-in provider elsewhere with a top-level key (it refuses a
+  // [model_providers.openai] table that sets base_url, which codex still reads).
+  const openaiBaseUrl = builtIn ? top.string("openai_base_url") : undefined;
   const envBaseUrl = builtIn && (env.OPENAI_BASE_URL ?? "").trim() !== "" ? env.OPENAI_BASE_URL : undefined;
   let baseUrl: string;
   let baseUrlSetting = `model_providers.${id}.base_url`;
   if (fileBaseUrl !== undefined) baseUrl = validateBaseUrl(config, baseUrlSetting, fileBaseUrl);
-  else if (envBaseUrl !== undefined) {
+  else if (openaiBaseUrl !== undefined) {
+    baseUrlSetting = "openai_base_url";
+    baseUrl = validateBaseUrl(config, baseUrlSetting, openaiBaseUrl);
+  } else if (envBaseUrl !== undefined) {
     baseUrlSetting = "OPENAI_BASE_URL";
     try {
       baseUrl = validateBaseUrl(config, "OPENAI_BASE_URL", envBaseUrl);
