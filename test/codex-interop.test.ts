@@ -15,7 +15,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { expectNoSecret, freePort, type RunResult, run, runCli, withConfig } from "./helpers.js";
+import { expectNoSecret, freePort, ROOT, type RunResult, run, runCli, withConfig } from "./helpers.js";
 import { type Keyring, startKeyring } from "./support/keyring.js";
 import { startCli } from "./support/oauth-cli.js";
 import { type OpenAIFake, startOpenAIFake } from "./support/openai-fake.js";
@@ -247,6 +247,7 @@ describe.skipIf(realCodexSkip !== undefined)("after each of our writes, the real
       'forced_login_method = "chatgpt"',
       'forced_chatgpt_workspace_id = "org-1"',
       'chatgpt_base_url = "https://chatgpt.com/backend-api"',
+      'openai_base_url = "https://proxy.example/v1"',
       "",
       "[model_providers.lan]",
       'name = "LAN"',
@@ -272,6 +273,11 @@ describe.skipIf(realCodexSkip !== undefined)("after each of our writes, the real
       "",
     ].join("\n");
     expect(sorted(await strictUnknownKeys(documented))).toEqual(UNKNOWN_TO_CODEX.documented);
+    // docs/authentication.md names each of them (a provider's keys by their own name), and says which they are.
+    const docs = readFileSync(join(ROOT, "docs", "authentication.md"), "utf8");
+    const bullet = /^- \*\*Keys of codex's own\.\*\*[\s\S]*?(?=\n- \*\*)/m.exec(docs)?.[0] ?? "";
+    const named = new Set(Object.values(UNKNOWN_TO_CODEX).flat().map((k) => k.replace(/^model_providers\.\w+\./, "")));
+    for (const key of named) expect(bullet, `docs/authentication.md names ${key}`).toContain(`\`${key}\``);
     const { home } = withConfig(documented);
     expectStatusLoads(await codexLoginStatus(home));
     expectProfileLoads(await codexProfileLoads(home, "work"));
