@@ -321,13 +321,11 @@ describe("50 processes at once", () => {
       const op = ops[i] as Op;
       for (const key of allKeys) expect(r.stdout + r.stderr).not.toContain(key);
       if (r.code === 1 && lockLine.test(r.stderr)) timedOut.add(op);
-      else
-        expect({ op, code: r.code, signal: r.signal, stderr: r.stderr }).toEqual({
-          op,
-          code: 0,
-          signal: null,
-          stderr: "",
-        });
+      else {
+        // A login that moved a key out of [profiles.NAME] says what of the user's is left there.
+        const stderr = r.stderr.replace(/^warning: \S+ still has a legacy \[profiles\.\w+\] table [^\n]*\n$/, "");
+        expect({ op, code: r.code, signal: r.signal, stderr }).toEqual({ op, code: 0, signal: null, stderr: "" });
+      }
     }
     // Contention may make a few wait past the 10 s lock timeout on a loaded machine, not most of them.
     expect(timedOut.size).toBeLessThan(ops.length / 2);

@@ -337,6 +337,12 @@ interface Reference {
   typicalMs: number;
 }
 
+/**
+ * What a finished command may print on stderr: nothing, or, after a profile's move, that the user's own keys
+ * are left in [profiles.NAME] (the real Codex still refuses the table for them).
+ */
+const QUIET = /^(warning: \S+ still has a legacy \[profiles\.\w+\] table [^\n]*\n)?$/;
+
 /** The names a finished command leaves in CODEX_HOME. */
 const finalListing = (kind: Kind) =>
   kind.profile === undefined ? ["config.toml"] : ["config.toml", `${kind.profile}.config.toml`];
@@ -361,7 +367,8 @@ function mode(path: string): string {
 async function reference(kind: Kind, cmd: Command): Promise<Reference> {
   const { home, codexHome, configFile } = scratchHome(kind.seed);
   const r = await runToEnd(cmd, home);
-  expect([r.code, r.stderr], `${cmd.label} on a copy of the seed`).toEqual([0, ""]);
+  expect(r.code, `${cmd.label} on a copy of the seed: ${r.stderr}`).toBe(0);
+  expect(r.stderr).toMatch(QUIET);
   expect(readdirSync(codexHome).sort()).toEqual(finalListing(kind));
   expect(mode(configFile)).toBe("600");
   const newBytes = readFileSync(configFile);
@@ -451,7 +458,7 @@ async function finishMove(
     problems.add("profile not logged in after the kill", `${where}: exit ${status.code}, ${status.stdout.trim()}`);
   }
   const login = await runToEnd(cli("login", ["login", "--profile", profile, "--with-api-key"], `${NEXT_KEY}\n`), home);
-  if (login.code !== 0 || login.stderr !== "") {
+  if (login.code !== 0 || !QUIET.test(login.stderr)) {
     problems.add("next login failed", `${where}: exit ${login.code}, ${login.stderr.trim()}`);
     return;
   }
@@ -579,7 +586,7 @@ describe("SIGKILL at a random instant during a write", () => {
             for (const s of SECRETS)
               if (r.stdout.includes(s) || r.stderr.includes(s)) problems.add("secret printed", where);
             if (r.signal !== "SIGKILL") {
-              if (r.code === 0 && r.stderr === "") totals.finishedFirst++;
+              if (r.code === 0 && QUIET.test(r.stderr)) totals.finishedFirst++;
               else problems.add("failed before the kill", `${where}: exit ${r.code}, ${r.stderr.trim()}`);
             }
             // The duration drifts with the load: follow it, so timed kills keep covering the whole run. A
