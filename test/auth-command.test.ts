@@ -580,6 +580,10 @@ describe("codex login --with-api-key", () => {
 });
 
 describe("profiles", () => {
+  /** What `codex status --profile work` prints when `file`'s auth_command work.sh supplies the credential. */
+  const workStatus = (file: string, server: FakeProvider) =>
+    `${loggedInLine("work.sh", WORK)}${sourceLine(file, "work.sh")}  Profile: work (selected by --profile)\n  Provider: Local (${server.baseUrl}, responses API)\n`;
+
   test("work.config.toml's auth_command is used with --profile work; the default keeps its stored key", async () => {
     const server = await startProvider();
     server.reply(sse(responsesEvents(["Hello"])), sse(responsesEvents(["Hello"])));
@@ -596,12 +600,7 @@ describe("profiles", () => {
     expect(runs(home, "work.sh")).toBe(1);
     expect(server.requests.map((q) => q.headers.authorization)).toEqual([`Bearer ${WORK}`, `Bearer ${STORED}`]);
     const st = await runCli(["status", "--profile", "work"], { home });
-    expect(st.stdout).toBe(
-      loggedInLine("work.sh", WORK) +
-        sourceLine(configFile, "work.sh") +
-        "  Profile: work (selected by --profile)\n" +
-        `  Provider: Local (${server.baseUrl}, responses API)\n`,
-    );
+    expect(st.stdout).toBe(workStatus(configFile, server));
     expect(st.stderr).toBe("");
     expect(st.code).toBe(0);
     const viaEnv = await runCli(["status"], { home, env: { CODEX_PROFILE: "work" } });
@@ -629,12 +628,7 @@ describe("profiles", () => {
     expectReply(work);
     expect(server.requests.map((q) => q.headers.authorization)).toEqual([`Bearer ${WORK}`]);
     const st = await runCli(["status", "--profile", "work"], { home });
-    expect(st.stdout).toBe(
-      loggedInLine("work.sh", WORK) +
-        sourceLine(configFile, "work.sh") +
-        "  Profile: work (selected by --profile)\n" +
-        `  Provider: Local (${server.baseUrl}, responses API)\n`,
-    );
+    expect(st.stdout).toBe(workStatus(configFile, server));
     expect(st.stderr).toBe(
       `warning: ${configFile} has a legacy [profiles.work] table, which OpenAI's Codex CLI refuses beside \`--profile work\`: move those settings into ${join(codexHome, "work.config.toml")} and remove the table\n`,
     );
