@@ -163,7 +163,7 @@ describe("which account a command acts on", () => {
   test("profile = in config.toml selects nothing any more: the default account, and a warning with the fix", async () => {
     const { home, configFile } = withConfig(`profile = "work"\nauth_token = "${DEFAULT_KEY}"\n`);
     writeProfile(home, "work", `auth_token = "${WORK_KEY}"\n`);
-    const warning = `warning: ${configFile} has \`profile = "work"\`, which no longer selects an account (OpenAI's Codex CLI refuses to load a config.toml with it): remove it, and use \`--profile work\` or CODEX_PROFILE=work\n`;
+    const warning = `warning: ${configFile} has \`profile = "work"\`, which no longer selects an account, and OpenAI's Codex CLI refuses to load a config.toml with it ("legacy \`profile\` config is no longer supported"); remove it, and use \`--profile work\` (or CODEX_PROFILE=work) with work.config.toml instead\n`;
     expectResult(await cli(["status"], { home }), 0, statusLine(configFile, DEFAULT_KEY), warning);
     // A value that is no profile name is no error either: it selects nothing.
     for (const value of ['"a b"', "3"]) {
@@ -172,7 +172,7 @@ describe("which account a command acts on", () => {
         await cli(["status"], { home: other.home }),
         0,
         statusLine(other.configFile, DEFAULT_KEY),
-        `warning: ${other.configFile} has a top-level \`profile\` key, which no longer selects an account (OpenAI's Codex CLI refuses to load a config.toml with it): remove it\n`,
+        `warning: ${other.configFile} has a top-level \`profile\` key, which no longer selects an account, and OpenAI's Codex CLI refuses to load a config.toml with it ("legacy \`profile\` config is no longer supported"); remove it; select a profile with --profile NAME (or CODEX_PROFILE), which reads NAME.config.toml\n`,
       );
     }
   });
@@ -188,7 +188,7 @@ describe("which account a command acts on", () => {
       await cli(["run", "hi"], { home }),
       0,
       "ok\n",
-      `warning: ${configFile} has \`profile = "work"\`, which no longer selects an account (OpenAI's Codex CLI refuses to load a config.toml with it): remove it, and use \`--profile work\` or CODEX_PROFILE=work\n`,
+      `warning: ${configFile} has \`profile = "work"\`, which no longer selects an account, and OpenAI's Codex CLI refuses to load a config.toml with it ("legacy \`profile\` config is no longer supported"); remove it, and use \`--profile work\` (or CODEX_PROFILE=work) with work.config.toml instead\n`,
     );
     expectResult(await cli(["run", "--profile", "work", "hi"], { home }), 0, "ok\n");
     expectResult(await cli(["run", "hi"], { home, env: { CODEX_PROFILE: "work" } }), 0, "ok\n");
@@ -362,7 +362,7 @@ describe("codex 0.1.0's [profiles.NAME] credentials: read, then moved into NAME.
   /** What codex 0.1.0's `codex login --profile work` appended to a config.toml. */
   const LEGACY = `${REALISTIC}\n[profiles.work]\nauth_token = "${WORK_KEY}"\n`;
   const legacyWarning = (configFile: string, work: string) =>
-    `warning: ${configFile} has a legacy [profiles.work] table, which OpenAI's Codex CLI refuses beside \`--profile work\`: move those settings into ${work} and remove the table; \`codex login --profile work\` moves codex's own keys there\n`;
+    `warning: ${configFile} has a legacy [profiles.work] table, which OpenAI's Codex CLI refuses beside \`--profile work\` ("move those settings into work.config.toml"); \`codex login --profile work\` (or \`codex logout --profile work\`) moves codex's keys into ${work} and removes the table\n`;
 
   test("status and run use it, status says how to move it; status --all lists it", async () => {
     const server = await startProvider();
@@ -423,7 +423,7 @@ describe("codex 0.1.0's [profiles.NAME] credentials: read, then moved into NAME.
       r,
       0,
       `✅ Logged in using an API key (sk-…PRSN), stored in ${work} (profile work)\n`,
-      `warning: ${configFile} still has a legacy [profiles.work] table (\`model\`), which OpenAI's Codex CLI refuses beside \`--profile work\`: move those settings into ${work} and remove the table\n`,
+      `warning: ${configFile} has a legacy [profiles.work] table, which OpenAI's Codex CLI refuses beside \`--profile work\` ("move those settings into work.config.toml"); move \`model\` into ${work} and remove the table\n`,
     );
     expect(readFileSync(configFile, "utf8")).toBe(`${REALISTIC}\n[profiles.work]\nmodel = "o3"   # mine\n`);
   });
@@ -435,7 +435,7 @@ describe("codex 0.1.0's [profiles.NAME] credentials: read, then moved into NAME.
       await cli(["status", "--profile", "work"], { home }),
       0,
       statusLine(work, PERSONAL_KEY, { name: "work", by: "--profile" }),
-      `warning: ${configFile} has a legacy [profiles.work] table, which OpenAI's Codex CLI refuses beside \`--profile work\`: move those settings into ${work} and remove the table; \`codex login --profile work\` moves codex's own keys there\n`,
+      legacyWarning(configFile, work),
     );
     expect((await cli(["logout", "--profile", "work"], { home })).code).toBe(0);
     expect(readFileSync(configFile, "utf8")).toBe(REALISTIC);

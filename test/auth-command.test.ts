@@ -570,7 +570,7 @@ describe("codex login --with-api-key", () => {
     expect(r.stdout).toBe(`✅ Logged in using an API key (sk-…LOGN), stored in ${workFile} (profile work)\n`);
     expect(r.stderr).toBe(
       `warning: auth_command in ${configFile} supplies this account's credential and takes precedence over the one just saved; remove it to use this one\n` +
-        `warning: ${configFile} still has a legacy [profiles.work] table (\`auth_command\`), which OpenAI's Codex CLI refuses beside \`--profile work\`: move those settings into ${workFile} and remove the table\n`,
+        `warning: ${configFile} has a legacy [profiles.work] table, which OpenAI's Codex CLI refuses beside \`--profile work\` ("move those settings into work.config.toml"); move \`auth_command\` into ${workFile} and remove the table\n`,
     );
     expect(r.code).toBe(0);
     // The user's auth_command is theirs to move: config.toml is left as it was.
@@ -630,7 +630,7 @@ describe("profiles", () => {
     const st = await runCli(["status", "--profile", "work"], { home });
     expect(st.stdout).toBe(workStatus(configFile, server));
     expect(st.stderr).toBe(
-      `warning: ${configFile} has a legacy [profiles.work] table, which OpenAI's Codex CLI refuses beside \`--profile work\`: move those settings into ${join(codexHome, "work.config.toml")} and remove the table\n`,
+      `warning: ${configFile} has a legacy [profiles.work] table, which OpenAI's Codex CLI refuses beside \`--profile work\` ("move those settings into work.config.toml"); move \`auth_command\` into ${join(codexHome, "work.config.toml")} and remove the table\n`,
     );
     expect(st.code).toBe(0);
     for (const r of [work, st]) expectNoSecret(r, ...ALL);

@@ -341,7 +341,7 @@ interface Reference {
  * What a finished command may print on stderr: nothing, or, after a profile's move, that the user's own keys
  * are left in [profiles.NAME] (the real Codex still refuses the table for them).
  */
-const QUIET = /^(warning: \S+ still has a legacy \[profiles\.\w+\] table [^\n]*\n)?$/;
+const QUIET = /^(warning: \S+ has a legacy \[profiles\.\w+\] table[^\n]*\n)?$/;
 
 /** The names a finished command leaves in CODEX_HOME. */
 const finalListing = (kind: Kind) =>

@@ -158,20 +158,20 @@ describe("codex doctor: what OpenAI's Codex CLI refuses", () => {
       {
         id: "codex-cli",
         status: "problem",
-        message: `${configFile} has \`profile = "work"\`: it no longer selects an account, and OpenAI's Codex CLI refuses to load a config.toml with it ("legacy \`profile\` config is no longer supported")`,
-        fix: "remove it; use `--profile work` (or CODEX_PROFILE=work) with work.config.toml instead",
+        message: `${configFile} has \`profile = "work"\`, which no longer selects an account, and OpenAI's Codex CLI refuses to load a config.toml with it ("legacy \`profile\` config is no longer supported")`,
+        fix: "remove it, and use `--profile work` (or CODEX_PROFILE=work) with work.config.toml instead",
       },
       {
         id: "codex-cli",
         status: "problem",
         message: `${configFile} has a legacy [profiles.work] table, which OpenAI's Codex CLI refuses beside \`--profile work\` ("move those settings into work.config.toml")`,
-        fix: `run \`codex login --profile work\` (or \`codex logout --profile work\`): codex moves its keys into ${join(codexHome, "work.config.toml")} and removes the table`,
+        fix: `\`codex login --profile work\` (or \`codex logout --profile work\`) moves codex's keys into ${join(codexHome, "work.config.toml")} and removes the table`,
       },
       {
         id: "codex-cli",
         status: "problem",
         message: `${configFile} has a legacy [profiles.mine] table, which OpenAI's Codex CLI refuses beside \`--profile mine\` ("move those settings into mine.config.toml")`,
-        fix: `move \`model\` into ${join(codexHome, "mine.config.toml")} and remove the table; \`codex login --profile mine\` moves codex's own keys`,
+        fix: `move \`model\` into ${join(codexHome, "mine.config.toml")} and remove the table (\`codex login --profile mine\` moves codex's own keys)`,
       },
     ]);
     const clean = withConfig(`auth_token = "${KEY}"\n`);

@@ -10,7 +10,7 @@ import {
   type Account,
   accountKey,
   authCommand,
-  legacyTable,
+  DEFAULT_ACCOUNT,
   recordedStorage,
   selectAccount,
   storeSetting,
@@ -24,8 +24,8 @@ import { keyringAccount, writeKeyringCredential } from "../credentials/keyring-s
 import { loadKeyring } from "../credentials/select.js";
 import type { StoredCredential } from "../credentials/store.js";
 import { KeyringUnavailableError } from "../errors.js";
-import { oneLine } from "../safe-text.js";
 import { normalizeApiKey } from "./api-key.js";
+import { legacyTableRefusal, refusalLine } from "./codex-cli.js";
 import type { Revocation } from "./oauth/revoke.js";
 import type { AuthOptions } from "./status.js";
 
@@ -139,13 +139,8 @@ async function finishMove(
 ): Promise<StoredCredential | undefined> {
   const legacy = await dropLegacyCredential(config, acct);
   // What is left of the table is the user's: the real Codex still refuses --profile NAME beside it.
-  const left = legacyTable(config.base, acct.name);
-  if (left !== undefined) {
-    const keys = Object.keys(left).map((k) => `\`${oneLine(k, 64)}\``);
-    warnings.push(
-      `${config.base.path} still has a legacy [profiles.${acct.name}] table${keys.length > 0 ? ` (${keys.join(", ")})` : ""}, which OpenAI's Codex CLI refuses beside \`--profile ${acct.name}\`: move those settings into ${config.path} and remove the table`,
-    );
-  }
+  const left = acct.name === DEFAULT_ACCOUNT ? undefined : legacyTableRefusal(config, acct.name);
+  if (left !== undefined) warnings.push(refusalLine(left));
   return previous ?? legacy;
 }
 

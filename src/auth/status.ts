@@ -4,10 +4,7 @@ import {
   authCommand,
   configuredAccounts,
   DEFAULT_ACCOUNT,
-  legacyOwnKeys,
   legacyProfiles,
-  legacySelector,
-  legacyTable,
   recordedStorage,
   selectAccount,
   storeSetting,
@@ -30,6 +27,7 @@ import {
   UntrustedConfigError,
 } from "../errors.js";
 import { maskToken } from "./api-key.js";
+import { legacyTableRefusal, type Refusal, refusalLine, selectorRefusal } from "./codex-cli.js";
 import {
   type CredentialSource,
   type ResolvedCredential,
@@ -340,41 +338,10 @@ function settingWarnings(config: Config): string[] {
   }
 }
 
-/**
- * config.toml's `profile = "…"`, which selected an account in codex 0.1.0 and selects nothing now (the real
- * Codex refuses to load a config.toml with it): said wherever the account it named might be expected.
- */
-export function selectorWarning(config: Config): string | undefined {
-  const selector = legacySelector(config);
-  if (selector === undefined) return undefined;
-  const instead =
-    selector.name === undefined ? "" : `, and use \`--profile ${selector.name}\` or CODEX_PROFILE=${selector.name}`;
-  return `${config.base.path} has ${selector.shown}, which no longer selects an account (OpenAI's Codex CLI refuses to load a config.toml with it): remove it${instead}`;
-}
-
-/** The same, when no --profile or CODEX_PROFILE chose an account: the default one is used, not the one it names. */
-export function fallbackSelectorWarning(config: Config, env: Env, profile: string | undefined): string | undefined {
-  if (profile !== undefined || (env.CODEX_PROFILE ?? "") !== "") return undefined;
-  return selectorWarning(config);
-}
-
-/**
- * What codex 0.1.0 wrote or documented that OpenAI's Codex CLI now refuses, and that the user relies on: the
- * `profile = "…"` selector (no longer selecting anything), this profile's `[profiles.NAME]` table.
- */
+/** What the real Codex refuses of what codex 0.1.0 wrote, that this account relies on (see codex-cli.ts). */
 function legacyWarnings(config: Config, acct: Account): string[] {
-  const warnings: string[] = [];
-  const selector = selectorWarning(config);
-  if (selector !== undefined) warnings.push(selector);
-  if (acct.name !== DEFAULT_ACCOUNT && legacyTable(config, acct.name) !== undefined) {
-    const moved = legacyOwnKeys(config, acct.name).length > 0
-      ? `; \`codex login --profile ${acct.name}\` moves codex's own keys there`
-      : "";
-    warnings.push(
-      `${config.base.path} has a legacy [profiles.${acct.name}] table, which OpenAI's Codex CLI refuses beside \`--profile ${acct.name}\`: move those settings into ${config.path} and remove the table${moved}`,
-    );
-  }
-  return warnings;
+  const found = [selectorRefusal(config), acct.name === DEFAULT_ACCOUNT ? undefined : legacyTableRefusal(config, acct.name)];
+  return found.filter((r): r is Refusal => r !== undefined).map(refusalLine);
 }
 
 /** Credentials in files that others on the machine can read: the account's files, and Codex CLI's auth.json. */

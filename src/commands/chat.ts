@@ -15,8 +15,8 @@
 import { createInterface, type Interface } from "node:readline";
 import { type Client, MAX_REPLY_CHARS } from "../api/client.js";
 import { openClient } from "../api/open.js";
-import { fallbackSelectorWarning } from "../auth/status.js";
 import type { Message } from "../api/wire.js";
+import { fallbackSelectorRefusal, refusalLine } from "../auth/codex-cli.js";
 import { CancelledError, CodexError, ExitCode as Exit, type ExitCode, InvalidInputError } from "../errors.js";
 import type { CommandContext } from "./context.js";
 import { inputLines, LINE_TOO_LONG, MAX_PROMPT_BYTES } from "./input-lines.js";
@@ -67,8 +67,8 @@ function slashCommand(line: string): SlashCommand | "unknown" | undefined {
 }
 
 export async function runChat(opts: ChatOptions): Promise<ExitCode> {
-  const selector = fallbackSelectorWarning(opts.config, opts.env, opts.profile);
-  if (selector !== undefined) opts.io.warn(selector);
+  const selector = fallbackSelectorRefusal(opts.config, opts.env, opts.profile);
+  if (selector !== undefined) opts.io.warn(refusalLine(selector));
   const client = await openClient(opts);
   return opts.io.stdinIsTTY() ? interactive(opts.io, client) : piped(opts.io, client);
 }

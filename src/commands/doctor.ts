@@ -11,6 +11,7 @@ import { statSync } from "node:fs";
 import { hostname } from "node:os";
 import { basename } from "node:path";
 import { maskToken } from "../auth/api-key.js";
+import { legacyTableRefusal, selectorRefusal } from "../auth/codex-cli.js";
 import { type ResolvedCredential, resolveCredential, sessionEnded } from "../auth/credential.js";
 import { ignoredEnvVars, OPENAI_AUTH, type ProviderAuth, tokenEnvVars, tokenEnvVarsSet } from "../auth/env.js";
 import { type Breach, restrictionBreach } from "../auth/restrictions.js";
@@ -19,10 +20,7 @@ import {
   authCommand,
   commandName,
   DEFAULT_ACCOUNT,
-  legacyOwnKeys,
   legacyProfiles,
-  legacySelector,
-  legacyTable,
   profileFiles,
   recordedStorage,
   selectAccount,
@@ -245,36 +243,8 @@ function checkCodexCli(f: Findings): DoctorCheck[] {
   if (config === undefined) return [skipped("codex-cli", "not checked: config.toml did not load")];
   const base = config.base;
   const found: DoctorCheck[] = [];
-  const selector = legacySelector(config);
-  if (selector !== undefined) {
-    const name = selector.name;
-    found.push(
-      problem(
-        "codex-cli",
-        `${base.path} has ${selector.shown}: it no longer selects an account, and OpenAI's Codex CLI refuses to load a config.toml with it ("legacy \`profile\` config is no longer supported")`,
-        name === undefined
-          ? "remove it; select a profile with --profile NAME (or CODEX_PROFILE), which reads NAME.config.toml"
-          : `remove it; use \`--profile ${name}\` (or CODEX_PROFILE=${name}) with ${name}.config.toml instead`,
-      ),
-    );
-  }
-  for (const name of legacyProfiles(config)) {
-    const table = legacyTable(config, name) ?? {};
-    const ours = legacyOwnKeys(config, name);
-    const theirs = Object.keys(table).filter((k) => !ours.includes(k));
-    const move = profilePath(base.home, name);
-    const fix =
-      theirs.length === 0
-        ? `run \`codex login --profile ${name}\` (or \`codex logout --profile ${name}\`): codex moves its keys into ${move} and removes the table`
-        : `move ${theirs.map((k) => `\`${oneLine(k, 64)}\``).join(", ")} into ${move} and remove the table${ours.length > 0 ? `; \`codex login --profile ${name}\` moves codex's own keys` : ""}`;
-    found.push(
-      problem(
-        "codex-cli",
-        `${base.path} has a legacy [profiles.${name}] table, which OpenAI's Codex CLI refuses beside \`--profile ${name}\` ("move those settings into ${name}.config.toml")`,
-        fix,
-      ),
-    );
-  }
+  const refusals = [selectorRefusal(config), ...legacyProfiles(config).map((name) => legacyTableRefusal(config, name))];
+  for (const r of refusals) if (r !== undefined) found.push(problem("codex-cli", r.problem, r.fix));
   for (const file of config.layers) {
     const providers = file.get("model_providers");
     if (typeof providers !== "object" || providers === null || Array.isArray(providers)) continue;

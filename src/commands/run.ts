@@ -4,7 +4,7 @@
  * prints only the final reply as one JSON object, for scripts.
  */
 import { openClient } from "../api/open.js";
-import { fallbackSelectorWarning } from "../auth/status.js";
+import { fallbackSelectorRefusal, refusalLine } from "../auth/codex-cli.js";
 import { type ExitCode, InvalidInputError, UsageError } from "../errors.js";
 import { jsonText } from "../safe-text.js";
 import type { CommandContext } from "./context.js";
@@ -40,8 +40,8 @@ async function readPrompt(opts: RunOptions): Promise<string> {
 
 export async function runRun(opts: RunOptions): Promise<ExitCode> {
   const { io } = opts;
-  const selector = fallbackSelectorWarning(opts.config, opts.env, opts.profile);
-  if (selector !== undefined) io.warn(selector);
+  const selector = fallbackSelectorRefusal(opts.config, opts.env, opts.profile);
+  if (selector !== undefined) io.warn(refusalLine(selector));
   // Credential first: without one, nothing is read and nothing is sent.
   const client = await openClient(opts);
   const prompt = await readPrompt(opts);

@@ -20,7 +20,7 @@ import { readdirSync } from "node:fs";
 import { basename } from "node:path";
 import { ConfigValueError, InvalidInputError, UsageError } from "../errors.js";
 import { oneLine } from "../safe-text.js";
-import type { Config } from "./config.js";
+import { type Config, CREDENTIAL_KEYS } from "./config.js";
 import { type Env, isProfileName } from "./paths.js";
 
 export { isProfileName };
@@ -58,9 +58,6 @@ export function selectAccount(env: Env, flag?: string): Account {
   }
   return account(DEFAULT_ACCOUNT);
 }
-
-/** Keys that mean an account has (or had) a credential configured. */
-const CREDENTIAL_KEYS = ["auth_token", "oauth_session", "auth_storage", "auth_command"];
 
 const PROFILE_FILE = /^([A-Za-z0-9_-]{1,64})\.config\.toml$/;
 

@@ -28,7 +28,10 @@ export interface LoadOptions {
 /** The account named by config.toml's own top-level keys. */
 const DEFAULT = "default";
 
-/** An account's own credential keys: a profile's file never inherits config.toml's (the default account's). */
+/**
+ * An account's own credential keys, whose presence means it has (or had) a credential configured: a profile's
+ * file never inherits config.toml's (the default account's).
+ */
 export const CREDENTIAL_KEYS: readonly string[] = ["auth_token", "oauth_session", "auth_storage", "auth_command"];
 
 /**
