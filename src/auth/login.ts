@@ -10,7 +10,6 @@ import {
   type Account,
   accountKey,
   authCommand,
-  DEFAULT_ACCOUNT,
   recordedStorage,
   selectAccount,
   storeSetting,
@@ -139,7 +138,7 @@ async function finishMove(
 ): Promise<StoredCredential | undefined> {
   const legacy = await dropLegacyCredential(config, acct);
   // What is left of the table is the user's: the real Codex still refuses --profile NAME beside it.
-  const left = acct.name === DEFAULT_ACCOUNT ? undefined : legacyTableRefusal(config, acct.name);
+  const left = legacyTableRefusal(config, acct.name);
   if (left !== undefined) warnings.push(refusalLine(left));
   return previous ?? legacy;
 }

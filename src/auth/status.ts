@@ -340,7 +340,7 @@ function settingWarnings(config: Config): string[] {
 
 /** What the real Codex refuses of what codex 0.1.0 wrote, that this account relies on (see codex-cli.ts). */
 function legacyWarnings(config: Config, acct: Account): string[] {
-  const found = [selectorRefusal(config), acct.name === DEFAULT_ACCOUNT ? undefined : legacyTableRefusal(config, acct.name)];
+  const found = [selectorRefusal(config), legacyTableRefusal(config, acct.name)];
   return found.filter((r): r is Refusal => r !== undefined).map(refusalLine);
 }
 

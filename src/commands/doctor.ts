@@ -271,13 +271,11 @@ function checkCodexCli(f: Findings): DoctorCheck[] {
           ),
         );
       }
-      const wire = table.wire_api;
-      if (wire !== "chat") continue;
-      const where = file === base ? base.path : file.path;
+      if (table.wire_api !== "chat") continue;
       found.push(
         warning(
           "codex-cli",
-          `model_providers.${oneLine(id, 64)}.wire_api = "chat" in ${where}: codex speaks Chat Completions to it, but OpenAI's Codex CLI refuses to load a config with it (it says wire_api = "chat" is no longer supported)`,
+          `model_providers.${shown}.wire_api = "chat" in ${file.path}: codex speaks Chat Completions to it, but OpenAI's Codex CLI refuses to load a config with it (it says wire_api = "chat" is no longer supported)`,
           file === base
             ? `if you also use OpenAI's Codex CLI, move this provider into a profile file (e.g. ${profilePath(base.home, "chat")}, used with \`codex --profile chat\`), which it reads only when given that profile; or use a server that speaks the Responses API (wire_api = "responses")`
             : `only \`--profile ${config.profile}\` loads it; OpenAI's Codex CLI refuses that profile, not config.toml`,

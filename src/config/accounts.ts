@@ -13,7 +13,7 @@
  *
  * codex 0.1.0 kept a profile's credential in a `[profiles.NAME]` table of config.toml, which the real Codex now
  * refuses beside `--profile NAME`. It is still read, when the profile's file has none, and moved into the file
- * at that profile's next login, logout or renewal (credentials/legacy.ts). A top-level `profile = "NAME"`
+ * at that profile's next login, logout or renewal (`dropLegacyCredential` in credentials/file-store.ts). A top-level `profile = "NAME"`
  * selector, which the real Codex refuses outright, selects nothing any more: `codex doctor` says so.
  */
 import { readdirSync } from "node:fs";
@@ -21,13 +21,11 @@ import { basename } from "node:path";
 import { ConfigValueError, InvalidInputError, UsageError } from "../errors.js";
 import { oneLine } from "../safe-text.js";
 import { type Config, CREDENTIAL_KEYS } from "./config.js";
-import { type Env, isProfileName } from "./paths.js";
+import { DEFAULT_ACCOUNT, type Env, isProfileName } from "./paths.js";
 
-export { isProfileName };
+export { DEFAULT_ACCOUNT, isProfileName };
 
 export type StoreSetting = "file" | "keyring" | "auto";
-
-export const DEFAULT_ACCOUNT = "default";
 
 export interface Account {
   /** The profile name, or "default" for config.toml's top-level keys. */
@@ -59,7 +57,7 @@ export function selectAccount(env: Env, flag?: string): Account {
   return account(DEFAULT_ACCOUNT);
 }
 
-const PROFILE_FILE = /^([A-Za-z0-9_-]{1,64})\.config\.toml$/;
+const PROFILE_SUFFIX = ".config.toml";
 
 /** The profiles with a file in CODEX_HOME (`NAME.config.toml`), by name; none when it cannot be listed. */
 export function profileFiles(home: string): string[] {
@@ -70,8 +68,9 @@ export function profileFiles(home: string): string[] {
     return [];
   }
   return entries
-    .map((f) => PROFILE_FILE.exec(f)?.[1])
-    .filter((n): n is string => n !== undefined && n !== DEFAULT_ACCOUNT)
+    .filter((f) => f.endsWith(PROFILE_SUFFIX))
+    .map((f) => f.slice(0, -PROFILE_SUFFIX.length))
+    .filter((name) => isProfileName(name) && name !== DEFAULT_ACCOUNT)
     .sort();
 }
 
@@ -124,7 +123,7 @@ export function legacySelector(config: Config): { shown: string; name: string | 
 export function configuredAccounts(config: Config): Account[] {
   const names = profileFiles(config.home);
   for (const name of legacyProfiles(config)) {
-    if (name !== DEFAULT_ACCOUNT && !names.includes(name) && hasLegacyCredential(config, name)) names.push(name);
+    if (!names.includes(name) && hasLegacyCredential(config, name)) names.push(name);
   }
   return [account(DEFAULT_ACCOUNT), ...names.map((n) => account(n))];
 }

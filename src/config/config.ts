@@ -10,7 +10,7 @@
  * never inherits the default account's `auth_token`, session, keyring note or `auth_command`.
  */
 import type { Stats } from "node:fs";
-import { codexHome, configPath, type Env, profilePath } from "./paths.js";
+import { codexHome, configPath, DEFAULT_ACCOUNT, type Env, profilePath } from "./paths.js";
 import { type ConfigSnapshot, readConfig } from "./read.js";
 import type { Edit, UpdateOptions } from "./save.js";
 import { assertTomlValue, getPath, type KeyPath, mergeTables, toPath, withoutKeys, withPath } from "./toml-path.js";
@@ -24,9 +24,6 @@ export interface LoadOptions {
   /** A profile to lay over config.toml (its `NAME.config.toml`); "default" or none: config.toml alone. */
   profile?: string | undefined;
 }
-
-/** The account named by config.toml's own top-level keys. */
-const DEFAULT = "default";
 
 /**
  * An account's own credential keys, whose presence means it has (or had) a credential configured: a profile's
@@ -94,7 +91,7 @@ export class Config {
    */
   view(name: string): Config {
     const base = this.base;
-    if (name === DEFAULT) return base;
+    if (name === DEFAULT_ACCOUNT) return base;
     if (name === this.profile) return this;
     base.#views ??= new Map();
     let view = base.#views.get(name);

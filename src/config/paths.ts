@@ -18,6 +18,9 @@ export function configPath(home: string): string {
   return join(home, "config.toml");
 }
 
+/** The account named by config.toml's own top-level keys (every other account is a profile). */
+export const DEFAULT_ACCOUNT = "default";
+
 /** Letters, digits, `-` and `_`: a name that is also a bare TOML key, a file name and a keyring account name. */
 const PROFILE_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 

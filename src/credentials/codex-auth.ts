@@ -30,6 +30,7 @@ import { join } from "node:path";
 import { accessError, isCode } from "../config/fs-errors.js";
 import { kindOf, readRegularFile, TOO_LARGE } from "../config/regular-file.js";
 import { ConfigAccessError } from "../errors.js";
+import { jwtPayload, MAX_TOKEN_CHARS } from "./jwt.js";
 
 export interface CodexAuthFile {
   path: string;
@@ -46,9 +47,6 @@ export interface CodexAuthSession {
   /** The access token's own `exp`, when it is a JWT that says. */
   accessTokenExpiresAt: Date | undefined;
 }
-
-/** Longer than this is not a token anyone issued (OpenAI's are 1–3 KB); it is not sent anywhere. */
-const MAX_TOKEN_CHARS = 64 * 1024;
 
 export function codexAuthPath(home: string): string {
   return join(home, "auth.json");
@@ -123,16 +121,10 @@ function sessionOf(tokens: Record<string, unknown>): CodexAuthSession | undefine
   return { accessToken, refreshToken, accessTokenExpiresAt: jwtExpiry(accessToken) };
 }
 
-/** The `exp` of a JWT, read without checking its signature (it only words a message); undefined otherwise. */
+/** The `exp` of a JWT (it only words a message); undefined otherwise. */
 function jwtExpiry(jwt: string): Date | undefined {
-  const payload = jwt.split(".")[1];
-  if (payload === undefined) return undefined;
-  try {
-    const exp = (JSON.parse(Buffer.from(payload, "base64url").toString("utf8")) as { exp?: unknown })?.exp;
-    return typeof exp === "number" && Number.isFinite(exp) && Math.abs(exp) < 1e11 ? new Date(exp * 1000) : undefined;
-  } catch {
-    return undefined;
-  }
+  const exp = jwtPayload(jwt)?.exp;
+  return typeof exp === "number" && Number.isFinite(exp) && Math.abs(exp) < 1e11 ? new Date(exp * 1000) : undefined;
 }
 
 export interface CodexAuthRemoval {

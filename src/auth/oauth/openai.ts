@@ -30,6 +30,7 @@
  */
 import { createHash, randomBytes } from "node:crypto";
 import { issuerHost, issuerRefusal, OPENAI_ORIGINATOR } from "../../config/oauth.js";
+import { jwtPayload, MAX_TOKEN_CHARS } from "../../credentials/jwt.js";
 import type { OAuthSession, StoredCredential } from "../../credentials/store.js";
 import { CancelledError, CodexError, NetworkError, OAuthError } from "../../errors.js";
 import { oneLine, redact } from "../../safe-text.js";
@@ -44,8 +45,6 @@ const DEVICE_CODE_LIFETIME_MS = 15 * 60_000;
 const REQUEST_TIMEOUT_MS = 30_000;
 /** Token answers are a few KB; nothing OpenAI's sign-in sends comes near this. */
 const MAX_ANSWER_BYTES = 1024 * 1024;
-/** An ID or access token longer than this is not one (OpenAI's are 1–3 KB). */
-const MAX_JWT_CHARS = 64 * 1024;
 
 export interface IssuerClient {
   issuer: string;
@@ -171,21 +170,6 @@ interface ChatgptClaims {
   accountId: string | undefined;
   planType: string | undefined;
   userId: string | undefined;
-}
-
-/** A JWT's payload, or undefined for anything that is not a JWT with a JSON object in it. */
-function jwtPayload(jwt: string | undefined): Record<string, unknown> | undefined {
-  if (jwt === undefined || jwt.length > MAX_JWT_CHARS) return undefined;
-  const parts = jwt.split(".");
-  if (parts.length !== 3 || parts.some((p) => p === "")) return undefined;
-  try {
-    const value: unknown = JSON.parse(Buffer.from(parts[1] as string, "base64url").toString("utf8"));
-    return typeof value === "object" && value !== null && !Array.isArray(value)
-      ? (value as Record<string, unknown>)
-      : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 const text = (v: unknown, max = 320): string | undefined =>
@@ -576,9 +560,9 @@ function answerObject(answer: Answer, issuer: string, action: string): Record<st
 
 function tokenSet(json: Record<string, unknown>): TokenSet {
   return {
-    idToken: text(json.id_token, MAX_JWT_CHARS),
-    accessToken: text(json.access_token, MAX_JWT_CHARS),
-    refreshToken: text(json.refresh_token, MAX_JWT_CHARS),
+    idToken: text(json.id_token, MAX_TOKEN_CHARS),
+    accessToken: text(json.access_token, MAX_TOKEN_CHARS),
+    refreshToken: text(json.refresh_token, MAX_TOKEN_CHARS),
   };
 }
 
