@@ -205,6 +205,12 @@ describe("codex doctor: what OpenAI's Codex CLI refuses", () => {
         fix: "only `--profile local` loads it; OpenAI's Codex CLI refuses that profile, not config.toml",
       },
     ]);
+    // Asked about another profile, config.toml's provider is named once, as config.toml's.
+    const other = withConfig(`model_provider = "local"\n${chat}`);
+    profile(other.codexHome, "work", 'model = "o3"\n');
+    expect((await codexCli(other.home, ["--profile", "work"])).checks).toMatchObject([
+      { status: "warning", message: expect.stringContaining(`in ${other.configFile}:`) },
+    ]);
     // A warning alone does not fail doctor, whose text output marks it "!".
     const text = await runCli(["doctor", "--offline", "--profile", "local"], { home: moved.home, env: withoutBus() });
     expect(text.stdout).toContain(`! model_providers.local.wire_api = "chat" in ${file}`);

@@ -245,8 +245,9 @@ function checkCodexCli(f: Findings): DoctorCheck[] {
   const found: DoctorCheck[] = [];
   const refusals = [selectorRefusal(config), ...legacyProfiles(config).map((name) => legacyTableRefusal(config, name))];
   for (const r of refusals) if (r !== undefined) found.push(problem("codex-cli", r.problem, r.fix));
+  // Each file's own tables: a profile's view would show config.toml's too, and name them twice.
   for (const file of config.layers) {
-    const providers = file.get("model_providers");
+    const providers = file.own("model_providers");
     if (typeof providers !== "object" || providers === null || Array.isArray(providers)) continue;
     for (const [id, p] of Object.entries(providers as Record<string, unknown>)) {
       const table = typeof p === "object" && p !== null ? (p as Record<string, unknown>) : {};

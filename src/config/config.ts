@@ -136,6 +136,11 @@ export class Config {
     return structuredClone(getPath(this.#effective(), toPath(path)));
   }
 
+  /** The value at a key path in this view's own file alone (a profile's, without config.toml's beneath). */
+  own(path: KeyPath): unknown {
+    return structuredClone(getPath(this.#values, toPath(path)));
+  }
+
   /** The file a key's value comes from, for messages: this one's, or config.toml's beneath a profile's. */
   origin(path: KeyPath): string {
     const under = this.#under;
