@@ -141,7 +141,7 @@ const RUNNERS: Record<string, Runner> = {
  * command is worth repeating, a pasted API key is not.
  */
 function quoteWord(word: string): string {
-  return /^-{0,2}[a-z][a-z-]*$/.test(word) && !looksLikeSecret(word) ? ` '${word}'` : "";
+  return /^-{0,2}[A-Za-z][A-Za-z-]{0,39}$/.test(word) && !looksLikeSecret(word) ? ` '${word}'` : "";
 }
 
 /** Edit distance, for "did you mean" on mistyped commands and flags. */
@@ -160,11 +160,66 @@ function distance(a: string, b: string): number {
 }
 
 function suggest(word: string, choices: string[], prefix = ""): string {
+  // Case is ignored: `codex STATUS` is a typo of `codex status` as much as `codex stauts` is.
+  const lower = word.toLowerCase();
   const best = choices
-    .map((c) => ({ c, d: distance(word, c) }))
+    .map((c) => ({ c, d: distance(lower, c) }))
     .filter((x) => x.d <= 2)
     .sort((x, y) => x.d - y.d)[0];
   return best === undefined ? "" : ` (did you mean ${prefix}${best.c}?)`;
+}
+
+/**
+ * Commands of OpenAI's Codex CLI that people type out of habit, and ours that does their job. Both tools
+ * install a `codex` command, so `codex exec …` here most likely meant a prompt for the model.
+ */
+const CODEX_CLI_COMMANDS: Record<string, string> = { exec: "run", e: "run" };
+
+/**
+ * The usage error for a first word that is not a command: the nearest command (case ignored), the
+ * command of ours that does what OpenAI's Codex CLI's does, or, for words that read as a prompt
+ * (`codex "fix the tests"`), `codex run` with that prompt. A word is repeated only when it cannot be a key
+ * (quoteWord), and a prompt only when none of its words looks like one (looksLikeSecret).
+ */
+function unknownCommand(args: string[]): UsageError {
+  const first = args[0] ?? "";
+  const lower = first.toLowerCase();
+  const names = COMMANDS.map((c) => c.name);
+  const own = CODEX_CLI_COMMANDS[lower];
+  if (own !== undefined) {
+    const prompt = promptText(untilFlag(args.slice(1)));
+    return new UsageError(
+      `unknown command '${lower}': that is OpenAI's Codex CLI; to send a prompt here: \`codex ${own} ${prompt ?? "PROMPT"}\``,
+    );
+  }
+  const near = suggest(first, names);
+  if (near !== "") return new UsageError(`unknown command${quoteWord(first)}${near}; see \`codex --help\``);
+  const words = untilFlag(args);
+  if (words.length > 1 || /\s/.test(first)) {
+    return new UsageError(
+      `unknown command${quoteWord(first)}; to send a prompt to the model: \`codex run ${promptText(words) ?? "PROMPT"}\``,
+    );
+  }
+  return new UsageError(`unknown command${quoteWord(first)}; see \`codex --help\``);
+}
+
+/** The arguments before the first flag: what reads as a prompt in `codex fix the tests --profile work`. */
+function untilFlag(args: string[]): string[] {
+  const flag = args.findIndex((a) => a.startsWith("-"));
+  return flag === -1 ? args : args.slice(0, flag);
+}
+
+/**
+ * The words as one shell-quoted argument, or undefined when they should not be echoed: empty, too long to
+ * be read in one line, holding a control character, or holding a word that may be a key.
+ */
+function promptText(words: string[]): string | undefined {
+  const text = words.join(" ");
+  if (text === "" || text.length > 60) return undefined;
+  if (/[\p{Cc}\p{Cf}]/u.test(text)) return undefined;
+  if (text.split(/\s+/).some((w) => looksLikeSecret(w))) return undefined;
+  if (/^[\w ,.?:;()+=@%/-]*$/.test(text)) return `"${text}"`;
+  return `'${text.replaceAll("'", "'\\''")}'`;
 }
 
 /**
@@ -227,7 +282,7 @@ async function dispatch(io: IO, env: NodeJS.ProcessEnv, args: string[], preset: 
   if (first === undefined || first === "-h" || first === "--help" || first === "help") {
     const topic = first === "help" ? args[1] : undefined;
     const spec = COMMANDS.find((c) => c.name === topic);
-    if (topic !== undefined && spec === undefined) throw new UsageError(`unknown command${quoteWord(topic)}`);
+    if (topic !== undefined && spec === undefined) throw unknownCommand([topic]);
     io.out(spec ? commandHelp(spec) : programHelp());
     return ExitCode.ok;
   }
@@ -246,14 +301,7 @@ async function dispatch(io: IO, env: NodeJS.ProcessEnv, args: string[], preset: 
     throw new UsageError(`unknown flag${quoteWord(first.split("=")[0] ?? "")}; see \`codex --help\``);
   }
   let spec = COMMANDS.find((c) => c.name === first);
-  if (spec === undefined) {
-    throw new UsageError(
-      `unknown command${quoteWord(first)}${suggest(
-        first,
-        COMMANDS.map((c) => c.name),
-      )}; see \`codex --help\``,
-    );
-  }
+  if (spec === undefined) throw unknownCommand(args);
   let rest = args.slice(1);
   let path = spec.name;
   if (spec === LOGIN && rest[0] === "status") {

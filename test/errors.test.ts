@@ -402,6 +402,42 @@ describe("help, version and usage errors", () => {
     expect(readdirSync(home)).toEqual([]);
   });
 
+  // What people type: a capitalised command, OpenAI's Codex CLI's `exec`, a prompt without `run`.
+  test.each([
+    [["Status"], "error: unknown command 'Status' (did you mean status?); see `codex --help`"],
+    [["STATUS"], "error: unknown command 'STATUS' (did you mean status?); see `codex --help`"],
+    [["help", "LOGOUT"], "error: unknown command 'LOGOUT' (did you mean logout?); see `codex --help`"],
+    [
+      ["exec", "fix the tests"],
+      "error: unknown command 'exec': that is OpenAI's Codex CLI; to send a prompt here: `codex run \"fix the tests\"`",
+    ],
+    [["e"], "error: unknown command 'e': that is OpenAI's Codex CLI; to send a prompt here: `codex run PROMPT`"],
+    [["hello world"], 'error: unknown command; to send a prompt to the model: `codex run "hello world"`'],
+    [
+      ["fix", "Bob's", "bug", "--profile", "work"],
+      "error: unknown command 'fix'; to send a prompt to the model: `codex run 'fix Bob'\\''s bug'`",
+    ],
+    [["hello"], "error: unknown command 'hello'; see `codex --help`"],
+  ])("codex %j: says what was meant", async (args, line) => {
+    const home = testHome();
+    const r = await runCli(args, { home });
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toBe(`${line}\n`);
+    expect(readdirSync(home)).toEqual([]);
+  });
+
+  test.each([
+    ["a prompt holding a key", [`use ${KEY} please`]],
+    ["exec with a key", ["exec", `use ${KEY}`]],
+    ["a prompt that is a key", [KEY, "please"]],
+  ])("%s: the prompt is not repeated", async (_name, args) => {
+    const r = await runCli(args, { home: testHome() });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("`codex run PROMPT`");
+    expectNoSecret(r, KEY, "0123456789abcdef");
+  });
+
   // A key pasted in the wrong place must not land on the terminal (and in scrollback, CI logs, …).
   test.each([
     ["codex <key>", [KEY]],
