@@ -151,7 +151,7 @@ describe("concurrent writers", () => {
       for (const key of keys) expect(r.stdout).not.toContain(key);
     }
     const text = readFileSync(configFile, "utf8");
-    const stored = /^auth_token = "(.*)"\n$/.exec(text)?.[1];
+    const stored = /^# Created by codex-credentials;[^\n]*\nauth_token = "(.*)"\n$/.exec(text)?.[1];
     expect(keys).toContain(stored);
     expect(readdirSync(codexHome)).toEqual(["config.toml"]);
   });

@@ -24,6 +24,8 @@ import { afterAll, beforeAll, expect, onTestFinished } from "vitest";
 
 export const ROOT = resolve(import.meta.dirname, "..");
 export const CLI = join(ROOT, "dist", "cli.cjs");
+/** The first line of a config.toml codex creates (src/config/config.ts's CONFIG_HEADER). */
+export const CREATED = "# Created by codex-credentials; its logout deletes this file when nothing else is in it.\n";
 
 export interface RunResult {
   code: number | null;

@@ -22,7 +22,7 @@ import {
 } from "codex-credentials";
 import { parse } from "smol-toml";
 import { describe, expect, test } from "vitest";
-import { freePort, homeWithConfig, ROOT, removeAfterTest, runNodeScript, tempDir } from "./helpers.js";
+import { freePort, homeWithConfig, ROOT, removeAfterTest, runNodeScript, tempDir, CREATED } from "./helpers.js";
 import { chatEvents, status as httpStatus, responsesEvents, sse, startProvider } from "./support/provider.js";
 
 const KEY = "sk-library-0123456789abcdefWXYZ";
@@ -141,7 +141,7 @@ describe("authToken", () => {
     const config = await Config.load({ codexHome: dir });
     config.authToken = KEY;
     expect(await config.save()).toBe(true);
-    expect(readFileSync(join(dir, "config.toml"), "utf8")).toBe(`auth_token = "${KEY}"\n`);
+    expect(readFileSync(join(dir, "config.toml"), "utf8")).toBe(`${CREATED}auth_token = "${KEY}"\n`);
     expect(statSync(dir).mode & 0o777).toBe(0o700);
     expect(statSync(join(dir, "config.toml")).mode & 0o777).toBe(0o600);
     expect(config.exists).toBe(true);

@@ -5,7 +5,7 @@
 import { chmodSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
-import { codexHomeOf, expectNoSecret, freePort, homeWithConfig, removeAfterTest, runCli, testHome } from "./helpers.js";
+import { codexHomeOf, expectNoSecret, freePort, homeWithConfig, removeAfterTest, runCli, testHome, CREATED } from "./helpers.js";
 
 const KEY = "sk-login-0123456789abcdefWXYZ";
 const KEY2 = "sk-login-second-9876543210vuts";
@@ -39,7 +39,7 @@ describe("key from standard input", () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(loggedIn(KEY, configFile));
     expect(r.stderr).toBe("");
-    expect(readFileSync(configFile, "utf8")).toBe(`auth_token = "${KEY}"\n`);
+    expect(readFileSync(configFile, "utf8")).toBe(`${CREATED}auth_token = "${KEY}"\n`);
     expectNoSecret(r, KEY);
   });
 
@@ -142,7 +142,7 @@ describe("permissions", () => {
     const codexHome = join(home, "a", "b", "codex");
     const r = await runCli(["login", "--with-api-key"], { home, input: KEY, env: { CODEX_HOME: codexHome } });
     expect(r.code).toBe(0);
-    expect(readFileSync(join(codexHome, "config.toml"), "utf8")).toBe(`auth_token = "${KEY}"\n`);
+    expect(readFileSync(join(codexHome, "config.toml"), "utf8")).toBe(`${CREATED}auth_token = "${KEY}"\n`);
     expect(statSync(codexHome).mode & 0o777).toBe(0o700);
     expectNoSecret(r, KEY);
   });
@@ -177,7 +177,7 @@ describe("re-login", () => {
     const first = await runCli(["login", "--with-api-key"], { home, input: `${KEY}\n` });
     const second = await runCli(["login", "--with-api-key"], { home, input: `${KEY2}\n` });
     expect([first.code, second.code]).toEqual([0, 0]);
-    expect(readFileSync(configFile, "utf8")).toBe(`auth_token = "${KEY2}"\n`);
+    expect(readFileSync(configFile, "utf8")).toBe(`${CREATED}auth_token = "${KEY2}"\n`);
     expectNoSecret(first, KEY, KEY2);
     expectNoSecret(second, KEY, KEY2);
   });
@@ -206,7 +206,7 @@ describe("a credential variable in the environment", () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(loggedIn(KEY, configFile));
     expect(r.stderr).toBe(precedence(v));
-    expect(readFileSync(configFile, "utf8")).toBe(`auth_token = "${KEY}"\n`);
+    expect(readFileSync(configFile, "utf8")).toBe(`${CREATED}auth_token = "${KEY}"\n`);
     expectNoSecret(r, KEY, ENV_KEY);
   });
 
@@ -241,7 +241,7 @@ test("CODEX_HOME unset: the key goes to $HOME/.codex/config.toml", async () => {
   expect(r.code).toBe(0);
   const configFile = join(home, ".codex", "config.toml");
   expect(r.stdout).toBe(loggedIn(KEY, configFile));
-  expect(readFileSync(configFile, "utf8")).toBe(`auth_token = "${KEY}"\n`);
+  expect(readFileSync(configFile, "utf8")).toBe(`${CREATED}auth_token = "${KEY}"\n`);
   expectNoSecret(r, KEY);
 });
 

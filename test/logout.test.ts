@@ -2,7 +2,7 @@
  * `codex logout` through the built CLI: removes the stored key and nothing else, touches nothing when there
  * is nothing to remove, and says plainly which environment variables still authenticate.
  */
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { agePath, expectNoSecret, pathState, runCli, testHome, withConfig } from "./helpers.js";
@@ -66,6 +66,55 @@ describe("logged in", () => {
     expect(second.stdout).toBe(NOTHING);
     expect(pathState(configFile)).toEqual(before);
     expectNoSecret(first, KEY);
+  });
+});
+
+// A config.toml that login created, holding only what codex put there, is deleted by logout; a file the
+// user made, even an empty one, or one they added to, stays with exactly their bytes.
+describe("no litter", () => {
+  const CREATED = "# Created by codex-credentials; its logout deletes this file when nothing else is in it.\n";
+
+  test("login into an empty home, then logout: no config.toml left, nothing else either", async () => {
+    const home = testHome();
+    const codexHome = join(home, ".codex");
+    const login = await runCli(["login", "--with-api-key"], { home, input: `${KEY}\n` });
+    expect(login.code).toBe(0);
+    expect(readFileSync(join(codexHome, "config.toml"), "utf8")).toBe(`${CREATED}auth_token = "${KEY}"\n`);
+    const logout = await runCli(["logout"], { home });
+    expect(logout.code).toBe(0);
+    expect(logout.stdout).toBe(loggedOut(home));
+    expect(readdirSync(codexHome)).toEqual([]);
+    expectNoSecret(login, KEY);
+    expectNoSecret(logout, KEY);
+  });
+
+  test("login twice, then logout: still nothing left", async () => {
+    const home = testHome();
+    for (const key of [KEY, `${KEY}2`]) {
+      expect((await runCli(["login", "--with-api-key"], { home, input: `${key}\n` })).code).toBe(0);
+    }
+    expect((await runCli(["logout"], { home })).code).toBe(0);
+    expect(readdirSync(join(home, ".codex"))).toEqual([]);
+  });
+
+  test("a file codex created that the user added to: logout leaves the user's part", async () => {
+    const home = testHome();
+    const configFile = join(home, ".codex", "config.toml");
+    await runCli(["login", "--with-api-key"], { home, input: `${KEY}\n` });
+    writeFileSync(configFile, `${readFileSync(configFile, "utf8")}model = "o3"\n`);
+    expect((await runCli(["logout"], { home })).code).toBe(0);
+    expect(readFileSync(configFile, "utf8")).toBe(`${CREATED}model = "o3"\n`);
+  });
+
+  test.each([
+    ["empty", ""],
+    ["one newline", "\n"],
+    ["only a comment", "# mine\n"],
+  ])("the user's own config.toml (%s): login then logout gives it back byte for byte", async (_name, original) => {
+    const { home, configFile } = withConfig(original);
+    expect((await runCli(["login", "--with-api-key"], { home, input: `${KEY}\n` })).code).toBe(0);
+    expect((await runCli(["logout"], { home })).code).toBe(0);
+    expect(readFileSync(configFile, "utf8")).toBe(original);
   });
 });
 

@@ -23,7 +23,7 @@ import {
 import { createServer, type Server } from "node:http";
 import { delimiter, dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { cleanEnv, expectNoSecret, freePort, ROOT, type RunResult, removeAfterTest, run, tempDir } from "./helpers.js";
+import { cleanEnv, expectNoSecret, freePort, ROOT, type RunResult, removeAfterTest, run, tempDir, CREATED } from "./helpers.js";
 import { type Keyring, startKeyring } from "./support/keyring.js";
 
 const PKG = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as {
@@ -333,7 +333,7 @@ describe("npm install -g of the tarball", () => {
 
     const login = await codex(global.bin, ["login", "--with-api-key"], home, { input: `${KEY}\n` });
     expect(login.code, login.stderr).toBe(0);
-    expect(readFileSync(configFile, "utf8")).toBe(`auth_token = "${KEY}"\n`);
+    expect(readFileSync(configFile, "utf8")).toBe(`${CREATED}auth_token = "${KEY}"\n`);
 
     const status = await codex(global.bin, ["status"], home);
     expect(status.code, status.stderr).toBe(0);
@@ -346,7 +346,7 @@ describe("npm install -g of the tarball", () => {
     const after = await codex(global.bin, ["status"], home);
     expect(after.code).toBe(1);
     expect(after.stdout + after.stderr).toContain("`codex login`");
-    expect(readFileSync(configFile, "utf8")).toBe("");
+    expect(existsSync(configFile)).toBe(false); // login created it: logout leaves nothing behind
 
     for (const r of [version, before, login, status, logout, after]) expectNoSecret(r, KEY);
   });
@@ -378,7 +378,7 @@ describe("npm install -g of the tarball", () => {
     expect(version).toMatchObject({ code: 0, stdout: `${PKG.version}\n`, stderr: "" });
     const login = await codex(bin, ["login", "--with-api-key"], home, { input: KEY });
     expect(login).toMatchObject({ code: 0, stderr: "" });
-    expect(readFileSync(configFile, "utf8")).toBe(`auth_token = "${KEY}"\n`);
+    expect(readFileSync(configFile, "utf8")).toBe(`${CREATED}auth_token = "${KEY}"\n`);
     expectNoSecret(login, KEY);
   });
 });
@@ -440,7 +440,7 @@ describe("npm install --omit=optional of the tarball in a project (no native key
       before: true,
       removed: true,
       after: false,
-      file: 'model = "o3"\n',
+      file: `${CREATED}model = "o3"\n`,
     });
     expectNoSecret(r, KEY);
 

@@ -6,7 +6,7 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
-import { codexHomeOf, type PtyResult, runCliInPty, testHome } from "./helpers.js";
+import { codexHomeOf, type PtyResult, runCliInPty, testHome, CREATED } from "./helpers.js";
 
 // Capital letters that appear nowhere in codex's own output (not even in OPENAI_API_KEY or CODEX_API_KEY), so
 // any of them on screen would be the key leaking. The last four are the masked hint's tail, shown on purpose.
@@ -40,7 +40,7 @@ describe("masked prompt on a terminal", () => {
     expect(r.pending).toBe(0);
     expect(r.code).toBe(0);
     const configFile = join(codexHomeOf(home), "config.toml");
-    expect(readFileSync(configFile, "utf8")).toBe(`auth_token = "${KEY}"\n`);
+    expect(readFileSync(configFile, "utf8")).toBe(`${CREATED}auth_token = "${KEY}"\n`);
     expect(r.output).toContain(`${PROMPT} ${"*".repeat(KEY.length)}`);
     expect(r.output).toContain(`✅ Logged in using an API key (sk-…7777), stored in ${configFile}\r\n`);
     expectKeyNeverShown(r, home);
@@ -53,7 +53,7 @@ describe("masked prompt on a terminal", () => {
       steps: [{ wait: PROMPT, send: `${KEY}J\x7f\r` }],
     });
     expect(r.code).toBe(0);
-    expect(readFileSync(join(codexHomeOf(home), "config.toml"), "utf8")).toBe(`auth_token = "${KEY}"\n`);
+    expect(readFileSync(join(codexHomeOf(home), "config.toml"), "utf8")).toBe(`${CREATED}auth_token = "${KEY}"\n`);
     expectKeyNeverShown(r, home);
   });
 

@@ -39,6 +39,13 @@ export function profileHeader(name: string): string {
   return `# Created by codex-credentials for \`--profile ${name}\`; its logout deletes this file when nothing else is in it.\n`;
 }
 
+/**
+ * The first line of a config.toml codex creates, for the same reason: logout leaves no file behind that only
+ * codex ever wrote to, and never deletes one the user (or OpenAI's Codex CLI) made or added to.
+ */
+export const CONFIG_HEADER =
+  "# Created by codex-credentials; its logout deletes this file when nothing else is in it.\n";
+
 export class Config {
   /** Directory holding config.toml. */
   readonly home: string;
@@ -238,9 +245,9 @@ export class Config {
     }
   }
 
-  /** A profile's file is created with its header, and deleted when only the header is left. */
+  /** A file codex creates begins with a header, and is deleted when only the header is left. */
   #fileOptions(): UpdateOptions {
-    return this.profile === undefined ? {} : { header: profileHeader(this.profile) };
+    return { header: this.profile === undefined ? CONFIG_HEADER : profileHeader(this.profile) };
   }
 
   #reset(snapshot: ConfigSnapshot): void {
