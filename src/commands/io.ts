@@ -77,7 +77,7 @@ export interface StatusLine {
 }
 
 /** The least time between two plain lines of a status line (see IO.statusLine). */
-export const PLAIN_STATUS_EVERY_MS = 60_000;
+const PLAIN_STATUS_EVERY_MS = 60_000;
 /** Carriage return, then erase the whole line (ECMA-48 EL 2): the cursor ends at column 1 of a blank line. */
 const ERASE_LINE = "\r\x1b[2K";
 
