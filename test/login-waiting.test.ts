@@ -91,7 +91,7 @@ describe("on a terminal", () => {
         return undefined;
       }
     });
-    await sleep(2_600);
+    await sleep(2_300);
     await completeInBrowser(url);
     const r = await running;
     expect(r.timedOut).toBe(false);
@@ -163,7 +163,7 @@ describe("piped", () => {
     const start = Date.now();
     const cli = startCli(["login", "--no-browser"], { home, timeoutMs: 20_000 });
     const [, url] = await cli.waitFor(/^ {2}(http:\/\/127\.0\.0\.1:\d+\/oauth\/authorize\?\S+)$/m);
-    await sleep(2_600);
+    await sleep(1_500);
     await completeInBrowser(url as string);
     const r = await cli.result;
     const end = Date.now();
