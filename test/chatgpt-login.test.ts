@@ -36,6 +36,7 @@ const CODEX_AUTHORIZE_PARAMS = [
 ];
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 async function until(what: string, ok: () => boolean, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -317,10 +318,12 @@ describe("device sign-in with ChatGPT (--device-auth)", () => {
     fake.approveDevice();
     const r = await cli.result;
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toBe(
-      `To sign in, open this page on any device:\n\n  ${fake.issuer}/codex/device\n\nand enter the code: ${userCode}\n\n` +
-        "Device codes are a common phishing target. Never share this code.\n\n" +
-        "Waiting for approval; the code expires in 15 minutes. Press Ctrl-C to cancel.\n",
+    expect(r.stderr).toMatch(
+      new RegExp(
+        `^${escapeRegExp(`To sign in, open this page on any device:\n\n  ${fake.issuer}/codex/device\n\nand enter the code: ${userCode}\n\n`)}` +
+          "Device codes are a common phishing target\\. Never share this code\\.\n\n" +
+          "Waiting for you to enter the code for up to 15 minutes \\(until \\d\\d:\\d\\d\\)\\. Press Ctrl-C to cancel\\.\n$",
+      ),
     );
     const polls = fake.devicePolls;
     expect(polls.map((p) => p.status)).toEqual([...polls.slice(1).map(() => 403), 200]);

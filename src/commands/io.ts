@@ -13,7 +13,7 @@ import { fstatSync, statSync, writeSync } from "node:fs";
 import { createRequire } from "node:module";
 import type { Env } from "../config/paths.js";
 import { CancelledError } from "../errors.js";
-import { stripControls } from "../safe-text.js";
+import { oneLine, stripControls } from "../safe-text.js";
 
 // Loaded on demand; see fdIsTTY. (The CommonJS bundle has a real require; the ESM library makes one.)
 const lazyRequire: NodeRequire = typeof require === "function" ? require : createRequire(import.meta.url);
@@ -58,7 +58,28 @@ export interface IO {
    * rather than kill the process. Call `release` when the wait is over to restore the default.
    */
   interruptSignal(): { signal: AbortSignal; release(): void };
+  /**
+   * A line on stderr saying what codex is waiting for, kept current by calling `show` again. On a terminal
+   * it is one line redrawn in place (carriage return, erase line), removed by `end` or by any other output,
+   * which would otherwise run into it; after other output the next `show` draws it again below. Elsewhere
+   * (a pipe, a file, TERM=dumb) each `show` is a plain line, but at most one a minute: a log gets a sign of
+   * life, never a flood.
+   */
+  statusLine(): StatusLine;
 }
+
+export interface StatusLine {
+  /** Whether the line is redrawn in place (a terminal) rather than written as plain lines. */
+  readonly live: boolean;
+  show(text: string): void;
+  /** Takes the line off the terminal; `show` does nothing after. */
+  end(): void;
+}
+
+/** The least time between two plain lines of a status line (see IO.statusLine). */
+const PLAIN_STATUS_EVERY_MS = 60_000;
+/** Carriage return, then erase the whole line (ECMA-48 EL 2): the cursor ends at column 1 of a blank line. */
+const ERASE_LINE = "\r\x1b[2K";
 
 /** Maps @inquirer's cancellation errors to ours. */
 function promptCancelled(err: unknown): never {
@@ -126,8 +147,23 @@ function fdWriter(fd: number): (text: string) => void {
 export function createIO(env: Env, streams?: Streams): IO {
   const real = streams === undefined;
   const get = <K extends keyof Streams>(k: K): Streams[K] => (streams ?? (process as unknown as Streams))[k];
-  const writeOut = real ? fdWriter(1) : (t: string) => void get("stdout").write(t);
-  const writeErr = real ? fdWriter(2) : (t: string) => void get("stderr").write(t);
+  const rawOut = real ? fdWriter(1) : (t: string) => void get("stdout").write(t);
+  const rawErr = real ? fdWriter(2) : (t: string) => void get("stderr").write(t);
+  // Whether a status line is on screen, the cursor at its end: anything else written first erases it.
+  let drawn = false;
+  const erase = () => {
+    if (!drawn) return;
+    drawn = false;
+    rawErr(ERASE_LINE);
+  };
+  const writeOut = (t: string) => {
+    erase();
+    rawOut(t);
+  };
+  const writeErr = (t: string) => {
+    erase();
+    rawErr(t);
+  };
   const stdoutTTY = real ? fdIsTTY(1) : get("stdout").isTTY === true;
   const stderrTTY = real ? fdIsTTY(2) : get("stderr").isTTY === true;
   const stdinIsTTY = () => (real ? fdIsTTY(0) : get("stdin").isTTY === true);
@@ -167,6 +203,7 @@ export function createIO(env: Env, streams?: Streams): IO {
       return Buffer.concat(chunks);
     },
     async promptSecret(message) {
+      erase();
       const password = defaultExport(await import("@inquirer/password"));
       return password(
         { message, mask: "*" },
@@ -178,6 +215,7 @@ export function createIO(env: Env, streams?: Streams): IO {
       ).catch(promptCancelled);
     },
     async choose(message, choices) {
+      erase();
       const select = defaultExport(await import("@inquirer/select"));
       return select(
         { message, choices: choices.map((c) => ({ value: c.value, name: c.name })), default: choices[0]?.value },
@@ -188,11 +226,44 @@ export function createIO(env: Env, streams?: Streams): IO {
       const controller = new AbortController();
       if (!real) return { signal: controller.signal, release: () => {} };
       const onInterrupt = () => {
-        writeErr("\n");
+        // The terminal has echoed ^C where the cursor was: a status line is erased with it, and any other
+        // line is ended, so that what follows starts on a line of its own.
+        if (drawn) erase();
+        else writeErr("\n");
         controller.abort();
       };
       process.once("SIGINT", onInterrupt);
       return { signal: controller.signal, release: () => process.removeListener("SIGINT", onInterrupt) };
+    },
+    statusLine() {
+      const live = stderrTTY && env.TERM !== "dumb";
+      let ended = false;
+      let lastPlain = Number.NEGATIVE_INFINITY;
+      return {
+        live,
+        show(text) {
+          if (ended) return;
+          const line = oneLine(text, 1000);
+          if (!live) {
+            // Monotonic: a system clock set back must not silence the line for as long.
+            const now = performance.now();
+            if (now - lastPlain < PLAIN_STATUS_EVERY_MS) return;
+            lastPlain = now;
+            writeErr(`${line}\n`);
+            return;
+          }
+          // A line that wrapped could not be erased by ERASE_LINE (it erases one row), so it is cut to the
+          // terminal's width, less room for the ^C the terminal echoes after it on Ctrl-C.
+          const columns = (get("stderr") as Out & { columns?: number }).columns;
+          const fit = Math.max(10, (columns !== undefined && columns > 0 ? columns : 80) - 3);
+          rawErr(`${ERASE_LINE}${oneLine(line, fit)}`);
+          drawn = true;
+        },
+        end() {
+          ended = true;
+          erase();
+        },
+      };
     },
   };
 }

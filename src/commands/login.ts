@@ -16,6 +16,7 @@ import { type ExitCode, InvalidInputError, LoginRestrictedError, UsageError } fr
 import { oneLine } from "../safe-text.js";
 import type { CommandContext } from "./context.js";
 import { describeExpiry } from "./expiry.js";
+import { showWaiting } from "./waiting.js";
 
 export interface LoginOptions extends CommandContext {
   withApiKey: boolean;
@@ -136,6 +137,7 @@ async function oauthLogin(
     );
   }
   const interrupt = io.interruptSignal();
+  let stopWaiting = () => {};
   let credential: StoredCredential;
   try {
     if (method === "device") {
@@ -153,7 +155,7 @@ async function oauthLogin(
           if (code.verificationUriComplete !== undefined) {
             io.err(`(or open ${code.verificationUriComplete}, which fills in the code)\n`);
           }
-          io.err(`Waiting for approval; the code expires in ${minutes(code.expiresIn)}. Press Ctrl-C to cancel.`);
+          stopWaiting = showWaiting(io, opts.clock, "you to enter the code", code.expiresAt);
         },
       });
     } else {
@@ -164,7 +166,7 @@ async function oauthLogin(
         port: opts.port,
         signal: interrupt.signal,
         clock: opts.clock,
-        onUrl: async (url) => {
+        onUrl: async (url, expiresAt) => {
           const { browserUnavailable, openBrowser } = await import("./open-browser.js");
           const why = opts.noBrowser ? "--no-browser" : browserUnavailable(opts.env);
           const opened = why === undefined && (await openBrowser(url, opts.env));
@@ -176,11 +178,12 @@ async function oauthLogin(
           if (!opened && (opts.env.SSH_CONNECTION || opts.env.SSH_TTY)) {
             io.err("On a machine without a browser (SSH)? Run `codex login --device-auth` instead.\n");
           }
-          io.err("Waiting for the sign-in to complete. Press Ctrl-C to cancel.");
+          stopWaiting = showWaiting(io, opts.clock, "you to sign in in the browser", expiresAt);
         },
       });
     }
   } finally {
+    stopWaiting();
     interrupt.release();
   }
   const result = await save(opts, credential);
@@ -205,8 +208,4 @@ async function oauthLogin(
     );
   }
   reportReplaced(opts, result.revocation);
-}
-
-function minutes(seconds: number): string {
-  return seconds >= 120 ? `${Math.round(seconds / 60)} minutes` : `${seconds} seconds`;
 }

@@ -43,6 +43,8 @@ export interface OAuthServerOptions {
    * none, and clients then poll every 5 s, which would make every device-flow test take that long.
    */
   deviceInterval?: number;
+  /** The `expires_in` (seconds) the device authorization response advertises instead of the real one (600). */
+  deviceExpiresIn?: number;
 }
 
 export interface OAuthRequest {
@@ -322,7 +324,11 @@ export async function startOAuthServer(options: OAuthServerOptions = {}): Promis
     await next();
 
     if (ctx.method === "POST" && ctx.path === "/device/auth" && ctx.status === 200 && isRecord(ctx.body)) {
-      ctx.body = { ...ctx.body, interval: options.deviceInterval ?? 1 };
+      ctx.body = {
+        ...ctx.body,
+        interval: options.deviceInterval ?? 1,
+        ...(options.deviceExpiresIn === undefined ? {} : { expires_in: options.deviceExpiresIn }),
+      };
     }
     if (!internal && grantType === "refresh_token") {
       if (ctx.status === 200) tally.refresh++;

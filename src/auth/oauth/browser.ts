@@ -43,8 +43,11 @@ export interface BrowserLoginOptions {
   settings: OAuthSettings;
   /** Loopback port (default: settings.redirectPort). */
   port?: number | undefined;
-  /** Shows the authorization URL to the user (and opens the browser). */
-  onUrl: (url: string) => void | Promise<void>;
+  /**
+   * Shows the authorization URL to the user (and opens the browser). `expiresAt` is when the wait for the
+   * browser ends (by `clock`), for saying how long is left.
+   */
+  onUrl: (url: string, expiresAt: Date) => void | Promise<void>;
   signal?: AbortSignal | undefined;
   /** How long to wait for the browser, in ms (default 10 minutes). */
   timeoutMs?: number | undefined;
@@ -73,12 +76,16 @@ export async function loginWithBrowser(options: BrowserLoginOptions): Promise<St
       settings.protocol === "openai"
         ? openaiFlow(settings, redirectUri, options.workspaces)
         : await standardFlow(settings, redirectUri);
-    const callback = waitForCallback(servers, port, flow.state, signal, options.timeoutMs ?? TEN_MINUTES);
+    const timeoutMs = options.timeoutMs ?? TEN_MINUTES;
+    const clock = options.clock ?? (() => new Date());
+    // Taken before the timer starts, so the time shown as left is never more than the wait really has.
+    const expiresAt = new Date(clock().getTime() + timeoutMs);
+    const callback = waitForCallback(servers, port, flow.state, signal, timeoutMs);
     callback.catch(() => {});
-    await options.onUrl(flow.url);
+    await options.onUrl(flow.url, expiresAt);
     const { url: returned, respond } = await callback;
     try {
-      const credential = await flow.finish(returned, (options.clock ?? (() => new Date()))());
+      const credential = await flow.finish(returned, clock());
       await respond(200, "Signed in to codex", "You are signed in. You can close this tab and return to the terminal.");
       return credential;
     } catch (err) {

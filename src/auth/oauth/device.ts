@@ -23,9 +23,18 @@ export interface DeviceCode {
   /** The same with the code filled in, when the server offers it. */
   verificationUriComplete: string | undefined;
   userCode: string;
-  /** Seconds the code stays valid. */
+  /** Seconds codex waits for the code to be entered: the code's lifetime, at most an hour. */
   expiresIn: number;
+  /** When that wait ends (by `clock`). */
+  expiresAt: Date;
 }
+
+/**
+ * The longest codex waits for a device code, whatever the issuer's `expires_in` says. RFC 8628 suggests
+ * 1800 s and issuers use 600 to 1800, so an hour cuts none of them short; without a bound, a lifetime past
+ * what a timer holds (about 49 days) failed outright, and a merely huge one kept codex polling for days.
+ */
+const MAX_DEVICE_CODE_SECONDS = 60 * 60;
 
 export interface DeviceLoginOptions {
   settings: OAuthSettings;
@@ -63,14 +72,18 @@ export async function loginWithDevice(options: DeviceLoginOptions): Promise<Stor
     .catch((err: unknown) => {
       throw serverError(err, settings.issuer, "the device sign-in");
     });
+  // openid-client has checked expires_in is a finite number, not negative.
+  const lifetime = Math.min(started.expires_in, MAX_DEVICE_CODE_SECONDS);
+  // Timed from before the code is shown, so the time shown as left is never more than the wait really has.
+  const expired = AbortSignal.timeout(Math.ceil(lifetime * 1000));
   await options.onCode({
     verificationUri: oneLine(started.verification_uri, 2000),
     verificationUriComplete:
       started.verification_uri_complete === undefined ? undefined : oneLine(started.verification_uri_complete, 2000),
     userCode: oneLine(started.user_code, 100),
-    expiresIn: started.expires_in,
+    expiresIn: lifetime,
+    expiresAt: new Date((options.clock ?? (() => new Date()))().getTime() + lifetime * 1000),
   });
-  const expired = AbortSignal.timeout(started.expires_in * 1000);
   const signal = options.signal ? AbortSignal.any([options.signal, expired]) : expired;
   try {
     const tokens = await client.pollDeviceAuthorizationGrant(config, started, undefined, { signal });

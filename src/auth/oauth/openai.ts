@@ -338,6 +338,8 @@ export interface OpenAIDeviceCode {
   userCode: string;
   /** Seconds the code stays valid. */
   expiresIn: number;
+  /** When it expires (by `clock`), and codex stops polling. */
+  expiresAt: Date;
 }
 
 export interface OpenAIDeviceOptions {
@@ -384,13 +386,15 @@ export async function loginWithOpenAIDevice(options: OpenAIDeviceOptions): Promi
     typeof json.interval === "number" ? json.interval : Number.parseInt(String(json.interval ?? "5").trim(), 10);
   const intervalMs = Math.min(60, Math.max(1, Number.isFinite(raw) ? raw : 5)) * 1000;
   const lifetimeMs = options.lifetimeMs ?? DEVICE_CODE_LIFETIME_MS;
+  // Taken before the code is shown, so the time shown as left is never more than the polling really has.
+  const deadline = Date.now() + lifetimeMs;
   await options.onCode({
     verificationUri: endpoint(settings.issuer, "/codex/device"),
     userCode,
     expiresIn: Math.round(lifetimeMs / 1000),
+    expiresAt: new Date((options.clock ?? (() => new Date()))().getTime() + lifetimeMs),
   });
 
-  const deadline = Date.now() + lifetimeMs;
   const pollBody = JSON.stringify({ device_auth_id: deviceAuthId, user_code: userCode });
   const secrets = [deviceAuthId];
   for (;;) {
