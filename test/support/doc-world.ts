@@ -5,7 +5,7 @@
  *
  *   const servers = await startDocServers();            // beforeAll; servers.close() in afterAll
  *   const home = await makeHome(servers, { loggedIn: true, profiles: ["work"] });
- *   const r = await runWatched("bash", ["-c", script], { servers, home });   // signs in when asked to
+ *   const r = await runWatched("bash", ["-c", script], { cwd: home.home, env: home.env, servers });
  *
  * - The API (`OPENAI_BASE_URL`): any bearer token is accepted; `/models` lists models, `/responses` and
  *   `/chat/completions` stream REPLY.
@@ -35,6 +35,8 @@ export const REPLY = "Hello from the docs test.";
 
 const MODELS = ["gpt-5", "gpt-5-mini", "o3", "llama3.2"];
 const MAX_BODY = 1024 * 1024;
+/** What one example may print (stdout and stderr together); none prints more than a few KiB. */
+const MAX_OUTPUT = 4 * 1024 * 1024;
 const TEST_DNS = join(ROOT, "test", "support", "test-dns.cjs");
 
 export interface DocServers {
@@ -70,6 +72,7 @@ function api(): Promise<{ server: Server; baseUrl: string; sockets: Set<Socket> 
     if (route === "POST /v1/chat/completions") return send(200, chatEvents([REPLY]), "text/event-stream");
     return send(404, JSON.stringify({ error: { message: `no ${route} here` } }));
   });
+  server.requestTimeout = 10_000;
   server.on("connection", (s) => {
     sockets.add(s);
     s.on("close", () => sockets.delete(s));
@@ -224,8 +227,9 @@ export interface WatchedOptions {
   fd3?: boolean;
 }
 
-const AUTHORIZE = /(http:\/\/127\.0\.0\.1:\d+\/oauth\/authorize\?[^\s"'<>]+)/g;
-const USER_CODE = /enter the code: ([A-Z0-9-]+)/g;
+// Each up to the end of its line, so that a URL or code split between two reads is not taken half.
+const AUTHORIZE = /(http:\/\/127\.0\.0\.1:\d+\/oauth\/authorize\?[^\s"'<>]+)\s/g;
+const USER_CODE = /enter the code: ([A-Z0-9-]+)\s/g;
 
 /** Runs a process, stdin closed, playing the user of any sign-in it starts (see the top of this file). */
 export function runWatched(
@@ -241,16 +245,26 @@ export function runWatched(
       detached: true,
       stdio: ["pipe", "pipe", "pipe", ...(opts.fd3 ? (["pipe"] as const) : [])],
     });
-    let stdout = "";
-    let stderr = "";
+    const out = { stdout: "", stderr: "" };
+    /** Where each stream's next scan starts: a line not yet ended is scanned again with the rest of it. */
+    const scanned = { stdout: 0, stderr: 0 };
     let fd3 = "";
+    let total = 0;
     const seen = new Set<string>();
     const signIns: string[] = [];
     const servers = opts.servers;
-    const watch = () => {
+    const kill = () => {
+      try {
+        process.kill(-(child.pid as number), "SIGKILL");
+      } catch {}
+    };
+    const watch = (stream: "stdout" | "stderr") => {
+      const from = scanned[stream];
+      const text = out[stream];
+      scanned[stream] = Math.max(from, text.lastIndexOf("\n") + 1);
       if (servers === undefined) return;
-      const text = stdout + stderr;
-      for (const [, url] of text.matchAll(AUTHORIZE)) {
+      const fresh = text.slice(from);
+      for (const [, url] of fresh.matchAll(AUTHORIZE)) {
         const u = url as string;
         if (!u.startsWith(`${servers.openai.issuer}/`) || seen.has(u)) continue;
         seen.add(u);
@@ -260,7 +274,7 @@ export function runWatched(
           .then((r) => r.arrayBuffer())
           .catch((err) => signIns.push(`browser failed: ${(err as Error).message}`));
       }
-      for (const [, code] of text.matchAll(USER_CODE)) {
+      for (const [, code] of fresh.matchAll(USER_CODE)) {
         const c = code as string;
         if (seen.has(c)) continue;
         seen.add(c);
@@ -272,26 +286,23 @@ export function runWatched(
         }
       }
     };
-    child.stdout?.setEncoding("utf8").on("data", (d: string) => {
-      stdout += d;
-      watch();
-    });
-    child.stderr?.setEncoding("utf8").on("data", (d: string) => {
-      stderr += d;
-      watch();
-    });
+    for (const stream of ["stdout", "stderr"] as const) {
+      child[stream]?.setEncoding("utf8").on("data", (d: string) => {
+        total += d.length;
+        // An example that prints without end is stopped, not kept in memory.
+        if (total > MAX_OUTPUT) return kill();
+        out[stream] += d;
+        watch(stream);
+      });
+    }
     child.stdio[3]?.on("data", (d: Buffer) => {
       fd3 += d.toString("utf8");
     });
-    const timer = setTimeout(() => {
-      try {
-        process.kill(-(child.pid as number), "SIGKILL");
-      } catch {}
-    }, opts.timeoutMs ?? 20_000);
+    const timer = setTimeout(kill, opts.timeoutMs ?? 20_000);
     child.on("error", reject);
     child.on("close", (code, signal) => {
       clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr, fd3, signIns });
+      resolve({ code, signal, stdout: out.stdout, stderr: out.stderr, fd3, signIns });
     });
     child.stdin?.on("error", () => {});
     child.stdin?.end();
