@@ -8,7 +8,8 @@
 # keyring tests (test/support/keyring.ts runs a private D-Bus session bus with dbus-daemon, a gnome-keyring
 # Secret Service on it, and reads it with secret-tool and dbus-send), and the fault tests (test/faults.test.ts runs
 # codex under faketime with its clock years off), and the completion tests (test/completion.test.ts loads each script
-# in bash, zsh and fish and has it complete).
+# in bash, zsh and fish and has it complete), and the docs test (test/docs-run.test.ts runs the docs' examples, some
+# of which pipe codex's JSON into jq).
 set -euo pipefail
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -25,6 +26,7 @@ REQUIRED=(
   "faketime:/usr/bin/faketime"
   "zsh:/usr/bin/zsh"
   "fish:/usr/bin/fish"
+  "jq:/usr/bin/jq"
 )
 
 missing=()

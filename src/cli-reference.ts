@@ -15,6 +15,28 @@ import {
   usageLine,
 } from "./cli-spec.js";
 
+/**
+ * Examples test/docs-run.test.ts must not run, and why: each example command starting with one of these gets a
+ * `<!-- not run `PREFIX`: WHY -->` marker above its block (the markers are explained at the top of that test).
+ * Every other example is run there, in a throwaway home with a stand-in for OpenAI.
+ */
+const NOT_RUN: ReadonlyArray<readonly [prefix: string, why: string]> = [
+  [
+    "codex completion zsh",
+    "for zsh, whose $fpath names the directory (test/completion.test.ts loads the script in zsh)",
+  ],
+  ["codex completion fish", "for fish, which makes that directory (test/completion.test.ts loads the script in fish)"],
+];
+
+/** A fenced block of example commands, with the markers its commands need. */
+function examplesBlock(lines: string[]): string {
+  const commands = lines.filter((l) => l.startsWith("$ ")).map((l) => l.slice(2));
+  const markers = NOT_RUN.filter(([prefix]) => commands.some((c) => c.startsWith(prefix))).map(
+    ([prefix, why]) => `<!-- not run \`${prefix}\`: ${why} -->`,
+  );
+  return [...markers, "```console", ...lines, "```"].join("\n");
+}
+
 const cell = (text: string) => text.replace(/\|/g, "\\|").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 
 function flagTable(flags: Record<string, FlagSpec>): string {
@@ -36,7 +58,7 @@ function helpBody(help: string): string {
   const out = [...paragraphs];
   if (examples !== undefined) {
     const lines = examples.split("\n").map((l) => l.replace(/^ {2}/, ""));
-    out.push("Examples:", ["```console", ...lines, "```"].join("\n"));
+    out.push("Examples:", examplesBlock(lines));
   }
   return out.join("\n\n");
 }
@@ -45,7 +67,7 @@ function commandSection(spec: CommandSpec): string {
   return [
     `## codex ${spec.name}`,
     `${spec.summary[0]?.toUpperCase()}${spec.summary.slice(1)}.`,
-    ["```", usageLine(spec), "```"].join("\n"),
+    ["```text", usageLine(spec), "```"].join("\n"),
     flagTable(spec.flags),
     helpBody(spec.help),
   ].join("\n\n");
@@ -57,7 +79,7 @@ export function renderReference(): string {
     "# codex command-line reference",
     "<!-- Generated from src/cli-spec.ts by `npm run docs`. Do not edit by hand: a test fails when this file is out of date. -->",
     PROGRAM_DESCRIPTION,
-    ["```", "codex <command> [flags]", "```"].join("\n"),
+    ["```text", "codex <command> [flags]", "```"].join("\n"),
     toc,
     "Flags before the command:",
     flagTable(PROGRAM_FLAGS),

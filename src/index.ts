@@ -1,7 +1,7 @@
 /**
  * The library API. The CLI is built on exactly these functions.
  *
- *   import { Config, logout, status } from "codex";
+ *   import { Config, logout, status } from "codex-credentials";
  *   const config = await Config.load();
  *   config.set("model", "o3");
  *   await config.save();

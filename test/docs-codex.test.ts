@@ -6,16 +6,17 @@
  * Conventions the examples follow:
  * - A block whose first line is `# ~/.codex/NAME.config.toml` is that profile's file: it is laid over an
  *   empty config.toml with `-p NAME`.
- * - A block right after the line `<!-- codex-cli: refuses -->` shows something the real Codex refuses (for
- *   a server that speaks only Chat Completions, `wire_api = "chat"`): the test checks that it still does, so
- *   the text around it stays true.
+ * - A block marked `<!-- codex-cli: refuses -->` (on a line right above its fence: test/support/doc-blocks.ts)
+ *   shows something the real Codex refuses (for a server that speaks only Chat Completions,
+ *   `wire_api = "chat"`): the test checks that it still does, so the text around it stays true.
  *
  * Needs root (the network namespace); skipped otherwise, saying why.
  */
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { ROOT, type RunResult, withConfig } from "./helpers.js";
+import { type RunResult, withConfig } from "./helpers.js";
+import { docBlocks, profileFileOf } from "./support/doc-blocks.js";
 import { type Keyring, startKeyring } from "./support/keyring.js";
 import {
   CODEX_REFUSALS,
@@ -26,8 +27,7 @@ import {
   realCodexSkip,
 } from "./support/real-codex.js";
 
-const REFUSES = "<!-- codex-cli: refuses -->";
-const PROFILE_FILE = /^#\s*(?:~\/\.codex|\$CODEX_HOME)\/([A-Za-z0-9_-]+)\.config\.toml\b/;
+const REFUSES = "codex-cli: refuses";
 
 interface Example {
   /** `README.md:87`: where the block starts. */
@@ -39,35 +39,14 @@ interface Example {
 }
 
 function examples(): Example[] {
-  const files = [
-    "README.md",
-    ...readdirSync(join(ROOT, "docs"))
-      .filter((f) => f.endsWith(".md"))
-      .map((f) => `docs/${f}`),
-  ];
-  const found: Example[] = [];
-  for (const file of files) {
-    const lines = readFileSync(join(ROOT, file), "utf8").split("\n");
-    for (let i = 0; i < lines.length; i++) {
-      const open = /^(\s*)```toml\s*$/.exec(lines[i] as string);
-      if (open === null) continue;
-      const indent = (open[1] as string).length;
-      const body: string[] = [];
-      let j = i + 1;
-      for (; j < lines.length && !/^\s*```\s*$/.test(lines[j] as string); j++)
-        body.push((lines[j] as string).slice(indent));
-      const first = body[0] ?? "";
-      const m = PROFILE_FILE.exec(first);
-      found.push({
-        where: `${file}:${i + 1}`,
-        text: `${body.join("\n")}\n`,
-        refuses: (lines[i - 1] ?? "").trim() === REFUSES,
-        profileFile: m?.[1],
-      });
-      i = j;
-    }
-  }
-  return found;
+  return docBlocks()
+    .filter((b) => b.lang === "toml")
+    .map((b) => ({
+      where: b.where,
+      text: b.text,
+      refuses: b.markers.includes(REFUSES),
+      profileFile: profileFileOf(b),
+    }));
 }
 
 const EXAMPLES = examples();

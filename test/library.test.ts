@@ -615,6 +615,55 @@ describe("the package export", () => {
   });
 });
 
+describe("env defaults to process.env", () => {
+  // The README's example passes no env: openClient({ config }) once crashed reading CODEX_PROFILE of undefined.
+  test("openClient, selectAccount, storeFor, systemKeyring, CommandStore and runAuthCommand read the process's variables", async () => {
+    const server = await startProvider();
+    server.reply(sse(responsesEvents(["from ", "env"])));
+    const { dir } = home("");
+    writeFileSync(join(dir, "work.config.toml"), `auth_token = "${KEY}"\n`, { mode: 0o600 });
+    const script = `
+      import { CommandStore, Config, openClient, runAuthCommand, selectAccount, storeFor, systemKeyring } from "codex-credentials";
+      const config = await Config.load();
+      const account = selectAccount();
+      const store = await storeFor(config, account);
+      const client = await openClient({ config });
+      const reply = await client.reply([{ role: "user", content: "hi" }]);
+      const print = ["sh", "-c", 'printf %s "$LIB_TOKEN"'];
+      process.stdout.write(JSON.stringify({
+        account: account.name,
+        store: store?.describe(),
+        reply: reply.text,
+        command: (await new CommandStore(print).get())?.token,
+        run: await runAuthCommand(print),
+        keyring: systemKeyring() === systemKeyring(process.env) && systemKeyring() !== systemKeyring({}),
+      }));
+    `;
+    const r = await runNodeScript(script, {
+      env: {
+        PATH: process.env.PATH,
+        LANG: "C.UTF-8",
+        CODEX_HOME: dir,
+        CODEX_PROFILE: "work",
+        OPENAI_BASE_URL: server.baseUrl,
+        LIB_TOKEN: "sk-from-the-environment-0123",
+        DBUS_SESSION_BUS_ADDRESS: "unix:path=/nonexistent/codex-lib-test",
+      },
+    });
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({
+      account: "work",
+      store: join(dir, "work.config.toml"),
+      reply: "from env",
+      command: "sk-from-the-environment-0123",
+      run: "sk-from-the-environment-0123",
+      keyring: true,
+    });
+    expect(server.requests[0]?.headers.authorization).toBe(`Bearer ${KEY}`);
+  });
+});
+
 describe("openClient() and Client.reply()", () => {
   test("no credential: AuthRequiredError (exit 4) before anything is sent", async () => {
     const server = await startProvider();

@@ -19,7 +19,8 @@ import { type Fetch, nodeFetch } from "./http.js";
 
 export interface OpenClientOptions {
   config: Config;
-  env: Env;
+  /** Where CODEX_PROFILE, the API key variables and OPENAI_BASE_URL are read. Default: `process.env`. */
+  env?: Env | undefined;
   /** HTTP transport; default: node:http/https. The global `fetch` works too. */
   fetch?: Fetch | undefined;
   /** Overrides config.toml's `model`. */
@@ -30,14 +31,15 @@ export interface OpenClientOptions {
 }
 
 export async function openClient(options: OpenClientOptions): Promise<Client> {
-  const account = selectAccount(options.env, options.profile);
+  const env = options.env ?? process.env;
+  const account = selectAccount(env, options.profile);
   // A profile's file is laid over config.toml: its model, provider and credential, as OpenAI's Codex CLI reads them.
   const config = options.config.view(account.name);
   assertTrusted(config, "credential");
-  const { model, provider } = selectModel(config, options.env, { model: options.model });
+  const { model, provider } = selectModel(config, env, { model: options.model });
   const refusal = cleartextRefusal(provider);
   if (refusal !== undefined) throw refusal;
-  const credential = await resolveCredential(config, options.env, {
+  const credential = await resolveCredential(config, env, {
     provider,
     clock: options.clock,
     account,

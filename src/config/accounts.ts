@@ -44,7 +44,7 @@ export function account(name: string, selectedBy: string | null = null): Account
  * The account a command acts on: `--profile` (`flag`), else `CODEX_PROFILE`, else "default". A malformed
  * name is an error naming where it came from, never a silent fallback to another account.
  */
-export function selectAccount(env: Env, flag?: string): Account {
+export function selectAccount(env: Env = process.env, flag?: string): Account {
   if (flag !== undefined) {
     if (!isProfileName(flag)) throw new UsageError(`--profile needs ${NAME_RULE}`);
     return account(flag, "--profile");

@@ -74,7 +74,11 @@ function explanation(stderr: Buffer, stdout: Buffer): string | undefined {
   return undefined;
 }
 
-export function runAuthCommand(argv: readonly string[], env: Env, timeoutMs = COMMAND_TIMEOUT_MS): Promise<string> {
+export function runAuthCommand(
+  argv: readonly string[],
+  env: Env = process.env,
+  timeoutMs = COMMAND_TIMEOUT_MS,
+): Promise<string> {
   const name = commandName(argv);
   const fail = (why: string) => new CredentialCommandError(name, `auth_command \`${name}\` ${why}`);
   return new Promise((resolve, reject) => {
@@ -157,7 +161,7 @@ export class CommandStore implements CredentialStore {
   readonly #argv: string[];
   readonly #env: Env;
 
-  constructor(argv: string[], env: Env) {
+  constructor(argv: string[], env: Env = process.env) {
     this.#argv = argv;
     this.#env = env;
     this.name = commandName(argv);

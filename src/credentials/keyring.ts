@@ -195,7 +195,7 @@ function missingBus(env: Env): string | undefined {
 const keyrings = new Map<string, Keyring>();
 
 /** The keyring for this environment; one helper per process and bus address. */
-export function systemKeyring(env: Env): Keyring {
+export function systemKeyring(env: Env = process.env): Keyring {
   const key = `${env.DBUS_SESSION_BUS_ADDRESS ?? ""}\0${env.XDG_RUNTIME_DIR ?? ""}`;
   let keyring = keyrings.get(key);
   if (keyring === undefined) {

@@ -26,7 +26,11 @@ export async function loadKeyring(env: Env): Promise<Keyring> {
 }
 
 /** The store the account's credential is read from, or undefined when it has none. */
-export async function storeFor(config: Config, acct: Account, env: Env): Promise<CredentialStore | undefined> {
+export async function storeFor(
+  config: Config,
+  acct: Account,
+  env: Env = process.env,
+): Promise<CredentialStore | undefined> {
   const command = authCommand(config, acct);
   if (command !== undefined) {
     assertTrusted(config, "command");
