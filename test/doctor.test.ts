@@ -25,6 +25,7 @@ import {
   testHome,
   withConfig,
 } from "./helpers.js";
+import { expectOneStory } from "./support/doctor-story.js";
 import { type Keyring, startKeyring, withoutBus } from "./support/keyring.js";
 import { type FakeProvider, type Script, startProvider, status } from "./support/provider.js";
 
@@ -138,6 +139,8 @@ async function doctor(
   // The text is the same checks, one line each (✓ ok, ✗ problem, - skipped), each problem followed by its fix.
   // (Ages and times in the messages may tick between the two runs, so numbers are not compared here.)
   expect(digitless(text.stdout)).toBe(digitless(render(report)));
+  // And the checks tell one story (no ✓ about a credential that is not in use, no fix asked for twice).
+  expectOneStory(report.checks);
   const by = Object.fromEntries(report.checks.map((c) => [c.id, c])) as Record<Id, Check>;
   return { code: json.code, text: text.stdout, report, by };
 }

@@ -335,7 +335,7 @@ function checkCodexCli(f: Findings): DoctorCheck[] {
             "codex-cli",
             `${file.path} has a [model_providers.${shown}] table: OpenAI's Codex CLI refuses to load it ("model_providers contains reserved built-in provider IDs: \`${shown}\`")`,
             id === "openai"
-              ? "set the built-in provider's URL with openai_base_url = \"…\" at the top level instead (codex reads it too), and remove the table"
+              ? 'set the built-in provider\'s URL with openai_base_url = "…" at the top level instead (codex reads it too), and remove the table'
               : `give it an id of your own (e.g. [model_providers.local], and model_provider = "local")`,
           ),
         );
@@ -483,7 +483,8 @@ async function checkCredential(f: Findings, clock: () => Date): Promise<DoctorCh
     );
   }
   const c = f.credential;
-  const kind = c.method === "api_key" ? "an API key" : c.oauth?.protocol === "openai" ? "a ChatGPT sign-in" : "an OAuth session";
+  const kind =
+    c.method === "api_key" ? "an API key" : c.oauth?.protocol === "openai" ? "a ChatGPT sign-in" : "an OAuth session";
   const described = `${kind} (${maskToken(c.token, c.method !== "oauth")}) from ${sourceName(c)}`;
   let breach: Breach | undefined;
   try {
@@ -587,7 +588,9 @@ function checkEnvironment(f: Findings, inUse: boolean): DoctorCheck {
     // Not set: the credential check reports it, with the export to run.
     return set.length === 0
       ? skipped("environment", `${provider.envKey} is not set (see the credential check)${unused}`)
-      : found(`${provider.envKey} is set: provider \`${oneLine(provider.id, 64)}\` uses it, and no other credential${unused}`);
+      : found(
+          `${provider.envKey} is set: provider \`${oneLine(provider.id, 64)}\` uses it, and no other credential${unused}`,
+        );
   }
   if (set.length === 0) {
     const variables = tokenEnvVars(provider);

@@ -1,9 +1,9 @@
 /**
  * Filesystem failures as one clear line: what we tried, on which path, and why. When the cause is something
- * in the way (a directory where a file should be, a file where a directory should be, a link that leads back
- * to itself), the line names that thing and how to clear it, rather than the errno's words ("a parent is not
- * a directory"), which send a newcomer to chmod. Working that out costs a stat per directory above the path,
- * on the error path only.
+ * in the way (a directory where a file should be, a link that leads back to itself), the line names that
+ * thing and how to clear it, rather than the errno's words, which send a newcomer to chmod. A file where
+ * CODEX_HOME should be is named by config.ts, which knows CODEX_HOME (notDirectoryAbove finds it: a stat per
+ * directory above the path, on the error path only).
  */
 import { lstatSync, statSync } from "node:fs";
 import { dirname } from "node:path";
@@ -33,17 +33,6 @@ export function accessError(path: string, err: unknown, action: string): ConfigA
   if (code === "EISDIR") return isDirectoryError(path, err);
   const reason = (code && REASONS[code]) ?? (err instanceof Error ? err.message : String(err));
   const message = `cannot ${action} ${path}: ${reason}`;
-  if (code === "ENOTDIR") {
-    const blocker = notDirectoryAbove(path);
-    if (blocker !== undefined) {
-      const problem = `cannot ${action} ${path}: ${blocker.path} ${blocker.is}`;
-      return new ConfigAccessError(path, `${problem}; rename or remove it`, code, {
-        cause: err,
-        problem,
-        fix: `rename or remove ${blocker.path}`,
-      });
-    }
-  }
   if (code === "ELOOP" && isLink(path)) {
     const problem = `${path} is a symbolic link that leads back to itself (${reason})`;
     return new ConfigAccessError(path, `${problem}; replace it with a file, or with a link to one`, code, {
