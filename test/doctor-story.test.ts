@@ -298,6 +298,34 @@ describe.skipIf(!asRoot)("a config.toml the user may not read (run as nobody)", 
     expectProblemLines(d, `cannot read ${configFile}: permission denied`, `chmod 600 ${configFile}`);
   });
 
+  test("behind a directory the user may not enter: that directory is named; no check says codex creates CODEX_HOME or looks for a lock in it", async () => {
+    const home = testHome();
+    chmodSync(home, 0o755);
+    const locked = join(home, "locked");
+    const codexHome = join(locked, "codex");
+    mkdirSync(codexHome, { recursive: true, mode: 0o700 });
+    chmodSync(locked, 0o700);
+    chownSync(codexHome, NOBODY.uid, NOBODY.gid);
+    const configFile = join(codexHome, "config.toml");
+    const d = await doctor(home, { user: NOBODY, env: { CODEX_HOME: codexHome } });
+    expect(d.problems).toEqual(["config"]);
+    expectProblemLines(
+      d,
+      `cannot read ${configFile}: permission denied`,
+      `use a CODEX_HOME of your own: you may not enter ${locked} (owner uid 0, mode 0700)`,
+    );
+    expect(d.by.permissions).toEqual({
+      id: "permissions",
+      status: "skipped",
+      message: `permissions not checked: ${codexHome} cannot be reached`,
+    });
+    expect(d.by.lock).toEqual({
+      id: "lock",
+      status: "skipped",
+      message: `lock not checked: ${codexHome} cannot be reached`,
+    });
+  });
+
   test("readable but another user's, with an auth_command: its owner reported once (the trust problem), its mode once", async () => {
     const { home, configFile } = plant(4242, 0o644);
     writeFileSync(configFile, 'auth_command = ["pass", "show", "openai"]\n');

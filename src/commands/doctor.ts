@@ -9,7 +9,7 @@
  */
 import { statSync } from "node:fs";
 import { hostname, userInfo } from "node:os";
-import { basename } from "node:path";
+import { basename, dirname } from "node:path";
 import { maskToken } from "../auth/api-key.js";
 import { legacyTableRefusal, selectorRefusal } from "../auth/codex-cli.js";
 import { type ResolvedCredential, resolveCredential, sessionEnded } from "../auth/credential.js";
@@ -98,8 +98,11 @@ interface Findings {
   ruledOut: boolean;
   /** The keyring, once asked: reachable, or why not. */
   keyring: { keyring: Keyring } | { error: string } | undefined;
-  /** What CODEX_HOME is: a directory, nothing yet, or something else in its place (the config check says so). */
-  homeKind: "directory" | "missing" | "other";
+  /**
+   * What CODEX_HOME is: a directory, nothing yet, something else in its place, or behind a directory the user
+   * may not enter (the config check says which, and what to do).
+   */
+  homeKind: "directory" | "missing" | "other" | "unreachable";
   /** The path the config check could not read: its cause is reported there, and no other check judges it. */
   unreadable: string | undefined;
   /** Profile files (other than the selected one) that do not load. */
@@ -168,8 +171,12 @@ function kindOfHome(home: string): Findings["homeKind"] {
     return statSync(home).isDirectory() ? "directory" : "other";
   } catch (err) {
     // ENOTDIR: a file above it, so it cannot be created either.
-    return isCode(err, "ENOTDIR") ? "other" : "missing";
+    return isCode(err, "ENOTDIR") ? "other" : isCode(err, "EACCES") ? "unreachable" : "missing";
   }
+}
+
+function homeIs(f: Findings): string {
+  return f.homeKind === "unreachable" ? "cannot be reached" : "is not a directory";
 }
 
 async function checkConfig(f: Findings, profile: string | undefined): Promise<DoctorCheck[]> {
@@ -236,19 +243,37 @@ function unloadable(err: CodexError, path: string, note: string): DoctorCheck {
   return problem("config", `${err.problem}${note}`, fix);
 }
 
-/** Permission denied on a file that is there: another user's (chown), or the user's own with no read bit. */
+/**
+ * Permission denied: on a directory above the file, which the user may not enter; on the file, another
+ * user's (chown), or the user's own with no read bit (chmod).
+ */
 function unreadableFix(path: string): string {
   const uid = process.getuid?.();
   let st: ReturnType<typeof statSync>;
   try {
     st = statSync(path);
   } catch {
-    return `make ${path} and the directories above it readable by you`;
+    const closed = closedDirectoryAbove(path);
+    return closed === undefined
+      ? `make ${path} and the directories above it readable by you`
+      : `use a CODEX_HOME of your own: you may not enter ${closed.path} (owner uid ${closed.uid}, mode ${closed.mode.toString(8).padStart(4, "0")})`;
   }
   if (uid !== undefined && st.uid !== uid) {
     return `sudo chown ${userName(uid)} ${path} (it belongs to uid ${st.uid}), or use a CODEX_HOME of your own`;
   }
   return `chmod 600 ${path}`;
+}
+
+/** The directory whose search permission stops the user reaching `path`: the nearest above it they can stat. */
+function closedDirectoryAbove(path: string): { path: string; uid: number; mode: number } | undefined {
+  // One level up per step, so the walk ends at the root at the latest.
+  for (let dir = dirname(path); ; dir = dirname(dir)) {
+    try {
+      const st = statSync(dir);
+      return { path: dir, uid: st.uid, mode: st.mode & 0o7777 };
+    } catch {}
+    if (dirname(dir) === dir) return undefined;
+  }
 }
 
 function userName(uid: number): string {
@@ -335,7 +360,7 @@ function checkCodexCli(f: Findings): DoctorCheck[] {
             "codex-cli",
             `${file.path} has a [model_providers.${shown}] table: OpenAI's Codex CLI refuses to load it ("model_providers contains reserved built-in provider IDs: \`${shown}\`")`,
             id === "openai"
-              ? 'set the built-in provider\'s URL with openai_base_url = "…" at the top level instead (codex reads it too), and remove the table'
+              ? "set the built-in provider's URL with openai_base_url = \"…\" at the top level instead (codex reads it too), and remove the table"
               : `give it an id of your own (e.g. [model_providers.local], and model_provider = "local")`,
           ),
         );
@@ -373,7 +398,9 @@ function checkCodexCli(f: Findings): DoctorCheck[] {
 /** Modes: the directory 0700, files holding credentials 0600, and owned by the user running codex. */
 function checkPermissions(f: Findings): DoctorCheck[] {
   // The config check names what is there instead; modes of a file where the directory should be mean nothing.
-  if (f.homeKind === "other") return [skipped("permissions", `permissions not checked: ${f.home} is not a directory`)];
+  if (f.homeKind === "other" || f.homeKind === "unreachable") {
+    return [skipped("permissions", `permissions not checked: ${f.home} ${homeIs(f)}`)];
+  }
   const found: DoctorCheck[] = [];
   const octal = (mode: number) => mode.toString(8).padStart(4, "0");
   const uid = process.getuid?.();
@@ -483,8 +510,7 @@ async function checkCredential(f: Findings, clock: () => Date): Promise<DoctorCh
     );
   }
   const c = f.credential;
-  const kind =
-    c.method === "api_key" ? "an API key" : c.oauth?.protocol === "openai" ? "a ChatGPT sign-in" : "an OAuth session";
+  const kind = c.method === "api_key" ? "an API key" : c.oauth?.protocol === "openai" ? "a ChatGPT sign-in" : "an OAuth session";
   const described = `${kind} (${maskToken(c.token, c.method !== "oauth")}) from ${sourceName(c)}`;
   let breach: Breach | undefined;
   try {
@@ -701,7 +727,9 @@ async function checkKeyring(f: Findings): Promise<DoctorCheck> {
 
 function checkLock(f: Findings): DoctorCheck {
   // No lock can be there; the config check says what is in CODEX_HOME's place.
-  if (f.homeKind === "other") return skipped("lock", `lock not checked: ${f.home} is not a directory`);
+  if (f.homeKind === "other" || f.homeKind === "unreachable") {
+    return skipped("lock", `lock not checked: ${f.home} ${homeIs(f)}`);
+  }
   let target = f.path;
   try {
     target = resolveTarget(f.path);
