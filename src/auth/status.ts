@@ -275,8 +275,7 @@ async function accountStatus(
     hint: resolved === undefined ? null : maskToken(resolved.token, resolved.method !== "oauth"),
     session,
     configPath: config.path,
-    legacy:
-      acct.name !== DEFAULT_ACCOUNT && resolved?.source.type === "file" && resolved.source.path === config.base.path,
+    legacy: acct.name !== DEFAULT_ACCOUNT && resolved?.source.type === "file" && resolved.source.path === config.base.path,
     shadowed,
     provider:
       destination === undefined
