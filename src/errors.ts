@@ -44,15 +44,30 @@ export class ConfigParseError extends CodexError {
   }
 }
 
-/** The config file or its directory cannot be read or written (EACCES, EISDIR, ENOSPC, …). */
+/**
+ * The config file or its directory cannot be read or written (EACCES, EISDIR, ENOSPC, …). When the cause is
+ * something in the way that the user can remove (a directory where a file should be, a file where CODEX_HOME
+ * should be), `problem` and `fix` say it apart, for `codex doctor`; `message` is both, for one line.
+ */
 export class ConfigAccessError extends CodexError {
   readonly path: string;
   readonly syscallCode: string | undefined;
+  /** What is wrong: the message without its fix. */
+  readonly problem: string;
+  /** What to do, naming the path (it stands alone); undefined when there is no better fix than the message. */
+  readonly fix: string | undefined;
 
-  constructor(path: string, message: string, syscallCode?: string, options?: ErrorOptions) {
+  constructor(
+    path: string,
+    message: string,
+    syscallCode?: string,
+    options?: ErrorOptions & { problem?: string; fix?: string },
+  ) {
     super("CONFIG_ACCESS", message, ExitCode.failure, options);
     this.path = path;
     this.syscallCode = syscallCode;
+    this.problem = options?.problem ?? message;
+    this.fix = options?.fix;
   }
 }
 

@@ -25,6 +25,7 @@ import {
   testHome,
   withConfig,
 } from "./helpers.js";
+import { expectOneStory } from "./support/doctor-story.js";
 import { type Keyring, startKeyring, withoutBus } from "./support/keyring.js";
 import { type FakeProvider, type Script, startProvider, status } from "./support/provider.js";
 
@@ -138,6 +139,8 @@ async function doctor(
   // The text is the same checks, one line each (✓ ok, ✗ problem, - skipped), each problem followed by its fix.
   // (Ages and times in the messages may tick between the two runs, so numbers are not compared here.)
   expect(digitless(text.stdout)).toBe(digitless(render(report)));
+  // And the checks tell one story (no ✓ about a credential that is not in use, no fix asked for twice).
+  expectOneStory(report.checks);
   const by = Object.fromEntries(report.checks.map((c) => [c.id, c])) as Record<Id, Check>;
   return { code: json.code, text: text.stdout, report, by };
 }
@@ -272,7 +275,9 @@ const CASES: Case[] = [
         permissions: "ok",
         credential: "skipped",
         places: "skipped",
-        environment: "ok",
+        // Still looked at, but no ✓: with no credential known to be in use, "codex uses what is stored" is
+        // not known to be true.
+        environment: "skipped",
         session: "skipped",
         keyring: "skipped",
         lock: "ok",
@@ -477,10 +482,11 @@ const CASES: Case[] = [
       );
       expect(d.by.credential.fix).toMatch(/see the keyring check/);
       expect(d.by.keyring.message).toMatch(/\(and the credential is stored there\)$/);
-      // Not "no credential stored": config.toml records it in the keyring, which cannot be looked in.
+      // Not "no credential stored": config.toml records it in the keyring, which cannot be looked in. And no
+      // ✓ beside a credential that could not be read: said neutrally.
       expect(d.by.places).toEqual({
         id: "places",
-        status: "ok",
+        status: "skipped",
         message: "credential stored in one place: the system keyring (as config.toml records; it does not answer)",
       });
       expect(d.by.provider.status).toBe("skipped");

@@ -268,7 +268,8 @@ describe("config.toml that cannot be read or written", () => {
     const r = await runCli(cmd.args, { home, input: cmd.input });
     expect(r.code).toBe(1);
     expect(r.stdout).toBe("");
-    expect(r.stderr).toBe(`error: cannot read ${configFile}: is a directory\n`);
+    // The cause and its fix, not "make it readable": no chmod helps a directory that is in the way.
+    expect(r.stderr).toBe(`error: ${configFile} is a directory, not a file; remove or rename it\n`);
     expectNoSecret(r, KEY);
     expect(statSync(configFile).isDirectory()).toBe(true);
     expect(readdirSync(configFile)).toEqual([]);
@@ -281,7 +282,9 @@ describe("config.toml that cannot be read or written", () => {
     const r = await runCli(cmd.args, { home, input: cmd.input });
     expect(r.code).toBe(1);
     expect(r.stdout).toBe("");
-    expect(r.stderr).toBe(`error: cannot read ${join(codexHome, "config.toml")}: a parent is not a directory\n`);
+    expect(r.stderr).toBe(
+      `error: CODEX_HOME ${codexHome} is a file, not a directory; rename or remove it, or set CODEX_HOME to a directory\n`,
+    );
     expect(readFileSync(codexHome, "utf8")).toBe("not a directory\n");
   });
 });
@@ -333,7 +336,9 @@ describe("symlinked config.toml (a dotfile manager's link into another directory
     const r = await runCli(["login", "--with-api-key"], { home, input: `${KEY}\n` });
     expect(r.code).toBe(1);
     expect(r.stdout).toBe("");
-    expect(r.stderr).toBe(`error: ${link} is a symbolic link to ../dotfiles/codex.toml, which does not exist\n`);
+    expect(r.stderr).toBe(
+      `error: ${link} is a symbolic link to ../dotfiles/codex.toml, which does not exist; create that file, or remove the link\n`,
+    );
     expect(pathState(link)).toEqual(before);
     expect(pathState(target)).toEqual({ kind: "missing" });
     expectNoSecret(r, KEY);

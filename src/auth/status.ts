@@ -182,6 +182,8 @@ async function accountStatus(
   let resolved: ResolvedCredential | undefined;
   let credentialError: string | null = null;
   let missingEnvKey: string | null = null;
+  /** The credential error is config.toml's trust problem: said there, not again among the warnings. */
+  let untrusted = false;
   // A broken provider setting is reported beside; until it is fixed nothing is sent anywhere.
   const provider = selection?.provider ?? OPENAI_AUTH;
   try {
@@ -195,6 +197,7 @@ async function accountStatus(
     const known = [KeyringUnavailableError, CredentialCommandError, UntrustedConfigError, InvalidKeyError];
     if (err instanceof MissingEnvKeyError) missingEnvKey = err.variable;
     else if (!known.some((type) => err instanceof type)) throw err;
+    untrusted = err instanceof UntrustedConfigError;
     credentialError = (err as CodexError).message;
   }
   if (resolved === undefined && credentialError === null && recordedStorage(config, acct) !== undefined) {
@@ -295,7 +298,7 @@ async function accountStatus(
           ...settingWarnings(config),
           ...legacyWarnings(config, acct),
           ...insecureHttp.map((i) => i.message),
-          ...fileWarnings(config),
+          ...fileWarnings(config, !untrusted),
         ]
       : [],
   };
@@ -344,14 +347,17 @@ function legacyWarnings(config: Config, acct: Account): string[] {
   return found.filter((r): r is Refusal => r !== undefined).map(refusalLine);
 }
 
-/** Credentials in files that others on the machine can read: the account's files, and Codex CLI's auth.json. */
-function fileWarnings(config: Config): string[] {
+/**
+ * Credentials in files that others on the machine can read: the account's files, and Codex CLI's auth.json;
+ * and, with `trust`, a config.toml others can change (unless the credential error already says so).
+ */
+function fileWarnings(config: Config, trust: boolean): string[] {
   const warnings: string[] = [];
   const exposed = (mode: number) =>
     (mode & 0o004) !== 0 ? "other users" : (mode & 0o040) !== 0 ? "its group" : undefined;
   const octal = (mode: number) => mode.toString(8).padStart(4, "0");
   // Reported, not refused: status only reads what is stored. What it would run or send is refused.
-  const untrusted = trustProblem(config);
+  const untrusted = trust ? trustProblem(config) : undefined;
   if (untrusted !== undefined) warnings.push(untrusted.message);
   for (const file of config.layers) {
     const holds =

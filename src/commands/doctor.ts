@@ -8,8 +8,8 @@
  * only as masked hints.
  */
 import { statSync } from "node:fs";
-import { hostname } from "node:os";
-import { basename } from "node:path";
+import { hostname, userInfo } from "node:os";
+import { basename, dirname } from "node:path";
 import { maskToken } from "../auth/api-key.js";
 import { legacyTableRefusal, selectorRefusal } from "../auth/codex-cli.js";
 import { type ResolvedCredential, resolveCredential, sessionEnded } from "../auth/credential.js";
@@ -27,6 +27,7 @@ import {
   storeSetting,
 } from "../config/accounts.js";
 import { Config } from "../config/config.js";
+import { isCode } from "../config/fs-errors.js";
 import { inspectLock } from "../config/lock.js";
 import { loginRestrictions, oauthSettings, sessionIssuerRefusal } from "../config/oauth.js";
 import { codexHome, configPath, type Env, lockPath, profilePath } from "../config/paths.js";
@@ -97,6 +98,15 @@ interface Findings {
   ruledOut: boolean;
   /** The keyring, once asked: reachable, or why not. */
   keyring: { keyring: Keyring } | { error: string } | undefined;
+  /**
+   * What CODEX_HOME is: a directory, nothing yet, something else in its place, or behind a directory the user
+   * may not enter (the config check says which, and what to do).
+   */
+  homeKind: "directory" | "missing" | "other" | "unreachable";
+  /** The path the config check could not read: its cause is reported there, and no other check judges it. */
+  unreadable: string | undefined;
+  /** Profile files (other than the selected one) that do not load. */
+  badProfiles: number;
 }
 
 export async function runDoctor(opts: DoctorOptions): Promise<ExitCode> {
@@ -133,15 +143,22 @@ export async function diagnose(opts: DoctorOptions): Promise<DoctorCheck[]> {
     credential: undefined,
     ruledOut: false,
     keyring: undefined,
+    homeKind: kindOfHome(home),
+    unreadable: undefined,
+    badProfiles: 0,
   };
   const checks: DoctorCheck[] = [];
-  checks.push(await checkConfig(f, opts.profile));
+  checks.push(...(await checkConfig(f, opts.profile)));
   checks.push(...checkSettings(f));
   checks.push(...checkCodexCli(f));
   checks.push(...checkPermissions(f));
-  checks.push(await checkCredential(f, opts.clock));
-  checks.push(await checkPlaces(f));
-  checks.push(checkEnvironment(f));
+  // One story: while the credential check reports a problem, or could not look, no check gives a ✓ about
+  // the credential (where it is stored, which variable supplies it).
+  const credential = await checkCredential(f, opts.clock);
+  checks.push(credential);
+  const inUse = credential.status === "ok";
+  checks.push(await checkPlaces(f, inUse));
+  checks.push(checkEnvironment(f, inUse));
   checks.push(checkSession(f, opts.clock()));
   checks.push(await checkKeyring(f));
   checks.push(checkLock(f));
@@ -149,7 +166,20 @@ export async function diagnose(opts: DoctorOptions): Promise<DoctorCheck[]> {
   return checks;
 }
 
-async function checkConfig(f: Findings, profile: string | undefined): Promise<DoctorCheck> {
+function kindOfHome(home: string): Findings["homeKind"] {
+  try {
+    return statSync(home).isDirectory() ? "directory" : "other";
+  } catch (err) {
+    // ENOTDIR: a file above it, so it cannot be created either.
+    return isCode(err, "ENOTDIR") ? "other" : isCode(err, "EACCES") ? "unreachable" : "missing";
+  }
+}
+
+function homeIs(f: Findings): string {
+  return f.homeKind === "unreachable" ? "cannot be reached" : "is not a directory";
+}
+
+async function checkConfig(f: Findings, profile: string | undefined): Promise<DoctorCheck[]> {
   try {
     f.account = selectAccount(f.env, profile);
   } catch (err) {
@@ -166,21 +196,92 @@ async function checkConfig(f: Findings, profile: string | undefined): Promise<Do
     } else f.config = base;
   } catch (err) {
     if (!(err instanceof CodexError)) throw err;
-    const syscall = err instanceof ConfigAccessError ? err.syscallCode : undefined;
-    return problem(
-      "config",
-      err.message,
-      err.code === "CONFIG_PARSE"
-        ? `correct ${f.path} at that line (codex will not change a file it cannot parse)`
-        : syscall === NOT_REGULAR
-          ? `replace ${f.path} with a regular file (a symbolic link to one is fine)`
-          : syscall === TOO_LARGE
-            ? `remove what does not belong in ${f.path}`
-            : `make ${f.path} readable by you`,
-    );
+    if (err instanceof ConfigAccessError) f.unreadable = err.path;
+    return [unloadable(err, f.path, "")];
   }
   const files = f.config.layers.map((c) => (c.exists ? `${c.path} parses` : `no ${c.path} yet`));
-  return ok("config", `${files.join("; ")}${f.config.exists || base?.exists ? "" : ": codex uses its defaults"}`);
+  const found = [
+    ok("config", `${files.join("; ")}${f.config.exists || base?.exists ? "" : ": codex uses its defaults"}`),
+  ];
+  // The other profiles' files: `codex status --all` and `codex logout --all` read them all, and stop at the
+  // first that does not load.
+  for (const name of profileFiles(f.home)) {
+    if (name === f.account?.name) continue;
+    try {
+      base.view(name);
+    } catch (err) {
+      if (!(err instanceof CodexError)) throw err;
+      f.badProfiles++;
+      const uses = `\`codex --profile ${name}\`, \`codex status --all\` and \`codex logout --all\` stop at it`;
+      found.push(unloadable(err, profilePath(f.home, name), ` (${uses})`));
+    }
+  }
+  return found;
+}
+
+/** A config file that did not load: what is wrong with it (`note` added), and the fix for that cause. */
+function unloadable(err: CodexError, path: string, note: string): DoctorCheck {
+  if (!(err instanceof ConfigAccessError)) {
+    return problem(
+      "config",
+      `${err.message}${note}`,
+      err.code === "CONFIG_PARSE"
+        ? `correct ${path} at that line (codex will not change a file it cannot parse)`
+        : "correct the file",
+    );
+  }
+  const syscall = err.syscallCode;
+  const fix =
+    err.fix ??
+    (syscall === NOT_REGULAR
+      ? `replace ${path} with a regular file (a symbolic link to one is fine)`
+      : syscall === TOO_LARGE
+        ? `remove what does not belong in ${path}`
+        : syscall === "EACCES"
+          ? unreadableFix(err.path)
+          : `make ${path} readable by you`);
+  return problem("config", `${err.problem}${note}`, fix);
+}
+
+/**
+ * Permission denied: on a directory above the file, which the user may not enter; on the file, another
+ * user's (chown), or the user's own with no read bit (chmod).
+ */
+function unreadableFix(path: string): string {
+  const uid = process.getuid?.();
+  let st: ReturnType<typeof statSync>;
+  try {
+    st = statSync(path);
+  } catch {
+    const closed = closedDirectoryAbove(path);
+    return closed === undefined
+      ? `make ${path} and the directories above it readable by you`
+      : `use a CODEX_HOME of your own: you may not enter ${closed.path} (owner uid ${closed.uid}, mode ${closed.mode.toString(8).padStart(4, "0")})`;
+  }
+  if (uid !== undefined && st.uid !== uid) {
+    return `sudo chown ${userName(uid)} ${path} (it belongs to uid ${st.uid}), or use a CODEX_HOME of your own`;
+  }
+  return `chmod 600 ${path}`;
+}
+
+/** The directory whose search permission stops the user reaching `path`: the nearest above it they can stat. */
+function closedDirectoryAbove(path: string): { path: string; uid: number; mode: number } | undefined {
+  // One level up per step, so the walk ends at the root at the latest.
+  for (let dir = dirname(path); ; dir = dirname(dir)) {
+    try {
+      const st = statSync(dir);
+      return { path: dir, uid: st.uid, mode: st.mode & 0o7777 };
+    } catch {}
+    if (dirname(dir) === dir) return undefined;
+  }
+}
+
+function userName(uid: number): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return String(uid);
+  }
 }
 
 /** The settings commands need: the account, the provider and model, where logins store, [oauth]. */
@@ -189,7 +290,7 @@ function checkSettings(f: Findings): DoctorCheck[] {
   if (f.accountError !== undefined) {
     return [problem("settings", f.accountError.message, "give a profile name: letters, digits, '-' or '_'")];
   }
-  if (config === undefined) return [skipped("settings", "settings not checked: config.toml did not load")];
+  if (config === undefined) return [skipped("settings", `settings not checked: ${basename(f.path)} did not load`)];
   const problems: DoctorCheck[] = [];
   const attempt = <T>(fn: () => T): T | undefined => {
     try {
@@ -240,7 +341,7 @@ const CODEX_IGNORES = ["allow_insecure_http", "request_timeout_ms"];
  */
 function checkCodexCli(f: Findings): DoctorCheck[] {
   const config = f.config;
-  if (config === undefined) return [skipped("codex-cli", "not checked: config.toml did not load")];
+  if (config === undefined) return [skipped("codex-cli", `not checked: ${basename(f.path)} did not load`)];
   const base = config.base;
   const found: DoctorCheck[] = [];
   const refusals = [selectorRefusal(config), ...legacyProfiles(config).map((name) => legacyTableRefusal(config, name))];
@@ -285,7 +386,7 @@ function checkCodexCli(f: Findings): DoctorCheck[] {
     }
   }
   if (found.length > 0) return found;
-  const profiles = profileFiles(base.home).length;
+  const profiles = profileFiles(base.home).length - f.badProfiles;
   return [
     ok(
       "codex-cli",
@@ -296,9 +397,17 @@ function checkCodexCli(f: Findings): DoctorCheck[] {
 
 /** Modes: the directory 0700, files holding credentials 0600, and owned by the user running codex. */
 function checkPermissions(f: Findings): DoctorCheck[] {
+  // The config check names what is there instead; modes of a file where the directory should be mean nothing.
+  if (f.homeKind === "other" || f.homeKind === "unreachable") {
+    return [skipped("permissions", `permissions not checked: ${f.home} ${homeIs(f)}`)];
+  }
   const found: DoctorCheck[] = [];
   const octal = (mode: number) => mode.toString(8).padStart(4, "0");
   const uid = process.getuid?.();
+  // Before the modes: someone else may have written the settings, which matters more than who can read them.
+  const untrusted = f.config === undefined ? undefined : trustProblem(f.config);
+  let trust = untrusted === undefined ? undefined : problem("permissions", untrusted.problem, untrusted.fix);
+  if (trust !== undefined) found.push(trust);
   let seen = 0;
   const look = (path: string, kind: "directory" | "file", wanted: number, rewritten = false) => {
     let st: ReturnType<typeof statSync>;
@@ -307,9 +416,14 @@ function checkPermissions(f: Findings): DoctorCheck[] {
     } catch {
       return;
     }
+    // What the config check could not read, or something other than what belongs there, is reported by the
+    // config check, with its real cause; its mode is beside the point.
+    if (path === f.unreadable || (kind === "directory" ? !st.isDirectory() : !st.isFile())) return;
     seen++;
     const mode = st.mode & 0o777;
-    if (uid !== undefined && st.uid !== uid) {
+    // Owned by someone else and so not trusted: the trust problem above says so, with its chown.
+    const ownerReported = untrusted?.path === path && untrusted.fix.startsWith("sudo chown ");
+    if (uid !== undefined && st.uid !== uid && !ownerReported) {
       found.push(
         problem(
           "permissions",
@@ -319,19 +433,24 @@ function checkPermissions(f: Findings): DoctorCheck[] {
       );
     }
     if ((mode & 0o077) !== 0) {
+      const chmod = `chmod ${octal(wanted).slice(1)} ${path}${rewritten ? " (codex also does this on its next write)" : ""}`;
+      // One mode, one problem: a file others can write (not trusted) and read is fixed by the one chmod.
+      if (trust !== undefined && untrusted?.path === path && untrusted.fix.startsWith("chmod ")) {
+        const merged = { ...trust, fix: chmod };
+        found[found.indexOf(trust)] = merged;
+        trust = merged;
+        return;
+      }
       const who = (mode & 0o007) !== 0 ? "other users" : "its group";
       found.push(
         problem(
           "permissions",
           `${path} can be ${kind === "directory" ? "listed" : "read"} by ${who} (mode ${octal(mode)}, should be ${octal(wanted)})`,
-          `chmod ${octal(wanted).slice(1)} ${path}${rewritten ? " (codex also does this on its next write)" : ""}`,
+          chmod,
         ),
       );
     }
   };
-  // Before the modes: someone else may have written the settings, which matters more than who can read them.
-  const untrusted = f.config === undefined ? undefined : trustProblem(f.config);
-  if (untrusted !== undefined) found.push(problem("permissions", untrusted.problem, untrusted.fix));
   look(f.home, "directory", 0o700);
   for (const path of f.config?.layers.map((c) => c.path) ?? [f.path]) look(path, "file", 0o600, true);
   const codexAuth = findCodexAuth(f.home);
@@ -342,7 +461,8 @@ function checkPermissions(f: Findings): DoctorCheck[] {
 }
 
 async function checkCredential(f: Findings, clock: () => Date): Promise<DoctorCheck> {
-  if (f.config === undefined || f.account === undefined) {
+  if (f.config === undefined) return skipped("credential", `credential not checked: ${basename(f.path)} did not load`);
+  if (f.account === undefined) {
     return skipped("credential", "credential not checked: the settings it depends on are broken");
   }
   const provider = providerAuth(f);
@@ -357,12 +477,19 @@ async function checkCredential(f: Findings, clock: () => Date): Promise<DoctorCh
       );
     }
     if (!(err instanceof CodexError)) throw err;
+    // The permissions check reports the file others can change, with its fix: said once, there.
+    if (err instanceof UntrustedConfigError) {
+      return skipped(
+        "credential",
+        "credential not read: codex does not run an auth_command named by a file others can change (see the permissions check)",
+      );
+    }
     const fix =
       err instanceof StoredKeyError
         ? err.fix
         : err instanceof InvalidKeyError
           ? "correct the variable, or unset it to use the credential codex stores"
-          : fixForUnreadable(f, err);
+          : fixForUnreadable(f);
     return problem("credential", `the credential could not be read: ${err.message}`, fix);
   }
   const login = f.account.name === "default" ? "codex login" : `codex login --profile ${f.account.name}`;
@@ -374,7 +501,8 @@ async function checkCredential(f: Findings, clock: () => Date): Promise<DoctorCh
         `run \`${login}\` to sign in again`,
       );
     }
-    const variable = tokenEnvVars(provider).at(-1);
+    // The selected provider's own variable; none named while the provider setting is broken (it may have one).
+    const variable = f.provider === undefined ? undefined : tokenEnvVars(provider).at(-1);
     return problem(
       "credential",
       "not logged in",
@@ -403,8 +531,7 @@ function providerAuth(f: Findings): ProviderAuth {
   return f.provider?.settings ?? OPENAI_AUTH;
 }
 
-function fixForUnreadable(f: Findings, err: CodexError): string {
-  if (err instanceof UntrustedConfigError) return err.fix;
+function fixForUnreadable(f: Findings): string {
   const command = f.config && f.account ? authCommand(f.config, f.account) : undefined;
   // The program's name only: its arguments may carry a secret (a Vault token), and doctor's output gets pasted.
   if (command !== undefined) {
@@ -426,8 +553,12 @@ function sourceName(c: ResolvedCredential): string {
   }
 }
 
-/** A credential for this account kept in more than one place: the copies codex does not use linger. */
-async function checkPlaces(f: Findings): Promise<DoctorCheck> {
+/**
+ * A credential for this account kept in more than one place: the copies codex does not use linger. Nothing
+ * stored, or one copy codex does not use (the credential check says why), is not a ✓: it is not fine, and
+ * not this check's problem.
+ */
+async function checkPlaces(f: Findings, inUse: boolean): Promise<DoctorCheck> {
   if (f.config === undefined || f.account === undefined) return skipped("places", "stored credentials not checked");
   const config = f.config;
   const acct = f.account;
@@ -450,8 +581,10 @@ async function checkPlaces(f: Findings): Promise<DoctorCheck> {
   if (acct.name === "default" && findCodexAuth(f.home)?.hasCredential) {
     places.push(`${findCodexAuth(f.home)?.path} (OpenAI's Codex CLI)`);
   }
-  if (places.length <= 1) {
-    return ok("places", places.length === 0 ? "no credential stored" : `credential stored in one place: ${places[0]}`);
+  if (places.length === 0) return skipped("places", "no credential stored");
+  if (places.length === 1) {
+    const one = `credential stored in one place: ${places[0]}`;
+    return inUse ? ok("places", one) : skipped("places", one);
   }
   const used = f.credential === undefined ? "none of them" : sourceName(f.credential);
   return problem(
@@ -463,9 +596,10 @@ async function checkPlaces(f: Findings): Promise<DoctorCheck> {
 
 /**
  * A variable in the environment hides the stored credential, or another variable. Variables the provider
- * does not take are named as such: they are not sent to it.
+ * does not take are named as such: they are not sent to it. What is found is a ✓ only beside a credential
+ * in use; otherwise the credential check says what is wrong, and this one only what it found.
  */
-function checkEnvironment(f: Findings): DoctorCheck {
+function checkEnvironment(f: Findings, inUse: boolean): DoctorCheck {
   const provider = providerAuth(f);
   const set = tokenEnvVarsSet(f.env, provider);
   const ignored = ignoredEnvVars(f.env, provider);
@@ -475,20 +609,30 @@ function checkEnvironment(f: Findings): DoctorCheck {
       : `; ${ignored.join(" and ")} ${ignored.length === 1 ? "is" : "are"} set but not sent to it${
           provider.envKey === undefined ? " (OpenAI's keys go only to providers with requires_openai_auth = true)" : ""
         }`;
+  const found = (message: string) => (inUse ? ok("environment", message) : skipped("environment", message));
   if (provider.envKey !== undefined) {
-    return ok(
-      "environment",
-      set.length === 0
-        ? `provider \`${oneLine(provider.id, 64)}\` reads its key only from ${provider.envKey}, which is not set${unused}`
-        : `${provider.envKey} is set: provider \`${oneLine(provider.id, 64)}\` uses it, and no other credential${unused}`,
-    );
+    // Not set: the credential check reports it, with the export to run.
+    return set.length === 0
+      ? skipped("environment", `${provider.envKey} is not set (see the credential check)${unused}`)
+      : found(
+          `${provider.envKey} is set: provider \`${oneLine(provider.id, 64)}\` uses it, and no other credential${unused}`,
+        );
   }
   if (set.length === 0) {
+    const variables = tokenEnvVars(provider);
+    if (inUse) {
+      const none =
+        variables.length === 0
+          ? `provider \`${oneLine(provider.id, 64)}\` takes no key from the environment: codex uses what is stored`
+          : "no API key variable set: codex uses what is stored";
+      return ok("environment", `${none}${unused}`);
+    }
+    // Which variables would count is the selected provider's to say; unknown while its setting is broken.
     const none =
-      tokenEnvVars(provider).length === 0
-        ? `provider \`${oneLine(provider.id, 64)}\` takes no key from the environment: codex uses what is stored`
-        : "no API key variable set: codex uses what is stored";
-    return ok("environment", `${none}${unused}`);
+      variables.length === 0
+        ? `provider \`${oneLine(provider.id, 64)}\` takes no key from the environment`
+        : `no API key variable set${f.provider === undefined ? "" : ` (${variables.join(" or ")})`}`;
+    return skipped("environment", `${none}${unused}`);
   }
   const [winner, ...others] = set as [string, ...string[]];
   const hidden: string[] = [...others];
@@ -501,7 +645,7 @@ function checkEnvironment(f: Findings): DoctorCheck {
       hidden.push("the credential stored in the system keyring");
     }
   }
-  if (hidden.length === 0) return ok("environment", `${winner} is set: codex uses it`);
+  if (hidden.length === 0) return found(`${winner} is set: codex uses it`);
   return problem(
     "environment",
     `${winner} is set, so codex uses it and not ${hidden.join(", nor ")}`,
@@ -582,6 +726,10 @@ async function checkKeyring(f: Findings): Promise<DoctorCheck> {
 }
 
 function checkLock(f: Findings): DoctorCheck {
+  // No lock can be there; the config check says what is in CODEX_HOME's place.
+  if (f.homeKind === "other" || f.homeKind === "unreachable") {
+    return skipped("lock", `lock not checked: ${f.home} ${homeIs(f)}`);
+  }
   let target = f.path;
   try {
     target = resolveTarget(f.path);

@@ -31,8 +31,7 @@ import {
   writeSync,
 } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { ConfigAccessError } from "../errors.js";
-import { accessError, isCode } from "./fs-errors.js";
+import { accessError, isCode, isDirectoryError } from "./fs-errors.js";
 import { isAlive } from "./lock.js";
 import { notRegularError } from "./regular-file.js";
 import { resolveTarget } from "./symlink.js";
@@ -81,7 +80,7 @@ export function atomicWrite(path: string, data: Buffer): void {
   } catch (err) {
     if (!isCode(err, "ENOENT")) throw accessError(path, err, "read");
   }
-  if (existing?.isDirectory()) throw new ConfigAccessError(path, `${path} is a directory, not a file`, "EISDIR");
+  if (existing?.isDirectory()) throw isDirectoryError(path);
   // A rename over a device, a FIFO or a socket would replace it (as root, /dev/null with a file holding the
   // key); writing through it would send the bytes to whatever it is. Neither is a config file.
   if (existing !== undefined && !existing.isFile()) throw notRegularError(path, existing, target);

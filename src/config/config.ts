@@ -10,6 +10,8 @@
  * never inherits the default account's `auth_token`, session, keyring note or `auth_command`.
  */
 import type { Stats } from "node:fs";
+import { ConfigAccessError } from "../errors.js";
+import { notDirectoryAbove } from "./fs-errors.js";
 import { codexHome, configPath, DEFAULT_ACCOUNT, type Env, profilePath } from "./paths.js";
 import { type ConfigSnapshot, readConfig } from "./read.js";
 import type { Edit, UpdateOptions } from "./save.js";
@@ -83,7 +85,7 @@ export class Config {
   static async load(options: LoadOptions = {}): Promise<Config> {
     const home = options.codexHome ?? codexHome(options.env ?? process.env);
     const path = configPath(home);
-    const base = new Config(home, path, readConfig(path));
+    const base = new Config(home, path, readIn(home, path));
     return options.profile === undefined ? base : base.view(options.profile);
   }
 
@@ -104,7 +106,7 @@ export class Config {
     let view = base.#views.get(name);
     if (view === undefined) {
       const path = profilePath(base.home, name);
-      view = new Config(base.home, path, readConfig(path), name, base);
+      view = new Config(base.home, path, readIn(base.home, path), name, base);
       base.#views.set(name, view);
     }
     return view;
@@ -253,5 +255,29 @@ export class Config {
   #reset(snapshot: ConfigSnapshot): void {
     this.#snapshot = snapshot;
     this.#values = snapshot.values;
+  }
+}
+
+/**
+ * A file of CODEX_HOME, read. A file where CODEX_HOME should be is named as CODEX_HOME, the word the user
+ * knows (and can change), not as a parent of config.toml.
+ */
+function readIn(home: string, path: string): ConfigSnapshot {
+  try {
+    return readConfig(path);
+  } catch (err) {
+    if (!(err instanceof ConfigAccessError) || err.syscallCode !== "ENOTDIR") throw err;
+    const blocker = notDirectoryAbove(path);
+    if (blocker === undefined || (blocker.path !== home && !home.startsWith(`${blocker.path}/`))) throw err;
+    const problem =
+      blocker.path === home
+        ? `CODEX_HOME ${home} ${blocker.is}`
+        : `CODEX_HOME ${home} cannot be a directory: ${blocker.path} ${blocker.is}`;
+    const fix =
+      blocker.path === home
+        ? `rename or remove ${home} (codex creates the directory when you log in), or set CODEX_HOME to a directory`
+        : "set CODEX_HOME to a directory";
+    const short = blocker.path === home ? "rename or remove it, or set CODEX_HOME to a directory" : fix;
+    throw new ConfigAccessError(blocker.path, `${problem}; ${short}`, "ENOTDIR", { cause: err, problem, fix });
   }
 }

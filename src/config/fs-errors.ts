@@ -1,4 +1,12 @@
-/** Filesystem failures as one clear line: what we tried, on which path, and why. */
+/**
+ * Filesystem failures as one clear line: what we tried, on which path, and why. When the cause is something
+ * in the way (a directory where a file should be, a link that leads back to itself), the line names that
+ * thing and how to clear it, rather than the errno's words, which send a newcomer to chmod. A file where
+ * CODEX_HOME should be is named by config.ts, which knows CODEX_HOME (notDirectoryAbove finds it: a stat per
+ * directory above the path, on the error path only).
+ */
+import { lstatSync, statSync } from "node:fs";
+import { dirname } from "node:path";
 import { ConfigAccessError } from "../errors.js";
 
 export function isCode(err: unknown, code: string): boolean {
@@ -22,6 +30,52 @@ const REASONS: Record<string, string> = {
 /** One clear line for a filesystem failure: what we tried, on which path, and why. */
 export function accessError(path: string, err: unknown, action: string): ConfigAccessError {
   const code = typeof err === "object" && err !== null ? (err as { code?: string }).code : undefined;
+  if (code === "EISDIR") return isDirectoryError(path, err);
   const reason = (code && REASONS[code]) ?? (err instanceof Error ? err.message : String(err));
-  return new ConfigAccessError(path, `cannot ${action} ${path}: ${reason}`, code, { cause: err });
+  const message = `cannot ${action} ${path}: ${reason}`;
+  if (code === "ELOOP" && isLink(path)) {
+    const problem = `${path} is a symbolic link that leads back to itself (${reason})`;
+    return new ConfigAccessError(path, `${problem}; replace it with a file, or with a link to one`, code, {
+      cause: err,
+      problem,
+      fix: `replace the link ${path} with a file, or with a link to one`,
+    });
+  }
+  return new ConfigAccessError(path, message, code, { cause: err });
+}
+
+/** A directory where codex expects a file (config.toml, a profile's file, auth.json). */
+export function isDirectoryError(path: string, cause?: unknown): ConfigAccessError {
+  const problem = `${path} is a directory, not a file`;
+  return new ConfigAccessError(path, `${problem}; remove or rename it`, "EISDIR", {
+    ...(cause === undefined ? {} : { cause }),
+    problem,
+    fix: `remove or rename ${path}`,
+  });
+}
+
+/**
+ * What ENOTDIR on `path` is about: the nearest path above it that exists and is not a directory ("is a file,
+ * not a directory"); undefined when none is found (it changed meanwhile).
+ */
+export function notDirectoryAbove(path: string): { path: string; is: string } | undefined {
+  // One level up per step, so the walk ends at the root at the latest.
+  for (let dir = dirname(path); ; dir = dirname(dir)) {
+    try {
+      const st = statSync(dir);
+      if (st.isDirectory()) return undefined;
+      return { path: dir, is: st.isFile() ? "is a file, not a directory" : "is not a directory" };
+    } catch (err) {
+      if (!isCode(err, "ENOTDIR")) return undefined;
+    }
+    if (dirname(dir) === dir) return undefined;
+  }
+}
+
+function isLink(path: string): boolean {
+  try {
+    return lstatSync(path).isSymbolicLink();
+  } catch {
+    return false;
+  }
 }

@@ -23,7 +23,7 @@ import {
 } from "node:fs";
 import { dirname } from "node:path";
 import { ConfigAccessError } from "../errors.js";
-import { accessError, isCode } from "./fs-errors.js";
+import { accessError, isCode, isDirectoryError } from "./fs-errors.js";
 
 /**
  * The largest config file codex reads: far above any real one (a long-used Codex config with hundreds of
@@ -106,7 +106,7 @@ export function readRegularFile(path: string, limit = MAX_CONFIG_BYTES): FileRea
   }
   try {
     const stat = fstatSync(fd);
-    if (stat.isDirectory()) throw new ConfigAccessError(path, `cannot read ${path}: is a directory`, "EISDIR");
+    if (stat.isDirectory()) throw isDirectoryError(path);
     if (!stat.isFile()) throw notRegularError(path, stat, linkTarget(path));
     if (stat.size > limit) throw tooLarge(path, stat.size, limit);
     const read = (into: Buffer, at: number): number => {

@@ -3,6 +3,7 @@
  * link to nothing is reported as what it is rather than treated as "no config" or replaced by a file.
  */
 import { lstatSync, readlinkSync, realpathSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { ConfigAccessError } from "../errors.js";
 import { accessError, isCode } from "./fs-errors.js";
 
@@ -20,10 +21,16 @@ export function resolveTarget(path: string): string {
     return realpathSync(path);
   } catch (err) {
     if (!isCode(err, "ENOENT")) throw accessError(path, err, "resolve");
-    let to = "?";
+    let to: string | undefined;
     try {
       to = readlinkSync(path);
     } catch {}
-    throw new ConfigAccessError(path, `${path} is a symbolic link to ${to}, which does not exist`, "ENOENT");
+    const problem = `${path} is a symbolic link to ${to ?? "?"}, which does not exist`;
+    // The link is the user's (a dotfile manager's): making its target is as likely the fix as removing it.
+    const target = to === undefined ? "the file it points to" : resolve(dirname(path), to);
+    throw new ConfigAccessError(path, `${problem}; create that file, or remove the link`, "ENOENT", {
+      problem,
+      fix: `create ${target} (an empty file will do), or remove the link ${path}`,
+    });
   }
 }
