@@ -5,13 +5,13 @@
 export const GLOSSARY_INTRO = `
 Every message codex prints, read out of the code (\`npm run messages\`), so that they can be read together
 and a new or changed one shows up in review as a change to this file. test/messages.test.ts fails when this
-file is out of date, when a message uses a word the glossary below rules out, or when an error's message
-is a variable the catalogue cannot read.
+file is out of date (run \`npm run messages\` and commit the result), when a message uses a word the glossary
+below rules out, or when an error's message is a variable the catalogue cannot read.
 
 **One line, one voice.** An error (\`error: …\`), a warning (\`warning: …\`) and each line of \`codex doctor\`
 is one line: it starts in lower case (unless it starts with a name: \`OpenAI's\`, \`CODEX_PROFILE\`), has no
-final period, and never a second sentence: what happened, then \`;\` and what to do (\`not logged in; run
-\\\`codex login\\\` to sign in\`), as the GitHub CLI writes its errors. What it did not do goes last
+final period, and never a second sentence: what happened, then \`;\` and what to do (\`\`not logged in; run
+\`codex login\` to sign in\`\`), as the GitHub CLI writes its errors. What it did not do goes last
 (\`; nothing was stored\`). Commands, settings and file names are written as typed, commands in backticks.
 Lines on standard output that report a result (\`codex status\`, \`✅ Logged in …\`) and what codex says while
 it waits are sentences or \`Label: value\` lines, capitalised.

@@ -8,7 +8,7 @@
 // - the message of `new X(…)` for every error class in src/ (CodexError's subclasses, with their exit
 //   code, and the internal errors whose message another one quotes), worked out through the class's
 //   constructor and its `super(…)` calls, so that `new ConfigValueError(path, key, "a table")` reads
-//   `{path}: {key} must be a table`;
+//   `{path}: {key} must be a table`; and `new Error(…)` for a bug, which the CLI prints all the same;
 // - the text given to the terminal (src/commands/io.ts: io.out, io.err, io.note, io.warn, io.error, io.write,
 //   the prompts, and the choices offered);
 // - a string stored under a name that carries a message to one of those (MESSAGE_FIELDS: `warnings.push(…)`,
@@ -46,6 +46,9 @@ export const MESSAGE_FIELDS = new Set([
   "providerError",
   "check_message",
 ]);
+
+/** JavaScript's own error classes: raised by codex only for a bug, and then printed all the same. */
+const BUILT_IN_ERRORS = new Set(["Error", "TypeError", "RangeError"]);
 
 /** IO's methods that put text in front of the user, and which argument is the text. */
 const IO_METHODS = { out: 0, err: 0, note: 0, warn: 0, error: 0, write: 0, promptSecret: 0, choose: 0 };
@@ -422,6 +425,16 @@ export function extractMessages({ root = ROOT } = {}) {
   const addSink = (node, build, stored = false) => sinks.push({ node, build, stored });
 
   const visit = (node) => {
+    // A JavaScript error raised by codex itself is a bug; the CLI prints it as `unexpected failure: …`.
+    if (ts.isNewExpression(node) && ts.isIdentifier(node.expression) && BUILT_IN_ERRORS.has(node.expression.text)) {
+      const arg = node.arguments?.[0];
+      const name = node.expression.text;
+      if (arg)
+        addSink(node, (env, depth, unbound) => ({
+          kind: `${name} (internal)`,
+          message: render(arg, env, depth, unbound),
+        }));
+    }
     if (ts.isNewExpression(node)) {
       const cls = classOf(node.expression);
       if (cls !== undefined && isErrorClass(cls)) {

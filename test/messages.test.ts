@@ -33,7 +33,10 @@ const OPAQUE_ALLOWED: Array<{ file: string; message: string; why: string }> = [
 const oneLine = (kind: string): boolean => {
   const sink = kind.split(" via ")[0] ?? kind;
   return (
-    /\((?:exit [\d|?]+|quoted)\)$/.test(sink) || sink === "io.warn" || sink === "io.error" || !sink.startsWith("io.")
+    /\((?:exit [\d|?]+|quoted|internal)\)$/.test(sink) ||
+    sink === "io.warn" ||
+    sink === "io.error" ||
+    !sink.startsWith("io.")
   );
 };
 
