@@ -83,7 +83,7 @@ const RUNNERS: Record<string, Runner> = {
     preload: true,
     run: async ({ flags }, ctx) => {
       if (flags.all === true && ctx.profile !== undefined) {
-        throw new UsageError("--all logs out of every account; leave out --profile");
+        throw new UsageError("--all signs out of every account; leave out --profile");
       }
       return runLogout({ ...ctx, noRevoke: flags["no-revoke"] === true, all: flags.all === true });
     },

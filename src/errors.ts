@@ -85,7 +85,7 @@ export class LockTimeoutError extends CodexError {
   constructor(lockPath: string, waitedMs: number) {
     super(
       "LOCK_TIMEOUT",
-      `another codex process is updating the config (lock ${lockPath} held for over ${(waitedMs / 1000).toFixed(1)} s); try again, or remove the lock file if no codex process is running`,
+      `another codex process is updating a config file (lock ${lockPath} held for over ${(waitedMs / 1000).toFixed(1)} s); try again, or remove the lock file if no codex process is running`,
     );
     this.lockPath = lockPath;
   }

@@ -642,7 +642,7 @@ describe("logout --profile and --all", () => {
       ["logout", "--all", "--profile", "work"],
       ["--profile", "work", "logout", "--all"],
     ]) {
-      expectResult(await cli(args, { home }), 2, "", "error: --all logs out of every account; leave out --profile\n");
+      expectResult(await cli(args, { home }), 2, "", "error: --all signs out of every account; leave out --profile\n");
     }
     expect([pathState(configFile), pathState(work)]).toEqual(before);
   });
@@ -679,7 +679,7 @@ describe("logout --profile and --all", () => {
       r,
       0,
       `${LOGGED_OUT}  default: Removed from ${configFile}\n  personal: Removed from ${personal}\n  work: Removed from ${work}\n`,
-      "warning: OPENAI_API_KEY is set in your environment and still authenticates codex; unset it (`unset OPENAI_API_KEY`) to log out completely\n",
+      "warning: OPENAI_API_KEY is set in your environment and still authenticates codex; unset it (`unset OPENAI_API_KEY`) to sign out completely\n",
     );
   });
 });

@@ -71,7 +71,7 @@ const loggedInLine = (name: string, token: string) =>
 const sourceLine = (configFile: string, name: string) =>
   `  Source: auth_command \`${name}\` in ${configFile}, run at each use\n`;
 const managedWarning = (name: string, label = "") =>
-  `warning: ${label}this account's credential comes from \`${name}\` (auth_command in config.toml) and is managed by that tool: codex never stored it, so there is nothing for codex to remove. Remove it with \`${name}\`, or remove auth_command from config.toml to stop using it\n`;
+  `warning: ${label}this account's credential comes from \`${name}\` (auth_command in config.toml) and is managed by that tool: codex never stored it, so there is nothing for codex to remove; remove it with \`${name}\`, or remove auth_command from config.toml to stop using it\n`;
 
 /** Exit 0, "Hello\n" on stdout, nothing on stderr. */
 function expectReply(r: RunResult): void {

@@ -246,7 +246,7 @@ describe("browser sign-in with ChatGPT", () => {
     ["access_denied", "the sign-in was denied in the browser; nothing was stored"],
     [
       "missing_codex_entitlement",
-      "Codex is not enabled for your ChatGPT workspace; ask your workspace administrator for access. Nothing was stored",
+      "Codex is not enabled for your ChatGPT workspace; ask your workspace administrator for access; nothing was stored",
     ],
   ] as const)("denied in the browser (%s): its own message, exit 1, nothing stored", async (kind, message) => {
     const fake = await fakeWith();

@@ -351,7 +351,7 @@ describe("a 401 from the backend", () => {
     expect(r.code).toBe(4);
     expect(r.stdout).toBe("");
     expect(r.stderr).toBe(
-      `error: the credentials were rejected by ${hostOf(s.fake.chatgptBaseUrl)} (HTTP 401): the ChatGPT sign-in stored in ${s.configFile}; run \`codex login\` to sign in again\n`,
+      `error: the credential was rejected by ${hostOf(s.fake.chatgptBaseUrl)} (HTTP 401): the ChatGPT sign-in stored in ${s.configFile}; run \`codex login\` to sign in again\n`,
     );
     expect(refreshes(s.fake)).toHaveLength(1);
     expect(s.fake.backendRequests.map((b) => [b.auth, b.status])).toEqual([
@@ -495,7 +495,7 @@ describe("logout", () => {
     expect(r.stdout).toBe(`✅ Logged out successfully\n  Removed from ${s.configFile}\n`);
     expect(r.stderr).toMatch(
       new RegExp(
-        `^warning: removed from this machine, but not revoked at 127\\.0\\.0\\.1:${port}: could not reach the sign-in server 127\\.0\\.0\\.1:${port}: connection refused\\. It may still accept the refresh token until the server expires it, and the access token until \\S+ \\(in [^)]+\\)\\n$`,
+        `^warning: removed from this machine, but not revoked at 127\\.0\\.0\\.1:${port}: could not reach the sign-in server 127\\.0\\.0\\.1:${port}: connection refused; it may still accept the refresh token until the server expires it, and the access token until \\S+ \\(in [^)]+\\)\\n$`,
       ),
     );
     expect(readFileSync(s.configFile, "utf8")).toBe(s.withoutCredential);

@@ -146,7 +146,7 @@ describe("when it cannot or may not be revoked", () => {
     expect(r.stdout).toBe(removed(s.authJson));
     expect(r.stderr).toMatch(
       new RegExp(
-        `^warning: auth\\.json: removed from this machine, but not revoked at 127\\.0\\.0\\.1:${port}: [^\\n]*connection refused[^\\n]*\\. It may still accept the refresh token until the server expires it, and the access token until ${exp.toISOString().replace(/\./g, "\\.")} \\([^)]*\\)\\n$`,
+        `^warning: auth\\.json: removed from this machine, but not revoked at 127\\.0\\.0\\.1:${port}: [^\\n]*connection refused[^\\n]*; it may still accept the refresh token until the server expires it, and the access token until ${exp.toISOString().replace(/\./g, "\\.")} \\([^)]*\\)\\n$`,
       ),
     );
     expect(existsSync(s.authJson)).toBe(false);
@@ -205,7 +205,7 @@ describe("when it cannot or may not be revoked", () => {
       `Logged out, but not from every place:\n  Removed ${s.authJson} (OpenAI's Codex CLI's sign-in)\n`,
     );
     expect(r.stderr).toBe(
-      `error: OpenAI's Codex CLI's ChatGPT session (${s.authJson}) was removed from this machine but not revoked at ${new URL(fake.issuer).host}: ${s.configFile} is writable by others (mode 0646), and codex does not send tokens where such a file says; they stay valid there until they expire. Run \`chmod go-w ${s.configFile}\` so that codex trusts it again\n`,
+      `error: OpenAI's Codex CLI's ChatGPT session (${s.authJson}) was removed from this machine but not revoked at ${new URL(fake.issuer).host}: ${s.configFile} is writable by others (mode 0646), and codex does not send tokens where such a file says; they stay valid there until they expire; run \`chmod go-w ${s.configFile}\` so that codex trusts it again\n`,
     );
     expect(revocationsOf(s.tokens)).toHaveLength(0);
     expect(existsSync(s.authJson)).toBe(false);

@@ -314,7 +314,7 @@ describe("50 processes at once", () => {
 
     // Every process succeeded, or gave up on the lock with the one clear line (and then changed nothing).
     const lockLine = new RegExp(
-      `^error: another codex process is updating the config \\(lock ${configFile.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\.lock held for over \\d+\\.\\d s\\); try again, or remove the lock file if no codex process is running\\n$`,
+      `^error: another codex process is updating a config file \\(lock ${configFile.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\.lock held for over \\d+\\.\\d s\\); try again, or remove the lock file if no codex process is running\\n$`,
     );
     const timedOut = new Set<Op>();
     for (const [i, r] of runs.entries()) {

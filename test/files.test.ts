@@ -179,7 +179,7 @@ describe.skipIf(!asRoot)("a config.toml others can change is not trusted (run as
     const r = await runCliAs(NOBODY, ["logout"], { home });
     expect(r.stdout).toBe(`Logged out, but not from every place:\n  Removed from ${configFile}\n`);
     expect(r.stderr).toBe(
-      `error: the OAuth session was removed from this machine but not revoked at ${new URL(origin).host}: ${configFile} is writable by others (mode 0646), and codex does not send tokens where such a file says; they stay valid there until they expire. Run \`chmod go-w ${configFile}\` so that codex trusts it again\n`,
+      `error: the OAuth session was removed from this machine but not revoked at ${new URL(origin).host}: ${configFile} is writable by others (mode 0646), and codex does not send tokens where such a file says; they stay valid there until they expire; run \`chmod go-w ${configFile}\` so that codex trusts it again\n`,
     );
     expect(r.code).toBe(1);
     expect(issuer.requests).toEqual([]);
@@ -227,7 +227,7 @@ describe.skipIf(!asRoot)("a config.toml others can change is not trusted (run as
     const r = await runCliAs(NOBODY, ["login", "--with-api-key"], { home, input: `${KEY}\n` });
     expect(r.code).toBe(0);
     expect(r.stderr).toBe(
-      `warning: before this login, ${configFile} is writable by its group and others (mode 0666): someone else may have changed its settings; check base_url, auth_command and [oauth] in ${configFile} before you use codex, and keep it writable only by you\n`,
+      `warning: before this sign-in, ${configFile} is writable by its group and others (mode 0666): someone else may have changed its settings; check base_url, auth_command and [oauth] in ${configFile} before you use codex, and keep it writable only by you\n`,
     );
     expect(statSync(configFile).mode & 0o777).toBe(0o600);
     expect(readFileSync(configFile, "utf8")).toBe(`model = "o3"\nauth_token = "${KEY}"\n`);

@@ -26,7 +26,7 @@ const RULE = "(a key is printable ASCII: no spaces, quotes, control or non-ASCII
 const BODY = "QZWVJQZWVJQZWVJ";
 const GOOD = `sk-${BODY}0123`;
 
-const refusedLine = (what: string) => `error: the API key contains ${what}; nothing was saved ${RULE}\n`;
+const refusedLine = (what: string) => `error: the API key contains ${what}; nothing was stored ${RULE}\n`;
 
 /** Runs `codex login --with-api-key` with this input in a fresh home: exit 1, one line, nothing created. */
 async function refusedLogin(input: string | Buffer): Promise<RunResult> {
@@ -88,7 +88,7 @@ describe("a key on standard input", () => {
     expect(ok.code, ok.stderr).toBe(0);
     expect(readFileSync(configFile, "utf8")).toBe(`auth_token = "${long}"\n`);
     const over = await refusedLogin(`${long}\n\n`);
-    expect(over.stderr).toBe("error: the API key on standard input is over 64 KiB; nothing was saved\n");
+    expect(over.stderr).toBe("error: the API key on standard input is over 64 KiB; nothing was stored\n");
   });
 });
 
@@ -100,7 +100,7 @@ describe("standard input that never ends", () => {
     const { home, configFile } = withConfig('model = "o3"\n');
     const before = readFileSync(configFile);
     const r = await runWithEndlessInput(["login", "--with-api-key"], { home, chunk });
-    expect(r.stderr).toBe("error: the API key on standard input is over 64 KiB; nothing was saved\n");
+    expect(r.stderr).toBe("error: the API key on standard input is over 64 KiB; nothing was stored\n");
     expect(r.stdout).toBe("");
     expect(r.code).toBe(1);
     expect(r.ms).toBeLessThan(5_000);
@@ -207,7 +207,7 @@ describe("the hidden prompt and the library", () => {
     });
     expect(r.timedOut).toBe(false);
     expect(r.code).toBe(1);
-    expect(r.output).toContain(`the API key contains a space at position 19; nothing was saved ${RULE}`);
+    expect(r.output).toContain(`the API key contains a space at position 19; nothing was stored ${RULE}`);
     expect(r.output).not.toContain(BODY);
     expect(existsSync(codexHomeOf(home))).toBe(false);
   });

@@ -32,7 +32,7 @@ const LIMIT = "it did not answer within 3 s (is it locked, or waiting for a pass
 const NO_BUS =
   "there is no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is not set), so the Secret Service cannot be reached";
 const NOTHING_SAVED =
-  'nothing was saved (cli_auth_credentials_store is "keyring"; set it to "auto" or "file" to use config.toml instead)';
+  'nothing was stored (cli_auth_credentials_store is "keyring"; set it to "auto" or "file" to use config.toml instead)';
 
 /** Every API key used here: none may appear in any output (checked on every run by `cli`). */
 const KEYS = {

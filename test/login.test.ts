@@ -53,7 +53,7 @@ describe("key from standard input", () => {
     const r = await runCli(["login", "--with-api-key"], { home, input });
     expect(r.code).toBe(1);
     expect(r.stdout).toBe("");
-    expect(r.stderr).toBe("error: the API key is empty; nothing was saved\n");
+    expect(r.stderr).toBe("error: the API key is empty; nothing was stored\n");
     expect(readdirSync(home)).toEqual([]); // not even CODEX_HOME
   });
 
@@ -69,7 +69,7 @@ describe("key from standard input", () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toBe("");
     expect(r.stderr).toBe(
-      `error: the API key contains ${what}; nothing was saved (a key is printable ASCII: no spaces, quotes, control or non-ASCII characters)\n`,
+      `error: the API key contains ${what}; nothing was stored (a key is printable ASCII: no spaces, quotes, control or non-ASCII characters)\n`,
     );
     expect(readFileSync(configFile)).toEqual(before);
     expect(readdirSync(codexHomeOf(home))).toEqual(["config.toml"]); // no lock or temp file left behind

@@ -15,7 +15,7 @@ const loggedOut = (home: string) =>
   `✅ Logged out successfully\n  Removed from ${join(home, ".codex", "config.toml")}\n`;
 const NOTHING = "No credential stored by codex; nothing to remove.\n";
 const stillAuth = (v: string) =>
-  `warning: ${v} is set in your environment and still authenticates codex; unset it (\`unset ${v}\`) to log out completely\n`;
+  `warning: ${v} is set in your environment and still authenticates codex; unset it (\`unset ${v}\`) to sign out completely\n`;
 
 describe("logged in", () => {
   test("removes auth_token, prints exactly the success line, exit 0", async () => {

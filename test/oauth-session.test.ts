@@ -271,7 +271,7 @@ describe("renewal", () => {
     expect(r.code).toBe(4);
     expect(r.stdout).toBe("");
     expect(r.stderr).toMatch(
-      /^error: the credentials were rejected by 127\.0\.0\.1:\d+ \(HTTP 401\): .*run `codex login` to sign in again\n$/,
+      /^error: the credential was rejected by 127\.0\.0\.1:\d+ \(HTTP 401\): .*run `codex login` to sign in again\n$/,
     );
     expect(r.stderr).toContain(s.configFile);
     expect(s.api.requests).toHaveLength(2);

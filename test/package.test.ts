@@ -412,7 +412,7 @@ describe("npm install --omit=optional of the tarball in a project (no native key
       stdout: "",
       stderr:
         "error: the system keyring (Secret Service) is not available: the keyring module (@napi-rs/keyring) is not installed or does not load here: Cannot find module '@napi-rs/keyring'; " +
-        'nothing was saved (cli_auth_credentials_store is "keyring"; set it to "auto" or "file" to use config.toml instead)\n',
+        'nothing was stored (cli_auth_credentials_store is "keyring"; set it to "auto" or "file" to use config.toml instead)\n',
     });
     expect(readFileSync(configFile, "utf8")).toBe('cli_auth_credentials_store = "keyring"\n');
 

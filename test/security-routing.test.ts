@@ -237,7 +237,7 @@ describe("1. a provider never receives another's credential", () => {
       env: { ...OPENAI_ENV, OPENROUTER_API_KEY: ROUTER_KEY },
     });
     expect(gone.stderr).toBe(
-      "warning: OPENROUTER_API_KEY is set in your environment and still authenticates codex; unset it (`unset OPENROUTER_API_KEY`) to log out completely\n",
+      "warning: OPENROUTER_API_KEY is set in your environment and still authenticates codex; unset it (`unset OPENROUTER_API_KEY`) to sign out completely\n",
     );
     for (const r of [login, logout, saved, gone]) expectNoSecret(r, ...SECRETS);
   });

@@ -79,7 +79,7 @@ describe("the three answers", () => {
     expect(r.code).toBe(4);
     expect(r.stdout).toContain("  Check: rejected (GET /v1/models at 127.0.0.1:");
     expect(errLines(r)).toEqual([
-      `error: the credentials were rejected by 127.0.0.1:${server.port} (HTTP 401: Incorrect API key provided: sk-…KEY1.): the API key stored in ${configFile}; run \`codex login\` to sign in again`,
+      `error: the credential was rejected by 127.0.0.1:${server.port} (HTTP 401: Incorrect API key provided: sk-…KEY1.): the API key stored in ${configFile}; run \`codex login\` to sign in again`,
     ]);
     expect(server.requests).toHaveLength(1);
   });
@@ -93,7 +93,7 @@ describe("the three answers", () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(
       new RegExp(
-        `^error: could not connect to 127\\.0\\.0\\.1:${port}: connection refused; .*The credential was not checked\\.$`,
+        `^error: could not connect to 127\\.0\\.0\\.1:${port}: connection refused; check that the server at [^ ]+ is running; the credential was not checked$`,
       ),
     );
     expect(r.stderr).not.toMatch(/reject|invalid|codex login/i);

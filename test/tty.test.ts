@@ -97,7 +97,7 @@ describe("masked prompt on a terminal", () => {
     const home = testHome();
     const r = await runCliInPty(["login", "--with-api-key"], { home, steps: [{ wait: PROMPT, send: "\r" }] });
     expect(r.code).toBe(1);
-    expect(screenText(r, home)).toContain("error: the API key is empty; nothing was saved");
+    expect(screenText(r, home)).toContain("error: the API key is empty; nothing was stored");
     expect(readdirSync(home)).toEqual([]);
   });
 

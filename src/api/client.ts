@@ -365,7 +365,7 @@ export class Client {
 
   /** Why the server refused the credential, and what to do about it. */
   #rejected(status: number, detail: string): string {
-    return `the credentials were rejected by ${this.host} (HTTP ${status}${detail}): ${describeCredential(this.credential)}; ${
+    return `the credential was rejected by ${this.host} (HTTP ${status}${detail}): ${describeCredential(this.credential)}; ${
       this.credential.source.type === "env"
         ? `put a valid key in ${this.credential.source.variable}, or unset it and run \`codex login\``
         : "run `codex login` to sign in again"
@@ -451,10 +451,7 @@ export class Client {
     } catch (err) {
       if (err instanceof SessionEndedError || err instanceof AuthRequiredError) return answer("rejected", err.message);
       if (err instanceof NetworkError) {
-        const note = err.message.endsWith("?")
-          ? " The credential was not checked."
-          : "; the credential was not checked";
-        return answer("unreachable", `${err.message}${note}`);
+        return answer("unreachable", `${err.message}; the credential was not checked`);
       }
       if (err instanceof CodexError && !(err instanceof CancelledError)) return answer("unknown", err.message);
       throw err;
@@ -646,7 +643,7 @@ function describeNetworkError(err: unknown, host: string, baseUrl: string): Netw
   const hostname = new URL(baseUrl).hostname;
   let message: string;
   if (code === "ECONNREFUSED") {
-    message = `could not connect to ${host}: connection refused; is the server at ${baseUrl} running?`;
+    message = `could not connect to ${host}: connection refused; check that the server at ${baseUrl} is running`;
   } else if (code === "ENOTFOUND" || code === "EAI_AGAIN" || code === "EAI_FAIL") {
     message = `could not resolve ${hostname} (DNS lookup failed); check base_url in config.toml and your network`;
   } else if (TLS_CODE.test(code)) {

@@ -16,11 +16,11 @@ export function normalizeApiKey(input: string | Uint8Array): string {
   const parsed = typeof input === "string" ? parseKey(input) : parseKeyBytes(input);
   if ("problem" in parsed) {
     throw new InvalidKeyError(
-      `the API key contains ${parsed.problem} at position ${parsed.position}; nothing was saved (${KEY_RULE})`,
+      `the API key contains ${parsed.problem} at position ${parsed.position}; nothing was stored (${KEY_RULE})`,
       parsed,
     );
   }
-  if (parsed.key === "") throw new InvalidInputError("the API key is empty; nothing was saved");
+  if (parsed.key === "") throw new InvalidInputError("the API key is empty; nothing was stored");
   return parsed.key;
 }
 

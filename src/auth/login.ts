@@ -87,7 +87,7 @@ async function store(credential: StoredCredential, options: AuthOptions): Promis
   const untrusted = trustProblem(config);
   if (untrusted !== undefined) {
     warnings.push(
-      `before this login, ${untrusted.reason}: someone else may have changed its settings; check base_url, auth_command and [oauth] in ${config.path} before you use codex, and keep it writable only by you`,
+      `before this sign-in, ${untrusted.reason}: someone else may have changed its settings; check base_url, auth_command and [oauth] in ${config.path} before you use codex, and keep it writable only by you`,
     );
   }
   const command = authCommand(config, acct);
@@ -113,7 +113,7 @@ async function store(credential: StoredCredential, options: AuthOptions): Promis
       if (!(err instanceof KeyringUnavailableError)) throw err;
       if (setting === "keyring") {
         throw new KeyringUnavailableError(
-          `${err.message}; nothing was saved (cli_auth_credentials_store is "keyring"; set it to "auto" or "file" to use config.toml instead)`,
+          `${err.message}; nothing was stored (cli_auth_credentials_store is "keyring"; set it to "auto" or "file" to use config.toml instead)`,
           { cause: err },
         );
       }

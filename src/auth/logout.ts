@@ -204,7 +204,7 @@ async function endCodexSession(
     const untrusted = trustProblem(base, "credential");
     if (untrusted !== undefined) {
       return {
-        failure: `${notRevoked(issuer)}: ${untrusted.reason}, and codex does not send tokens where such a file says; they stay valid there until they expire. Run \`${untrusted.fix}\` so that codex trusts it again`,
+        failure: `${notRevoked(issuer)}: ${untrusted.reason}, and codex does not send tokens where such a file says; they stay valid there until they expire; run \`${untrusted.fix}\` so that codex trusts it again`,
       };
     }
   }
@@ -324,7 +324,7 @@ async function logoutAccount(
     else if (untrusted !== undefined) {
       const who = acct.name === "default" ? "" : `profile ${acct.name}: `;
       result.failures.push(
-        `${who}the OAuth session was removed from this machine but not revoked at ${issuerHost(session.oauth.issuer)}: ${untrusted.reason}, and codex does not send tokens where such a file says; they stay valid there until they expire. Run \`${untrusted.fix}\` so that codex trusts it again`,
+        `${who}the OAuth session was removed from this machine but not revoked at ${issuerHost(session.oauth.issuer)}: ${untrusted.reason}, and codex does not send tokens where such a file says; they stay valid there until they expire; run \`${untrusted.fix}\` so that codex trusts it again`,
       );
     } else {
       const { revokeSession } = await import("./oauth/revoke.js");

@@ -323,7 +323,7 @@ function checkSettings(f: Findings): DoctorCheck[] {
   return [
     ok(
       "settings",
-      `settings are valid: ${account}model ${f.provider?.model} at ${f.provider?.settings.name} (${f.provider?.settings.baseUrl}); logins are stored in ${where}`,
+      `settings are valid: ${account}model ${f.provider?.model} at ${f.provider?.settings.name} (${f.provider?.settings.baseUrl}); \`codex login\` stores the credential in ${where}`,
     ),
   ];
 }

@@ -86,7 +86,7 @@ async function apiKeyLogin(opts: LoginOptions): Promise<void> {
   // Reading a terminal as plain input would echo the key as it is typed; prompt with echo off instead.
   const input = io.stdinIsTTY() ? await io.promptSecret("Paste your API key:") : await io.readAll(MAX_KEY_BYTES);
   if (input === undefined) {
-    throw new InvalidInputError(`the API key on standard input is over ${MAX_KEY_BYTES / 1024} KiB; nothing was saved`);
+    throw new InvalidInputError(`the API key on standard input is over ${MAX_KEY_BYTES / 1024} KiB; nothing was stored`);
   }
   const key = normalizeApiKey(input);
   const result = await save(opts, { token: key });

@@ -66,7 +66,7 @@ export async function runLogout(opts: LogoutCommandOptions): Promise<ExitCode> {
   }
   for (const variable of result.stillAuthenticatedBy) {
     io.warn(
-      `${variable} is set in your environment and still authenticates codex; unset it (\`unset ${variable}\`) to log out completely`,
+      `${variable} is set in your environment and still authenticates codex; unset it (\`unset ${variable}\`) to sign out completely`,
     );
   }
   for (const failure of result.failures) io.error(failure);
@@ -75,7 +75,7 @@ export async function runLogout(opts: LogoutCommandOptions): Promise<ExitCode> {
 
 function reportManaged(opts: LogoutCommandOptions, a: AccountLogout, label: string): void {
   opts.io.warn(
-    `${label}this account's credential comes from \`${a.managedBy}\` (auth_command in config.toml) and is managed by that tool: codex never stored it, so there is nothing for codex to remove. Remove it with \`${a.managedBy}\`, or remove auth_command from config.toml to stop using it`,
+    `${label}this account's credential comes from \`${a.managedBy}\` (auth_command in config.toml) and is managed by that tool: codex never stored it, so there is nothing for codex to remove; remove it with \`${a.managedBy}\`, or remove auth_command from config.toml to stop using it`,
   );
 }
 
@@ -92,6 +92,6 @@ function reportRevocation(opts: LogoutCommandOptions, r: Revocation, label: stri
       : "the refresh token until the server expires it";
   const partly = r.revoked.length > 0 ? ` (revoked: ${r.revoked.join(", ").replaceAll("_", " ")})` : "";
   opts.io.warn(
-    `${label}removed from this machine, but not revoked at ${issuerHost(r.issuer)}: ${r.reason}${partly}. It may still accept ${r.notRevoked.map(until).join(", and ")}`,
+    `${label}removed from this machine, but not revoked at ${issuerHost(r.issuer)}: ${r.reason}${partly}; it may still accept ${r.notRevoked.map(until).join(", and ")}`,
   );
 }

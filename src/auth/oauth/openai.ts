@@ -122,7 +122,7 @@ export function callbackError(callback: URL): OAuthError | undefined {
   if (error === "access_denied" && description.toLowerCase().includes("missing_codex_entitlement")) {
     return new OAuthError(
       "access_denied",
-      "Codex is not enabled for your ChatGPT workspace; ask your workspace administrator for access. Nothing was stored",
+      "Codex is not enabled for your ChatGPT workspace; ask your workspace administrator for access; nothing was stored",
     );
   }
   if (error === "access_denied") {
