@@ -73,7 +73,7 @@ describe("docs/messages.md", () => {
       "auth_command `{name}` was not found; check auth_command in config.toml",
     );
     // doctor's checks, built by problem(id, message, fix).
-    has("src/commands/doctor.ts", /^fix via problem\(\)$/, "make {f.path} readable by you");
+    has("src/commands/doctor.ts", /^fix via problem\(\)$/, "correct the file");
     // A table of texts (fs-errors.ts's REASONS), listed once.
     has("src/config/fs-errors.ts", /^text of REASONS$/, "permission denied");
     // The exit code a call passes (LoginRestrictedError's second argument).

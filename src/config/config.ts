@@ -275,7 +275,7 @@ function readIn(home: string, path: string): ConfigSnapshot {
         : `CODEX_HOME ${home} cannot be a directory: ${blocker.path} ${blocker.is}`;
     const fix =
       blocker.path === home
-        ? `rename or remove ${home} (codex creates the directory when you log in), or set CODEX_HOME to a directory`
+        ? `rename or remove ${home} (codex creates the directory when you sign in), or set CODEX_HOME to a directory`
         : "set CODEX_HOME to a directory";
     const short = blocker.path === home ? "rename or remove it, or set CODEX_HOME to a directory" : fix;
     throw new ConfigAccessError(blocker.path, `${problem}; ${short}`, "ENOTDIR", { cause: err, problem, fix });
