@@ -7,6 +7,7 @@
  * net and dgram at start-up, which alone cost more than the whole start-up budget of `codex status`.
  * The commands themselves (flags, help, examples) are defined in cli-spec.ts; this file binds them to code.
  */
+import { sep } from "node:path";
 import { parseArgs } from "node:util";
 import {
   COMMANDS,
@@ -28,6 +29,8 @@ import { CodexError, ExitCode, UsageError } from "./errors.js";
 import { looksLikeSecret } from "./safe-text.js";
 
 declare const __VERSION__: string;
+/** What scripts/build.mjs names the bundles when it makes their code caches: "codex-credentials/dist/". */
+declare const __CACHED_AS__: string;
 
 type Flags = Record<string, boolean | string | undefined>;
 
@@ -279,6 +282,17 @@ async function dispatch(io: IO, env: NodeJS.ProcessEnv, args: string[], preset: 
   return runner.run(parsed, { ...bare, config: await Config.load({ env }) });
 }
 
+/**
+ * A stack trace naming the installed files. Node 20's V8 names a script compiled from a code cache as the
+ * cache's maker named it (scripts/build.mjs: "codex-credentials/dist/main.cjs", never a path on the build
+ * machine), not as the loader does; this directory is where the bundle really is. Frames already naming an
+ * absolute path (newer Node, or a cache that was rejected) are left as they are.
+ */
+function installedStack(stack: string): string {
+  const dir = `${__dirname}${sep}`;
+  return stack.replaceAll(`(${__CACHED_AS__}`, () => `(${dir}`).replaceAll(`at ${__CACHED_AS__}`, () => `at ${dir}`);
+}
+
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const io = createIO(env);
   const args = argv.slice(2);
@@ -288,11 +302,11 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   } catch (err) {
     if (err instanceof CodexError) {
       io.error(err.message);
-      if (debug && err.stack) io.err(err.stack);
+      if (debug && err.stack) io.err(installedStack(err.stack));
       return err.exitCode;
     }
     io.error(`unexpected failure: ${err instanceof Error ? err.message : String(err)}`);
-    if (debug && err instanceof Error && err.stack) io.err(err.stack);
+    if (debug && err instanceof Error && err.stack) io.err(installedStack(err.stack));
     else io.err("Run again with --debug for details, and please report this.");
     return ExitCode.failure;
   }
