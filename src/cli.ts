@@ -7,19 +7,10 @@
  * net and dgram at start-up, which alone cost more than the whole start-up budget of `codex status`.
  * The commands themselves (flags, help, examples) are defined in cli-spec.ts; this file binds them to code.
  */
-import { sep } from "node:path";
+import { existsSync } from "node:fs";
+import { join, sep } from "node:path";
 import { parseArgs } from "node:util";
-import {
-  COMMANDS,
-  COMPLETION,
-  type CommandSpec,
-  commandHelp,
-  GLOBAL_FLAGS,
-  LOGIN,
-  PROGRAM_FLAGS,
-  programHelp,
-  STATUS,
-} from "./cli-spec.js";
+import { COMMANDS, COMPLETION, type CommandSpec, GLOBAL_FLAGS, LOGIN, PROGRAM_FLAGS, STATUS } from "./cli-spec.js";
 import type { CommandContext } from "./commands/context.js";
 import { createIO, type IO } from "./commands/io.js";
 import { runLogout } from "./commands/logout.js";
@@ -225,14 +216,25 @@ function parseFlags(spec: CommandSpec, args: string[]): Parsed {
   return { flags, positionals };
 }
 
+/**
+ * `--help` for the program (no spec) or one command, to the terminal's width (at most help.ts's
+ * MAX_WIDTH), naming the docs/ directory installed beside this bundle when it is there.
+ */
+async function showHelp(io: IO, spec?: CommandSpec, path?: string): Promise<ExitCode> {
+  const { MAX_WIDTH, commandHelp, programHelp } = await import("./help.js");
+  const docs = join(__dirname, "..", "docs");
+  const layout = { width: Math.min(io.columns(), MAX_WIDTH), docs: existsSync(docs) ? docs : undefined };
+  io.out(spec ? commandHelp(spec, layout, path) : programHelp(layout));
+  return ExitCode.ok;
+}
+
 async function dispatch(io: IO, env: NodeJS.ProcessEnv, args: string[], preset: string[] = []): Promise<ExitCode> {
   const first = args[0];
   if (first === undefined || first === "-h" || first === "--help" || first === "help") {
     const topic = first === "help" ? args[1] : undefined;
     const spec = COMMANDS.find((c) => c.name === topic);
     if (topic !== undefined && spec === undefined) throw new UsageError(`unknown command${quoteWord(topic)}`);
-    io.out(spec ? commandHelp(spec) : programHelp());
-    return ExitCode.ok;
+    return showHelp(io, spec);
   }
   if (first === "-V" || first === "--version") {
     io.out(__VERSION__);
@@ -266,10 +268,7 @@ async function dispatch(io: IO, env: NodeJS.ProcessEnv, args: string[], preset: 
     rest = rest.slice(1);
   }
   const parsed = parseFlags(spec, [...rest, ...preset]);
-  if (parsed.flags.help) {
-    io.out(commandHelp(spec, path));
-    return ExitCode.ok;
-  }
+  if (parsed.flags.help) return showHelp(io, spec, path);
   const bare: BareContext = {
     io,
     env,
