@@ -118,6 +118,16 @@ test("flag descriptions keep their column and wrap under it", async () => {
   expect(examples).toContain("  $ codex logout --no-revoke  # offline: forget the session, tell no server");
 });
 
+test("a narrow terminal: descriptions under their flags, comments above their commands", async () => {
+  const r = await runCli(["logout", "--help"], { home: testHome(), env: { COLUMNS: "45" } });
+  expect(r.stdout).toContain(
+    "\nFlags:\n  --no-revoke\n      do not revoke OAuth sessions at the\n      server\n  --all\n      log out of every account, and remove\n",
+  );
+  expect(r.stdout).toContain(
+    "\n  # offline: forget the session, tell no\n  # server\n  $ codex logout --no-revoke\n",
+  );
+});
+
 test("usage, flags and examples come first; the prose after them is short", async () => {
   for (const spec of COMMANDS) {
     const r = await runCli([spec.name, "--help"], { home: testHome() });

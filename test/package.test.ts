@@ -372,6 +372,18 @@ describe("npm install -g of the tarball", () => {
     for (const r of [login, status, logout]) expectNoSecret(r, KEYRING_KEY);
   });
 
+  test("--help names the installed docs/ directory", async () => {
+    const { home } = homeWith();
+    const help = await codex(global.bin, ["--help"], home);
+    expect(help.code).toBe(0);
+    // The path may be too long to share a line with "Docs, in" at 80 columns.
+    expect(help.stdout.replace(/\s+/g, " ")).toContain(`Docs, in ${join(global.dir, "docs")}: cli.md every command`);
+    const logout = await codex(global.bin, ["logout", "--help"], home);
+    expect(logout.stdout.replace(/\s+/g, " ")).toContain(` More: ${join(global.dir, "docs", "authentication.md")} `);
+    expect(existsSync(join(global.dir, "docs", "authentication.md"))).toBe(true);
+    expect(help.stdout + logout.stdout).not.toContain(ROOT);
+  });
+
   test("--debug: the stack trace names the installed bundle, not the machine that built it", async () => {
     const { home } = homeWith("model = \n");
     const r = await codex(global.bin, ["--debug", "status"], home);
