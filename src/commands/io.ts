@@ -155,7 +155,7 @@ export function createIO(env: Env, streams?: Streams): IO {
     columns: () => {
       const terminal = stdoutTTY ? get("stdout").columns : undefined;
       if (terminal !== undefined && Number.isInteger(terminal) && terminal > 0) return terminal;
-      // A width, not a shell's leftover: digits only, and no wider than any real screen.
+      // 1 to 9999: anything else (0, a word, a runaway number) is not a width.
       if (/^[1-9]\d{0,3}$/.test(env.COLUMNS ?? "")) return Number(env.COLUMNS);
       return 80;
     },
