@@ -17,6 +17,11 @@ const LAZY = {
   "@inquirer/select": "inquirer-select",
   "openid-client": "openid-client",
 };
+// The name each bundle is compiled under when its code cache is made. V8 before 12 (Node 20) keeps that name
+// for a script compiled from the cache, whatever name the installed loader gives it, so stack traces would
+// show the build machine's paths (and the package would carry them). The CLI's --debug output puts the
+// installed directory in place of this prefix (src/cli.ts); on newer Node the loader's name is used as is.
+const CACHED_AS = `${pkg.name}/dist/`;
 const common = {
   bundle: true,
   platform: "node",
@@ -26,7 +31,7 @@ const common = {
   keepNames: true,
   legalComments: "none",
   logLevel: "warning",
-  define: { __VERSION__: JSON.stringify(pkg.version) },
+  define: { __VERSION__: JSON.stringify(pkg.version), __CACHED_AS__: JSON.stringify(CACHED_AS) },
 };
 
 /**
@@ -77,7 +82,7 @@ async function writeCodeCache(name, warmUp) {
   const { Script } = await import("node:vm");
   const { createRequire } = await import("node:module");
   const file = `dist/vendor/${name}.cjs`;
-  const script = new Script(wrap(readFileSync(file, "utf8")), { filename: file });
+  const script = new Script(wrap(readFileSync(file, "utf8")), { filename: `${CACHED_AS}vendor/${name}.cjs` });
   const module = { exports: {} };
   script
     .runInThisContext()
@@ -159,7 +164,7 @@ const { Script } = require("node:vm");
 const wrap = ${wrap.toString()};
 const dist = ${JSON.stringify(fileURLToPath(new URL("../dist", import.meta.url)))};
 const file = join(dist, "main.cjs");
-const script = new Script(wrap(readFileSync(file, "utf8")), { filename: file });
+const script = new Script(wrap(readFileSync(file, "utf8")), { filename: ${JSON.stringify(`${CACHED_AS}main.cjs`)} });
 const mod = { exports: {} };
 script.runInThisContext().call(mod.exports, mod.exports, require, mod, file, dist);
 (async () => {

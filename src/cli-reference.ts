@@ -7,6 +7,7 @@ import {
   COMMANDS,
   type CommandSpec,
   EXIT_STATUS,
+  type Example,
   type FlagSpec,
   GLOBAL_FLAGS,
   PROGRAM_DESCRIPTION,
@@ -47,21 +48,28 @@ function flagTable(flags: Record<string, FlagSpec>): string {
   return ["| Flag | Description |", "| --- | --- |", ...rows].join("\n");
 }
 
-/** `--help`'s free text: paragraphs as Markdown paragraphs, the examples as a console block. */
-function helpBody(help: string): string {
-  const [description = "", examples] = help.split(/\n?Examples:\n/);
-  const paragraphs = description
-    .trim()
-    .split(/\n\s*\n/)
-    .map((p) => p.replace(/\n/g, " "))
-    .filter((p) => p !== "");
-  const out = [...paragraphs];
-  if (examples !== undefined) {
-    const lines = examples.split("\n").map((l) => l.replace(/^ {2}/, ""));
-    out.push("Examples:", examplesBlock(lines));
-  }
-  return out.join("\n\n");
+/** Worked examples as a console block, each comment aligned beside its command as in `--help`. */
+function exampleBlock(list: readonly Example[]): string {
+  const width = Math.max(0, ...list.filter(([, c]) => c !== undefined).map(([command]) => command.length));
+  const lines = list.map(([command, comment]) =>
+    comment === undefined ? `$ ${command}` : `$ ${command.padEnd(width)}  # ${comment}`,
+  );
+  return ["Examples:", examplesBlock(lines)].join("\n\n");
 }
+
+/** Where each command is described in full. */
+const MORE: Record<string, string> = {
+  login: "[`codex login`](authentication.md#codex-login) in authentication.md",
+  logout: "[`codex logout`](authentication.md#codex-logout) in authentication.md",
+  status: "[`codex status`](authentication.md#codex-status-also-codex-login-status) in authentication.md",
+  run: "[`codex run` and `codex chat`](authentication.md#codex-run-and-codex-chat) in authentication.md",
+  chat: "[`codex run` and `codex chat`](authentication.md#codex-run-and-codex-chat) in authentication.md",
+  doctor: "[When something is wrong](authentication.md#when-something-is-wrong) in authentication.md",
+  completion: "[Shell completion](../README.md#shell-completion) in the README",
+};
+
+/** A paragraph as one line: the source's line breaks are only for the source (help.ts wraps them again). */
+const paragraph = (text: string) => text.trim().split(/\s+/).join(" ");
 
 function commandSection(spec: CommandSpec): string {
   return [
@@ -69,7 +77,9 @@ function commandSection(spec: CommandSpec): string {
     `${spec.summary[0]?.toUpperCase()}${spec.summary.slice(1)}.`,
     ["```text", usageLine(spec), "```"].join("\n"),
     flagTable(spec.flags),
-    helpBody(spec.help),
+    exampleBlock(spec.examples),
+    ...spec.about.map(paragraph),
+    `More: ${MORE[spec.name] ?? "[authentication.md](authentication.md)"}.`,
   ].join("\n\n");
 }
 
@@ -85,7 +95,7 @@ export function renderReference(): string {
     flagTable(PROGRAM_FLAGS),
     "Flags every command takes:",
     flagTable(GLOBAL_FLAGS),
-    helpBody(PROGRAM_EXAMPLES),
+    exampleBlock(PROGRAM_EXAMPLES),
     `${EXIT_STATUS} See [authentication.md](authentication.md) for where credentials are stored and how each way of signing in works.`,
     ...COMMANDS.map(commandSection),
   ].join("\n\n")}\n`;

@@ -7,18 +7,10 @@
  * net and dgram at start-up, which alone cost more than the whole start-up budget of `codex status`.
  * The commands themselves (flags, help, examples) are defined in cli-spec.ts; this file binds them to code.
  */
+import { existsSync } from "node:fs";
+import { join, sep } from "node:path";
 import { parseArgs } from "node:util";
-import {
-  COMMANDS,
-  COMPLETION,
-  type CommandSpec,
-  commandHelp,
-  GLOBAL_FLAGS,
-  LOGIN,
-  PROGRAM_FLAGS,
-  programHelp,
-  STATUS,
-} from "./cli-spec.js";
+import { COMMANDS, COMPLETION, type CommandSpec, GLOBAL_FLAGS, LOGIN, PROGRAM_FLAGS, STATUS } from "./cli-spec.js";
 import type { CommandContext } from "./commands/context.js";
 import { createIO, type IO } from "./commands/io.js";
 import { runLogout } from "./commands/logout.js";
@@ -28,6 +20,8 @@ import { CodexError, ExitCode, UsageError } from "./errors.js";
 import { looksLikeSecret } from "./safe-text.js";
 
 declare const __VERSION__: string;
+/** What scripts/build.mjs names the bundles when it makes their code caches: "codex-credentials/dist/". */
+declare const __CACHED_AS__: string;
 
 type Flags = Record<string, boolean | string | undefined>;
 
@@ -277,14 +271,25 @@ function parseFlags(spec: CommandSpec, args: string[]): Parsed {
   return { flags, positionals };
 }
 
+/**
+ * `--help` for the program (no spec) or one command, to the terminal's width (at most help.ts's
+ * MAX_WIDTH), naming the docs/ directory installed beside this bundle when it is there.
+ */
+async function showHelp(io: IO, spec?: CommandSpec, path?: string): Promise<ExitCode> {
+  const { MAX_WIDTH, commandHelp, programHelp } = await import("./help.js");
+  const docs = join(__dirname, "..", "docs");
+  const layout = { width: Math.min(io.columns(), MAX_WIDTH), docs: existsSync(docs) ? docs : undefined };
+  io.out(spec ? commandHelp(spec, layout, path) : programHelp(layout));
+  return ExitCode.ok;
+}
+
 async function dispatch(io: IO, env: NodeJS.ProcessEnv, args: string[], preset: string[] = []): Promise<ExitCode> {
   const first = args[0];
   if (first === undefined || first === "-h" || first === "--help" || first === "help") {
     const topic = first === "help" ? args[1] : undefined;
     const spec = COMMANDS.find((c) => c.name === topic);
     if (topic !== undefined && spec === undefined) throw unknownCommand([topic]);
-    io.out(spec ? commandHelp(spec) : programHelp());
-    return ExitCode.ok;
+    return showHelp(io, spec);
   }
   if (first === "-V" || first === "--version") {
     io.out(__VERSION__);
@@ -311,10 +316,7 @@ async function dispatch(io: IO, env: NodeJS.ProcessEnv, args: string[], preset: 
     rest = rest.slice(1);
   }
   const parsed = parseFlags(spec, [...rest, ...preset]);
-  if (parsed.flags.help) {
-    io.out(commandHelp(spec, path));
-    return ExitCode.ok;
-  }
+  if (parsed.flags.help) return showHelp(io, spec, path);
   const bare: BareContext = {
     io,
     env,
@@ -327,6 +329,17 @@ async function dispatch(io: IO, env: NodeJS.ProcessEnv, args: string[], preset: 
   return runner.run(parsed, { ...bare, config: await Config.load({ env }) });
 }
 
+/**
+ * A stack trace naming the installed files. Node 20's V8 names a script compiled from a code cache as the
+ * cache's maker named it (scripts/build.mjs: "codex-credentials/dist/main.cjs", never a path on the build
+ * machine), not as the loader does; this directory is where the bundle really is. Frames already naming an
+ * absolute path (newer Node, or a cache that was rejected) are left as they are.
+ */
+function installedStack(stack: string): string {
+  const dir = `${__dirname}${sep}`;
+  return stack.replaceAll(`(${__CACHED_AS__}`, () => `(${dir}`).replaceAll(`at ${__CACHED_AS__}`, () => `at ${dir}`);
+}
+
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const io = createIO(env);
   const args = argv.slice(2);
@@ -336,11 +349,11 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   } catch (err) {
     if (err instanceof CodexError) {
       io.error(err.message);
-      if (debug && err.stack) io.err(err.stack);
+      if (debug && err.stack) io.err(installedStack(err.stack));
       return err.exitCode;
     }
     io.error(`unexpected failure: ${err instanceof Error ? err.message : String(err)}`);
-    if (debug && err instanceof Error && err.stack) io.err(err.stack);
+    if (debug && err instanceof Error && err.stack) io.err(installedStack(err.stack));
     else io.err("Run again with --debug for details, and please report this.");
     return ExitCode.failure;
   }

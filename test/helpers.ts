@@ -235,17 +235,20 @@ export interface PtyResult {
   pending: number;
 }
 
-// Runs argv on a fresh pseudo-terminal (stdin, stdout and stderr all the pty, 80x24) and types each step's
+// Runs argv on a fresh pseudo-terminal (stdin, stdout and stderr all the pty, 80x24 unless told) and types each step's
 // keys only once its prompt is on screen: typing earlier would reach the line discipline while it still
 // echoes, before the program switched the terminal to raw mode.
 const PTY_DRIVER = `
 import base64, fcntl, json, os, pty, select, signal, struct, sys, termios, time
 spec = json.loads(sys.stdin.read())
 pid, fd = pty.fork()
+size = struct.pack("HHHH", 24, spec["columns"], 0, 0)
 if pid == 0:
+    # The size is set before the program starts, so it never sees the new terminal's 0x0.
+    fcntl.ioctl(0, termios.TIOCSWINSZ, size)
     os.chdir(spec["cwd"])
     os.execve(spec["argv"][0], spec["argv"], spec["env"])
-fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+fcntl.ioctl(fd, termios.TIOCSWINSZ, size)
 out = b""
 steps = list(spec["steps"])
 deadline = time.time() + spec["timeout"]
@@ -279,7 +282,13 @@ print(json.dumps({
 /** `runCli` on a real terminal, driven by python3's pty module. */
 export function runCliInPty(
   args: string[],
-  opts: { home: string; env?: Record<string, string | undefined>; steps?: PtyStep[]; timeoutMs?: number },
+  opts: {
+    home: string;
+    env?: Record<string, string | undefined>;
+    steps?: PtyStep[];
+    timeoutMs?: number;
+    columns?: number;
+  },
 ): Promise<PtyResult> {
   return runInPty([process.execPath, CLI, ...args], { ...opts, env: cleanEnv(opts.home, opts.env), cwd: opts.home });
 }
@@ -287,10 +296,11 @@ export function runCliInPty(
 /** Any program (argv[0] an absolute path) on a real terminal, with exactly this environment. */
 export async function runInPty(
   argv: string[],
-  opts: { env: NodeJS.ProcessEnv; cwd: string; steps?: PtyStep[]; timeoutMs?: number },
+  opts: { env: NodeJS.ProcessEnv; cwd: string; steps?: PtyStep[]; timeoutMs?: number; columns?: number },
 ): Promise<PtyResult> {
   const spec = {
     argv,
+    columns: opts.columns ?? 80,
     env: opts.env,
     cwd: opts.cwd,
     steps: opts.steps ?? [],

@@ -300,6 +300,13 @@ describe("the tarball", () => {
     }
   });
 
+  test("the V8 code caches hold no path of the machine that built them", () => {
+    const caches = pack.files.map((f) => f.path).filter((f) => f.endsWith(".v8cache"));
+    expect(caches).toContain("dist/main.cjs.v8cache");
+    const built = Buffer.from(ROOT);
+    for (const file of caches) expect(readFileSync(join(global.dir, file)).includes(built), file).toBe(false);
+  });
+
   test("LICENSE is the Apache License 2.0, as package.json says", () => {
     const license = readFileSync(join(global.dir, "LICENSE"), "utf8");
     expect(license).toMatch(/^\s*Apache License\s+Version 2\.0, January 2004\s+http:\/\/www\.apache\.org\/licenses\//);
@@ -363,6 +370,30 @@ describe("npm install -g of the tarball", () => {
     expect(logout.code, logout.stderr).toBe(0);
     expect(await keyring.lookup({ service: "codex" })).toBe(null);
     for (const r of [login, status, logout]) expectNoSecret(r, KEYRING_KEY);
+  });
+
+  test("--help names the installed docs/ directory", async () => {
+    const { home } = homeWith();
+    const help = await codex(global.bin, ["--help"], home);
+    expect(help.code).toBe(0);
+    // The path may be too long to share a line with "Docs, in" at 80 columns.
+    expect(help.stdout.replace(/\s+/g, " ")).toContain(`Docs, in ${join(global.dir, "docs")}: cli.md every command`);
+    const logout = await codex(global.bin, ["logout", "--help"], home);
+    expect(logout.stdout.replace(/\s+/g, " ")).toContain(` More: ${join(global.dir, "docs", "authentication.md")} `);
+    expect(existsSync(join(global.dir, "docs", "authentication.md"))).toBe(true);
+    expect(help.stdout + logout.stdout).not.toContain(ROOT);
+  });
+
+  test("--debug: the stack trace names the installed bundle, not the machine that built it", async () => {
+    const { home } = homeWith("model = \n");
+    const r = await codex(global.bin, ["--debug", "status"], home);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^error: .*config\.toml:1:9: invalid value\nConfigParseError: /);
+    // The frames of codex's own code, from the bundle compiled with the build's code cache.
+    expect(r.stderr).toMatch(/\n {4}at parseToml \(/);
+    expect(r.stderr).toContain(`(${join(global.dir, "dist", "main.cjs")}:`);
+    expect(r.stderr).not.toContain(ROOT);
+    expect(r.stderr).not.toMatch(/[( ]codex-credentials\/dist\//);
   });
 
   test("a V8 code cache that does not fit this Node is ignored: the bundles compile from source", async () => {

@@ -19,7 +19,7 @@ import { oneLine, stripControls } from "../safe-text.js";
 const lazyRequire: NodeRequire = typeof require === "function" ? require : createRequire(import.meta.url);
 
 type In = NodeJS.ReadableStream & { isTTY?: boolean };
-type Out = NodeJS.WritableStream & { isTTY?: boolean };
+type Out = NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
 
 export interface IO {
   readonly stdin: In;
@@ -30,6 +30,11 @@ export interface IO {
   stdinIsTTY(): boolean;
   /** Whether stdout is a terminal (rather than a pipe or a file). */
   stdoutIsTTY(): boolean;
+  /**
+   * How many columns output may fill: the terminal's width when stdout is one, else COLUMNS when it holds
+   * a width, else 80. Asking creates the terminal's stream, so only output that is laid out asks (help).
+   */
+  columns(): number;
   /** A line of result, to stdout, as given. */
   out(line: string): void;
   /** Text to stdout as given (streamed replies). */
@@ -183,6 +188,13 @@ export function createIO(env: Env, streams?: Streams): IO {
     canPrompt: () => stdinIsTTY() && stderrTTY,
     stdinIsTTY,
     stdoutIsTTY: () => stdoutTTY,
+    columns: () => {
+      const terminal = stdoutTTY ? get("stdout").columns : undefined;
+      if (terminal !== undefined && Number.isInteger(terminal) && terminal > 0) return terminal;
+      // 1 to 9999: anything else (0, a word, a runaway number) is not a width.
+      if (/^[1-9]\d{0,3}$/.test(env.COLUMNS ?? "")) return Number(env.COLUMNS);
+      return 80;
+    },
     out: (line) => writeOut(`${line}\n`),
     write: (text) => writeOut(text),
     err: (line) => writeErr(`${stripControls(line)}\n`),
