@@ -160,7 +160,7 @@ describe("something in the wrong place: the real cause and its fix; no other che
     expectProblemLines(
       d,
       `CODEX_HOME ${codexHome} is a file, not a directory`,
-      `rename or remove ${codexHome} (codex creates the directory when you log in), or set CODEX_HOME to a directory`,
+      `rename or remove ${codexHome} (codex creates the directory when you sign in), or set CODEX_HOME to a directory`,
     );
     expect(d.by.permissions).toEqual({
       id: "permissions",

@@ -225,7 +225,7 @@ describe("a healthy home", () => {
     expect(d.by.config.message).toBe(`${configFile} parses`);
     expect(d.by.permissions.message).toBe(`${codexHome} and the files in it are private to you`);
     expect(d.by.credential.message).toBe(`an API key (sk-…KEY1) from ${configFile}`);
-    expect(d.by.places.message).toBe(`credential stored in one place: ${configFile}`);
+    expect(d.by.places.message).toBe(`credential found in one place: ${configFile}`);
     expect(d.by.provider.message).toBe(`127.0.0.1:${server.port} accepts the credential (/v1/models)`);
     // One GET /v1/models per run, with the stored key.
     expect(server.requests.map((r) => `${r.method} ${r.path} ${r.headers.authorization}`)).toEqual([
@@ -354,7 +354,7 @@ const CASES: Case[] = [
     check(d, p) {
       const authJson = join(p.codexHome, "auth.json");
       expect(d.by.places.message).toBe(
-        `a credential is stored in 2 places: ${p.configFile}, ${authJson} (OpenAI's Codex CLI); codex uses ${p.configFile}`,
+        `a credential is found in 2 places: ${p.configFile}, ${authJson} (OpenAI's Codex CLI); codex uses ${p.configFile}`,
       );
       expect(d.by.places.fix).toMatch(/`codex logout --all` also auth\.json/);
       // The one it names is the one it uses.
@@ -373,7 +373,7 @@ const CASES: Case[] = [
     },
     problems: ["places"],
     check(d, p) {
-      expect(d.by.places.message).toMatch(/^a credential is stored in 2 places: .*auth\.json \(OpenAI's Codex CLI\)/);
+      expect(d.by.places.message).toMatch(/^a credential is found in 2 places: .*auth\.json \(OpenAI's Codex CLI\)/);
       expect(d.by.places.message).toMatch(new RegExp(`; codex uses ${reEscape(p.configFile)}$`));
     },
   },
@@ -487,7 +487,7 @@ const CASES: Case[] = [
       expect(d.by.places).toEqual({
         id: "places",
         status: "skipped",
-        message: "credential stored in one place: the system keyring (as config.toml records; it does not answer)",
+        message: "credential found in one place: the system keyring (as config.toml records; it does not answer)",
       });
       expect(d.by.provider.status).toBe("skipped");
       expect(p.server.requests).toEqual([]);
@@ -779,14 +779,14 @@ describe("with a keyring that answers (gnome-keyring on a private D-Bus)", () =>
       message: "the system keyring (Secret Service) answers",
     });
     expect(d.by.credential.message).toBe("an API key (sk-…KEY2) from the system keyring (Secret Service)");
-    expect(d.by.places.message).toBe("credential stored in one place: system keyring (Secret Service)");
+    expect(d.by.places.message).toBe("credential found in one place: system keyring (Secret Service)");
 
     // A key left in config.toml too (say, written by hand): two places, and codex uses the file's.
     writeFileSync(configFile, `auth_token = "${KEY}"\n${readFileSync(configFile, "utf8")}`, { mode: 0o600 });
     const two = await doctor(home, { env });
     expectProblems(two, ["places"]);
     expect(two.by.places.message).toBe(
-      `a credential is stored in 2 places: ${configFile}, system keyring (Secret Service); codex uses ${configFile}`,
+      `a credential is found in 2 places: ${configFile}, system keyring (Secret Service); codex uses ${configFile}`,
     );
     expect(server.requests.at(-1)?.headers.authorization).toBe(`Bearer ${KEY}`);
   });

@@ -105,7 +105,7 @@ test("flag descriptions keep their column and wrap under it", async () => {
   expect(flags).toBe(
     [
       "      --no-revoke     do not revoke OAuth sessions at the server",
-      "      --all           log out of every account, and remove OpenAI's Codex CLI's",
+      "      --all           sign out of every account, and remove OpenAI's Codex CLI's",
       "                      auth.json",
       "      --profile NAME  act on this account, $CODEX_HOME/NAME.config.toml",
       "                      (default: CODEX_PROFILE)",
@@ -121,7 +121,7 @@ test("flag descriptions keep their column and wrap under it", async () => {
 test("a narrow terminal: descriptions under their flags, comments above their commands", async () => {
   const r = await runCli(["logout", "--help"], { home: testHome(), env: { COLUMNS: "45" } });
   expect(r.stdout).toContain(
-    "\nFlags:\n  --no-revoke\n      do not revoke OAuth sessions at the\n      server\n  --all\n      log out of every account, and remove\n",
+    "\nFlags:\n  --no-revoke\n      do not revoke OAuth sessions at the\n      server\n  --all\n      sign out of every account, and remove\n",
   );
   expect(r.stdout).toContain(
     "\n  # offline: forget the session, tell no\n  # server\n  $ codex logout --no-revoke\n",

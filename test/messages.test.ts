@@ -23,7 +23,6 @@ const OPAQUE_ALLOWED: Array<{ file: string; message: string; why: string }> = [
     why: "the refusal's OAuth error code; refresh.ts turns it into words (its `why`)",
   },
   { file: "src/cli.ts", message: "{__VERSION__}", why: "`codex --version`" },
-  { file: "src/cli.ts", message: "{err.stack}", why: "--debug's stack trace" },
   { file: "src/commands/completion.ts", message: "{name}", why: "a profile's name, for shell completion" },
   { file: "src/commands/completion.ts", message: "{script.trimEnd()}", why: "the completion script itself" },
   { file: "src/commands/reply-output.ts", message: "{shown}", why: "the model's reply" },

@@ -583,13 +583,13 @@ async function checkPlaces(f: Findings, inUse: boolean): Promise<DoctorCheck> {
   }
   if (places.length === 0) return skipped("places", "no credential stored");
   if (places.length === 1) {
-    const one = `credential stored in one place: ${places[0]}`;
+    const one = `credential found in one place: ${places[0]}`;
     return inUse ? ok("places", one) : skipped("places", one);
   }
   const used = f.credential === undefined ? "none of them" : sourceName(f.credential);
   return problem(
     "places",
-    `a credential is stored in ${places.length} places: ${places.join(", ")}; codex uses ${used}`,
+    `a credential is found in ${places.length} places: ${places.join(", ")}; codex uses ${used}`,
     "remove the copies you do not use: `codex logout` removes codex's own (config.toml and keyring) and `codex logout --all` also auth.json; an auth_command is yours to remove from config.toml",
   );
 }
