@@ -266,7 +266,7 @@ export function createIO(env: Env, streams?: Streams): IO {
           }
           // A line that wrapped could not be erased by ERASE_LINE (it erases one row), so it is cut to the
           // terminal's width, less room for the ^C the terminal echoes after it on Ctrl-C.
-          const columns = (get("stderr") as Out & { columns?: number }).columns;
+          const columns = get("stderr").columns;
           const fit = Math.max(10, (columns !== undefined && columns > 0 ? columns : 80) - 3);
           rawErr(`${ERASE_LINE}${oneLine(line, fit)}`);
           drawn = true;
