@@ -10,9 +10,11 @@ import {
   type Example,
   type FlagSpec,
   GLOBAL_FLAGS,
+  longFlag,
   PROGRAM_DESCRIPTION,
   PROGRAM_EXAMPLES,
   PROGRAM_FLAGS,
+  summarySentence,
   usageLine,
 } from "./cli-spec.js";
 
@@ -42,7 +44,7 @@ const cell = (text: string) => text.replace(/\|/g, "\\|").replace(/</g, "&lt;").
 
 function flagTable(flags: Record<string, FlagSpec>): string {
   const rows = Object.entries(flags).map(([name, f]) => {
-    const long = `--${name}${f.value ? ` ${f.value}` : ""}`;
+    const long = longFlag(name, f);
     return `| ${f.short ? `\`-${f.short}\`, ` : ""}\`${long}\` | ${cell(f.description)} |`;
   });
   return ["| Flag | Description |", "| --- | --- |", ...rows].join("\n");
@@ -74,7 +76,7 @@ const paragraph = (text: string) => text.trim().split(/\s+/).join(" ");
 function commandSection(spec: CommandSpec): string {
   return [
     `## codex ${spec.name}`,
-    `${spec.summary[0]?.toUpperCase()}${spec.summary.slice(1)}.`,
+    summarySentence(spec),
     ["```text", usageLine(spec), "```"].join("\n"),
     flagTable(spec.flags),
     exampleBlock(spec.examples),

@@ -225,6 +225,16 @@ export const PROGRAM_EXAMPLES: Example[] = [
 
 export const EXIT_STATUS = "Exit status: 0 ok, 1 failure or not logged in, 2 usage error, 4 authentication required.";
 
+/** A flag as usage shows it: `--model MODEL`, `--json`. */
+export function longFlag(name: string, flag: FlagSpec): string {
+  return `--${name}${flag.value ? ` ${flag.value}` : ""}`;
+}
+
+/** A command's summary as a sentence, for the top of its help and its section of docs/cli.md. */
+export function summarySentence(spec: CommandSpec): string {
+  return `${spec.summary[0]?.toUpperCase()}${spec.summary.slice(1)}.`;
+}
+
 export function usageLine(spec: CommandSpec, path = spec.name): string {
   return `codex ${path}${Object.keys(spec.flags).length > 0 ? " [flags]" : ""}${spec.argument ? ` ${spec.argument}` : ""}`;
 }

@@ -17,9 +17,11 @@ import {
   type Example,
   type FlagSpec,
   GLOBAL_FLAGS,
+  longFlag,
   PROGRAM_DESCRIPTION,
   PROGRAM_EXAMPLES,
   PROGRAM_FLAGS,
+  summarySentence,
   usageLine,
 } from "./cli-spec.js";
 
@@ -95,7 +97,7 @@ function table(rows: ReadonlyArray<readonly [string, string]>, width: number): s
 
 function flagRows(flags: Record<string, FlagSpec>): Array<[string, string]> {
   return Object.entries(flags).map(([name, f]) => {
-    const long = `--${name}${f.value ? ` ${f.value}` : ""}`;
+    const long = longFlag(name, f);
     return [f.short ? `-${f.short}, ${long}` : `    ${long}`, f.description];
   });
 }
@@ -125,10 +127,6 @@ function paragraphs(texts: readonly string[], width: number): string[] {
   return texts.map((text) => wrap(text, width).join("\n"));
 }
 
-function capitalised(summary: string): string {
-  return `${summary[0]?.toUpperCase()}${summary.slice(1)}.`;
-}
-
 const DOC_FILES: Array<[string, string]> = [
   ["cli.md", "every command and flag"],
   ["authentication.md", "signing in, where credentials are kept, signing out, when something is wrong"],
@@ -152,7 +150,7 @@ export function programHelp({ width, docs }: HelpLayout): string {
 
 export function commandHelp(spec: CommandSpec, { width, docs }: HelpLayout, path = spec.name): string {
   const sections = [
-    wrap(capitalised(spec.summary), width).join("\n"),
+    wrap(summarySentence(spec), width).join("\n"),
     wrap(usageLine(spec, path), width, "Usage: ", "       ").join("\n"),
     ["Flags:", ...table(flagRows({ ...spec.flags, ...GLOBAL_FLAGS }), width)].join("\n"),
     ["Examples:", ...examples(spec.examples, width)].join("\n"),
