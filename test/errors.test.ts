@@ -436,10 +436,14 @@ describe("help, version and usage errors", () => {
     ["a prompt holding a key", [`use ${KEY} please`]],
     ["exec with a key", ["exec", `use ${KEY}`]],
     ["a prompt that is a key", [KEY, "please"]],
+    ["a prompt with an escape sequence", ["make it \x1b]0;pwned\x07 red"]],
+    ["a prompt with a bidi control", ["fix \u202e the tests"]],
+    ["a prompt too long to read in one line", ["x ".repeat(40)]],
   ])("%s: the prompt is not repeated", async (_name, args) => {
     const r = await runCli(args, { home: testHome() });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("`codex run PROMPT`");
+    expect(r.stderr).not.toMatch(/[\x1b\x07\u202e]|pwned/);
     expectNoSecret(r, KEY, "0123456789abcdef");
   });
 
