@@ -309,6 +309,24 @@ describe("browser sign-in with ChatGPT", () => {
 });
 
 describe("device sign-in with ChatGPT (--device-auth)", () => {
+  test("Ctrl-C between polls: cancelled at once, not at the next poll; nothing stored, no more polls", async () => {
+    const fake = await fakeWith({ deviceInterval: "20" });
+    const { home, configFile } = withConfig(await fakeConfig(fake));
+    const before = readFileSync(configFile);
+    const { cli } = await startDeviceLogin(home);
+    await until("the first pending poll", () => fake.devicePolls.length >= 1);
+    const polls = fake.devicePolls.length;
+    const sent = Date.now();
+    cli.kill("SIGINT");
+    const r = await cli.result;
+    expect(Date.now() - sent).toBeLessThan(5000); // the 20 s wait was cut short
+    expect(r.code).toBe(1);
+    expect(r.stderr.split("\n").at(-2)).toBe("error: sign-in cancelled; nothing was stored");
+    expect(fake.devicePolls).toHaveLength(polls);
+    expect(fake.tokenRequests).toHaveLength(0);
+    expect(readFileSync(configFile)).toEqual(before);
+  });
+
   test("usercode {client_id}; the page, the code and the phishing warning; 403 polls at the string interval; the exchange names {issuer}/deviceauth/callback", async () => {
     const fake = await fakeWith({ deviceInterval: "2", devicePendingStatus: 403 });
     const { home, configFile } = withConfig(await fakeConfig(fake));

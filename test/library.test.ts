@@ -739,6 +739,23 @@ describe("openClient() and Client.reply()", () => {
     expect(server.requests[0]?.body).toMatchObject({ model: "small", messages: [{ role: "user", content: "q" }] });
   });
 
+  test("aborting the signal during a retry's wait stops it at once with CancelledError, no further request", async () => {
+    const server = await startProvider();
+    server.reply(httpStatus(503, { error: { message: "busy" } }, { "retry-after": "30" }));
+    const { dir } = home(`auth_token = "${KEY}"\n`);
+    const config = await Config.load({ codexHome: dir });
+    const client = await openClient({ config, env: { OPENAI_BASE_URL: server.baseUrl } });
+    const controller = new AbortController();
+    const pending = client.reply([{ role: "user", content: "hi" }], { signal: controller.signal }).catch((e) => e);
+    while (server.requests.length === 0) await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, 100));
+    const started = Date.now();
+    controller.abort();
+    expect(await pending).toBeInstanceOf(CancelledError);
+    expect(Date.now() - started).toBeLessThan(2000); // not the 30 s Retry-After
+    expect(server.requests).toHaveLength(1);
+  });
+
   test("aborting the signal stops the reply with CancelledError", async () => {
     const server = await startProvider();
     server.reply(sse(responsesEvents(["first"], { omitEnd: true }), { hangAfter: true }));

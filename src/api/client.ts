@@ -15,6 +15,7 @@
  * handed to the caller stays handed.
  */
 
+import { setTimeout as delay } from "node:timers/promises";
 import { maskToken } from "../auth/api-key.js";
 import type { ResolvedCredential } from "../auth/credential.js";
 import { describeCredential } from "../auth/credential.js";
@@ -117,19 +118,13 @@ class Retryable extends Error {
   }
 }
 
-function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(new CancelledError("reply interrupted"));
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(new CancelledError("reply interrupted"));
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
+async function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  try {
+    await delay(ms, undefined, { signal });
+  } catch (err) {
+    if (signal?.aborted) throw new CancelledError("reply interrupted");
+    throw err;
+  }
 }
 
 export class Client {

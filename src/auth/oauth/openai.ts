@@ -29,6 +29,7 @@
  * a RefreshRefusedError; anything else leaves the session as it was. Nothing is stored here.
  */
 import { createHash, randomBytes } from "node:crypto";
+import { setTimeout as delay } from "node:timers/promises";
 import { issuerHost, issuerRefusal, OPENAI_ORIGINATOR } from "../../config/oauth.js";
 import { jwtPayload, MAX_TOKEN_CHARS } from "../../credentials/jwt.js";
 import type { OAuthSession, StoredCredential } from "../../credentials/store.js";
@@ -464,19 +465,13 @@ function withTimeout(signal: AbortSignal | undefined): AbortSignal {
   return signal === undefined ? timeout : AbortSignal.any([signal, timeout]);
 }
 
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(new CancelledError("sign-in cancelled; nothing was stored"));
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(new CancelledError("sign-in cancelled; nothing was stored"));
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
+async function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  try {
+    await delay(ms, undefined, { signal });
+  } catch (err) {
+    if (signal?.aborted) throw new CancelledError("sign-in cancelled; nothing was stored");
+    throw err;
+  }
 }
 
 /** One request to the issuer: `body` a string is JSON, URLSearchParams is a form. */
