@@ -161,6 +161,25 @@ describe("a date that does not exist is refused like any other parse error", () 
     }
   });
 
+  test("a date broken in two by a space or line break is refused, as Codex refuses it; smol-toml reads it as one", async () => {
+    // Found by the malformed-file fuzz: a profile login stored its credential, then could not edit the
+    // config.toml it had loaded. Codex 0.169.0: "missing comma between array elements" / "key with no value".
+    for (const [text, line, column] of [
+      ["x = 1979-\n5-27\n", 1, 5],
+      ["x = 1979- 5-27\n", 1, 5],
+      ["x = [\n  1979-\n5-27,\n]\n", 2, 3],
+      ["t = { a = 1979-\n5-27 }\n", 1, 11],
+    ] as const) {
+      expect(await refusal(text), text).toMatchObject({
+        line,
+        column,
+        reason: "invalid date, expected YYYY-MM-DD without a break",
+      });
+    }
+    // A key or string that begins like one is not a date.
+    expect(await refusal('1979-x = 1\nd = 2023-01-01\ns = "1979- 5-27"\n')).toBeUndefined();
+  });
+
   test("a leap second (:60) is refused, though Codex accepts it: smol-toml cannot represent it", async () => {
     // The one difference left, on the safe side: codex refuses to edit a file Codex would load.
     expect(await refusal("x = 23:59:60\n")).toMatchObject({ line: 1, column: 5, reason: "invalid date" });

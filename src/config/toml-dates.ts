@@ -1,5 +1,6 @@
 /**
- * Finding a date that does not exist (2023-02-30, 2100-02-29) in a document smol-toml has accepted.
+ * Finding a date that does not exist (2023-02-30, 2100-02-29) in a document smol-toml has accepted, or one
+ * broken in two by a space or line break (`1979-` then `5-27`), which smol-toml reads as 1979-05-27.
  * smol-toml builds dates with JavaScript's Date, which rolls such a day over into the next month, where
  * TOML 1.0 (§ Offset Date-Time: "RFC 3339", whose § 5.7 bounds the day by month and leap year) and the
  * `toml` crate OpenAI's Codex CLI reads config.toml with refuse it: we would edit a file Codex cannot
@@ -20,6 +21,7 @@ const SPACE = /[ \t\r\n]*/y;
 /** What ends a stretch of a one-line basic string's plain characters. */
 const STRING_STOP = /["\\]/g;
 const DATE = /^(\d{4})-(\d{2})-(\d{2})/;
+const BROKEN_DATE = /^\d{4}-/;
 
 const ARRAY = 1;
 const INLINE_TABLE = 2;
@@ -81,7 +83,9 @@ export function findImpossibleDate(body: string): ImpossibleDate | undefined {
 /** Why the date that `word` starts with does not exist; undefined for a real date or another value. */
 function impossible(word: string): string | undefined {
   const m = DATE.exec(word);
-  if (m === null) return undefined;
+  // smol-toml reads `1979-` and `5-27` across a space or line break as one date; the word stops at the
+  // break. Codex refuses the file, and the editor cannot read it.
+  if (m === null) return BROKEN_DATE.test(word) ? "invalid date, expected YYYY-MM-DD without a break" : undefined;
   const year = Number(m[1]);
   const month = Number(m[2]);
   const day = Number(m[3]);
