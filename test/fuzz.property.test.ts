@@ -983,6 +983,20 @@ describe("regressions the properties found", () => {
     expect(r.stderr).not.toContain(secret);
   });
 
+  test("a date broken by a line break is refused, and a profile login stores nothing", async () => {
+    // smol-toml reads `1979-⏎5-27` as 1979-05-27; toml-patch cannot read it. A profile login wrote
+    // fuzz.config.toml, then failed to move the key out of [profiles.fuzz]: exit 1 with the credential stored.
+    const original = 'x = [\n1979-\n5-27,\n]\n[profiles.fuzz]\nauth_token = "sk-old-0123456789"\n';
+    const { codexHome, configFile } = homeWith(fuzzRoot("codex-fuzz-known-"), "h", original);
+    const err = await lib
+      .loginWithApiKey("sk-known-bug-0123456789\n", { codexHome, env: {}, profile: "fuzz" })
+      .then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(lib.ConfigParseError);
+    expect((err as Error).message).toMatch(/config\.toml:2:1: invalid date, expected YYYY-MM-DD without a break$/);
+    expect(readFileSync(configFile, "utf8")).toBe(original);
+    expect(readdirSync(codexHome)).toEqual(["config.toml"]);
+  });
+
   const DEEP = `${Array.from({ length: 3000 }, () => "a").join(".")} = 1\n`;
 
   test("tables nested 3,000 deep: Config.load fails with a ConfigParseError, not a RangeError", async () => {
