@@ -1,12 +1,13 @@
 /**
- * Finding a date that does not exist (2023-02-30, 2100-02-29) in a document smol-toml has accepted, or one
- * broken in two by a space or line break (`1979-` then `5-27`), which smol-toml reads as 1979-05-27.
+ * Finding a date that does not exist (2023-02-30, 2100-02-29) in a document smol-toml has accepted.
  * smol-toml builds dates with JavaScript's Date, which rolls such a day over into the next month, where
  * TOML 1.0 (§ Offset Date-Time: "RFC 3339", whose § 5.7 bounds the day by month and leap year) and the
  * `toml` crate OpenAI's Codex CLI reads config.toml with refuse it: we would edit a file Codex cannot
  * load. Everything else about dates and times smol-toml already refuses where Codex does (hour 24, minute
  * 60, second 61, offset ±24:00, day 00 or 32, month 00 or 13), checked against Codex 0.169.0; it also
- * refuses a leap second (:60), which Codex reads: the safe way round, so it is left alone.
+ * refuses a leap second (:60), which Codex reads: the safe way round, so it is left alone. It also reads a
+ * date broken in two by a space or line break (`1979-` then `5-27`) as 1979-05-27, which Codex refuses
+ * and the editor cannot read: that is found here too.
  *
  * The values keep no positions and a rolled-over date cannot be told from a real one, so this reads the
  * text. A date-like word is a date only where a value goes (`2023-02-30 = 1` is a key, and so is
@@ -33,7 +34,7 @@ export interface ImpossibleDate {
   reason: string;
 }
 
-/** The first date value in `body` that does not exist, if any; `body` must be a document smol-toml accepted. */
+/** The first date value in `body` that does not exist or is broken, if any (`body`: a document smol-toml accepted). */
 export function findImpossibleDate(body: string): ImpossibleDate | undefined {
   const open: number[] = [];
   /** Whether the next token is a value rather than a key. */
@@ -80,7 +81,7 @@ export function findImpossibleDate(body: string): ImpossibleDate | undefined {
   }
 }
 
-/** Why the date that `word` starts with does not exist; undefined for a real date or another value. */
+/** Why the date that `word` starts with does not exist or is broken; undefined for a real date or another value. */
 function impossible(word: string): string | undefined {
   const m = DATE.exec(word);
   // smol-toml reads `1979-` and `5-27` across a space or line break as one date; the word stops at the

@@ -83,8 +83,9 @@ export function parseToml(body: string, path: string): TomlTable {
     const line = lines.reduce((best, l, i) => (nesting(l) > nesting(lines[best] ?? "") ? i : best), 0);
     throw new ConfigParseError(path, line + 1, 1, `tables and arrays nested more than ${MAX_DEPTH} levels deep`);
   }
-  // smol-toml rolls a date that does not exist over into the next month; OpenAI's Codex CLI refuses the
-  // file. Only a document with a date is read again for it (see toml-dates.ts).
+  // smol-toml rolls a date that does not exist over into the next month, and reads one broken by a line
+  // break as whole; OpenAI's Codex CLI refuses both. Only a document with a date is read again for them
+  // (see toml-dates.ts).
   const impossible = shape.hasDate ? findImpossibleDate(body) : undefined;
   if (impossible !== undefined) throw errorAt(path, body, impossible.index, impossible.reason);
   return table;
