@@ -9,7 +9,7 @@
  */
 import { statSync } from "node:fs";
 import { hostname, userInfo } from "node:os";
-import { basename, dirname } from "node:path";
+import { basename } from "node:path";
 import { maskToken } from "../auth/api-key.js";
 import { legacyTableRefusal, selectorRefusal } from "../auth/codex-cli.js";
 import { type ResolvedCredential, resolveCredential, sessionEnded } from "../auth/credential.js";
@@ -27,7 +27,7 @@ import {
   storeSetting,
 } from "../config/accounts.js";
 import { Config } from "../config/config.js";
-import { isCode } from "../config/fs-errors.js";
+import { isCode, nearestAbove } from "../config/fs-errors.js";
 import { inspectLock } from "../config/lock.js";
 import { loginRestrictions, oauthSettings, sessionIssuerRefusal } from "../config/oauth.js";
 import { codexHome, configPath, type Env, lockPath, profilePath } from "../config/paths.js";
@@ -266,14 +266,8 @@ function unreadableFix(path: string): string {
 
 /** The directory whose search permission stops the user reaching `path`: the nearest above it they can stat. */
 function closedDirectoryAbove(path: string): { path: string; uid: number; mode: number } | undefined {
-  // One level up per step, so the walk ends at the root at the latest.
-  for (let dir = dirname(path); ; dir = dirname(dir)) {
-    try {
-      const st = statSync(dir);
-      return { path: dir, uid: st.uid, mode: st.mode & 0o7777 };
-    } catch {}
-    if (dirname(dir) === dir) return undefined;
-  }
+  const found = nearestAbove(path, () => true);
+  return found === undefined ? undefined : { path: found.path, uid: found.stat.uid, mode: found.stat.mode & 0o7777 };
 }
 
 function userName(uid: number): string {

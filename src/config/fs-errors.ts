@@ -5,7 +5,7 @@
  * CODEX_HOME should be is named by config.ts, which knows CODEX_HOME (notDirectoryAbove finds it: a stat per
  * directory above the path, on the error path only).
  */
-import { lstatSync, statSync } from "node:fs";
+import { lstatSync, type Stats, statSync } from "node:fs";
 import { dirname } from "node:path";
 import { ConfigAccessError } from "../errors.js";
 
@@ -59,14 +59,25 @@ export function isDirectoryError(path: string, cause?: unknown): ConfigAccessErr
  * not a directory"); undefined when none is found (it changed meanwhile).
  */
 export function notDirectoryAbove(path: string): { path: string; is: string } | undefined {
+  const found = nearestAbove(path, (err) => isCode(err, "ENOTDIR"));
+  if (found === undefined || found.stat.isDirectory()) return undefined;
+  return { path: found.path, is: found.stat.isFile() ? "is a file, not a directory" : "is not a directory" };
+}
+
+/**
+ * The nearest directory above `path` that can be stat'ed, walking up past the ones whose failure `passes`
+ * (undefined at the first other failure, or at the root).
+ */
+export function nearestAbove(
+  path: string,
+  passes: (err: unknown) => boolean,
+): { path: string; stat: Stats } | undefined {
   // One level up per step, so the walk ends at the root at the latest.
   for (let dir = dirname(path); ; dir = dirname(dir)) {
     try {
-      const st = statSync(dir);
-      if (st.isDirectory()) return undefined;
-      return { path: dir, is: st.isFile() ? "is a file, not a directory" : "is not a directory" };
+      return { path: dir, stat: statSync(dir) };
     } catch (err) {
-      if (!isCode(err, "ENOTDIR")) return undefined;
+      if (!passes(err)) return undefined;
     }
     if (dirname(dir) === dir) return undefined;
   }
