@@ -118,6 +118,27 @@ describe("a hostile issuer during sign-in", () => {
     expect(status.stdout).toContain("(pro plan)");
   });
 
+  test("an access token whose exp no date can hold: the sign-in is stored without an expiry, not an unexpected failure", async () => {
+    // exp is seconds; 1e15 s is past the last date JavaScript can represent (8.64e15 ms), so it read as an
+    // Invalid Date that config.toml cannot hold.
+    for (const exp of [1e15, 1e300]) {
+      const issuer = await hostileIssuer(
+        deviceRoutes((_req, _body, res) =>
+          json(res, 200, {
+            id_token: jwt({ email: "a@example.com", "https://api.openai.com/auth": { chatgpt_account_id: "acct-1" } }),
+            access_token: jwt({ exp }),
+            refresh_token: "rt-hostile-2222222222",
+          }),
+        ),
+      );
+      const { home, configFile } = homeWithConfig(config(issuer.url));
+      const login = await runCli(["login", "--device-auth"], { home, timeoutMs: 15_000 });
+      expect(login.stderr, String(exp)).not.toContain("unexpected failure");
+      expect(login.code, String(exp)).toBe(0);
+      expect(readFileSync(configFile, "utf8")).not.toContain("expires_at");
+    }
+  });
+
   test("a workspace id that could split a request header refuses the sign-in; nothing is stored", async () => {
     const issuer = await hostileIssuer(
       deviceRoutes((_req, _body, res) =>

@@ -30,7 +30,7 @@ import { join } from "node:path";
 import { accessError, isCode } from "../config/fs-errors.js";
 import { kindOf, readRegularFile, TOO_LARGE } from "../config/regular-file.js";
 import { ConfigAccessError } from "../errors.js";
-import { jwtPayload, MAX_TOKEN_CHARS } from "./jwt.js";
+import { jwtExpiry, jwtPayload, MAX_TOKEN_CHARS } from "./jwt.js";
 
 export interface CodexAuthFile {
   path: string;
@@ -118,13 +118,7 @@ function sessionOf(tokens: Record<string, unknown>): CodexAuthSession | undefine
   // Codex always writes both (TokenData requires them); a file with no access token was not written by a
   // sign-in, and revocation (refresh token, then access token) is only spoken for a whole session.
   if (accessToken === undefined) return undefined;
-  return { accessToken, refreshToken, accessTokenExpiresAt: jwtExpiry(accessToken) };
-}
-
-/** The `exp` of a JWT (it only words a message); undefined otherwise. */
-function jwtExpiry(jwt: string): Date | undefined {
-  const exp = jwtPayload(jwt)?.exp;
-  return typeof exp === "number" && Number.isFinite(exp) && Math.abs(exp) < 1e11 ? new Date(exp * 1000) : undefined;
+  return { accessToken, refreshToken, accessTokenExpiresAt: jwtExpiry(jwtPayload(accessToken)) };
 }
 
 export interface CodexAuthRemoval {

@@ -20,3 +20,12 @@ export function jwtPayload(jwt: string | undefined): Record<string, unknown> | u
     return undefined;
   }
 }
+
+/**
+ * When the claims say the token expires (`exp`, seconds since 1970), or undefined. An `exp` beyond the year
+ * 5000 is no expiry anyone set: as a Date it would be far-fetched or, past 8.64e12 s, not a date at all.
+ */
+export function jwtExpiry(claims: Record<string, unknown> | undefined): Date | undefined {
+  const exp = claims?.exp;
+  return typeof exp === "number" && Number.isFinite(exp) && Math.abs(exp) < 1e11 ? new Date(exp * 1000) : undefined;
+}

@@ -31,7 +31,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { setTimeout as delay } from "node:timers/promises";
 import { issuerHost, issuerRefusal, OPENAI_ORIGINATOR } from "../../config/oauth.js";
-import { jwtPayload, MAX_TOKEN_CHARS } from "../../credentials/jwt.js";
+import { jwtExpiry, jwtPayload, MAX_TOKEN_CHARS } from "../../credentials/jwt.js";
 import type { OAuthSession, StoredCredential } from "../../credentials/store.js";
 import { CancelledError, CodexError, NetworkError, OAuthError } from "../../errors.js";
 import { oneLine, redact } from "../../safe-text.js";
@@ -219,12 +219,11 @@ export function credentialFromOpenAI(
   // Codex reads the plan from the ID token, and the success page reads it from the access token.
   const accessClaims = jwtPayload(accessToken);
   const plan = fresh?.planType ?? text(object(accessClaims?.["https://api.openai.com/auth"])?.chatgpt_plan_type, 64);
-  const exp = accessClaims?.exp;
   const session: OAuthSession = {
     issuer: settings.issuer,
     clientId: settings.clientId,
     refreshToken: tokens.refreshToken ?? old?.refreshToken,
-    expiresAt: typeof exp === "number" && Number.isFinite(exp) ? new Date(exp * 1000) : undefined,
+    expiresAt: jwtExpiry(accessClaims),
     account: fresh === undefined ? old?.account : (fresh.email ?? fresh.subject ?? old?.account),
     subject: fresh?.subject ?? old?.subject,
     protocol: "openai",
