@@ -270,8 +270,10 @@ export function extractMessages({ root = ROOT } = {}) {
       const decl = symbol?.valueDeclaration;
       if (decl !== undefined && ts.isParameter(decl)) {
         const bound = env.get(decl);
+        // The argument is read with its own bindings, and with those a later hop out to a helper's callers
+        // added (`invalid(key, expected)` called from `fail(key, expected)`: fail's are bound one hop later).
         if (bound !== undefined)
-          return depth > 0 ? render(bound.node, bound.env, depth - 1, unbound) : [placeholder(n)];
+          return depth > 0 ? render(bound.node, new Map([...env, ...bound.env]), depth - 1, unbound) : [placeholder(n)];
         unbound.add(decl);
         return [placeholder(n)];
       }

@@ -73,6 +73,8 @@ describe("docs/messages.md", () => {
     );
     // doctor's checks, built by problem(id, message, fix).
     has("src/commands/doctor.ts", /^fix via problem\(\)$/, "correct the file");
+    // Two hops out: doctor's found(message) passes its words on to ok() or skipped(), which build the check.
+    has("src/commands/doctor.ts", /^message via found\(\)$/, "{winner} is set: codex uses it");
     // A table of texts (fs-errors.ts's REASONS), listed once.
     has("src/config/fs-errors.ts", /^text of REASONS$/, "permission denied");
     // The exit code a call passes (LoginRestrictedError's second argument).
