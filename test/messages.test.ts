@@ -61,9 +61,16 @@ describe("docs/messages.md", () => {
       ).toBe(true);
     // An error class's message, through its constructor (ConfigValueError builds "{path}: {key} must be …").
     has(
-      "src/config/oauth.ts",
+      "src/config/providers.ts",
       /^ConfigValueError \(exit 1\)$/,
-      '{config.origin("oauth")}: oauth must be a table, e.g. [oauth]',
+      "the environment: OPENAI_BASE_URL must be an http:// or https:// URL",
+    );
+    // A helper's parameters given by its helper's callers, two hops out: oauth.ts's fail(key, expected) calls
+    // Config.invalid(key, expected), which raises it.
+    has(
+      "src/config/oauth.ts",
+      /^ConfigValueError \(exit 1\) via fail\(\)$/,
+      '{this.origin(key)}: oauth.protocol must be "openai" or "standard"',
     );
     // A helper's parameter, at each call: command-store.ts's fail(why).
     has(

@@ -133,11 +133,7 @@ export function storeSetting(config: Config): StoreSetting {
   const v = config.get("cli_auth_credentials_store");
   if (v === undefined) return "file";
   if (v === "file" || v === "keyring" || v === "auto") return v;
-  throw new ConfigValueError(
-    config.origin("cli_auth_credentials_store"),
-    "cli_auth_credentials_store",
-    '"file", "keyring" or "auto"',
-  );
+  throw config.invalid("cli_auth_credentials_store", '"file", "keyring" or "auto"');
 }
 
 /**

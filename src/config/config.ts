@@ -10,7 +10,7 @@
  * never inherits the default account's `auth_token`, session, keyring note or `auth_command`.
  */
 import type { Stats } from "node:fs";
-import { ConfigAccessError } from "../errors.js";
+import { ConfigAccessError, ConfigValueError } from "../errors.js";
 import { notDirectoryAbove } from "./fs-errors.js";
 import { codexHome, configPath, DEFAULT_ACCOUNT, type Env, profilePath } from "./paths.js";
 import { type ConfigSnapshot, readConfig } from "./read.js";
@@ -155,6 +155,11 @@ export class Config {
     const under = this.#under;
     if (under === undefined || getPath(this.#values, toPath(path)) !== undefined) return this.path;
     return under.get(path) !== undefined ? under.path : this.path;
+  }
+
+  /** The error for a key whose value is not `expected`, naming the file the value comes from (origin). */
+  invalid(key: string, expected: string): ConfigValueError {
+    return new ConfigValueError(this.origin(key), key, expected);
   }
 
   /** This file's values (the queued edits made), over config.toml's for a profile's view. */

@@ -150,11 +150,11 @@ export function oauthSettings(config: Config): OAuthSettings {
     };
   }
   if (typeof table !== "object" || table === null || Array.isArray(table)) {
-    throw new ConfigValueError(config.origin("oauth"), "oauth", "a table, e.g. [oauth]");
+    throw config.invalid("oauth", "a table, e.g. [oauth]");
   }
   const t = table as Record<string, unknown>;
   const fail = (key: string, expected: string): never => {
-    throw new ConfigValueError(config.origin(`oauth.${key}`), `oauth.${key}`, expected);
+    throw config.invalid(`oauth.${key}`, expected);
   };
   const string = (key: string): string | undefined => {
     const v = t[key];
@@ -214,7 +214,7 @@ export interface LoginRestrictions {
 export function loginRestrictions(config: Config): LoginRestrictions {
   const method = config.get("forced_login_method");
   if (method !== undefined && method !== "chatgpt" && method !== "api") {
-    throw new ConfigValueError(config.origin("forced_login_method"), "forced_login_method", '"chatgpt" or "api"');
+    throw config.invalid("forced_login_method", '"chatgpt" or "api"');
   }
   const raw = config.get("forced_chatgpt_workspace_id");
   let workspaces: string[] | undefined;
@@ -222,8 +222,7 @@ export function loginRestrictions(config: Config): LoginRestrictions {
     const list = Array.isArray(raw) ? raw : [raw];
     const ok = (v: unknown) => typeof v === "string" && /^[\x21-\x7e]{1,200}$/.test(v);
     if (list.length === 0 || list.length > 100 || !list.every(ok)) {
-      throw new ConfigValueError(
-        config.origin("forced_chatgpt_workspace_id"),
+      throw config.invalid(
         "forced_chatgpt_workspace_id",
         'a workspace id, or a list of them, e.g. "org-…" or ["org-a", "org-b"]',
       );

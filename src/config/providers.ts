@@ -79,7 +79,7 @@ class Reader {
   ) {}
 
   #fail(key: string, expected: string): never {
-    throw new ConfigValueError(this.config.origin(`${this.prefix}${key}`), `${this.prefix}${key}`, expected);
+    throw this.config.invalid(`${this.prefix}${key}`, expected);
   }
 
   string(key: string): string | undefined {
@@ -130,14 +130,14 @@ function validateBaseUrl(config: Config, key: string, raw: string): string {
   try {
     url = new URL(raw);
   } catch {
-    throw new ConfigValueError(config.origin(key), key, "an http:// or https:// URL");
+    throw config.invalid(key, "an http:// or https:// URL");
   }
   if (url.protocol !== "https:" && url.protocol !== "http:") {
-    throw new ConfigValueError(config.origin(key), key, "an http:// or https:// URL");
+    throw config.invalid(key, "an http:// or https:// URL");
   }
   if (url.username !== "" || url.password !== "") {
     // A credential in the URL would be printed in every message naming the host.
-    throw new ConfigValueError(config.origin(key), key, "a URL without a user name or password in it");
+    throw config.invalid(key, "a URL without a user name or password in it");
   }
   return raw.replace(/\/+$/, "");
 }
@@ -165,22 +165,17 @@ export function selectModel(
   const id = overrides.provider ?? top.string("model_provider") ?? DEFAULT_PROVIDER;
   const providers = config.get("model_providers");
   if (providers !== undefined && !isTable(providers)) {
-    throw new ConfigValueError(
-      config.origin("model_providers"),
-      "model_providers",
-      "a table of providers, e.g. [model_providers.local]",
-    );
+    throw config.invalid("model_providers", "a table of providers, e.g. [model_providers.local]");
   }
   const raw = providers?.[id];
   if (raw === undefined && id !== DEFAULT_PROVIDER) {
-    throw new ConfigValueError(
-      config.origin("model_provider"),
+    throw config.invalid(
       "model_provider",
       `the id of a provider defined in the file: there is no [model_providers.${/^[\w-]+$/.test(id) ? id : `"…"`}] table`,
     );
   }
   if (raw !== undefined && !isTable(raw)) {
-    throw new ConfigValueError(config.origin(`model_providers.${id}`), `model_providers.${id}`, "a table");
+    throw config.invalid(`model_providers.${id}`, "a table");
   }
   const r = new Reader(config, `model_providers.${id}.`, raw ?? {});
   const builtIn = id === DEFAULT_PROVIDER;
@@ -203,28 +198,15 @@ export function selectModel(
       throw new ConfigValueError("the environment", "OPENAI_BASE_URL", "an http:// or https:// URL");
     }
   } else if (builtIn) baseUrl = OPENAI_BASE_URL;
-  else
-    throw new ConfigValueError(
-      config.origin(`model_providers.${id}.base_url`),
-      `model_providers.${id}.base_url`,
-      "set: the provider's API URL",
-    );
+  else throw config.invalid(`model_providers.${id}.base_url`, "set: the provider's API URL");
 
   const wire = r.string("wire_api") ?? "responses";
   if (wire !== "responses" && wire !== "chat") {
-    throw new ConfigValueError(
-      config.origin(`model_providers.${id}.wire_api`),
-      `model_providers.${id}.wire_api`,
-      '"responses" or "chat"',
-    );
+    throw config.invalid(`model_providers.${id}.wire_api`, '"responses" or "chat"');
   }
   const envKey = r.string("env_key");
   if (envKey !== undefined && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(envKey)) {
-    throw new ConfigValueError(
-      config.origin(`model_providers.${id}.env_key`),
-      `model_providers.${id}.env_key`,
-      "an environment variable name",
-    );
+    throw config.invalid(`model_providers.${id}.env_key`, "an environment variable name");
   }
   const headers: Record<string, string> = { ...r.strings("http_headers") };
   for (const [header, variable] of Object.entries(r.strings("env_http_headers") ?? {})) {
@@ -233,11 +215,7 @@ export function selectModel(
   }
   for (const [header, value] of Object.entries(headers)) {
     if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(header) || BAD_HEADER.test(value)) {
-      throw new ConfigValueError(
-        config.origin(`model_providers.${id}.http_headers`),
-        `model_providers.${id}.http_headers`,
-        "valid header names and values",
-      );
+      throw config.invalid(`model_providers.${id}.http_headers`, "valid header names and values");
     }
   }
   return {
@@ -293,7 +271,7 @@ export function chatgptProvider(config: Config, provider: ProviderSettings): Pro
     return { ...provider, wireApi: "responses" };
   const raw = config.get("chatgpt_base_url");
   if (raw !== undefined && (typeof raw !== "string" || raw.trim() === "")) {
-    throw new ConfigValueError(config.origin("chatgpt_base_url"), "chatgpt_base_url", "an http:// or https:// URL");
+    throw config.invalid("chatgpt_base_url", "an http:// or https:// URL");
   }
   const base = raw === undefined ? CHATGPT_BASE_URL : validateBaseUrl(config, "chatgpt_base_url", raw);
   return {
