@@ -129,6 +129,29 @@ export const LOGOUT: CommandSpec = {
   ],
 };
 
+export const TOKEN: CommandSpec = {
+  name: "token",
+  summary: "print the credential codex would send, for scripts and other tools",
+  flags: {
+    json: { description: "print it as JSON, with its kind, expiry, account and source" },
+    force: { description: "print it even when standard output is a terminal" },
+  },
+  examples: [
+    ['curl -H "Authorization: Bearer $(codex token)" "$URL"'],
+    ["codex token --json | jq -r .expires_at", "null for an API key"],
+    ["codex token --profile work --json | jq -r .kind", "api_key, oauth, chatgpt or command"],
+  ],
+  about: [
+    `Prints the credential of the selected account (an API key or an OAuth access token) and a newline,
+    exactly the one \`codex run\` would send: a variable such as OPENAI_API_KEY or an auth_command wins as
+    it does there. A session about to expire is renewed first, with the same single refresh as every other
+    command, so tools that use this never replay a refresh token codex already used.`,
+    `Other tools should get the credential this way rather than read config.toml or auth.json. On a
+    terminal it prints nothing without --force. Exits 4 when not logged in (or the session ended), 1 when
+    the issuer cannot be reached to renew it.`,
+  ],
+};
+
 const MODEL_FLAG: FlagSpec = { short: "m", value: "MODEL", description: "model to use (default: config.toml's model)" };
 
 export const RUN: CommandSpec = {
@@ -210,7 +233,7 @@ export const COMPLETION: CommandSpec = {
   ],
 };
 
-export const COMMANDS: CommandSpec[] = [LOGIN, LOGOUT, STATUS, CHAT, RUN, DOCTOR, COMPLETION];
+export const COMMANDS: CommandSpec[] = [LOGIN, LOGOUT, STATUS, TOKEN, CHAT, RUN, DOCTOR, COMPLETION];
 
 export const PROGRAM_DESCRIPTION =
   "Sign in to an OpenAI-compatible coding assistant, check where you stand, use it, and sign out.";

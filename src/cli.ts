@@ -97,6 +97,11 @@ const RUNNERS: Record<string, Runner> = {
     run: async ({ flags }, ctx) =>
       (await import("./commands/chat.js")).runChat({ ...ctx, model: stringFlag(flags, "model") }),
   },
+  token: {
+    preload: true,
+    run: async ({ flags }, ctx) =>
+      (await import("./commands/token.js")).runToken({ ...ctx, json: flags.json === true, force: flags.force === true }),
+  },
   doctor: {
     preload: false,
     run: async ({ flags }, ctx) =>

@@ -5,15 +5,13 @@
  * built, let alone sent. A base_url that would carry the credential over plain http:// to another machine
  * is an InsecureTransportError (exit 1), before the credential is even looked up.
  */
-import { type ResolvedCredential, resolveCredential } from "../auth/credential.js";
-import { tokenEnvVars } from "../auth/env.js";
-import { chatgptRefusal, restrictionBreach } from "../auth/restrictions.js";
-import { selectAccount } from "../config/accounts.js";
+import type { ResolvedCredential } from "../auth/credential.js";
+import { credentialInUse } from "../auth/in-use.js";
+import { chatgptRefusal } from "../auth/restrictions.js";
 import type { Config } from "../config/config.js";
 import type { Env } from "../config/paths.js";
-import { chatgptProvider, cleartextRefusal, type ProviderSettings, selectModel } from "../config/providers.js";
-import { assertTrusted } from "../config/trust.js";
-import { AuthRequiredError, ExitCode, LoginRestrictedError } from "../errors.js";
+import { chatgptProvider, cleartextRefusal, type ProviderSettings } from "../config/providers.js";
+import { AuthRequiredError } from "../errors.js";
 import { Client } from "./client.js";
 import { type Fetch, nodeFetch } from "./http.js";
 
@@ -31,28 +29,17 @@ export interface OpenClientOptions {
 }
 
 export async function openClient(options: OpenClientOptions): Promise<Client> {
-  const env = options.env ?? process.env;
-  const account = selectAccount(env, options.profile);
-  // A profile's file is laid over config.toml: its model, provider and credential, as OpenAI's Codex CLI reads them.
-  const config = options.config.view(account.name);
-  assertTrusted(config, "credential");
-  const { model, provider } = selectModel(config, env, { model: options.model });
-  const refusal = cleartextRefusal(provider);
-  if (refusal !== undefined) throw refusal;
-  const credential = await resolveCredential(config, env, {
-    provider,
+  const { config, model, provider, credential } = await credentialInUse({
+    config: options.config,
+    env: options.env ?? process.env,
+    model: options.model,
     clock: options.clock,
-    account,
+    profile: options.profile,
+    beforeLookup: (selected) => {
+      const refusal = cleartextRefusal(selected);
+      if (refusal !== undefined) throw refusal;
+    },
   });
-  if (credential === undefined) {
-    const variables = tokenEnvVars(provider);
-    const login = account.name === "default" ? "codex login" : `codex login --profile ${account.name}`;
-    throw new AuthRequiredError(
-      `${account.name === "default" ? "not logged in" : `profile ${account.name} is not logged in`}; run \`${login}\` to sign in${variables.length === 0 ? "" : ` (or set ${variables.join(" or ")})`}`,
-    );
-  }
-  const breach = restrictionBreach(config, provider, credential);
-  if (breach !== undefined) throw new LoginRestrictedError(breach.message, ExitCode.authRequired);
   const destination = providerFor(config, provider, credential);
   return new Client({
     provider: destination,
