@@ -148,24 +148,28 @@ describe("an OAuth session", () => {
     expectNoSecret(json, after.refresh as string, before.refresh as string);
     expect(oauth.counts().refresh).toBe(1);
 
-    // The refresh token saved is the live one: the next renewal works, with one more grant.
+    // The refresh token saved is the live one: the next renewal works, with one more grant, and --json
+    // gives the renewed token's expiry, not the one it found.
     setExpiry(new Date(Date.now() - 1_000));
-    const again = await runCli(["token"], { home });
+    const again = await runCli(["token", "--json"], { home });
     const third = storedSession(configFile);
-    expect(again).toMatchObject({ code: 0, stdout: `${third.access}\n` });
+    expect(again.code, again.stderr).toBe(0);
     expect(third.access).not.toBe(after.access);
+    const renewed = JSON.parse(again.stdout);
+    expect(renewed.token).toBe(third.access);
+    expect(Date.parse(renewed.expires_at)).toBeGreaterThan(Date.now() + 50 * 60_000);
     expect(oauth.counts()).toMatchObject({ refresh: 2, refreshFailed: 0 });
     expect((await oauth.introspect(third.access as string)).active).toBe(true);
   }, 60_000);
 });
 
 /** config.toml as a ChatGPT sign-in leaves it (see chatgpt-session.test.ts), with an access token expiring soon. */
-function chatgptHome(fake: OpenAIFake, ttlSeconds: number) {
+function chatgptHome(fake: OpenAIFake, ttlSeconds: number, top = "", tables = "") {
   const tokens = fake.mintSession({ accessTokenTtlSeconds: ttlSeconds });
   const exp = JSON.parse(Buffer.from(tokens.accessToken.split(".")[1] ?? "", "base64url").toString("utf8")).exp;
   const made = withConfig(
     [
-      `chatgpt_base_url = "${fake.chatgptBaseUrl.replace(/\/codex$/, "")}"`,
+      `${top}chatgpt_base_url = "${fake.chatgptBaseUrl.replace(/\/codex$/, "")}"`,
       `auth_token = "${tokens.accessToken}"`,
       "",
       "[oauth]",
@@ -181,7 +185,7 @@ function chatgptHome(fake: OpenAIFake, ttlSeconds: number) {
       'protocol = "openai"',
       `chatgpt_account_id = "${fake.user.accountId}"`,
       `refreshed_at = ${new Date().toISOString()}`,
-      "",
+      tables,
     ].join("\n"),
   );
   return { ...made, tokens };
@@ -232,5 +236,19 @@ describe("a ChatGPT sign-in", () => {
     const r = await runCli(["token"], { home });
     expect(r).toMatchObject({ code: 4, stdout: "" });
     expect(r.stderr).toContain("run `codex login` to sign in again");
+  });
+
+  test("the selected provider does not take OpenAI's credentials: exit 4 as `run` would, the session printed nowhere", async () => {
+    const fake = await startOpenAIFake();
+    const { home, tokens } = chatgptHome(
+      fake,
+      3600,
+      'model_provider = "x"\n',
+      '\n[model_providers.x]\nname = "Local"\nbase_url = "http://127.0.0.1:9/v1"\n',
+    );
+    const r = await runCli(["token"], { home });
+    expect(r).toMatchObject({ code: 4, stdout: "" });
+    expect(r.stderr).toContain("does not take OpenAI's credentials, so codex will not send it your ChatGPT sign-in");
+    expectNoSecret(r, tokens.accessToken);
   });
 });
