@@ -142,13 +142,10 @@ export const TOKEN: CommandSpec = {
     ["codex token --profile work --json | jq -r .kind", "api_key, oauth, chatgpt or command"],
   ],
   about: [
-    `Prints the credential of the selected account (an API key or an OAuth access token) and a newline,
-    exactly the one \`codex run\` would send: a variable such as OPENAI_API_KEY or an auth_command wins as
-    it does there. A session about to expire is renewed first, with the same single refresh as every other
-    command, so tools that use this never replay a refresh token codex already used.`,
-    `Other tools should get the credential this way rather than read config.toml or auth.json. On a
-    terminal it prints nothing without --force. Exits 4 when not logged in (or the session ended), 1 when
-    the issuer cannot be reached to renew it.`,
+    `Prints the credential \`codex run\` would send (OPENAI_API_KEY or an auth_command wins as there). Other
+    tools should get it this way, not from config.toml or auth.json: a session about to expire is renewed
+    first, with the one refresh every command shares. A terminal gets nothing without --force.`,
+    `Exits 4 when not logged in, 1 when a renewal cannot reach the issuer.`,
   ],
 };
 

@@ -26,6 +26,7 @@ const OPAQUE_ALLOWED: Array<{ file: string; message: string; why: string }> = [
   { file: "src/commands/completion.ts", message: "{name}", why: "a profile's name, for shell completion" },
   { file: "src/commands/completion.ts", message: "{script.trimEnd()}", why: "the completion script itself" },
   { file: "src/commands/reply-output.ts", message: "{shown}", why: "the model's reply" },
+  { file: "src/commands/token.ts", message: "{token}", why: "`codex token`: the credential itself, for a pipe" },
 ];
 
 /** Errors, warnings, doctor's lines, and the pieces they are built from: one line each, in one way. */
@@ -85,7 +86,7 @@ describe("docs/messages.md", () => {
     // A table of texts (fs-errors.ts's REASONS), listed once.
     has("src/config/fs-errors.ts", /^text of REASONS$/, "permission denied");
     // The exit code a call passes (LoginRestrictedError's second argument).
-    has("src/api/open.ts", /^LoginRestrictedError \(exit 4\)$/, "{breach.message}");
+    has("src/auth/in-use.ts", /^LoginRestrictedError \(exit 4\)$/, "{breach.message}");
     has("src/commands/login.ts", /^io\.choose choice$/, "Paste an API key");
   });
 });

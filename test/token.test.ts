@@ -98,6 +98,17 @@ describe("what is printed", () => {
   });
 });
 
+test("--help and shell completion know the command and its flags", async () => {
+  const { home } = withConfig("");
+  const help = await runCli(["token", "--help"], { home });
+  expect(help.code).toBe(0);
+  expect(help.stdout).toMatch(/^Usage: codex token \[flags\]$/m);
+  expect(help.stdout).toMatch(/^ {6}--force /m);
+  const bash = await runCli(["completion", "bash"], { home });
+  expect(bash.stdout).toContain("token) words='--json --force --profile");
+  expect(bash.stdout).toMatch(/words='login logout status token /);
+});
+
 describe("on a terminal", () => {
   test("refused without --force (exit 2, the key nowhere on screen); shown with --force", async () => {
     const { home } = withConfig(`auth_token = "${STORED}"\n`);
