@@ -64,6 +64,7 @@ const MORE: Record<string, string> = {
   login: "[`codex login`](authentication.md#codex-login) in authentication.md",
   logout: "[`codex logout`](authentication.md#codex-logout) in authentication.md",
   status: "[`codex status`](authentication.md#codex-status-also-codex-login-status) in authentication.md",
+  token: "[Other tools and scripts](authentication.md#other-tools-and-scripts) in authentication.md",
   run: "[`codex run` and `codex chat`](authentication.md#codex-run-and-codex-chat) in authentication.md",
   chat: "[`codex run` and `codex chat`](authentication.md#codex-run-and-codex-chat) in authentication.md",
   doctor: "[When something is wrong](authentication.md#when-something-is-wrong) in authentication.md",

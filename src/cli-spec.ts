@@ -137,7 +137,7 @@ export const TOKEN: CommandSpec = {
     force: { description: "print it even when standard output is a terminal" },
   },
   examples: [
-    ['curl -H "Authorization: Bearer $(codex token)" "$URL"'],
+    ['curl -H "Authorization: Bearer $(codex token)" "$OPENAI_BASE_URL/models"'],
     ["codex token --json | jq -r .expires_at", "null for an API key"],
     ["codex token --profile work --json | jq -r .kind", "api_key, oauth, chatgpt or command"],
   ],
