@@ -109,6 +109,25 @@ test("--help and shell completion know the command and its flags", async () => {
   expect(bash.stdout).toMatch(/words='login logout status token /);
 });
 
+describe("a config.toml codex cannot trust or read", () => {
+  test("writable by others: exit 1 saying so, nothing on stdout", async () => {
+    const { home, configFile } = withConfig(`auth_token = "${STORED}"\n`);
+    chmodSync(configFile, 0o666);
+    const r = await runCli(["token"], { home });
+    expect(r).toMatchObject({ code: 1, stdout: "" });
+    expect(r.stderr).toContain(`${configFile} is writable by its group and others (mode 0666)`);
+    expectNoSecret(r, STORED);
+  });
+
+  test("malformed around a key: exit 1 with path:line:col, the key nowhere", async () => {
+    const { home, configFile } = withConfig(`model = "o3"\nauth_token = "${STORED}\n[tui]\n`);
+    const r = await runCli(["token", "--json"], { home });
+    expect(r).toMatchObject({ code: 1, stdout: "" });
+    expect(r.stderr).toMatch(new RegExp(`^error: ${configFile}:2:\\d+: `));
+    expectNoSecret(r, STORED);
+  });
+});
+
 describe("on a terminal", () => {
   test("refused without --force (exit 2, the key nowhere on screen); shown with --force", async () => {
     const { home } = withConfig(`auth_token = "${STORED}"\n`);
