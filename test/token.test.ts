@@ -90,6 +90,11 @@ describe("what is printed", () => {
     expect((await runCli(["--profile", "work", "token"], { home })).stdout).toBe(`${WORK}\n`);
     const env = await runCli(["token", "--json"], { home, env: { CODEX_PROFILE: "work" } });
     expect(JSON.parse(env.stdout)).toMatchObject({ token: WORK, account: "work" });
+    // codex 0.1.0's `profile = "work"` selects nothing: the default account's key, and a warning as `run` gives.
+    writeFileSync(join(codexHome, "config.toml"), `profile = "work"\nauth_token = "${STORED}"\n`, { mode: 0o600 });
+    const legacy = await runCli(["token"], { home });
+    expect(legacy).toMatchObject({ code: 0, stdout: `${STORED}\n` });
+    expect(legacy.stderr).toMatch(/^warning: .*config\.toml has `profile = "work"`, which no longer selects an account/);
     const missing = await runCli(["token", "--profile", "home"], { home });
     expect(missing).toMatchObject({ code: 4, stdout: "" });
     expect(missing.stderr).toBe(
