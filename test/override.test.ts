@@ -327,5 +327,23 @@ describe('credential_source = "stored"', () => {
     });
     expect(badChecks.find((c) => c.id === "credential")?.status).toBe("skipped");
     expect(b.code).toBe(1);
+
+    // A provider whose only source is its env_key variable: what the setting leaves it with, and the way out.
+    const envKey = withConfig(
+      `credential_source = "stored"\nmodel_provider = "x"\n\n[model_providers.x]\nbase_url = "http://127.0.0.1:9/v1"\nenv_key = "X_KEY"\n`,
+    );
+    const e = await runCli(["doctor", "--offline", "--json"], { home: envKey.home, env: { X_KEY: ENV_KEY } });
+    const envChecks = JSON.parse(e.stdout).checks as { id: string; status: string; message: string; fix?: string }[];
+    expect(envChecks.find((c) => c.id === "credential")).toEqual({
+      id: "credential",
+      status: "problem",
+      message: `the provider \`x\` reads its key only from X_KEY, which is set but ignored: credential_source = "stored" in ${envKey.configFile}`,
+      fix: `set credential_source = "auto" in ${envKey.configFile} for this account, or choose another provider with model_provider`,
+    });
+    expect(envChecks.find((c) => c.id === "environment")).toMatchObject({
+      status: "skipped",
+      message: `X_KEY is set but not used: credential_source = "stored" in ${envKey.configFile}`,
+    });
+    expectNoSecret(e, ...ALL);
   });
 });
