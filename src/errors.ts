@@ -292,7 +292,8 @@ export class CredentialCommandError extends CodexError {
 }
 
 /**
- * The selected provider takes its key from its own `env_key` variable, which is not set. Exit 4, like any
+ * The selected provider takes its key from its own `env_key` variable, which is not set, or which
+ * `credential_source = "stored"` says to ignore (`ignoredBy`: the file that says so). Exit 4, like any
  * missing credential; no other credential is sent in its place (an OpenAI key must not go to another
  * provider), as OpenAI's Codex CLI does ("Missing environment variable").
  */
@@ -301,14 +302,19 @@ export class MissingEnvKeyError extends AuthRequiredError {
   readonly provider: string;
   /** The variable it reads its key from. */
   readonly variable: string;
+  /** The file whose `credential_source = "stored"` ignores the variable, when it is set. */
+  readonly ignoredBy: string | undefined;
 
-  constructor(provider: string, variable: string) {
+  constructor(provider: string, variable: string, ignoredBy?: string) {
     super(
-      `the provider \`${oneLine(provider, 64)}\` reads its key from ${variable}, which is not set (Missing environment variable); set it, or choose another provider`,
+      ignoredBy === undefined
+        ? `the provider \`${oneLine(provider, 64)}\` reads its key from ${variable}, which is not set (Missing environment variable); set it, or choose another provider`
+        : `the provider \`${oneLine(provider, 64)}\` reads its key only from ${variable}, which credential_source = "stored" in ${ignoredBy} ignores; set credential_source = "auto" there (or in this profile's file), or choose another provider`,
       "ENV_KEY_MISSING",
     );
     this.provider = provider;
     this.variable = variable;
+    this.ignoredBy = ignoredBy;
   }
 }
 

@@ -28,6 +28,7 @@ export type { Message, Usage } from "./api/wire.js";
 export { maskToken } from "./auth/api-key.js";
 export {
   type CredentialSource,
+  type HiddenCredential,
   type ResolvedCredential,
   type ResolveOptions,
   resolveCredential,
@@ -51,7 +52,9 @@ export {
 export {
   type Account,
   account,
+  type CredentialSourceSetting,
   configuredAccounts,
+  credentialSourceSetting,
   DEFAULT_ACCOUNT,
   isProfileName,
   profileFiles,

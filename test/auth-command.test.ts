@@ -74,8 +74,8 @@ const managedWarning = (name: string, label = "") =>
   `warning: ${label}this account's credential comes from \`${name}\` (auth_command in config.toml) and is managed by that tool: codex never stored it, so there is nothing for codex to remove; remove it with \`${name}\`, or remove auth_command from config.toml to stop using it\n`;
 
 /** Exit 0, "Hello\n" on stdout, nothing on stderr. */
-function expectReply(r: RunResult): void {
-  expect(r.stderr).toBe("");
+function expectReply(r: RunResult, stderr = ""): void {
+  expect(r.stderr).toBe(stderr);
   expect(r.stdout).toBe("Hello\n");
   expect(r.code).toBe(0);
 }
@@ -134,6 +134,8 @@ describe("a command that prints the token", () => {
       env_key: null,
       missing_env_key: null,
       ignored_env: [],
+      credential_source: "auto",
+      ignored_by_setting: [],
       insecure_http: [],
       warnings: [],
     });
@@ -245,7 +247,11 @@ describe("precedence", () => {
       ),
     );
     const r = await runCli(["run", "hi"], { home, env: { [v]: ENV_KEY } });
-    expectReply(r);
+    // The command it hides is named (not run), as run says of any credential a variable overrides.
+    expectReply(
+      r,
+      `warning: using ${v} from the environment, not the credential from command \`tok.sh\`; unset ${v}, or set credential_source = "stored" in ${join(home, ".codex", "config.toml")}, to use the auth_command\n`,
+    );
     expect(server.requests[0]?.headers.authorization).toBe(`Bearer ${ENV_KEY}`);
     expect(runs(home, "tok.sh")).toBe(0);
     expectNoSecret(r, ...ALL);
@@ -271,7 +277,10 @@ describe("precedence", () => {
       ),
     );
     const r = await runCli(["run", "hi"], { home });
-    expectReply(r);
+    expectReply(
+      r,
+      `warning: using the credential from auth_command \`tok.sh\`, not the API key stored in ${configFile} (sk-…STRD); remove auth_command from ${configFile} to use the stored one, or run \`codex logout\` to remove it\n`,
+    );
     expect(server.requests[0]?.headers.authorization).toBe(`Bearer ${TOKEN}`);
     const st = await runCli(["status"], { home });
     expect(st.stdout).toBe(

@@ -51,6 +51,7 @@ const UNKNOWN_TO_CODEX = {
   /** Settings we document that Codex does not know. */
   documented: [
     "auth_command",
+    "credential_source",
     "model_providers.lan.allow_insecure_http",
     "model_providers.lan.request_timeout_ms",
     "oauth",
@@ -244,6 +245,7 @@ describe.skipIf(realCodexSkip !== undefined)("after each of our writes, the real
       "request_timeout_ms = 60000",
       'cli_auth_credentials_store = "auto"',
       'auth_command = ["pass", "show", "openai"]',
+      'credential_source = "stored"',
       'forced_login_method = "chatgpt"',
       'forced_chatgpt_workspace_id = "org-1"',
       'chatgpt_base_url = "https://chatgpt.com/backend-api"',
@@ -276,11 +278,41 @@ describe.skipIf(realCodexSkip !== undefined)("after each of our writes, the real
     // docs/authentication.md names each of them (a provider's keys by their own name), and says which they are.
     const docs = readFileSync(join(ROOT, "docs", "authentication.md"), "utf8");
     const bullet = /^- \*\*Keys of codex's own\.\*\*[\s\S]*?(?=\n- \*\*)/m.exec(docs)?.[0] ?? "";
-    const named = new Set(Object.values(UNKNOWN_TO_CODEX).flat().map((k) => k.replace(/^model_providers\.\w+\./, "")));
+    const named = new Set(
+      Object.values(UNKNOWN_TO_CODEX)
+        .flat()
+        .map((k) => k.replace(/^model_providers\.\w+\./, "")),
+    );
     for (const key of named) expect(bullet, `docs/authentication.md names ${key}`).toContain(`\`${key}\``);
     const { home } = withConfig(documented);
     expectStatusLoads(await codexLoginStatus(home));
     expectProfileLoads(await codexProfileLoads(home, "work"));
+  });
+});
+
+describe.skipIf(realCodexSkip !== undefined)('credential_source = "stored" beside the real Codex CLI', () => {
+  test("in config.toml and in a profile's file: the real Codex loads both, and calls the key unknown only when strict", async () => {
+    const { home, codexHome } = withConfig(`credential_source = "stored"\nauth_token = "${KEY}"\n`);
+    const workText = `credential_source = "auto"\nauth_token = "${WORK}"\n`;
+    writeFileSync(join(codexHome, "work.config.toml"), workText, { mode: 0o600 });
+    // With a key in the environment, as the users of the setting have: the real Codex still loads the files.
+    const env = { OPENAI_API_KEY: REAL };
+    expectStatusLoads(await codexLoginStatus(home, { env }));
+    expectProfileLoads(await codexProfileLoads(home, "work", { env }));
+    const strict = await strictUnknownKeys(readFileSync(join(codexHome, "config.toml"), "utf8"));
+    expect(sorted(strict)).toEqual(sorted([...UNKNOWN_TO_CODEX.apiKey, "credential_source"]));
+    expect(sorted(await strictUnknownKeys(workText))).toEqual(
+      sorted([...UNKNOWN_TO_CODEX.apiKey, "credential_source"]),
+    );
+    // And ours follows it: the stored key for the default account, the variable for the work profile.
+    const st = JSON.parse((await cli(["status", "--json"], { home, env })).stdout);
+    expect(st).toMatchObject({
+      source_type: "file",
+      credential_source: "stored",
+      ignored_by_setting: ["OPENAI_API_KEY"],
+    });
+    const work = JSON.parse((await cli(["status", "--json", "--profile", "work"], { home, env })).stdout);
+    expect(work).toMatchObject({ source_type: "env", credential_source: "auto", ignored_by_setting: [] });
   });
 });
 

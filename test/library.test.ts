@@ -13,6 +13,7 @@ import {
   ConfigEditError,
   ConfigParseError,
   codexHome as defaultCodexHome,
+  credentialSourceSetting,
   ExitCode,
   LockTimeoutError,
   loginWithApiKey,
@@ -462,9 +463,44 @@ const ACCOUNT_FIELDS = {
   envKey: null,
   missingEnvKey: null,
   ignoredEnv: [],
+  credentialSource: "auto",
+  ignoredBySetting: null,
   insecureHttp: [],
   warnings: [],
 };
+
+describe("openClient(): the credential it hides", () => {
+  test("client.credential.hides names the stored key a variable overrides, and codex prints nothing itself", async () => {
+    const { dir, file } = home(`auth_token = "${KEY}"\n`);
+    const config = await Config.load({ codexHome: dir });
+    const envKey = "sk-environment-key-00000000abcd";
+    const writes: unknown[] = [];
+    const write = process.stderr.write;
+    process.stderr.write = ((chunk: unknown) => writes.push(chunk) > 0) as typeof process.stderr.write;
+    let client: Awaited<ReturnType<typeof openClient>>;
+    try {
+      client = await openClient({ config, env: { OPENAI_API_KEY: envKey } });
+    } finally {
+      process.stderr.write = write;
+    }
+    expect(writes).toEqual([]);
+    expect(client.credential.source).toEqual({ type: "env", variable: "OPENAI_API_KEY" });
+    expect(client.credential.hides).toEqual({
+      source: { type: "file", path: file },
+      what: "the API key",
+      hint: "sk-…WXYZ",
+      message: `using OPENAI_API_KEY from the environment, not the API key stored in ${file} (sk-…WXYZ); unset OPENAI_API_KEY, or set credential_source = "stored" in ${file}, to use the stored one`,
+    });
+    expect(JSON.stringify(client.credential.hides)).not.toContain(KEY);
+    expect((await openClient({ config, env: {} })).credential.hides).toBeUndefined();
+    // The setting, read as every command reads it: the variable is then not used.
+    const stored = await Config.load({ codexHome: home(`credential_source = "stored"\nauth_token = "${KEY}"\n`).dir });
+    expect(credentialSourceSetting(stored)).toBe("stored");
+    const own = await openClient({ config: stored, env: { OPENAI_API_KEY: envKey } });
+    expect(own.credential.source.type).toBe("file");
+    expect(own.credential.hides).toBeUndefined();
+  });
+});
 
 describe("status() and logout()", () => {
   test("status with an explicit env: file credential, then an env variable that shadows it", async () => {

@@ -14,6 +14,8 @@ const JSON_ACCOUNT = {
   env_key: null,
   missing_env_key: null,
   ignored_env: [],
+  credential_source: "auto",
+  ignored_by_setting: [],
   insecure_http: [],
   warnings: [],
 };

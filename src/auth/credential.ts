@@ -8,16 +8,32 @@
  *   selected account's `auth_command`, then its stored credential (config.toml or the system keyring) —
  *   so a variable set in the shell wins, and status and logout say so;
  * - any other provider: the account's `auth_command`, then its stored credential.
+ *
+ * `credential_source = "stored"` takes the variables out of that list for every command (they are ignored,
+ * not an error): the account's `auth_command`, else its stored credential, is then its only one. A credential
+ * that wins over one of the account's own says which it hides (`hides`), from config.toml alone, so that
+ * `run` and `chat` can say so at no cost.
  */
-import { type Account, accountKey, DEFAULT_ACCOUNT, selectAccount } from "../config/accounts.js";
+import {
+  type Account,
+  accountKey,
+  authCommand,
+  commandName,
+  credentialSourceSetting,
+  DEFAULT_ACCOUNT,
+  recordedStorage,
+  selectAccount,
+} from "../config/accounts.js";
 import type { Config } from "../config/config.js";
 import type { Env } from "../config/paths.js";
 import { selectModel } from "../config/providers.js";
 import type { CommandStore } from "../credentials/command-store.js";
+import { FileStore, readCredential } from "../credentials/file-store.js";
 import { type Place, storeFor } from "../credentials/select.js";
 import type { OAuthSession, StoredCredential } from "../credentials/store.js";
 import { MissingEnvKeyError } from "../errors.js";
-import { keyFromEnv, storedKey } from "./api-key.js";
+import { oneLine } from "../safe-text.js";
+import { keyFromEnv, maskToken, storedKey } from "./api-key.js";
 import { OPENAI_AUTH, type ProviderAuth, type TokenEnvVar, tokenEnvVarsSet } from "./env.js";
 import { endedError, expiresSoon } from "./oauth/tokens.js";
 
@@ -44,6 +60,30 @@ export interface ResolvedCredential {
    * undefined when there is none. API keys cannot be refreshed.
    */
   refresh?: (rejected: string) => Promise<string | undefined>;
+  /**
+   * The account's own credential this one wins over, when it comes from a variable or an auth_command and
+   * the account has one configured below it; undefined otherwise. Found from config.toml alone.
+   */
+  hides?: HiddenCredential | undefined;
+}
+
+/**
+ * A credential of the account's own that is not used because another wins: a variable over the account's
+ * auth_command or stored credential, or an auth_command over the stored one. Nothing is run or asked to
+ * find it (the keyring's entry and the command's output are not read), so only the file's gives a hint.
+ */
+export interface HiddenCredential {
+  /** Where it is: the auth_command, config.toml (or a profile's file), the system keyring. */
+  source: Exclude<CredentialSource, { type: "env" }>;
+  /** "the API key", "the ChatGPT sign-in", "the OAuth session", or "the credential" when it was not read. */
+  what: string;
+  /** The key masked (`sk-…abcd`), or a session's account (its email) when the issuer named one. */
+  hint: string | undefined;
+  /**
+   * One line saying which credential is used and which it hides, and how to use the hidden one instead:
+   * what `codex run` and `codex chat` print on standard error. A library prints it, or not, as it likes.
+   */
+  message: string;
 }
 
 export interface ResolveOptions {
@@ -82,15 +122,106 @@ export async function resolveCredential(
   options: ResolveOptions = {},
 ): Promise<ResolvedCredential | undefined> {
   const acct = options.account ?? selectAccount(env);
-  const provider = options.provider ?? selectedProviderAuth(config.view(acct.name), env);
+  const own = config.view(acct.name);
+  const provider = options.provider ?? selectedProviderAuth(own, env);
   const [variable] = tokenEnvVarsSet(env, provider);
-  if (variable !== undefined) {
+  const storedOnly = credentialSourceSetting(own) === "stored";
+  if (variable !== undefined && !storedOnly) {
     const token = keyFromEnv(variable, env[variable] as string);
-    return { token, method: "api_key", source: { type: "env", variable } };
+    const source: CredentialSource = { type: "env", variable };
+    // A provider with env_key never takes the account's credential: the variable hides nothing of it.
+    const hides = provider.envKey === undefined ? hiddenBelow(config, acct, source, "command") : undefined;
+    return { token, method: "api_key", source, hides };
   }
   // The key variable is the provider's only source: the account's credential is for other providers.
-  if (provider.envKey !== undefined) throw new MissingEnvKeyError(provider.id, provider.envKey);
-  return resolveStored(config, env, acct, options.clock);
+  if (provider.envKey !== undefined) {
+    const ignoredBy = variable === undefined ? undefined : own.origin("credential_source");
+    throw new MissingEnvKeyError(provider.id, provider.envKey, ignoredBy);
+  }
+  const credential = await resolveStored(config, env, acct, options.clock);
+  if (credential?.source.type === "command") credential.hides = hiddenBelow(config, acct, credential.source, "stored");
+  return credential;
+}
+
+/**
+ * The variables that would supply the provider's credential now, strongest first: none under
+ * `credential_source = "stored"`. For what login and logout say about variables; an invalid setting
+ * counts as "auto" there (the commands that use a credential report it), so nothing is left unsaid.
+ */
+export function envCredentialVars(config: Config, env: Env, provider: ProviderAuth): TokenEnvVar[] {
+  try {
+    if (credentialSourceSetting(config) === "stored") return [];
+  } catch {
+    // Reported by status, doctor, run and chat.
+  }
+  return tokenEnvVarsSet(env, provider);
+}
+
+/**
+ * The variables the provider would take that are set and that `credential_source = "stored"` makes codex
+ * ignore (empty under "auto"), with the file that says so. Throws ConfigValueError for an invalid setting.
+ */
+export function envIgnoredBySetting(
+  config: Config,
+  env: Env,
+  provider: ProviderAuth,
+): { variables: TokenEnvVar[]; setBy: string } {
+  const setBy = config.origin("credential_source");
+  if (credentialSourceSetting(config) !== "stored") return { variables: [], setBy };
+  return { variables: tokenEnvVarsSet(env, provider), setBy };
+}
+
+/**
+ * The account's credential that `winner` hides, looking from `from` down: its auth_command (a variable
+ * wins over it), else its stored credential, in the file or recorded as in the keyring.
+ */
+function hiddenBelow(
+  config: Config,
+  acct: Account,
+  winner: CredentialSource,
+  from: "command" | "stored",
+): HiddenCredential | undefined {
+  const file = config.view(acct.name);
+  let found: Omit<HiddenCredential, "message"> | undefined;
+  if (from === "command") {
+    let argv: string[] | undefined;
+    try {
+      argv = authCommand(config, acct);
+    } catch {
+      // A malformed auth_command is reported where it is used; while a variable wins it is not.
+    }
+    if (argv !== undefined) {
+      const path = accountKey(config, acct, "auth_command").file.path;
+      found = { source: { type: "command", command: commandName(argv), path }, what: "the credential", hint: undefined };
+    }
+  }
+  const stored = found === undefined ? readCredential(config, acct) : undefined;
+  if (stored !== undefined) {
+    const session = stored.oauth;
+    const kind = session?.protocol === "openai" ? "the ChatGPT sign-in" : "the OAuth session";
+    found = {
+      source: { type: "file", path: new FileStore(config, acct).describe() },
+      what: session === undefined ? "the API key" : kind,
+      // The account is the issuer's word: one line, no control characters, whatever it sent.
+      hint:
+        session?.account === undefined ? maskToken(stored.token, session === undefined) : oneLine(session.account, 200),
+    };
+  } else if (found === undefined && recordedStorage(config, acct) === "keyring") {
+    found = { source: { type: "keyring", name: "system keyring" }, what: "the credential", hint: undefined };
+  }
+  if (found === undefined) return undefined;
+  const hidden = `${found.what} ${describeSource(found.source)}${found.hint === undefined ? "" : ` (${found.hint})`}`;
+  let message: string;
+  if (winner.type === "env") {
+    const instead = found.source.type === "command" ? "the auth_command" : "the stored one";
+    message = `using ${winner.variable} from the environment, not ${hidden}; unset ${winner.variable}, or set credential_source = "stored" in ${file.path}, to use ${instead}`;
+  } else {
+    // credential_source does not decide between two sources of the account's own: removing one does.
+    const command = winner.type === "command" ? winner : { command: "", path: file.path };
+    const logout = acct.name === DEFAULT_ACCOUNT ? "codex logout" : `codex logout --profile ${acct.name}`;
+    message = `using the credential from auth_command \`${command.command}\`, not ${hidden}; remove auth_command from ${command.path} to use the stored one, or run \`${logout}\` to remove it`;
+  }
+  return { ...found, message };
 }
 
 /** The account's own credential (its command's, or the stored one), ignoring the environment. */

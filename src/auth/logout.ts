@@ -46,8 +46,8 @@ import { decodeCredential, keyringAccount, writeKeyringCredential } from "../cre
 import { loadKeyring } from "../credentials/select.js";
 import type { StoredCredential } from "../credentials/store.js";
 import { CodexError, KeyringUnavailableError, type UntrustedConfigError } from "../errors.js";
-import { selectedProviderAuth } from "./credential.js";
-import { type TokenEnvVar, tokenEnvVarsSet } from "./env.js";
+import { envCredentialVars, selectedProviderAuth } from "./credential.js";
+import type { TokenEnvVar } from "./env.js";
 import type { Revocation } from "./oauth/revoke.js";
 import type { AuthOptions } from "./status.js";
 
@@ -166,7 +166,7 @@ export async function logout(options: LogoutOptions = {}): Promise<LogoutResult>
     accounts: results,
     codexAuth,
     failures: [...failures, ...results.flatMap((r) => r.failures)],
-    stillAuthenticatedBy: tokenEnvVarsSet(env, selectedProviderAuth(config, env)),
+    stillAuthenticatedBy: envCredentialVars(config, env, selectedProviderAuth(config, env)),
   };
 }
 

@@ -2,7 +2,9 @@
 import {
   type Account,
   authCommand,
+  type CredentialSourceSetting,
   configuredAccounts,
+  credentialSourceSetting,
   DEFAULT_ACCOUNT,
   legacyProfiles,
   recordedStorage,
@@ -30,6 +32,7 @@ import { maskToken } from "./api-key.js";
 import { legacyTableRefusal, type Refusal, refusalLine, selectorRefusal } from "./codex-cli.js";
 import {
   type CredentialSource,
+  envIgnoredBySetting,
   type ResolvedCredential,
   resolveCredential,
   resolveStored,
@@ -104,6 +107,13 @@ export interface AuthStatus {
   missingEnvKey: string | null;
   /** OpenAI's variables (CODEX_API_KEY, OPENAI_API_KEY) that are set but never sent to the selected provider. */
   ignoredEnv: string[];
+  /** The account's `credential_source`: "stored" ignores every credential in the environment. */
+  credentialSource: CredentialSourceSetting;
+  /**
+   * Variables the selected provider would take, set, that `credential_source = "stored"` makes codex ignore
+   * (the active account only), and the file that says so.
+   */
+  ignoredBySetting: { variables: string[]; path: string } | null;
   /**
    * URLs a credential would reach over plain http:// on another machine, which codex refuses to use
    * (each is also in `warnings`, with its fix): the provider's base_url, `[oauth] issuer`, the stored
@@ -265,6 +275,7 @@ async function accountStatus(
     }
   }
   const insecureHttp = active ? insecureUrls(config, destination, resolved) : [];
+  const ignored = active ? envIgnoredBySetting(config, env, provider) : undefined;
   return {
     account: acct.name,
     accountSelectedBy: acct.selectedBy,
@@ -292,6 +303,11 @@ async function accountStatus(
     envKey: provider.envKey ?? null,
     missingEnvKey,
     ignoredEnv: active ? ignoredEnvVars(env, provider) : [],
+    credentialSource: credentialSourceSetting(config),
+    ignoredBySetting:
+      ignored === undefined || ignored.variables.length === 0
+        ? null
+        : { variables: ignored.variables, path: ignored.setBy },
     insecureHttp,
     warnings: active
       ? [

@@ -70,6 +70,8 @@ export async function runChat(opts: ChatOptions): Promise<ExitCode> {
   const selector = fallbackSelectorRefusal(opts.config, opts.env, opts.profile);
   if (selector !== undefined) opts.io.warn(refusalLine(selector));
   const client = await openClient(opts);
+  // Once for the whole conversation, on stderr (stdout may be piped), before the first turn.
+  if (client.credential.hides !== undefined) opts.io.warn(client.credential.hides.message);
   return opts.io.stdinIsTTY() ? interactive(opts.io, client) : piped(opts.io, client);
 }
 

@@ -19,6 +19,7 @@ import {
   type Account,
   authCommand,
   commandName,
+  credentialSourceSetting,
   DEFAULT_ACCOUNT,
   legacyProfiles,
   profileFiles,
@@ -42,6 +43,7 @@ import { loadKeyring } from "../credentials/select.js";
 import {
   CodexError,
   ConfigAccessError,
+  ConfigValueError,
   type ExitCode,
   InsecureTransportError,
   InvalidKeyError,
@@ -304,6 +306,7 @@ function checkSettings(f: Findings): DoctorCheck[] {
   const cleartext = selection === undefined ? undefined : cleartextRefusal(selection.provider);
   if (cleartext !== undefined) problems.push(problem("settings", cleartext.problem, cleartext.fix));
   const store = attempt(() => storeSetting(config));
+  attempt(() => credentialSourceSetting(config));
   attempt(() => oauthSettings(config));
   attempt(() => loginRestrictions(config));
   if (f.account !== undefined) {
@@ -463,6 +466,17 @@ async function checkCredential(f: Findings, clock: () => Date): Promise<DoctorCh
   try {
     f.credential = await resolveCredential(f.config, f.env, { provider, clock, account: f.account });
   } catch (err) {
+    if (err instanceof MissingEnvKeyError && err.ignoredBy !== undefined) {
+      return problem(
+        "credential",
+        `the provider \`${oneLine(err.provider, 64)}\` reads its key only from ${err.variable}, which is set but ignored: credential_source = "stored" in ${err.ignoredBy}`,
+        `set credential_source = "auto" in ${f.config.view(f.account.name).path} for this account, or choose another provider with model_provider`,
+      );
+    }
+    // An invalid credential_source: the settings check names it and its fix.
+    if (err instanceof ConfigValueError && err.key === "credential_source") {
+      return skipped("credential", "credential not checked: the settings it depends on are broken");
+    }
     if (err instanceof MissingEnvKeyError) {
       return problem(
         "credential",
@@ -596,6 +610,20 @@ async function checkPlaces(f: Findings, inUse: boolean): Promise<DoctorCheck> {
 function checkEnvironment(f: Findings, inUse: boolean): DoctorCheck {
   const provider = providerAuth(f);
   const set = tokenEnvVarsSet(f.env, provider);
+  let storedOnly: string | undefined;
+  try {
+    if (f.config !== undefined && credentialSourceSetting(f.config) === "stored") {
+      storedOnly = f.config.origin("credential_source");
+    }
+  } catch {
+    // The settings check reports it.
+  }
+  if (storedOnly !== undefined && set.length > 0) {
+    const which = `${set.join(" and ")} ${set.length === 1 ? "is" : "are"}`;
+    const ignoring = `${which} set but not used: credential_source = "stored" in ${storedOnly}`;
+    // With env_key the credential check says what that leaves the provider with.
+    return provider.envKey === undefined && inUse ? ok("environment", ignoring) : skipped("environment", ignoring);
+  }
   const ignored = ignoredEnvVars(f.env, provider);
   const unused =
     ignored.length === 0

@@ -4,8 +4,7 @@
  * lists and shell history would keep it). On a terminal with no flag, it asks which.
  */
 import { MAX_KEY_BYTES, maskToken, normalizeApiKey } from "../auth/api-key.js";
-import { selectedProviderAuth } from "../auth/credential.js";
-import { tokenEnvVarsSet } from "../auth/env.js";
+import { envCredentialVars, selectedProviderAuth } from "../auth/credential.js";
 import { type LoginResult, saveCredential } from "../auth/login.js";
 import type { Revocation } from "../auth/oauth/revoke.js";
 import { selectAccount, storeSetting } from "../config/accounts.js";
@@ -73,7 +72,7 @@ export async function runLogin(options: LoginOptions): Promise<ExitCode> {
     );
     return 0;
   }
-  for (const variable of tokenEnvVarsSet(opts.env, provider)) {
+  for (const variable of envCredentialVars(opts.config, opts.env, provider)) {
     opts.io.warn(
       `${variable} is set in your environment and takes precedence over the credential just saved; unset it to use this one`,
     );

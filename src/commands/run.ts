@@ -44,6 +44,8 @@ export async function runRun(opts: RunOptions): Promise<ExitCode> {
   if (selector !== undefined) io.warn(refusalLine(selector));
   // Credential first: without one, nothing is read and nothing is sent.
   const client = await openClient(opts);
+  // On stderr, once: stdout may be piped into something that must not see it.
+  if (client.credential.hides !== undefined) io.warn(client.credential.hides.message);
   const prompt = await readPrompt(opts);
   const messages = [{ role: "user" as const, content: prompt }];
   if (opts.json) {

@@ -109,6 +109,12 @@ export async function runStatus(opts: StatusOptions): Promise<ExitCode> {
 
 /** OpenAI's variables that are set but not sent to this provider: said, so nobody wonders why they are not used. */
 function noteIgnored(opts: StatusOptions, st: AuthStatus): void {
+  // With env_key the credential error already says the setting ignores the variable.
+  const bySetting = st.ignoredBySetting;
+  if (bySetting !== null && st.missingEnvKey === null) {
+    const which = `${bySetting.variables.join(" and ")} ${bySetting.variables.length === 1 ? "is" : "are"}`;
+    opts.io.out(`  Note: ${which} set but not used: credential_source = "stored" in ${shown(bySetting.path)}`);
+  }
   if (st.ignoredEnv.length === 0 || st.provider === null) return;
   const which = `${st.ignoredEnv.join(" and ")} ${st.ignoredEnv.length === 1 ? "is" : "are"}`;
   const why =
@@ -231,6 +237,8 @@ function toJson(st: AuthStatus): object {
     env_key: st.envKey,
     missing_env_key: st.missingEnvKey,
     ignored_env: st.ignoredEnv,
+    credential_source: st.credentialSource,
+    ignored_by_setting: st.ignoredBySetting?.variables ?? [],
     insecure_http: st.insecureHttp.map(({ what, setting, host }) => ({ what, setting, host })),
     warnings: st.warnings,
   };

@@ -136,6 +136,20 @@ export function storeSetting(config: Config): StoreSetting {
   throw config.invalid("cli_auth_credentials_store", '"file", "keyring" or "auto"');
 }
 
+export type CredentialSourceSetting = "auto" | "stored";
+
+/**
+ * `credential_source` (codex's own key): "stored" makes the account's own credential (its `auth_command`, else
+ * what `codex login` stored) the only one, so a key exported in the shell is never used, or billed, by
+ * surprise. Read like any setting: a profile's file can set it for that profile, over config.toml's.
+ */
+export function credentialSourceSetting(config: Config): CredentialSourceSetting {
+  const v = config.get("credential_source");
+  if (v === undefined || v === "auto") return "auto";
+  if (v === "stored") return v;
+  throw config.invalid("credential_source", '"auto" or "stored"');
+}
+
 /**
  * Where the account's own key is: the top level of its file, else (a profile's) its legacy table in
  * config.toml. The file and the key path, for reading and for messages.
