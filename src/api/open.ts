@@ -15,7 +15,7 @@ import { chatgptProvider, cleartextRefusal, type ProviderSettings, selectModel }
 import { assertTrusted } from "../config/trust.js";
 import { AuthRequiredError, ExitCode, LoginRestrictedError } from "../errors.js";
 import { Client } from "./client.js";
-import { type Fetch, nodeFetch } from "./http.js";
+import { type Fetch, nodeFetch } from "../config/http.js";
 
 export interface OpenClientOptions {
   config: Config;

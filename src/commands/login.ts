@@ -145,6 +145,7 @@ async function oauthLogin(
       credential = await loginWithDevice({
         settings,
         workspaces,
+        fetch: opts.fetch,
         signal: interrupt.signal,
         clock: opts.clock,
         onCode: (code) => {
@@ -163,6 +164,7 @@ async function oauthLogin(
       credential = await loginWithBrowser({
         settings,
         workspaces,
+        fetch: opts.fetch,
         port: opts.port,
         signal: interrupt.signal,
         clock: opts.clock,
