@@ -23,7 +23,7 @@ export interface Certificates {
   cert: string;
 }
 
-/** A CA and a certificate signed by it for `hosts` (DNS names), both valid for a day. */
+/** A CA and a certificate signed by it for `hosts` (DNS names, or IPv4 addresses), both valid for a day. */
 export function makeCertificates(dir: string, hosts: string[]): Certificates {
   const at = (name: string) => join(dir, name);
   const openssl = (...args: string[]) => execFileSync("openssl", args, { stdio: ["ignore", "ignore", "pipe"] });
@@ -39,7 +39,7 @@ export function makeCertificates(dir: string, hosts: string[]): Certificates {
   );
   writeFileSync(
     at("server.ext"),
-    `subjectAltName=${hosts.map((h) => `DNS:${h}`).join(",")}\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n`,
+    `subjectAltName=${hosts.map((h) => (/^[\d.]+$/.test(h) ? `IP:${h}` : `DNS:${h}`)).join(",")}\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n`,
   );
   openssl(
     ...["x509", "-req", "-in", at("server.csr"), "-CA", at("ca.pem"), "-CAkey", at("ca.key"), "-CAcreateserial"],
