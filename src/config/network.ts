@@ -39,10 +39,10 @@ export function networkFetch(env: Env): Fetch {
   return (url: URL, init: HttpRequest): Promise<HttpResponse> => {
     try {
       trust ??= loadTrust(env);
-      return send(url, init, route(url, env, trust));
     } catch (err) {
       return Promise.reject(err);
     }
+    return route(url, env, trust).then((how) => send(url, init, how));
   };
 }
 
@@ -58,7 +58,7 @@ function loadTrust(env: Env): Trust {
   return { secureContext: tls.createSecureContext({ ca }) };
 }
 
-function route(url: URL, env: Env, trust: Trust): Route {
+async function route(url: URL, env: Env, trust: Trust): Promise<Route> {
   const https = url.protocol === "https:";
   const tlsOptions: RequestOptions =
     trust.secureContext === undefined ? {} : ({ secureContext: trust.secureContext } as RequestOptions);
@@ -90,7 +90,8 @@ function route(url: URL, env: Env, trust: Trust): Route {
     };
   }
 
-  const { HttpsProxyAgent } = lazyRequire("https-proxy-agent") as typeof import("https-proxy-agent");
+  // A dynamic import, so the CLI's bundle loads dist/vendor/https-proxy-agent.cjs (scripts/build.mjs) only here.
+  const { HttpsProxyAgent } = await import("https-proxy-agent");
   const agent = new HttpsProxyAgent(noCredentials, { ...(proxyTls as object), headers, keepAlive: false });
   let tunnelled = false;
   return {
@@ -117,7 +118,8 @@ function refusal(proxy: ProxyServer, url: URL, status: number, text: string | un
   const answer = `HTTP ${status}${text ? ` ${oneLine(text, 60)}` : ""}`;
   const via = `the proxy ${proxy.shown} (${proxy.variable})`;
   const why =
-    status === 407
+    // Any answer to CONNECT is the proxy's own: some (tinyproxy) say 401 where the standard says 407.
+    status === 407 || status === 401
       ? `${via} asks for a user name and password (${answer}); ${proxy.authorization ? `check those in ${proxy.variable}` : `put them in ${proxy.variable} as http://USER:PASSWORD@HOST:PORT`}`
       : status === 403
         ? `${via} does not allow connections to ${url.host} (${answer}); ask its administrators, or set NO_PROXY to reach ${url.hostname} directly`

@@ -1,0 +1,340 @@
+/**
+ * Proxies from the environment (src/config/proxy.ts, network.ts), through a real forward proxy: tinyproxy on
+ * 127.0.0.1 (test/support/forward-proxy.ts), under a private mount namespace whose /etc/hosts alone makes
+ * `provider.codex-test` and `auth.codex-test` 127.0.0.1. Nothing else on the machine resolves those names,
+ * so a request to one that succeeds went through the proxy; tinyproxy's log shows the CONNECT too. The
+ * provider and OpenAI's sign-in (the fake in test/support/openai-fake.ts) serve https with a certificate
+ * from a throwaway CA made here with openssl, trusted through CODEX_CA_CERTIFICATE and the others.
+ *
+ * Needs root (unshare --mount) and tinyproxy (scripts/install-test-deps.sh); CI has both.
+ */
+import { readFileSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { expectNoSecret, freePort, type RunResult, runCli, tempDir, withConfig } from "./helpers.js";
+import {
+  type Certificates,
+  makeCertificates,
+  proxyFakesUsable,
+  startTinyproxy,
+  type Tinyproxy,
+} from "./support/forward-proxy.js";
+import { startOpenAIFake } from "./support/openai-fake.js";
+import { type FakeProvider, responsesEvents, sse, startProvider } from "./support/provider.js";
+
+const KEY = "sk-proxy-test-0123456789abcdefKEY1";
+const PROVIDER = "provider.codex-test";
+const AUTH = "auth.codex-test";
+const USER = "proxyuser";
+const PASSWORD = "pr0xy-Pa55word-77x";
+const usable = proxyFakesUsable();
+/** tinyproxy's answer to a CONNECT without a password (RFC 9110's 407), and with a wrong one (401: both count). */
+const NO_PASSWORD = "HTTP 407 Proxy Authentication Required";
+const WRONG_PASSWORD = "HTTP 401 Unauthorized";
+
+let dir: string;
+let certs: Certificates;
+let proxy: Tinyproxy;
+let guarded: Tinyproxy;
+
+beforeAll(async () => {
+  if (!usable) return;
+  dir = tempDir("codex-proxy-");
+  certs = makeCertificates(dir, [PROVIDER, AUTH]);
+  [proxy, guarded] = await Promise.all([
+    startTinyproxy(dir, [PROVIDER, AUTH]),
+    startTinyproxy(dir, [PROVIDER, AUTH], { user: USER, password: PASSWORD }),
+  ]);
+});
+afterAll(async () => {
+  await Promise.all([proxy?.close(), guarded?.close()]);
+});
+
+const tls = () => ({ key: certs.key, cert: certs.cert, hostname: PROVIDER });
+
+function providerHome(baseUrl: string, provider = ""): string {
+  return withConfig(
+    `auth_token = "${KEY}"\nmodel_provider = "x"\n\n[model_providers.x]\nname = "Local"\nbase_url = "${baseUrl}"\n${provider}`,
+  ).home;
+}
+
+async function run(server: FakeProvider, env: Record<string, string>, args = ["run", "hi"]): Promise<RunResult> {
+  const r = await runCli(args, { home: providerHome(server.baseUrl), env });
+  expectNoSecret(r, KEY, PASSWORD, Buffer.from(`${USER}:${PASSWORD}`).toString("base64"));
+  if (!args.includes("--debug")) expect(r.stderr).not.toMatch(/\n\s+at |unexpected failure/);
+  return r;
+}
+
+/** The lines of stderr, without the empty last one. */
+const errLines = (r: RunResult) => r.stderr.split("\n").filter((l) => l !== "");
+const connects = (p: Tinyproxy, host: string) => p.log().split(`CONNECT ${host}:`).length - 1;
+
+describe.skipIf(!usable)("through the proxy, to a name only the proxy resolves", () => {
+  test("codex run: HTTPS_PROXY and CODEX_CA_CERTIFICATE; the reply arrives, the proxy saw the CONNECT", async () => {
+    const server = await startProvider({ tls: tls() });
+    server.reply(sse(responsesEvents(["Hel", "lo"])));
+    const before = connects(proxy, PROVIDER);
+    const r = await run(server, { HTTPS_PROXY: proxy.url, CODEX_CA_CERTIFICATE: certs.caFile });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe("Hello\n");
+    expect(server.requests[0]?.headers.authorization).toBe(`Bearer ${KEY}`);
+    expect(server.requests[0]?.headers["proxy-authorization"]).toBeUndefined();
+    expect(connects(proxy, PROVIDER)).toBe(before + 1);
+  });
+
+  for (const [variable, ca] of [
+    ["https_proxy", "SSL_CERT_FILE"],
+    ["ALL_PROXY", "NODE_EXTRA_CA_CERTS"],
+  ] as const) {
+    test(`status --check: ${variable} and ${ca}: valid`, async () => {
+      const server = await startProvider({ tls: tls() });
+      server.reply((_req, res) => {
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end('{"object":"list","data":[]}');
+      });
+      const r = await run(server, { [variable]: proxy.url, [ca]: certs.caFile }, ["status", "--check"]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toContain(`Check: valid (GET /v1/models at ${PROVIDER}:${server.port}: HTTP 200)`);
+    });
+  }
+
+  test("without the CA: exit 1, the TLS failure names the host and the CA variables", async () => {
+    const server = await startProvider({ tls: tls() });
+    const r = await run(server, { HTTPS_PROXY: proxy.url });
+    expect(r.code).toBe(1);
+    expect(errLines(r)).toHaveLength(1);
+    expect(r.stderr).toMatch(
+      new RegExp(
+        `^error: secure connection to ${PROVIDER}:${server.port} failed: .*; if a proxy or gateway on your network re-signs TLS, set CODEX_CA_CERTIFICATE to a PEM file of its CA certificate`,
+      ),
+    );
+  });
+
+  test("plain http:// (allow_insecure_http): forwarded with its absolute URI", async () => {
+    const server = await startProvider();
+    server.reply(sse(responsesEvents(["plain"])));
+    const baseUrl = server.baseUrl.replace("127.0.0.1", PROVIDER);
+    const home = providerHome(baseUrl, "allow_insecure_http = true\n");
+    const r = await runCli(["run", "hi"], { home, env: { HTTP_PROXY: proxy.url } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe("plain\n");
+    expect(proxy.log()).toContain(`POST ${baseUrl}/responses`);
+  });
+
+  test("a host the proxy cannot reach: the proxy's answer to CONNECT, naming the proxy and its variable", async () => {
+    const port = await freePort();
+    const home = providerHome(`https://nowhere.codex-test:${port}/v1`);
+    const r = await runCli(["run", "hi"], {
+      home,
+      env: { HTTPS_PROXY: proxy.url, CODEX_CA_CERTIFICATE: certs.caFile },
+    });
+    expect(r.code).toBe(1);
+    expect(errLines(r)).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^error: the proxy ${proxy.url.replace(/\./g, "\\.")} \\(HTTPS_PROXY\\) could not connect to nowhere\\.codex-test:${port} \\(HTTP 5\\d\\d[^)]*\\); check the host name, or set NO_PROXY to reach nowhere\\.codex-test directly$`,
+        ),
+      ),
+    ]);
+  });
+});
+
+describe.skipIf(!usable)("what goes around the proxy", () => {
+  for (const noProxy of [
+    PROVIDER,
+    ".codex-test",
+    "*.codex-test",
+    "codex-test",
+    `other.example, ${PROVIDER}:PORT`,
+    "*",
+  ]) {
+    test(`NO_PROXY=${noProxy}: straight to the host, which this machine cannot resolve`, async () => {
+      const server = await startProvider({ tls: tls() });
+      const before = connects(proxy, PROVIDER);
+      const r = await run(server, {
+        HTTPS_PROXY: proxy.url,
+        CODEX_CA_CERTIFICATE: certs.caFile,
+        NO_PROXY: noProxy.replace("PORT", String(server.port)),
+      });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(`could not resolve ${PROVIDER} (DNS lookup failed)`);
+      expect(connects(proxy, PROVIDER)).toBe(before);
+    });
+  }
+
+  for (const noProxy of ["example.com", `${PROVIDER}:1`, "codex", "vider.codex-test"]) {
+    test(`no_proxy=${noProxy} does not exempt it: through the proxy`, async () => {
+      const server = await startProvider({ tls: tls() });
+      server.reply(sse(responsesEvents(["ok"])));
+      const r = await run(server, { https_proxy: proxy.url, CODEX_CA_CERTIFICATE: certs.caFile, no_proxy: noProxy });
+      expect(r.code, r.stderr).toBe(0);
+    });
+  }
+
+  test("this machine is never reached through a proxy, whatever the variables say (the proxy is down)", async () => {
+    const dead = `http://127.0.0.1:${await freePort()}`;
+    const server = await startProvider();
+    server.reply(sse(responsesEvents(["local"])));
+    const r = await run(server, { HTTPS_PROXY: dead, HTTP_PROXY: dead, ALL_PROXY: dead, http_proxy: dead });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe("local\n");
+  });
+});
+
+describe.skipIf(!usable)("a proxy that asks for a password", () => {
+  const withCredentials = (p: Tinyproxy, password = PASSWORD) =>
+    p.url.replace("http://", `http://${USER}:${encodeURIComponent(password)}@`);
+
+  test("credentials in the URL: sent as Proxy-Authorization, the reply arrives; the password is in no output, even with DEBUG=* and --debug", async () => {
+    for (const args of [
+      ["run", "hi"],
+      ["--debug", "run", "hi"],
+    ]) {
+      const server = await startProvider({ tls: tls() });
+      server.reply(sse(responsesEvents(["through"])));
+      const r = await run(
+        server,
+        { HTTPS_PROXY: withCredentials(guarded), CODEX_CA_CERTIFICATE: certs.caFile, DEBUG: "*", NODE_DEBUG: "" },
+        args,
+      );
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toBe("through\n");
+      expect(r.stderr).toBe("");
+      expect(server.requests[0]?.headers["proxy-authorization"]).toBeUndefined();
+    }
+  });
+
+  test("a wrong password: the proxy's 407, naming the proxy (no password) and its variable; exit 1, not taken for the provider's answer", async () => {
+    const server = await startProvider({ tls: tls() });
+    const wrong = "not-the-Pa55word-99";
+    for (const args of [
+      ["run", "hi"],
+      ["--debug", "run", "hi"],
+    ]) {
+      const r = await run(
+        server,
+        { HTTPS_PROXY: withCredentials(guarded, wrong), CODEX_CA_CERTIFICATE: certs.caFile, DEBUG: "*" },
+        args,
+      );
+      expectNoSecret(r, wrong);
+      expect(r.code).toBe(1);
+      expect(errLines(r)[0]).toBe(
+        `error: the proxy ${guarded.url} (HTTPS_PROXY) asks for a user name and password (${WRONG_PASSWORD}); check those in HTTPS_PROXY`,
+      );
+    }
+    expect(server.requests).toHaveLength(0);
+  });
+
+  test("no credentials: the 407 says how to give them", async () => {
+    const server = await startProvider({ tls: tls() });
+    const r = await run(server, { HTTPS_PROXY: guarded.url, CODEX_CA_CERTIFICATE: certs.caFile }, [
+      "status",
+      "--check",
+    ]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(`Check: unreachable (GET /v1/models at ${PROVIDER}:${server.port})`);
+    expect(errLines(r)).toEqual([
+      `error: the proxy ${guarded.url} (HTTPS_PROXY) asks for a user name and password (${NO_PASSWORD}); put them in HTTPS_PROXY as http://USER:PASSWORD@HOST:PORT; the credential was not checked`,
+    ]);
+  });
+
+  test("plain http:// through it: the proxy's own 407 is the proxy's, not the provider's", async () => {
+    const server = await startProvider();
+    const baseUrl = server.baseUrl.replace("127.0.0.1", PROVIDER);
+    const home = providerHome(baseUrl, "allow_insecure_http = true\n");
+    const r = await runCli(["run", "hi"], { home, env: { HTTP_PROXY: guarded.url } });
+    expect(r.code).toBe(1);
+    expect(errLines(r)).toEqual([
+      `error: the proxy ${guarded.url} (HTTP_PROXY) asks for a user name and password (HTTP 407 Proxy Authentication Required); put them in HTTP_PROXY as http://USER:PASSWORD@HOST:PORT`,
+    ]);
+    expect(server.requests).toHaveLength(0);
+  });
+});
+
+describe.skipIf(!usable)("a proxy codex cannot use", () => {
+  test("down: one line naming the proxy and its variable, exit 1", async () => {
+    const port = await freePort();
+    const server = await startProvider({ tls: tls() });
+    const r = await run(server, {
+      HTTPS_PROXY: `http://${USER}:${PASSWORD}@127.0.0.1:${port}`,
+      CODEX_CA_CERTIFICATE: certs.caFile,
+    });
+    expect(r.code).toBe(1);
+    expect(errLines(r)).toEqual([
+      `error: could not reach ${PROVIDER}:${server.port}: the proxy http://127.0.0.1:${port} (HTTPS_PROXY) did not answer (connection refused); check HTTPS_PROXY, or set NO_PROXY to reach ${PROVIDER} directly`,
+    ]);
+  });
+
+  for (const [variable, value, line] of [
+    [
+      "HTTPS_PROXY",
+      `socks5://${USER}:${PASSWORD}@127.0.0.1:1080`,
+      "error: HTTPS_PROXY names a socks5:// proxy, which codex does not support; use an http:// or https:// proxy, or unset HTTPS_PROXY",
+    ],
+    [
+      "all_proxy",
+      `socks5h://127.0.0.1:1080`,
+      "error: all_proxy names a socks5h:// proxy, which codex does not support; use an http:// or https:// proxy, or unset all_proxy",
+    ],
+    [
+      "https_proxy",
+      `http://${USER}:${PASSWORD}@[not a host`,
+      "error: https_proxy is not a proxy URL; set it to http://HOST:PORT (or https://HOST:PORT), or unset it",
+    ],
+  ] as const) {
+    test(`${variable}=${value.replace(PASSWORD, "…")}: one line naming the variable, exit 1, nothing sent`, async () => {
+      const server = await startProvider({ tls: tls() });
+      const r = await run(server, { [variable]: value, CODEX_CA_CERTIFICATE: certs.caFile });
+      expect(r.code).toBe(1);
+      expect(errLines(r)).toEqual([line]);
+      expect(server.requests).toHaveLength(0);
+    });
+  }
+});
+
+describe.skipIf(!usable)("sign-in traffic through the proxy (OpenAI's sign-in, over https)", () => {
+  test("an expired ChatGPT session is renewed through the proxy, the reply comes through it, and logout revokes through it", async () => {
+    const fake = await startOpenAIFake({ tls: { key: certs.key, cert: certs.cert, hostname: AUTH } });
+    const tokens = fake.mintSession({ accessTokenTtlSeconds: 0 });
+    const past = new Date(Date.now() - 60_000).toISOString();
+    const { home, configFile } = withConfig(
+      `chatgpt_base_url = "${fake.chatgptBaseUrl.replace(/\/codex$/, "")}"\nauth_token = "${tokens.accessToken}"\n\n` +
+        `[oauth]\nissuer = "${fake.issuer}"\nprotocol = "openai"\n\n` +
+        `[oauth_session]\nissuer = "${fake.issuer}"\nclient_id = "${fake.clientId}"\nrefresh_token = "${tokens.refreshToken}"\n` +
+        `expires_at = ${past}\naccount = "${fake.user.email}"\nprotocol = "openai"\nchatgpt_account_id = "${fake.user.accountId}"\n`,
+    );
+    const env = { HTTPS_PROXY: proxy.url, CODEX_CA_CERTIFICATE: certs.caFile };
+    const before = connects(proxy, AUTH);
+    const r = await runCli(["run", "hi"], { home, env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe("You said: hi\n");
+    expect(fake.refreshCount).toBe(1);
+    expect(connects(proxy, AUTH)).toBe(before + 2); // the issuer, then the backend
+    expect(readFileSync(configFile, "utf8")).not.toContain(tokens.refreshToken);
+
+    const out = await runCli(["logout"], { home, env });
+    expect(out.code, out.stderr).toBe(0);
+    expect(fake.revocations.length).toBe(2); // the refresh token, then the access token
+    expect(connects(proxy, AUTH)).toBe(before + 4);
+  });
+
+  test("the issuer's proxy refuses: the sign-in server's request fails with the proxy's line, not a sign-in error", async () => {
+    const fake = await startOpenAIFake({ tls: { key: certs.key, cert: certs.cert, hostname: AUTH } });
+    const tokens = fake.mintSession({ accessTokenTtlSeconds: 0 });
+    const past = new Date(Date.now() - 60_000).toISOString();
+    const { home } = withConfig(
+      `chatgpt_base_url = "${fake.chatgptBaseUrl.replace(/\/codex$/, "")}"\nauth_token = "${tokens.accessToken}"\n\n` +
+        `[oauth]\nissuer = "${fake.issuer}"\nprotocol = "openai"\n\n` +
+        `[oauth_session]\nissuer = "${fake.issuer}"\nclient_id = "${fake.clientId}"\nrefresh_token = "${tokens.refreshToken}"\n` +
+        `expires_at = ${past}\naccount = "${fake.user.email}"\nprotocol = "openai"\n`,
+    );
+    const r = await runCli(["run", "hi"], {
+      home,
+      env: { HTTPS_PROXY: guarded.url, CODEX_CA_CERTIFICATE: certs.caFile },
+    });
+    expect(r.code).toBe(1);
+    expect(errLines(r)).toEqual([
+      `error: the proxy ${guarded.url} (HTTPS_PROXY) asks for a user name and password (${NO_PASSWORD}); put them in HTTPS_PROXY as http://USER:PASSWORD@HOST:PORT`,
+    ]);
+    expect(fake.refreshCount).toBe(0);
+  });
+});
