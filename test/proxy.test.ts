@@ -18,6 +18,7 @@ import {
   startTinyproxy,
   type Tinyproxy,
 } from "./support/forward-proxy.js";
+import { json, startFakeIssuer } from "./support/fake-issuer.js";
 import { startOpenAIFake } from "./support/openai-fake.js";
 import { type FakeProvider, responsesEvents, sse, startProvider } from "./support/provider.js";
 
@@ -336,5 +337,36 @@ describe.skipIf(!usable)("sign-in traffic through the proxy (OpenAI's sign-in, o
       `error: the proxy ${guarded.url} (HTTPS_PROXY) asks for a user name and password (${NO_PASSWORD}); put them in HTTPS_PROXY as http://USER:PASSWORD@HOST:PORT`,
     ]);
     expect(fake.refreshCount).toBe(0);
+  });
+
+  test("a standard OAuth issuer (openid-client): discovery and the refresh through the proxy, then revocation at logout", async () => {
+    const issued = { access_token: "at-renewed-0123456789", refresh_token: "rt-renewed-0123456789" };
+    const fake = await startFakeIssuer(
+      {
+        token: (_form, res) => json(res, 200, { ...issued, token_type: "Bearer", expires_in: 3600 }),
+        revoke: (_form, res) => json(res, 200, {}),
+      },
+      { key: certs.key, cert: certs.cert, hostname: AUTH },
+    );
+    const server = await startProvider({ tls: tls() });
+    server.reply(sse(responsesEvents(["renewed"])));
+    const { home } = withConfig(
+      `auth_token = "at-old-0123456789"\nmodel_provider = "x"\n\n[model_providers.x]\nname = "Local"\nbase_url = "${server.baseUrl}"\n\n` +
+        `[oauth_session]\nissuer = "${fake.issuer}"\nclient_id = "${fake.clientId}"\nrefresh_token = "rt-old-0123456789"\nexpires_at = 2020-01-01T00:00:00.000Z\n`,
+    );
+    const env = { HTTPS_PROXY: proxy.url, CODEX_CA_CERTIFICATE: certs.caFile };
+    const before = connects(proxy, AUTH);
+    const r = await runCli(["run", "hi"], { home, env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe("renewed\n");
+    expect(fake.posts.map((p) => p.endpoint)).toEqual(["token"]);
+    expect(server.requests[0]?.headers.authorization).toBe(`Bearer ${issued.access_token}`);
+    expect(connects(proxy, AUTH)).toBe(before + 2); // discovery, then the token endpoint
+
+    const out = await runCli(["logout"], { home, env });
+    expect(out.code, out.stderr).toBe(0);
+    expect(out.stderr).toBe("");
+    expect(fake.posts.map((p) => p.endpoint)).toEqual(["token", "revoke", "revoke"]);
+    expect(connects(proxy, AUTH)).toBe(before + 5);
   });
 });
