@@ -370,3 +370,143 @@ describe.skipIf(!usable)("sign-in traffic through the proxy (OpenAI's sign-in, o
     expect(connects(proxy, AUTH)).toBe(before + 5);
   });
 });
+
+describe.skipIf(!usable)("codex doctor: the network checks", () => {
+  interface Check {
+    id: string;
+    status: string;
+    message: string;
+    fix?: string;
+  }
+  const models: Parameters<FakeProvider["reply"]>[0] = (_req, res) => {
+    res.writeHead(200, { "content-type": "application/json" });
+    res.end('{"object":"list","data":[]}');
+  };
+  const notFound: Parameters<FakeProvider["reply"]>[0] = (_req, res) => {
+    res.writeHead(404);
+    res.end();
+  };
+
+  async function doctor(server: FakeProvider, env: Record<string, string>, args: string[] = [], extra = "") {
+    const home = providerHome(server.baseUrl, extra);
+    const text = await runCli(["doctor", ...args], { home, env });
+    const json = await runCli(["doctor", "--json", ...args], { home, env });
+    for (const r of [text, json])
+      expectNoSecret(r, KEY, PASSWORD, Buffer.from(`${USER}:${PASSWORD}`).toString("base64"));
+    const checks = (JSON.parse(json.stdout) as { checks: Check[] }).checks;
+    const by = Object.fromEntries(checks.map((c) => [c.id, c])) as Record<string, Check>;
+    return { text, json, by };
+  }
+
+  test("--offline: the variables (the password not shown), which proxy each host takes, the CA files; no request", async () => {
+    const server = await startProvider({ tls: tls() });
+    const auth = guarded.url.replace("http://", `http://${USER}:${PASSWORD}@`);
+    const d = await doctor(
+      server,
+      {
+        HTTPS_PROXY: auth,
+        NO_PROXY: "localhost,.corp.example",
+        CODEX_CA_CERTIFICATE: certs.caFile,
+        SSL_CERT_FILE: certs.caFile,
+      },
+      ["--offline"],
+      `\n[oauth]\nissuer = "https://sso.corp.example"\n`,
+    );
+    expect(d.json.code, d.json.stdout).toBe(0);
+    expect(d.by.proxy).toEqual({
+      id: "proxy",
+      status: "ok",
+      message: `proxy variables: HTTPS_PROXY=${guarded.url} (with a user name and password, not shown), NO_PROXY=localhost,.corp.example; the provider (${PROVIDER}:${server.port}) through ${guarded.url} (HTTPS_PROXY); the sign-in server (sso.corp.example) directly (NO_PROXY lists .corp.example)`,
+    });
+    expect(d.by.ca).toEqual({
+      id: "ca",
+      status: "ok",
+      message: `https trusts Node's own CA roots and CODEX_CA_CERTIFICATE=${certs.caFile} (1 certificate); SSL_CERT_FILE is not used (CODEX_CA_CERTIFICATE comes first)`,
+    });
+    expect(d.by.reach).toEqual({ id: "reach", status: "skipped", message: "network not checked (--offline)" });
+    expect(d.text.stdout).toContain(
+      `✓ ${d.by.proxy?.message}\n✓ ${d.by.ca?.message}\n- network not checked (--offline)\n`,
+    );
+    expect(server.requests).toHaveLength(0);
+  });
+
+  test("a proxy or CA variable codex cannot use: one problem each, with its fix; nothing is sent", async () => {
+    const server = await startProvider({ tls: tls() });
+    const d = await doctor(server, {
+      HTTPS_PROXY: `socks5://${USER}:${PASSWORD}@127.0.0.1:1080`,
+      NODE_EXTRA_CA_CERTS: `${dir}/nowhere.pem`,
+    });
+    expect(d.json.code).toBe(1);
+    expect(d.by.proxy).toEqual({
+      id: "proxy",
+      status: "problem",
+      message: "HTTPS_PROXY names a socks5:// proxy, which codex does not support",
+      fix: "use an http:// or https:// proxy, or unset HTTPS_PROXY",
+    });
+    expect(d.by.ca).toEqual({
+      id: "ca",
+      status: "problem",
+      message: `NODE_EXTRA_CA_CERTS names ${dir}/nowhere.pem, which does not exist`,
+      fix: "point NODE_EXTRA_CA_CERTS at a PEM file of CA certificates, or unset it",
+    });
+    expect(d.by.reach?.status).toBe("skipped");
+    expect(d.by.provider?.status).toBe("skipped");
+    expect(server.requests).toHaveLength(0);
+  });
+
+  test("online: the provider and the sign-in server answer through the proxy (any HTTP answer counts)", async () => {
+    const server = await startProvider({ tls: tls() });
+    server.reply(notFound, models, notFound, models);
+    const issuer = await startFakeIssuer({}, { key: certs.key, cert: certs.cert, hostname: AUTH });
+    const d = await doctor(
+      server,
+      { HTTPS_PROXY: proxy.url, CODEX_CA_CERTIFICATE: certs.caFile },
+      [],
+      `\n[oauth]\nissuer = "${issuer.issuer}"\n`,
+    );
+    expect(d.json.code, d.json.stdout).toBe(0);
+    const port = new URL(issuer.issuer).port;
+    expect(d.by.reach).toEqual({
+      id: "reach",
+      status: "ok",
+      message: `${PROVIDER}:${server.port} answers (HTTP 404) through ${proxy.url} (HTTPS_PROXY); ${AUTH}:${port} answers (HTTP 404) through ${proxy.url} (HTTPS_PROXY)`,
+    });
+    expect(d.by.provider?.message).toBe(`${PROVIDER}:${server.port} accepts the credential (/v1/models)`);
+    expect(server.requests.map((r) => `${r.method} ${r.path} ${r.headers.authorization ?? "-"}`)).toEqual([
+      "GET / -",
+      `GET /v1/models Bearer ${KEY}`,
+      "GET / -",
+      `GET /v1/models Bearer ${KEY}`,
+    ]);
+  });
+
+  test("online, the proxy asks for a password: the reach problem names the proxy; the provider is not asked again", async () => {
+    const server = await startProvider({ tls: tls() });
+    const d = await doctor(server, { HTTPS_PROXY: guarded.url, CODEX_CA_CERTIFICATE: certs.caFile });
+    expect(d.json.code).toBe(1);
+    expect(d.by.reach).toEqual({
+      id: "reach",
+      status: "problem",
+      message: `the provider ${PROVIDER}:${server.port} does not answer: the proxy ${guarded.url} (HTTPS_PROXY) asks for a user name and password (${NO_PASSWORD})`,
+      fix: "put them in HTTPS_PROXY as http://USER:PASSWORD@HOST:PORT",
+    });
+    expect(d.by.provider).toEqual({
+      id: "provider",
+      status: "skipped",
+      message: `provider ${server.baseUrl} not checked: ${PROVIDER}:${server.port} does not answer (see above)`,
+    });
+    expect(server.requests).toHaveLength(0);
+  });
+
+  test("online, without the CA: the TLS failure, and the CA variables as the fix", async () => {
+    const server = await startProvider({ tls: tls() });
+    const d = await doctor(server, { HTTPS_PROXY: proxy.url });
+    expect(d.json.code).toBe(1);
+    expect(d.by.reach?.message).toMatch(
+      new RegExp(`^the provider ${PROVIDER}:${server.port} does not answer: .*\\(UNABLE_TO_VERIFY_LEAF_SIGNATURE\\)$`),
+    );
+    expect(d.by.reach?.fix).toBe(
+      "if a proxy or gateway on your network re-signs TLS, set CODEX_CA_CERTIFICATE to a PEM file of its CA certificate (SSL_CERT_FILE and NODE_EXTRA_CA_CERTS work too)",
+    );
+  });
+});

@@ -18,9 +18,9 @@
  */
 import type { ClientRequest, RequestOptions } from "node:http";
 import { createRequire } from "node:module";
-import { ProxyError } from "../errors.js";
+import { CodexError, ProxyError } from "../errors.js";
 import { oneLine } from "../safe-text.js";
-import { caConfigured, customCaVariable, readCaFile } from "./ca.js";
+import { caConfigured, customCaVariable, readCaFile, TLS_HINT } from "./ca.js";
 import { type Fetch, type HttpRequest, type HttpResponse, nodeFetch, type Route, send } from "./http.js";
 import type { Env } from "./paths.js";
 import { type ProxyServer, proxyConfigured, proxyDecision } from "./proxy.js";
@@ -162,4 +162,26 @@ function redactProxy(text: string, proxy: ProxyServer): string {
     if (secret.length >= 3) out = out.split(secret).join("***");
   }
   return out;
+}
+
+const TLS_CODE = /^(CERT_|DEPTH_ZERO|SELF_SIGNED|UNABLE_TO_|ERR_TLS_|ERR_SSL_|HOSTNAME_MISMATCH)/;
+
+/** Why a request got no answer, in a few words, and what to do (doctor's network check). */
+export function networkFailure(err: unknown): { why: string; fix: string } {
+  const network = "check your network, and HTTPS_PROXY and NO_PROXY if it needs a proxy";
+  if (err instanceof ProxyError) {
+    return {
+      why: err.message.split("; ")[0] ?? err.message,
+      fix: err.message.split("; ").slice(1).join("; ") || network,
+    };
+  }
+  if (err instanceof CodexError) return { why: err.message, fix: network };
+  const cause = ((err as { cause?: unknown }).cause ?? err) as { code?: string; message?: string; name?: string };
+  const code = cause?.code ?? "";
+  if (cause?.name === "TimeoutError" || cause?.name === "AbortError") return { why: "no answer in time", fix: network };
+  if (code === "ECONNREFUSED") return { why: "connection refused", fix: network };
+  if (code === "ENOTFOUND" || code === "EAI_AGAIN" || code === "EAI_FAIL")
+    return { why: "DNS lookup failed", fix: network };
+  if (TLS_CODE.test(code)) return { why: `${oneLine(cause.message ?? code, 200)} (${code})`, fix: TLS_HINT };
+  return { why: oneLine(cause?.message ?? String(err), 200), fix: network };
 }
