@@ -21,6 +21,7 @@ export {
   type ReplyOptions,
 } from "./api/client.js";
 export { type Fetch, type HttpRequest, type HttpResponse, nodeFetch } from "./config/http.js";
+export { networkFetch } from "./config/network.js";
 export { type OpenClientOptions, openClient, providerFor } from "./api/open.js";
 export { SseDecoder, type SseEvent } from "./api/sse.js";
 export type { Message, Usage } from "./api/wire.js";

@@ -10,7 +10,7 @@
  */
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { expectNoSecret, freePort, type RunResult, runCli, tempDir, withConfig } from "./helpers.js";
+import { expectNoSecret, freePort, type RunResult, runCli, runNodeScript, tempDir, withConfig } from "./helpers.js";
 import {
   type Certificates,
   makeCertificates,
@@ -508,5 +508,27 @@ describe.skipIf(!usable)("codex doctor: the network checks", () => {
     expect(d.by.reach?.fix).toBe(
       "if a proxy or gateway on your network re-signs TLS, set CODEX_CA_CERTIFICATE to a PEM file of its CA certificate (SSL_CERT_FILE and NODE_EXTRA_CA_CERTS work too)",
     );
+  });
+});
+
+describe.skipIf(!usable)("the library", () => {
+  test("networkFetch(env) from the package: the proxy and CA of the env given, the password in no output even with DEBUG=*", async () => {
+    const server = await startProvider({ tls: tls() });
+    server.reply(sse(responsesEvents(["library"])));
+    const env = {
+      HTTPS_PROXY: guarded.url.replace("http://", `http://${USER}:${PASSWORD}@`),
+      CODEX_CA_CERTIFICATE: certs.caFile,
+    };
+    const script = `
+      import { Config, networkFetch, openClient } from "codex-credentials";
+      const env = { ...${JSON.stringify(env)}, CODEX_HOME: "/nonexistent", OPENAI_API_KEY: ${JSON.stringify(KEY)}, OPENAI_BASE_URL: ${JSON.stringify(server.baseUrl)} };
+      const config = await Config.load({ env });
+      const client = await openClient({ config, env, fetch: networkFetch(env) });
+      const reply = await client.reply([{ role: "user", content: "hi" }]);
+      console.log(reply.text);`;
+    const r = await runNodeScript(script, { env: { PATH: process.env.PATH, DEBUG: "*" } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe("library\n");
+    expectNoSecret(r, PASSWORD, Buffer.from(`${USER}:${PASSWORD}`).toString("base64"));
   });
 });
