@@ -865,8 +865,16 @@ interface Destination {
 /** Where codex's requests go: the provider (where the provider check would ask) and the sign-in server. */
 async function destinations(f: Findings): Promise<Destination[]> {
   const out: Destination[] = [];
-  // The provider only when there is a credential codex would send it: with none, no request leaves.
-  if (f.provider !== undefined && f.config !== undefined && f.credential !== undefined && !f.ruledOut) {
+  // Only where codex would send a request: the provider when there is a credential for it, and neither
+  // host when config.toml is not trusted to name it or the request would go over plain http:// to another
+  // machine (the settings and permissions checks say why). With none of them, no request leaves.
+  if (f.config === undefined || trustProblem(f.config, "credential") !== undefined) return out;
+  if (
+    f.provider !== undefined &&
+    f.credential !== undefined &&
+    !f.ruledOut &&
+    cleartextRefusal(f.provider.settings) === undefined
+  ) {
     const { providerFor } = await import("../api/open.js");
     let base = f.provider.settings.baseUrl;
     try {
@@ -885,7 +893,9 @@ async function destinations(f: Findings): Promise<Destination[]> {
       if (!(err instanceof CodexError)) throw err;
     }
   }
-  if (issuer !== undefined) out.push({ what: "the sign-in server", url: new URL(issuer) });
+  if (issuer !== undefined && sessionIssuerRefusal(f.config, issuer) === undefined) {
+    out.push({ what: "the sign-in server", url: new URL(issuer) });
+  }
   return out;
 }
 
