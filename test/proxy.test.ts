@@ -9,7 +9,8 @@
  * Needs root (unshare --mount) and tinyproxy (scripts/install-test-deps.sh); CI has both.
  */
 import { readFileSync } from "node:fs";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { type AddressInfo, createServer, type Socket } from "node:net";
+import { afterAll, beforeAll, describe, expect, onTestFinished, test } from "vitest";
 import { expectNoSecret, freePort, type RunResult, runCli, runNodeScript, tempDir, withConfig } from "./helpers.js";
 import {
   type Certificates,
@@ -262,6 +263,30 @@ describe.skipIf(!usable)("a proxy codex cannot use", () => {
     expect(r.code).toBe(1);
     expect(errLines(r)).toEqual([
       `error: could not reach ${PROVIDER}:${server.port}: the proxy http://127.0.0.1:${port} (HTTPS_PROXY) did not answer (connection refused); check HTTPS_PROXY, or set NO_PROXY to reach ${PROVIDER} directly`,
+    ]);
+  });
+
+  test("one that accepts the connection and never answers CONNECT: codex stops at request_timeout_ms, exit 1", async () => {
+    const held: Socket[] = [];
+    const silent = createServer((socket) => held.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    onTestFinished(() => {
+      for (const socket of held) socket.destroy();
+      return new Promise<void>((resolve) => silent.close(() => resolve()));
+    });
+    const port = (silent.address() as AddressInfo).port;
+    const server = await startProvider({ tls: tls() });
+    const home = providerHome(server.baseUrl, "request_max_retries = 0\nrequest_timeout_ms = 700\n");
+    const started = Date.now();
+    const r = await runCli(["run", "hi"], {
+      home,
+      env: { HTTPS_PROXY: `http://127.0.0.1:${port}`, CODEX_CA_CERTIFICATE: certs.caFile },
+      timeoutMs: 10_000,
+    });
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(r.code).toBe(1);
+    expect(errLines(r)).toEqual([
+      `error: no response from ${PROVIDER}:${server.port} within 0.7 s (request_timeout_ms); try again, or raise request_timeout_ms in config.toml`,
     ]);
   });
 

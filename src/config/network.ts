@@ -42,7 +42,7 @@ export function networkFetch(env: Env): Fetch {
     } catch (err) {
       return Promise.reject(err);
     }
-    return route(url, env, trust).then((how) => send(url, init, how));
+    return route(url, env, trust, init.signal).then((how) => send(url, init, how));
   };
 }
 
@@ -58,7 +58,7 @@ function loadTrust(env: Env): Trust {
   return { secureContext: tls.createSecureContext({ ca }) };
 }
 
-async function route(url: URL, env: Env, trust: Trust): Promise<Route> {
+async function route(url: URL, env: Env, trust: Trust, signal: AbortSignal | undefined): Promise<Route> {
   const https = url.protocol === "https:";
   const tlsOptions: RequestOptions =
     trust.secureContext === undefined ? {} : ({ secureContext: trust.secureContext } as RequestOptions);
@@ -92,7 +92,14 @@ async function route(url: URL, env: Env, trust: Trust): Promise<Route> {
 
   // A dynamic import, so the CLI's bundle loads dist/vendor/https-proxy-agent.cjs (scripts/build.mjs) only here.
   const { HttpsProxyAgent } = await import("https-proxy-agent");
-  const agent = new HttpsProxyAgent(noCredentials, { ...(proxyTls as object), headers, keepAlive: false });
+  // The request's signal reaches the socket to the proxy, which node:http cannot close while the agent is
+  // still waiting for the answer to CONNECT: without it, a proxy that never answers keeps codex running.
+  const agent = new HttpsProxyAgent(noCredentials, {
+    ...(proxyTls as object),
+    headers,
+    keepAlive: false,
+    ...(signal === undefined ? {} : { signal }),
+  });
   let tunnelled = false;
   return {
     options: { ...tlsOptions, agent },
