@@ -106,23 +106,6 @@ export function send(url: URL, init: HttpRequest, route: Route = {}): Promise<Ht
       reject(err);
     });
     request.on("error", fail);
-    // node:http settles an aborted request only once it has a socket; one an agent is still opening (a
-    // proxy that never answers CONNECT) would leave the caller waiting past its own time limit.
-    init.signal?.addEventListener(
-      "abort",
-      () => {
-        if (settled) return;
-        settled = true;
-        request.destroy();
-        reject(
-          Object.assign(new Error("The operation was aborted", { cause: init.signal?.reason }), {
-            name: "AbortError",
-            code: "ABORT_ERR",
-          }),
-        );
-      },
-      { once: true },
-    );
     request.end(init.body);
   });
 }
