@@ -125,13 +125,15 @@ function safeDecode(text: string): string {
 export function exemptingEntry(target: URL, noProxy: string): string | undefined {
   const host = target.hostname.toLowerCase();
   const port = target.port || (target.protocol === "https:" ? "443" : "80");
+  // An address is matched whole: 10.1.2.3 is not "under" 1.2.3.
+  const address = host.startsWith("[") || /^\d{1,3}(\.\d{1,3}){3}$/.test(host);
   for (const raw of noProxy.split(/[\s,]+/)) {
     if (raw === "") continue;
     if (raw === "*") return raw;
     const entry = splitEntry(raw.toLowerCase());
     if (entry === undefined) continue;
     if (entry.port !== undefined && entry.port !== port) continue;
-    if (entry.ip) {
+    if (entry.ip || address) {
       if (host === entry.host) return raw;
     } else if (host === entry.host || host.endsWith(`.${entry.host}`)) {
       return raw;
