@@ -9,7 +9,8 @@
  * Needs root (unshare --mount) and tinyproxy (scripts/install-test-deps.sh); CI has both.
  */
 import { readFileSync } from "node:fs";
-import { type AddressInfo, createServer, type Socket } from "node:net";
+import { type AddressInfo, connect, createServer, type Socket } from "node:net";
+import { createServer as createTlsServer } from "node:tls";
 import { afterAll, beforeAll, describe, expect, onTestFinished, test } from "vitest";
 import { expectNoSecret, freePort, type RunResult, runCli, runNodeScript, tempDir, withConfig } from "./helpers.js";
 import {
@@ -41,7 +42,7 @@ let guarded: Tinyproxy;
 beforeAll(async () => {
   if (!usable) return;
   dir = tempDir("codex-proxy-");
-  certs = makeCertificates(dir, [PROVIDER, AUTH]);
+  certs = makeCertificates(dir, [PROVIDER, AUTH, "127.0.0.1"]);
   [proxy, guarded] = await Promise.all([
     startTinyproxy(dir, [PROVIDER, AUTH]),
     startTinyproxy(dir, [PROVIDER, AUTH], { user: USER, password: PASSWORD }),
@@ -98,6 +99,36 @@ describe.skipIf(!usable)("through the proxy, to a name only the proxy resolves",
       expect(r.stdout).toContain(`Check: valid (GET /v1/models at ${PROVIDER}:${server.port}: HTTP 200)`);
     });
   }
+
+  test("an https:// proxy (TLS to the proxy too, trusted through CODEX_CA_CERTIFICATE)", async () => {
+    // TLS in front of tinyproxy: what an https:// proxy is.
+    const front = createTlsServer({ key: certs.key, cert: certs.cert }, (socket) => {
+      const inner = connect(proxy.port, "127.0.0.1");
+      socket.pipe(inner).pipe(socket);
+      socket.on("error", () => inner.destroy());
+      inner.on("error", () => socket.destroy());
+    });
+    await new Promise<void>((resolve) => front.listen(0, "127.0.0.1", resolve));
+    onTestFinished(() => new Promise<void>((resolve) => front.close(() => resolve())));
+    const port = (front.address() as AddressInfo).port;
+    const server = await startProvider({ tls: tls() });
+    server.reply(sse(responsesEvents(["tls"])));
+    const before = connects(proxy, PROVIDER);
+    const r = await run(server, { HTTPS_PROXY: `https://127.0.0.1:${port}`, CODEX_CA_CERTIFICATE: certs.caFile });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe("tls\n");
+    expect(connects(proxy, PROVIDER)).toBe(before + 1);
+    // Without the CA, the TLS failure is the proxy's: it names the proxy, not the provider.
+    const untrusted = await run(server, { HTTPS_PROXY: `https://127.0.0.1:${port}` });
+    expect(untrusted.code).toBe(1);
+    expect(errLines(untrusted)).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^error: could not reach ${PROVIDER}:${server.port}: the proxy https://127\\.0\\.0\\.1:${port} \\(HTTPS_PROXY\\) did not answer \\(.*certificate.*\\); check HTTPS_PROXY`,
+        ),
+      ),
+    ]);
+  });
 
   test("without the CA: exit 1, the TLS failure names the host and the CA variables", async () => {
     const server = await startProvider({ tls: tls() });

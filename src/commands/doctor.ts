@@ -876,11 +876,13 @@ async function destinations(f: Findings): Promise<Destination[]> {
     cleartextRefusal(f.provider.settings) === undefined
   ) {
     const { providerFor } = await import("../api/open.js");
-    let base = f.provider.settings.baseUrl;
+    let base: string;
     try {
       base = providerFor(f.config, f.provider.settings, f.credential).baseUrl;
     } catch (err) {
+      // The credential cannot go to this provider (the provider check says why): nothing is sent anywhere.
       if (!(err instanceof CodexError)) throw err;
+      return [];
     }
     out.push({ what: "the provider", url: new URL(base) });
   }
