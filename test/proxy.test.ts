@@ -395,6 +395,37 @@ describe.skipIf(!usable)("sign-in traffic through the proxy (OpenAI's sign-in, o
     expect(fake.refreshCount).toBe(0);
   });
 
+  test("without the CA, renewing fails with the sign-in server's TLS line (both protocols), naming the host and the CA variables", async () => {
+    const openai = await startOpenAIFake({ tls: { key: certs.key, cert: certs.cert, hostname: AUTH } });
+    const standard = await startFakeIssuer({}, { key: certs.key, cert: certs.cert, hostname: AUTH });
+    const local = `model_provider = "x"\n\n[model_providers.x]\nname = "Local"\nbase_url = "https://${PROVIDER}:9/v1"\n`;
+    for (const [issuer, clientId, protocol, top] of [
+      [
+        openai.issuer,
+        openai.clientId,
+        'protocol = "openai"\n',
+        `chatgpt_base_url = "https://${PROVIDER}:9/backend-api"\n`,
+      ],
+      [standard.issuer, standard.clientId, "", local],
+    ] as const) {
+      const { home } = withConfig(
+        `auth_token = "at-old-0123456789"\n${top}\n` +
+          `[oauth_session]\nissuer = "${issuer}"\nclient_id = "${clientId}"\nrefresh_token = "rt-old-0123456789"\nexpires_at = 2020-01-01T00:00:00.000Z\n${protocol}`,
+      );
+      const r = await runCli(["run", "hi"], { home, env: { HTTPS_PROXY: proxy.url } });
+      expect(r.code, r.stderr).toBe(1);
+      expect(errLines(r)).toEqual([
+        expect.stringMatching(
+          new RegExp(
+            `^error: secure connection to the sign-in server ${AUTH}:${new URL(issuer).port} failed: .*\\(UNABLE_TO_VERIFY_LEAF_SIGNATURE\\); if a proxy or gateway on your network re-signs TLS, set CODEX_CA_CERTIFICATE to a PEM file of its CA certificate \\(SSL_CERT_FILE and NODE_EXTRA_CA_CERTS work too\\)$`,
+          ),
+        ),
+      ]);
+    }
+    expect(openai.refreshCount).toBe(0);
+    expect(standard.posts).toEqual([]);
+  });
+
   test("a standard OAuth issuer (openid-client): discovery and the refresh through the proxy, then revocation at logout", async () => {
     const issued = { access_token: "at-renewed-0123456789", refresh_token: "rt-renewed-0123456789" };
     const fake = await startFakeIssuer(
