@@ -297,7 +297,7 @@ describe.skipIf(!usable)("a proxy codex cannot use", () => {
     ]);
   });
 
-  test("one that accepts the connection and never answers CONNECT: codex stops at request_timeout_ms, exit 1", async () => {
+  test("one that accepts the connection and never answers CONNECT: codex stops at request_timeout_ms, naming the proxy, exit 1", async () => {
     const held: Socket[] = [];
     const silent = createServer((socket) => held.push(socket));
     await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
@@ -317,7 +317,16 @@ describe.skipIf(!usable)("a proxy codex cannot use", () => {
     expect(Date.now() - started).toBeLessThan(5_000);
     expect(r.code).toBe(1);
     expect(errLines(r)).toEqual([
-      `error: no response from ${PROVIDER}:${server.port} within 0.7 s (request_timeout_ms); try again, or raise request_timeout_ms in config.toml`,
+      `error: no response from ${PROVIDER}:${server.port} within 0.7 s (request_timeout_ms): the proxy http://127.0.0.1:${port} (HTTPS_PROXY) did not open a connection to ${PROVIDER}:${server.port}; check HTTPS_PROXY, or set NO_PROXY to reach ${PROVIDER} directly`,
+    ]);
+    const check = await runCli(["status", "--check"], {
+      home,
+      env: { HTTPS_PROXY: `http://127.0.0.1:${port}`, CODEX_CA_CERTIFICATE: certs.caFile },
+      timeoutMs: 10_000,
+    });
+    expect(check.code).toBe(1);
+    expect(errLines(check)).toEqual([
+      `error: no answer from ${PROVIDER}:${server.port} within 0.7 s: the proxy http://127.0.0.1:${port} (HTTPS_PROXY) did not open a connection to ${PROVIDER}:${server.port}; check HTTPS_PROXY, or set NO_PROXY to reach ${PROVIDER} directly; the credential was not checked`,
     ]);
   });
 

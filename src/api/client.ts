@@ -29,6 +29,7 @@ import {
   CancelledError,
   CodexError,
   NetworkError,
+  ProxyError,
   ReplyTooLargeError,
   SessionEndedError,
   StreamInterruptedError,
@@ -232,10 +233,13 @@ export class Client {
       } catch (err) {
         if (controller.signal.aborted) {
           if (whyAborted() === "cancelled") throw new CancelledError("reply interrupted");
+          const within = `no response from ${host} within ${seconds(this.provider.requestTimeoutMs)} (request_timeout_ms)`;
           throw new NetworkError(
             host,
             "TIMEOUT",
-            `no response from ${host} within ${seconds(this.provider.requestTimeoutMs)} (request_timeout_ms); try again, or raise request_timeout_ms in config.toml`,
+            err instanceof ProxyError
+              ? `${within}: ${err.message}`
+              : `${within}; try again, or raise request_timeout_ms in config.toml`,
           );
         }
         throw networkError(err, host, this.provider.baseUrl);
@@ -477,7 +481,8 @@ export class Client {
     } catch (err) {
       if (signal?.aborted) throw new CancelledError("check interrupted");
       if (controller.signal.aborted) {
-        throw new NetworkError(this.host, "TIMEOUT", `no answer from ${this.host} within ${seconds(timeoutMs)}`);
+        const within = `no answer from ${this.host} within ${seconds(timeoutMs)}`;
+        throw new NetworkError(this.host, "TIMEOUT", err instanceof ProxyError ? `${within}: ${err.message}` : within);
       }
       if (err instanceof CodexError) throw err;
       throw describeNetworkError(err, this.host, this.provider.baseUrl);

@@ -142,7 +142,16 @@ function refusal(proxy: ProxyServer, url: URL, status: number, text: string | un
 
 /** The proxy itself could not be reached: refused, DNS, reset, TLS to an https:// proxy. */
 function unreachableProxy(err: Error, proxy: ProxyServer, url: URL): Error {
-  if (err.name === "AbortError") return err;
+  // The caller's time ran out (or Ctrl-C) before the tunnel stood: the caller says which, and with this
+  // error it can say that the proxy is where the time went.
+  if (err.name === "AbortError") {
+    return new ProxyError(
+      { host: url.host, proxy: proxy.shown, variable: proxy.variable },
+      "ABORT_ERR",
+      `the proxy ${proxy.shown} (${proxy.variable}) did not open a connection to ${url.host}; check ${proxy.variable}, or set NO_PROXY to reach ${url.hostname} directly`,
+      { cause: err },
+    );
+  }
   const code = (err as { code?: string }).code ?? "UNKNOWN";
   const why =
     code === "ECONNREFUSED"
