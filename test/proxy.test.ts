@@ -153,6 +153,18 @@ describe.skipIf(!usable)("through the proxy, to a name only the proxy resolves",
     expect(proxy.log()).toContain(`POST ${baseUrl}/responses`);
   });
 
+  test("a port the proxy does not allow: its 403, naming the proxy and its variable, not the provider's answer", async () => {
+    const strict = await startTinyproxy(dir, [PROVIDER], undefined, ["ConnectPort 443"]);
+    onTestFinished(() => strict.close());
+    const server = await startProvider({ tls: tls() });
+    const r = await run(server, { HTTPS_PROXY: strict.url, CODEX_CA_CERTIFICATE: certs.caFile });
+    expect(r.code).toBe(1);
+    expect(errLines(r)).toEqual([
+      `error: the proxy ${strict.url} (HTTPS_PROXY) does not allow connections to ${PROVIDER}:${server.port} (HTTP 403 Access violation); ask its administrators, or set NO_PROXY to reach ${PROVIDER} directly`,
+    ]);
+    expect(server.requests).toHaveLength(0);
+  });
+
   test("a host the proxy cannot reach: the proxy's answer to CONNECT, naming the proxy and its variable", async () => {
     const port = await freePort();
     const home = providerHome(`https://nowhere.codex-test:${port}/v1`);

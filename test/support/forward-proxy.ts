@@ -78,6 +78,8 @@ export async function startTinyproxy(
   dir: string,
   hosts: string[],
   basicAuth?: { user: string; password: string },
+  /** Lines added to its config (`ConnectPort 443`: CONNECT to any other port is refused with 403). */
+  extra: string[] = [],
 ): Promise<Tinyproxy> {
   const port = await freePort();
   const name = `tinyproxy-${port}`;
@@ -94,6 +96,7 @@ export async function startTinyproxy(
       "MaxClients 50",
       "LogLevel Connect",
       ...(basicAuth ? [`BasicAuth ${basicAuth.user} ${basicAuth.password}`] : []),
+      ...extra,
       "",
     ].join("\n"),
   );
