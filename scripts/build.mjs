@@ -15,6 +15,7 @@ const LAZY = {
   "@decimalturn/toml-patch": "toml-patch",
   "@inquirer/password": "inquirer-password",
   "@inquirer/select": "inquirer-select",
+  "https-proxy-agent": "https-proxy-agent",
   "openid-client": "openid-client",
 };
 // The name each bundle is compiled under when its code cache is made. V8 before 12 (Node 20) keeps that name
@@ -99,6 +100,10 @@ await build({
   outdir: "dist/vendor",
   outExtension: { ".js": ".cjs" },
   format: "cjs",
+  // The proxy agent logs through `debug`, which prints whatever DEBUG=* asks for: a no-op in its place.
+  alias: { debug: "./scripts/no-debug.cjs" },
+  // Negotiate (Kerberos) proxy sign-in, which codex never asks the agent for, needs a native package.
+  external: ["kerberos"],
 });
 
 const SAMPLE =
@@ -106,6 +111,10 @@ const SAMPLE =
 await writeCodeCache("toml-patch", (m) => {
   const doc = new m.TomlDocument(SAMPLE);
   void doc.cst;
+});
+
+await writeCodeCache("https-proxy-agent", (m) => {
+  void new m.HttpsProxyAgent(new URL("http://127.0.0.1:9"), { keepAlive: false });
 });
 
 // The keyring helper runs as its own process (src/credentials/keyring-helper.ts says why); the native

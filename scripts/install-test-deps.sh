@@ -9,7 +9,8 @@
 # Secret Service on it, and reads it with secret-tool and dbus-send), and the fault tests (test/faults.test.ts runs
 # codex under faketime with its clock years off), and the completion tests (test/completion.test.ts loads each script
 # in bash, zsh and fish and has it complete), and the docs test (test/docs-run.test.ts runs the docs' examples, some
-# of which pipe codex's JSON into jq).
+# of which pipe codex's JSON into jq), and the proxy tests (test/proxy.test.ts runs tinyproxy as a real forward proxy,
+# and makes a throwaway CA with openssl; slim images lack the openssl command).
 set -euo pipefail
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -27,6 +28,8 @@ REQUIRED=(
   "zsh:/usr/bin/zsh"
   "fish:/usr/bin/fish"
   "jq:/usr/bin/jq"
+  "tinyproxy:/usr/bin/tinyproxy"
+  "openssl:/usr/bin/openssl"
 )
 
 missing=()

@@ -193,7 +193,7 @@ export const DOCTOR: CommandSpec = {
   summary: "check everything that commonly goes wrong, and say how to fix it",
   flags: {
     json: { description: "print the checks as JSON" },
-    offline: { description: "skip the check that contacts the provider" },
+    offline: { description: "skip the checks that contact the provider and the sign-in server" },
   },
   examples: [
     ["codex doctor"],
@@ -203,8 +203,8 @@ export const DOCTOR: CommandSpec = {
   ],
   about: [
     `Checks config.toml and the profile's file, permissions, where the credential is (and whether it is in
-    more than one place), the OAuth session, the keyring, stale locks and, unless --offline, whether the
-    provider accepts the credential. One line each, with how to fix what is wrong.`,
+    more than one place), the OAuth session, the keyring, stale locks, proxies, CA files and, unless
+    --offline, whether the hosts answer and accept the credential. One line each, with its fix.`,
     `It changes nothing (an expired OAuth access token is renewed, as any request would). Exits 0 when all
     is well, 1 when something needs fixing.`,
   ],

@@ -16,6 +16,7 @@ import { createIO, type IO } from "./commands/io.js";
 import { runLogout } from "./commands/logout.js";
 import { runStatus } from "./commands/status.js";
 import { Config } from "./config/config.js";
+import type { Fetch } from "./config/http.js";
 import { CodexError, ExitCode, UsageError } from "./errors.js";
 import { looksLikeSecret } from "./safe-text.js";
 
@@ -326,12 +327,21 @@ async function dispatch(io: IO, env: NodeJS.ProcessEnv, args: string[], preset: 
     io,
     env,
     clock: () => new Date(),
-    fetch: (url, init) => import("./api/http.js").then((m) => m.nodeFetch(url, init)),
+    // Proxies and CA files from this environment (config/network.ts), loaded on the first request only.
+    fetch: lazyNetworkFetch(env),
     profile: stringFlag(parsed.flags, "profile"),
   };
   const runner = RUNNERS[spec.name] as Runner;
   if (!runner.preload) return runner.run(parsed, bare);
   return runner.run(parsed, { ...bare, config: await Config.load({ env }) });
+}
+
+function lazyNetworkFetch(env: NodeJS.ProcessEnv): Fetch {
+  let fetch: Fetch | undefined;
+  return async (url, init) => {
+    fetch ??= (await import("./config/network.js")).networkFetch(env);
+    return fetch(url, init);
+  };
 }
 
 /**

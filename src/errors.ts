@@ -175,6 +175,48 @@ export class NetworkError extends CodexError {
   }
 }
 
+/**
+ * A request that a proxy from the environment did not carry: the proxy is down, or it answered CONNECT
+ * (or, for plain http://, the request) with its own refusal such as 407. Kept apart from the server's own
+ * answers: a proxy's 407 is never taken for the provider rejecting the credential. The message names the
+ * proxy as scheme://host:port and the variable it came from, never a user name or password in it.
+ */
+export class ProxyError extends NetworkError {
+  /** The proxy as shown: scheme://host:port. */
+  readonly proxy: string;
+  /** The environment variable it came from (HTTPS_PROXY, https_proxy, ALL_PROXY, …). */
+  readonly variable: string;
+  /** The proxy's HTTP status, when it answered one. */
+  readonly status: number | undefined;
+
+  constructor(
+    target: { host: string; proxy: string; variable: string; status?: number | undefined },
+    reason: string,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(target.host, reason, message, options);
+    this.proxy = target.proxy;
+    this.variable = target.variable;
+    this.status = target.status;
+  }
+}
+
+/**
+ * A network setting in the environment that codex cannot use, found before any request is sent: a proxy
+ * variable that is not a URL or names a scheme codex does not speak (socks5://), a CA variable whose file
+ * is missing, unreadable, too large or holds no certificate. Exit 1; the message names the variable (and
+ * the file), never a proxy's password.
+ */
+export class NetworkSettingError extends CodexError {
+  readonly variable: string;
+
+  constructor(variable: string, message: string, options?: ErrorOptions) {
+    super("NETWORK_SETTING", message, ExitCode.failure, options);
+    this.variable = variable;
+  }
+}
+
 /** The provider answered with an HTTP error other than an authentication failure. Exit 1. */
 export class ApiError extends CodexError {
   readonly status: number;

@@ -20,7 +20,8 @@ export {
   type Reply,
   type ReplyOptions,
 } from "./api/client.js";
-export { type Fetch, type HttpRequest, type HttpResponse, nodeFetch } from "./api/http.js";
+export { type Fetch, type HttpRequest, type HttpResponse, nodeFetch } from "./config/http.js";
+export { networkFetch } from "./config/network.js";
 export { type OpenClientOptions, openClient, providerFor } from "./api/open.js";
 export { SseDecoder, type SseEvent } from "./api/sse.js";
 export type { Message, Usage } from "./api/wire.js";

@@ -47,6 +47,9 @@ type Id =
   | "session"
   | "keyring"
   | "lock"
+  | "proxy"
+  | "ca"
+  | "reach"
   | "provider";
 interface Doctor {
   code: number | null;

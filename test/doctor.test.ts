@@ -48,6 +48,9 @@ const IDS = [
   "session",
   "keyring",
   "lock",
+  "proxy",
+  "ca",
+  "reach",
   "provider",
 ] as const;
 type Id = (typeof IDS)[number];
@@ -220,6 +223,9 @@ describe("a healthy home", () => {
       ["session", "skipped"], // no OAuth session
       ["keyring", "skipped"], // no keyring here, and nothing needs it
       ["lock", "ok"],
+      ["proxy", "ok"], // no proxy variable
+      ["ca", "ok"], // no CA variable
+      ["reach", "skipped"], // the provider is on this machine: the provider check asks it
       ["provider", "ok"],
     ]);
     expect(d.by.config.message).toBe(`${configFile} parses`);
@@ -281,6 +287,10 @@ const CASES: Case[] = [
         session: "skipped",
         keyring: "skipped",
         lock: "ok",
+        // From the environment, not the file: still checked.
+        proxy: "ok",
+        ca: "ok",
+        reach: "skipped",
         provider: "skipped",
       });
       expect(p.server.requests).toEqual([]);

@@ -44,7 +44,7 @@ import * as lib from "codex-credentials";
 import fc from "fast-check";
 import { parse as smolParse } from "smol-toml";
 import { describe, expect, test } from "vitest";
-import type { Fetch } from "../src/api/http.js";
+import type { Fetch } from "../src/config/http.js";
 import { createIO } from "../src/commands/io.js";
 import { runLogin } from "../src/commands/login.js";
 import { runLogout } from "../src/commands/logout.js";

@@ -19,6 +19,7 @@ import { setTimeout as delay } from "node:timers/promises";
 import { maskToken } from "../auth/api-key.js";
 import type { ResolvedCredential } from "../auth/credential.js";
 import { describeCredential } from "../auth/credential.js";
+import { TLS_HINT } from "../config/ca.js";
 import { OPENAI_ORIGINATOR } from "../config/oauth.js";
 import { cleartextRefusal, type ProviderSettings } from "../config/providers.js";
 import {
@@ -28,18 +29,19 @@ import {
   CancelledError,
   CodexError,
   NetworkError,
+  ProxyError,
   ReplyTooLargeError,
   SessionEndedError,
   StreamInterruptedError,
 } from "../errors.js";
 import { oneLine, redact } from "../safe-text.js";
-import type { Fetch, HttpResponse } from "./http.js";
+import type { Fetch, HttpResponse } from "../config/http.js";
 import { SseDecoder, SseTooLargeError } from "./sse.js";
 import { EventFormatError, type Message, type Usage, wireFormat } from "./wire.js";
 
 declare const __VERSION__: string;
 
-export type { Fetch } from "./http.js";
+export type { Fetch } from "../config/http.js";
 
 export interface Reply {
   text: string;
@@ -231,10 +233,13 @@ export class Client {
       } catch (err) {
         if (controller.signal.aborted) {
           if (whyAborted() === "cancelled") throw new CancelledError("reply interrupted");
+          const within = `no response from ${host} within ${seconds(this.provider.requestTimeoutMs)} (request_timeout_ms)`;
           throw new NetworkError(
             host,
             "TIMEOUT",
-            `no response from ${host} within ${seconds(this.provider.requestTimeoutMs)} (request_timeout_ms); try again, or raise request_timeout_ms in config.toml`,
+            err instanceof ProxyError
+              ? `${within}: ${err.message}`
+              : `${within}; try again, or raise request_timeout_ms in config.toml`,
           );
         }
         throw networkError(err, host, this.provider.baseUrl);
@@ -476,8 +481,10 @@ export class Client {
     } catch (err) {
       if (signal?.aborted) throw new CancelledError("check interrupted");
       if (controller.signal.aborted) {
-        throw new NetworkError(this.host, "TIMEOUT", `no answer from ${this.host} within ${seconds(timeoutMs)}`);
+        const within = `no answer from ${this.host} within ${seconds(timeoutMs)}`;
+        throw new NetworkError(this.host, "TIMEOUT", err instanceof ProxyError ? `${within}: ${err.message}` : within);
       }
+      if (err instanceof CodexError) throw err;
       throw describeNetworkError(err, this.host, this.provider.baseUrl);
     } finally {
       clearTimeout(timer);
@@ -624,6 +631,8 @@ const TRANSIENT = new Set(["ECONNRESET", "EPIPE", "UND_ERR_SOCKET", "ECONNABORTE
 
 /** fetch's "fetch failed" TypeError, turned into a message about the host; transient ones are retryable. */
 function networkError(err: unknown, host: string, baseUrl: string): Error {
+  // A proxy's refusal or a CA file codex cannot use (config/network.ts) already says what happened.
+  if (err instanceof CodexError) return err;
   const error = describeNetworkError(err, host, baseUrl);
   return TRANSIENT.has(error.reason) ? new Retryable(error) : error;
 }
@@ -642,7 +651,7 @@ function describeNetworkError(err: unknown, host: string, baseUrl: string): Netw
   } else if (code === "ENOTFOUND" || code === "EAI_AGAIN" || code === "EAI_FAIL") {
     message = `could not resolve ${hostname} (DNS lookup failed); check base_url in config.toml and your network`;
   } else if (TLS_CODE.test(code)) {
-    message = `secure connection to ${host} failed: ${cause?.message ?? code} (${code})`;
+    message = `secure connection to ${host} failed: ${cause?.message ?? code} (${code}); ${TLS_HINT}`;
   } else if (code === "ETIMEDOUT" || code === "UND_ERR_CONNECT_TIMEOUT") {
     message = `could not connect to ${host}: timed out; check your network`;
   } else if (code === "EHOSTUNREACH" || code === "ENETUNREACH") {

@@ -13,7 +13,7 @@ import type { Env } from "../config/paths.js";
 import { chatgptProvider, cleartextRefusal, type ProviderSettings } from "../config/providers.js";
 import { AuthRequiredError } from "../errors.js";
 import { Client } from "./client.js";
-import { type Fetch, nodeFetch } from "./http.js";
+import { type Fetch, nodeFetch } from "../config/http.js";
 
 export interface OpenClientOptions {
   config: Config;

@@ -209,6 +209,7 @@ async function endCodexSession(
     }
   }
   const { revokeSession } = await import("./oauth/revoke.js");
+  const { networkFetch } = await import("../config/network.js");
   const revocation = await revokeSession(
     {
       token: session.accessToken,
@@ -221,7 +222,7 @@ async function endCodexSession(
       },
     },
     o.revokeBudgetMs,
-    { allowInsecureHttp: chosen?.allowInsecureHttp === true },
+    { allowInsecureHttp: chosen?.allowInsecureHttp === true, fetch: networkFetch(o.env ?? process.env) },
   );
   return { revocation };
 }
@@ -328,8 +329,10 @@ async function logoutAccount(
       );
     } else {
       const { revokeSession } = await import("./oauth/revoke.js");
+      const { networkFetch } = await import("../config/network.js");
       result.revocation = await revokeSession(session, o.budget, {
         allowInsecureHttp: allowsInsecureIssuer(config.view(acct.name)),
+        fetch: networkFetch(env),
       });
     }
   }

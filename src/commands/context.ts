@@ -1,5 +1,5 @@
 /** The explicit inputs every command runs with: the same code serves the CLI and tests. */
-import type { Fetch } from "../api/http.js";
+import type { Fetch } from "../config/http.js";
 import type { Config } from "../config/config.js";
 import type { Env } from "../config/paths.js";
 import type { IO } from "./io.js";

@@ -35,6 +35,10 @@ import { codexHome, configPath, type Env, lockPath, profilePath } from "../confi
 import { cleartextRefusal, type ProviderSettings, selectModel } from "../config/providers.js";
 import { NOT_REGULAR, TOO_LARGE } from "../config/regular-file.js";
 import { resolveTarget } from "../config/symlink.js";
+import { customCaVariable, readCaFile } from "../config/ca.js";
+import { networkFailure } from "../config/network.js";
+import { PROXY_VARIABLES, parseProxy, proxyDecision } from "../config/proxy.js";
+import { isLoopbackHost } from "../config/transport.js";
 import { trustProblem } from "../config/trust.js";
 import { findCodexAuth } from "../credentials/codex-auth.js";
 import { readCredential } from "../credentials/file-store.js";
@@ -48,6 +52,7 @@ import {
   InsecureTransportError,
   InvalidKeyError,
   MissingEnvKeyError,
+  NetworkSettingError,
   StoredKeyError,
   UntrustedConfigError,
 } from "../errors.js";
@@ -67,7 +72,7 @@ export type CheckStatus = "ok" | "problem" | "warning" | "skipped";
 export interface DoctorCheck {
   /**
    * Stable name: config, settings, codex-cli, permissions, credential, places, environment, session, keyring,
-   * lock, provider.
+   * lock, proxy, ca, reach, provider.
    */
   id: string;
   status: CheckStatus;
@@ -109,6 +114,10 @@ interface Findings {
   unreadable: string | undefined;
   /** Profile files (other than the selected one) that do not load. */
   badProfiles: number;
+  /** Hosts the network check found not answering: the provider check does not ask again. */
+  unanswered: Set<string>;
+  /** A proxy or CA variable codex cannot use: every request would fail with it, so none is sent. */
+  networkUnusable: boolean;
 }
 
 export async function runDoctor(opts: DoctorOptions): Promise<ExitCode> {
@@ -148,6 +157,8 @@ export async function diagnose(opts: DoctorOptions): Promise<DoctorCheck[]> {
     homeKind: kindOfHome(home),
     unreadable: undefined,
     badProfiles: 0,
+    unanswered: new Set(),
+    networkUnusable: false,
   };
   const checks: DoctorCheck[] = [];
   checks.push(...(await checkConfig(f, opts.profile)));
@@ -164,6 +175,11 @@ export async function diagnose(opts: DoctorOptions): Promise<DoctorCheck[]> {
   checks.push(checkSession(f, opts.clock()));
   checks.push(await checkKeyring(f));
   checks.push(checkLock(f));
+  const targets = await destinations(f);
+  const proxy = checkProxy(f, targets);
+  const ca = checkCa(f);
+  f.networkUnusable = proxy.status === "problem" || ca.status === "problem";
+  checks.push(proxy, ca, await checkReach(f, opts, targets, !f.networkUnusable));
   checks.push(await checkProvider(f, opts));
   return checks;
 }
@@ -357,7 +373,7 @@ function checkCodexCli(f: Findings): DoctorCheck[] {
             "codex-cli",
             `${file.path} has a [model_providers.${shown}] table: OpenAI's Codex CLI refuses to load it ("model_providers contains reserved built-in provider IDs: \`${shown}\`")`,
             id === "openai"
-              ? "set the built-in provider's URL with openai_base_url = \"…\" at the top level instead (codex reads it too), and remove the table"
+              ? 'set the built-in provider\'s URL with openai_base_url = "…" at the top level instead (codex reads it too), and remove the table'
               : `give it an id of your own (e.g. [model_providers.local], and model_provider = "local")`,
           ),
         );
@@ -518,7 +534,8 @@ async function checkCredential(f: Findings, clock: () => Date): Promise<DoctorCh
     );
   }
   const c = f.credential;
-  const kind = c.method === "api_key" ? "an API key" : c.oauth?.protocol === "openai" ? "a ChatGPT sign-in" : "an OAuth session";
+  const kind =
+    c.method === "api_key" ? "an API key" : c.oauth?.protocol === "openai" ? "a ChatGPT sign-in" : "an OAuth session";
   const described = `${kind} (${maskToken(c.token, c.method !== "oauth")}) from ${sourceName(c)}`;
   let breach: Breach | undefined;
   try {
@@ -824,6 +841,19 @@ async function checkProvider(f: Findings, opts: DoctorOptions): Promise<DoctorCh
       "sign in again with `codex login`, or give the provider its own credential",
     );
   }
+  if (f.networkUnusable) {
+    return skipped(
+      "provider",
+      `provider ${provider.settings.baseUrl} not checked: the proxy or CA settings are not usable`,
+    );
+  }
+  const host = new URL(destination.baseUrl).host;
+  if (f.unanswered.has(host)) {
+    return skipped(
+      "provider",
+      `provider ${provider.settings.baseUrl} not checked: ${host} does not answer (see above)`,
+    );
+  }
   const client = new Client({
     provider: destination,
     model: provider.model,
@@ -850,4 +880,181 @@ async function checkProvider(f: Findings, opts: DoctorOptions): Promise<DoctorCh
         `check base_url (${provider.settings.baseUrl}) and what the key may do`,
       );
   }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The network: proxies, CA files, and whether the hosts answer through them
+
+interface Destination {
+  what: string;
+  url: URL;
+}
+
+/** Where codex's requests go: the provider (where the provider check would ask) and the sign-in server. */
+async function destinations(f: Findings): Promise<Destination[]> {
+  const out: Destination[] = [];
+  // Only where codex would send a request: the provider when there is a credential for it, and neither
+  // host when config.toml is not trusted to name it or the request would go over plain http:// to another
+  // machine (the settings and permissions checks say why). With none of them, no request leaves.
+  if (f.config === undefined || trustProblem(f.config, "credential") !== undefined) return out;
+  if (
+    f.provider !== undefined &&
+    f.credential !== undefined &&
+    !f.ruledOut &&
+    cleartextRefusal(f.provider.settings) === undefined
+  ) {
+    const { providerFor } = await import("../api/open.js");
+    let base: string;
+    try {
+      base = providerFor(f.config, f.provider.settings, f.credential).baseUrl;
+    } catch (err) {
+      // The credential cannot go to this provider (the provider check says why): nothing is sent anywhere.
+      if (!(err instanceof CodexError)) throw err;
+      return [];
+    }
+    out.push({ what: "the provider", url: new URL(base) });
+  }
+  // The issuer of the session in use; else the one `codex login` would use, when config.toml names one.
+  let issuer = f.credential?.oauth?.issuer;
+  if (issuer === undefined && f.config?.get("oauth") !== undefined) {
+    try {
+      issuer = oauthSettings(f.config).issuer;
+    } catch (err) {
+      if (!(err instanceof CodexError)) throw err;
+    }
+  }
+  if (issuer !== undefined && sessionIssuerRefusal(f.config, issuer) === undefined) {
+    out.push({ what: "the sign-in server", url: new URL(issuer) });
+  }
+  return out;
+}
+
+/** How a request to `url` goes, in words. */
+function route(url: URL, env: Env): string {
+  const decision = proxyDecision(url, env);
+  if ("proxy" in decision) return `through ${decision.proxy.shown} (${decision.proxy.variable})`;
+  if (decision.direct === undefined) return `directly (no proxy variable for ${url.protocol.slice(0, -1)})`;
+  if (decision.direct.by === "loopback") return "directly (this machine is never reached through a proxy)";
+  return `directly (${decision.direct.variable} lists ${decision.direct.entry})`;
+}
+
+/** A NetworkSettingError as a problem: what is wrong, then what to do. */
+function settingProblem(id: string, err: NetworkSettingError): DoctorCheck {
+  const [what, ...fix] = err.message.split("; ");
+  return problem(id, what ?? err.message, fix.join("; "));
+}
+
+/** The proxy variables set (a proxy's user name and password never shown), and which proxy each host takes. */
+function checkProxy(f: Findings, targets: Destination[]): DoctorCheck {
+  const set = PROXY_VARIABLES.filter((name) => f.env[name]);
+  if (set.length === 0) {
+    return ok(
+      "proxy",
+      "no proxy variable is set (HTTPS_PROXY, HTTP_PROXY, ALL_PROXY): requests go straight to their hosts",
+    );
+  }
+  const shown: string[] = [];
+  for (const name of set) {
+    const value = f.env[name] as string;
+    if (name === "no_proxy" || name === "NO_PROXY") {
+      shown.push(`${name}=${oneLine(value, 200)}`);
+      continue;
+    }
+    try {
+      const proxy = parseProxy(name, value);
+      shown.push(`${name}=${proxy.shown}${proxy.authorization ? " (with a user name and password, not shown)" : ""}`);
+    } catch (err) {
+      if (!(err instanceof NetworkSettingError)) throw err;
+      return settingProblem("proxy", err);
+    }
+  }
+  const routes = targets.map((t) => `${t.what} (${t.url.host}) ${route(t.url, f.env)}`);
+  return ok("proxy", [`proxy variables: ${shown.join(", ")}`, ...routes].join("; "));
+}
+
+/** The CA variables and their files: readable, and how many certificates each holds. */
+function checkCa(f: Findings): DoctorCheck {
+  const custom = customCaVariable(f.env);
+  const files: Array<[string, string]> = [];
+  if (custom !== undefined) files.push([custom.variable, custom.path]);
+  if (f.env.NODE_EXTRA_CA_CERTS) files.push(["NODE_EXTRA_CA_CERTS", f.env.NODE_EXTRA_CA_CERTS]);
+  if (files.length === 0) {
+    return ok(
+      "ca",
+      "no CA variable is set (CODEX_CA_CERTIFICATE, SSL_CERT_FILE, NODE_EXTRA_CA_CERTS): https trusts Node's own CA roots",
+    );
+  }
+  const parts: string[] = [];
+  for (const [variable, path] of files) {
+    try {
+      const n = readCaFile(variable, path).certificates.length;
+      parts.push(`${variable}=${oneLine(path, 300)} (${n} ${n === 1 ? "certificate" : "certificates"})`);
+    } catch (err) {
+      if (!(err instanceof NetworkSettingError)) throw err;
+      return settingProblem("ca", err);
+    }
+  }
+  const unused =
+    custom?.variable === "CODEX_CA_CERTIFICATE" && f.env.SSL_CERT_FILE
+      ? "; SSL_CERT_FILE is not used (CODEX_CA_CERTIFICATE comes first)"
+      : "";
+  return ok("ca", `https trusts Node's own CA roots and ${parts.join(" and ")}${unused}`);
+}
+
+/** How long doctor waits for each host. */
+const REACH_TIMEOUT_MS = 10_000;
+
+/**
+ * Whether the provider's and the sign-in server's hosts answer, through the proxy and CA files above: one
+ * GET of `/` without any credential, any HTTP answer counting. A host on this machine is left to the
+ * provider check (no proxy or DNS stands between).
+ */
+async function checkReach(
+  f: Findings,
+  opts: DoctorOptions,
+  targets: Destination[],
+  usable: boolean,
+): Promise<DoctorCheck> {
+  if (opts.offline) return skipped("reach", "network not checked (--offline)");
+  if (!usable) return skipped("reach", "network not checked: the proxy or CA settings above are not usable");
+  const remote = targets.filter(
+    (t, i) => !isLoopbackHost(t.url.hostname) && targets.findIndex((o) => o.url.origin === t.url.origin) === i,
+  );
+  if (remote.length === 0) {
+    return skipped(
+      "reach",
+      targets.length === 0
+        ? "network not checked: no provider or sign-in server to reach"
+        : "network not checked: the hosts are on this machine (the provider check asks the provider)",
+    );
+  }
+  const results = await Promise.all(
+    remote.map(async (t) => {
+      try {
+        const response = await opts.fetch(new URL("/", t.url.origin), {
+          method: "GET",
+          headers: { accept: "*/*", "user-agent": "codex doctor" },
+          signal: AbortSignal.timeout(REACH_TIMEOUT_MS),
+          redirect: "manual",
+        });
+        await response.body?.[Symbol.asyncIterator]().return?.();
+        return { t, status: response.status };
+      } catch (err) {
+        return { t, failure: networkFailure(err) };
+      }
+    }),
+  );
+  const failed = results.filter((r) => r.failure !== undefined);
+  if (failed.length === 0) {
+    return ok(
+      "reach",
+      results.map((r) => `${r.t.url.host} answers (HTTP ${r.status}) ${route(r.t.url, f.env)}`).join("; "),
+    );
+  }
+  for (const r of failed) f.unanswered.add(r.t.url.host);
+  return problem(
+    "reach",
+    failed.map((r) => `${r.t.what} ${r.t.url.host} does not answer: ${r.failure?.why}`).join("; "),
+    failed[0]?.failure?.fix ?? "check your network",
+  );
 }

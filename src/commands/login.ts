@@ -144,6 +144,7 @@ async function oauthLogin(
       credential = await loginWithDevice({
         settings,
         workspaces,
+        fetch: opts.fetch,
         signal: interrupt.signal,
         clock: opts.clock,
         onCode: (code) => {
@@ -162,6 +163,7 @@ async function oauthLogin(
       credential = await loginWithBrowser({
         settings,
         workspaces,
+        fetch: opts.fetch,
         port: opts.port,
         signal: interrupt.signal,
         clock: opts.clock,

@@ -7,7 +7,8 @@
  *   const issuer = await startFakeIssuer({ token: (form, res) => json(res, 400, { error: "invalid_request" }) });
  */
 import { generateKeyPairSync, sign } from "node:crypto";
-import { createServer, type ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo, Socket } from "node:net";
 import { onTestFinished } from "vitest";
 
@@ -31,13 +32,17 @@ export function json(res: ServerResponse, status: number, body: unknown): void {
 const b64url = (data: string | Buffer) => Buffer.from(data).toString("base64url");
 
 /** Starts the issuer (closed when the current test ends); each endpoint answers as its handler says. */
-export async function startFakeIssuer(handlers: { token?: Handler; device?: Handler; revoke?: Handler }): Promise<FakeIssuer> {
+export async function startFakeIssuer(
+  handlers: { token?: Handler; device?: Handler; revoke?: Handler },
+  /** Serve https with this certificate, as `https://NAME:PORT` (test/proxy.test.ts). Default: http://127.0.0.1. */
+  tls?: { key: string; cert: string; hostname: string },
+): Promise<FakeIssuer> {
   const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
   const jwk = { ...publicKey.export({ format: "jwk" }), kid: "k1", alg: "RS256", use: "sig" };
   const posts: FakeIssuer["posts"] = [];
   const sockets = new Set<Socket>();
   let issuer = "";
-  const server = createServer(async (req, res) => {
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const path = new URL(req.url ?? "/", "http://127.0.0.1").pathname;
@@ -61,13 +66,16 @@ export async function startFakeIssuer(handlers: { token?: Handler; device?: Hand
     const form = new URLSearchParams(Buffer.concat(chunks).toString("utf8"));
     posts.push({ endpoint, form });
     handler(form, res);
-  });
+  };
+  const server: Server =
+    tls === undefined ? createServer(handle) : (createHttpsServer(tls, handle) as unknown as Server);
   server.on("connection", (s) => {
     sockets.add(s);
     s.on("close", () => sockets.delete(s));
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const port = (server.address() as AddressInfo).port;
+  issuer = tls === undefined ? `http://127.0.0.1:${port}` : `https://${tls.hostname}:${port}`;
   onTestFinished(
     () =>
       new Promise<void>((resolve) => {

@@ -47,7 +47,8 @@
  * token_invalidated bodies); a few are this fake's own choice and say so where they are made.
  */
 import { createHash, generateKeyPair, type KeyObject, randomBytes, randomUUID, sign } from "node:crypto";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo, Socket } from "node:net";
 import { onTestFinished } from "vitest";
 
@@ -134,6 +135,11 @@ export interface OpenAIFakeOptions {
   reply?: string | ((ctx: ReplyContext) => string);
   /** Extra claims merged into every ID token (top level), e.g. hostile values. */
   idTokenClaims?: Record<string, unknown>;
+  /**
+   * Serve both over https with this certificate, under this host name (`https://NAME:PORT`): for tests
+   * whose name only a proxy resolves (test/proxy.test.ts). Default: plain http on 127.0.0.1.
+   */
+  tls?: { key: string; cert: string; hostname: string };
 }
 
 export interface AuthorizeRecord {
@@ -973,6 +979,11 @@ export async function startOpenAIFake(options: OpenAIFakeOptions = {}): Promise<
 
   // --- issuer server -------------------------------------------------------------------------------------
 
+  const tls = options.tls;
+  const createServer = (handler: (req: IncomingMessage, res: ServerResponse) => Promise<void>): Server =>
+    tls === undefined ? createHttpServer(handler) : (createHttpsServer(tls, handler) as unknown as Server);
+  const origin = (port: number) => (tls === undefined ? `http://127.0.0.1:${port}` : `https://${tls.hostname}:${port}`);
+
   const issuerServer = createServer(async (req, res) => {
     let raw = "";
     try {
@@ -1163,7 +1174,7 @@ export async function startOpenAIFake(options: OpenAIFakeOptions = {}): Promise<
   const backendSockets = trackSockets(backendServer);
   const issuerPort = await listen(issuerServer);
   const backendPort = await listen(backendServer);
-  issuer = `http://127.0.0.1:${issuerPort}`;
+  issuer = origin(issuerPort);
 
   let closed: Promise<void> | undefined;
   const close = () => {
@@ -1189,7 +1200,7 @@ export async function startOpenAIFake(options: OpenAIFakeOptions = {}): Promise<
 
   return {
     issuer,
-    chatgptBaseUrl: `http://127.0.0.1:${backendPort}/backend-api/codex`,
+    chatgptBaseUrl: `${origin(backendPort)}/backend-api/codex`,
     clientId,
     user,
     models,

@@ -8,7 +8,14 @@
  *   const r = await runCli(["run", "hi"], { home, env: { OPENAI_BASE_URL: server.baseUrl, ... } });
  *   expect(server.requests[0]?.headers.authorization).toBe(`Bearer ${KEY}`);
  */
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
+import {
+  createServer as createHttpServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo, Socket } from "node:net";
 import { onTestFinished } from "vitest";
 
@@ -38,12 +45,20 @@ export interface FakeProvider {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+export interface ProviderOptions {
+  /**
+   * Serve https with this certificate, and name the host `hostname` in baseUrl (it listens on 127.0.0.1
+   * whatever the name: test/proxy.test.ts makes a name only its proxy resolves). Default: http://127.0.0.1.
+   */
+  tls?: { key: string; cert: string; hostname: string };
+}
+
 /** Starts the server; it is closed when the current test finishes. */
-export async function startProvider(): Promise<FakeProvider> {
+export async function startProvider(options: ProviderOptions = {}): Promise<FakeProvider> {
   const queue: Script[] = [];
   const requests: Recorded[] = [];
   const sockets = new Set<Socket>();
-  const server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
+  const handler = async (req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const rawBody = Buffer.concat(chunks).toString("utf8");
@@ -74,7 +89,10 @@ export async function startProvider(): Promise<FakeProvider> {
     } catch (err) {
       res.destroy(err as Error);
     }
-  });
+  };
+  const tls = options.tls;
+  const server: Server =
+    tls === undefined ? createHttpServer(handler) : (createHttpsServer(tls, handler) as unknown as Server);
   server.on("connection", (s) => {
     sockets.add(s);
     s.on("close", () => sockets.delete(s));
@@ -82,7 +100,7 @@ export async function startProvider(): Promise<FakeProvider> {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const port = (server.address() as AddressInfo).port;
   const provider: FakeProvider = {
-    baseUrl: `http://127.0.0.1:${port}/v1`,
+    baseUrl: tls === undefined ? `http://127.0.0.1:${port}/v1` : `https://${tls.hostname}:${port}/v1`,
     port,
     requests,
     reply: (...scripts) => {

@@ -23,6 +23,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { Fetch } from "../../config/http.js";
 import { issuerHost, OPENAI_FALLBACK_PORT, type OAuthSettings } from "../../config/oauth.js";
 import type { StoredCredential } from "../../credentials/store.js";
 import { CancelledError, LoginRestrictedError, OAuthError, PortInUseError } from "../../errors.js";
@@ -54,6 +55,8 @@ export interface BrowserLoginOptions {
   clock?: () => Date;
   /** `forced_chatgpt_workspace_id`: the OpenAI sign-in asks for one of these and refuses any other. */
   workspaces?: readonly string[] | undefined;
+  /** The transport (config/network.ts: proxies, CA files); default: straight to the issuer. */
+  fetch?: Fetch | undefined;
 }
 
 const TEN_MINUTES = 10 * 60_000;
@@ -74,8 +77,8 @@ export async function loginWithBrowser(options: BrowserLoginOptions): Promise<St
     const redirectUri = `http://localhost:${port}${CALLBACK_PATH}`;
     const flow =
       settings.protocol === "openai"
-        ? openaiFlow(settings, redirectUri, options.workspaces)
-        : await standardFlow(settings, redirectUri);
+        ? openaiFlow(settings, redirectUri, options.workspaces, options.fetch)
+        : await standardFlow(settings, redirectUri, options.fetch);
     const timeoutMs = options.timeoutMs ?? TEN_MINUTES;
     const clock = options.clock ?? (() => new Date());
     // Taken before the timer starts, so the time shown as left is never more than the wait really has.
@@ -117,11 +120,14 @@ interface Flow {
 }
 
 /** OAuth 2.0 / OpenID Connect, from the issuer's discovery metadata, through openid-client. */
-async function standardFlow(settings: OAuthSettings, redirectUri: string): Promise<Flow> {
+async function standardFlow(settings: OAuthSettings, redirectUri: string, fetch: Fetch | undefined): Promise<Flow> {
   const client = await import("openid-client");
   const { discover, serverError } = await import("./server.js");
   const { credentialFromTokens } = await import("./tokens.js");
-  const config = await discover(settings.issuer, settings.clientId, { allowInsecureHttp: settings.allowInsecureHttp });
+  const config = await discover(settings.issuer, settings.clientId, {
+    allowInsecureHttp: settings.allowInsecureHttp,
+    fetch,
+  });
   const verifier = client.randomPKCECodeVerifier();
   const state = client.randomState();
   const oidc = settings.scopes.includes("openid");
@@ -156,7 +162,12 @@ async function standardFlow(settings: OAuthSettings, redirectUri: string): Promi
 }
 
 /** OpenAI's own sign-in, as its Codex CLI sends it (see openai.ts). */
-function openaiFlow(settings: OAuthSettings, redirectUri: string, workspaces: readonly string[] | undefined): Flow {
+function openaiFlow(
+  settings: OAuthSettings,
+  redirectUri: string,
+  workspaces: readonly string[] | undefined,
+  fetch: Fetch | undefined,
+): Flow {
   assertIssuerTransport(settings);
   const pkce = createPkce();
   const state = createState();
@@ -173,7 +184,12 @@ function openaiFlow(settings: OAuthSettings, redirectUri: string, workspaces: re
           `${issuerHost(settings.issuer)} sent the browser back without a code; run \`codex login\` again`,
         );
       }
-      const tokens = await exchangeCode(settings, redirectUri, pkce.verifier, code);
+      const tokens = await exchangeCode(
+        { issuer: settings.issuer, clientId: settings.clientId, fetch },
+        redirectUri,
+        pkce.verifier,
+        code,
+      );
       const credential = credentialFromOpenAI(tokens, settings, now);
       // Checked before anything is saved, as Codex does (the issuer was asked for it, but may not obey).
       const refusal = workspaceRefusal(workspaces, credential.oauth?.chatgptAccountId);

@@ -9,6 +9,7 @@
  * Nothing is stored here.
  */
 import * as client from "openid-client";
+import type { Fetch } from "../../config/http.js";
 import type { OAuthSettings } from "../../config/oauth.js";
 import type { StoredCredential } from "../../credentials/store.js";
 import { CancelledError, LoginRestrictedError, OAuthError } from "../../errors.js";
@@ -44,13 +45,15 @@ export interface DeviceLoginOptions {
   onCode: (code: DeviceCode) => void | Promise<void>;
   signal?: AbortSignal | undefined;
   clock?: () => Date;
+  /** The transport (config/network.ts: proxies, CA files); default: straight to the issuer. */
+  fetch?: Fetch | undefined;
 }
 
 export async function loginWithDevice(options: DeviceLoginOptions): Promise<StoredCredential> {
   const { settings } = options;
   if (settings.protocol === "openai") {
     const credential = await loginWithOpenAIDevice({
-      settings,
+      settings: { ...settings, fetch: options.fetch },
       signal: options.signal,
       clock: options.clock,
       onCode: (code) => options.onCode({ ...code, verificationUriComplete: undefined }),
@@ -60,7 +63,10 @@ export async function loginWithDevice(options: DeviceLoginOptions): Promise<Stor
     if (refusal !== undefined) throw new LoginRestrictedError(`${refusal}; nothing was stored`);
     return credential;
   }
-  const config = await discover(settings.issuer, settings.clientId, { allowInsecureHttp: settings.allowInsecureHttp });
+  const config = await discover(settings.issuer, settings.clientId, {
+    allowInsecureHttp: settings.allowInsecureHttp,
+    fetch: options.fetch,
+  });
   if (config.serverMetadata().device_authorization_endpoint === undefined) {
     throw new OAuthError(
       undefined,

@@ -30,6 +30,7 @@
  */
 import { createHash, randomBytes } from "node:crypto";
 import { setTimeout as delay } from "node:timers/promises";
+import { type Fetch, type HttpResponse, nodeFetch } from "../../config/http.js";
 import { issuerHost, issuerRefusal, OPENAI_ORIGINATOR } from "../../config/oauth.js";
 import { jwtExpiry, jwtPayload, MAX_TOKEN_CHARS } from "../../credentials/jwt.js";
 import type { OAuthSession, StoredCredential } from "../../credentials/store.js";
@@ -50,6 +51,8 @@ const MAX_ANSWER_BYTES = 1024 * 1024;
 export interface IssuerClient {
   issuer: string;
   clientId: string;
+  /** The transport (config/network.ts: proxies, CA files); default: straight to the issuer. */
+  fetch?: Fetch | undefined;
 }
 
 export interface TokenSet {
@@ -148,7 +151,15 @@ export async function exchangeCode(
     client_id: settings.clientId,
     code_verifier: verifier,
   });
-  const answer = await post(settings.issuer, "/oauth/token", body, "the sign-in", [code, verifier], signal);
+  const answer = await post(
+    settings.issuer,
+    "/oauth/token",
+    body,
+    "the sign-in",
+    [code, verifier],
+    signal,
+    settings.fetch,
+  );
   if (answer.status < 200 || answer.status > 299)
     throw refused(answer, settings.issuer, "the sign-in", [code, verifier]);
   const json = answerObject(answer, settings.issuer, "the sign-in");
@@ -272,7 +283,11 @@ function errorCode(json: Record<string, unknown> | undefined): string | undefine
  * `POST {issuer}/oauth/token` with JSON, as manager.rs `request_chatgpt_token_refresh`. Throws
  * RefreshRefusedError when the issuer refuses for good; NetworkError or OAuthError when it may work later.
  */
-export async function refreshTokens(session: OAuthSession, timeoutMs = REQUEST_TIMEOUT_MS): Promise<TokenSet> {
+export async function refreshTokens(
+  session: OAuthSession,
+  timeoutMs = REQUEST_TIMEOUT_MS,
+  fetch: Fetch = nodeFetch,
+): Promise<TokenSet> {
   const refreshToken = session.refreshToken as string;
   const body = JSON.stringify({
     client_id: session.clientId,
@@ -287,6 +302,7 @@ export async function refreshTokens(session: OAuthSession, timeoutMs = REQUEST_T
     "renewing the session",
     secrets,
     AbortSignal.timeout(timeoutMs),
+    fetch,
   );
   if (answer.status >= 200 && answer.status <= 299) {
     return tokenSet(answerObject(answer, session.issuer, "renewing the session"));
@@ -306,7 +322,11 @@ export async function refreshTokens(session: OAuthSession, timeoutMs = REQUEST_T
  * `POST {issuer}/oauth/revoke` with JSON, the refresh token first and then the access token (revoke.rs
  * sends `client_id` with a refresh token only), within one time budget. Reports what the server confirmed.
  */
-export async function revokeTokens(credential: StoredCredential, budgetMs: number): Promise<Revocation> {
+export async function revokeTokens(
+  credential: StoredCredential,
+  budgetMs: number,
+  fetch: Fetch = nodeFetch,
+): Promise<Revocation> {
   const session = credential.oauth as OAuthSession;
   const { tokens, result } = pendingRevocation(credential);
   const secrets = tokens.map(([, t]) => t);
@@ -319,7 +339,7 @@ export async function revokeTokens(credential: StoredCredential, budgetMs: numbe
         ...(kind === "refresh_token" ? { client_id: session.clientId } : {}),
       });
       const action = `revoking the ${kind.replace("_", " ")}`;
-      const answer = await post(session.issuer, "/oauth/revoke", body, action, secrets, deadline);
+      const answer = await post(session.issuer, "/oauth/revoke", body, action, secrets, deadline, fetch);
       if (answer.status < 200 || answer.status > 299) throw refused(answer, session.issuer, action, secrets);
       result.revoked.push(kind);
       result.notRevoked = result.notRevoked.filter((k) => k !== kind);
@@ -363,6 +383,7 @@ export async function loginWithOpenAIDevice(options: OpenAIDeviceOptions): Promi
     "the device sign-in",
     [],
     withTimeout(options.signal),
+    settings.fetch,
   );
   if (started.status === 404) {
     throw new OAuthError(
@@ -405,6 +426,7 @@ export async function loginWithOpenAIDevice(options: OpenAIDeviceOptions): Promi
       "the device sign-in",
       secrets,
       withTimeout(options.signal),
+      settings.fetch,
     );
     if (answer.status >= 200 && answer.status <= 299) {
       const granted = answerObject(answer, settings.issuer, "the device sign-in");
@@ -481,11 +503,15 @@ async function post(
   action: string,
   secrets: string[],
   signal: AbortSignal | undefined,
+  fetch: Fetch = nodeFetch,
 ): Promise<Answer> {
   const host = issuerHost(issuer);
-  let response: Response;
+  const limit = signal ?? AbortSignal.timeout(REQUEST_TIMEOUT_MS);
+  // The transport rejects an abort with its own AbortError; the signal's reason says timeout or Ctrl-C.
+  const failure = (err: unknown) => requestFailure(limit.aborted ? limit.reason : err, host, action, secrets);
+  let response: HttpResponse;
   try {
-    response = await fetch(endpoint(issuer, path), {
+    response = await fetch(new URL(endpoint(issuer, path)), {
       method: "POST",
       headers: {
         "content-type": typeof body === "string" ? "application/json" : "application/x-www-form-urlencoded",
@@ -495,29 +521,30 @@ async function post(
       },
       body: body.toString(),
       redirect: "manual",
-      signal: signal ?? AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      signal: limit,
     });
   } catch (err) {
-    throw requestFailure(err, host, action, secrets);
+    throw failure(err);
   }
   try {
     return { status: response.status, body: await readBounded(response) };
   } catch (err) {
-    throw requestFailure(err, host, action, secrets);
+    throw failure(err);
   }
 }
 
-async function readBounded(response: Response): Promise<string> {
+async function readBounded(response: HttpResponse): Promise<string> {
   if (response.body === null) return "";
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of response.body) {
-    size += chunk.length;
+  const reader = response.body[Symbol.asyncIterator]();
+  for (let next = await reader.next(); !next.done; next = await reader.next()) {
+    size += next.value.length;
     if (size > MAX_ANSWER_BYTES) {
-      await response.body.cancel().catch(() => {});
+      await reader.return?.();
       break;
     }
-    chunks.push(Buffer.from(chunk));
+    chunks.push(Buffer.from(next.value));
   }
   return Buffer.concat(chunks).toString("utf8");
 }

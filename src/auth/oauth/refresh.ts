@@ -16,6 +16,8 @@
 import { type Account, account as accountNamed, DEFAULT_ACCOUNT } from "../../config/accounts.js";
 import type { Config } from "../../config/config.js";
 import { allowsInsecureIssuer, issuerHost, sessionIssuerRefusal } from "../../config/oauth.js";
+import type { Fetch } from "../../config/http.js";
+import { networkFetch } from "../../config/network.js";
 import type { Env } from "../../config/paths.js";
 import { assertTrusted } from "../../config/trust.js";
 import { dropLegacyCredential } from "../../credentials/file-store.js";
@@ -36,8 +38,10 @@ export interface RefreshOptions {
   account?: Account | undefined;
   /** Where it is stored (default: config.toml). */
   place?: Place | undefined;
-  /** For reaching the keyring (default: process.env). */
+  /** For reaching the keyring, and the proxy and CA variables (default: process.env). */
   env?: Env | undefined;
+  /** The transport; default: config/network.ts's for `env`. */
+  fetch?: Fetch | undefined;
 }
 
 const REQUEST_TIMEOUT_SECONDS = 10;
@@ -49,6 +53,7 @@ type Outcome = { credential: StoredCredential } | { ended: SessionEndedError };
 /** Returns the credential to use: renewed here, renewed by another process, or replaced by a new login. */
 export async function refreshSession(config: Config, options: RefreshOptions): Promise<StoredCredential> {
   const account = options.account ?? accountNamed(DEFAULT_ACCOUNT);
+  const fetch = options.fetch ?? networkFetch(options.env ?? process.env);
   const access = await lockedAccess(options.place ?? "file", account, options.env ?? process.env);
   let wrote = false;
   const store: typeof access = {
@@ -75,7 +80,7 @@ export async function refreshSession(config: Config, options: RefreshOptions): P
         if (refusal !== undefined) throw refusal;
         let tokens: Awaited<ReturnType<typeof refreshTokens>>;
         try {
-          tokens = await refreshTokens(session, REQUEST_TIMEOUT_SECONDS * 1000);
+          tokens = await refreshTokens(session, REQUEST_TIMEOUT_SECONDS * 1000, fetch);
         } catch (err) {
           if (!(err instanceof RefreshRefusedError)) throw err;
           await store.write(fresh, { ...stored, oauth: { ...session, endedAt: options.clock() } });
@@ -92,6 +97,7 @@ export async function refreshSession(config: Config, options: RefreshOptions): P
         fresh.path,
         REQUEST_TIMEOUT_SECONDS,
         allowsInsecureIssuer(fresh),
+        fetch,
       );
       let tokens: Awaited<ReturnType<typeof client.refreshTokenGrant>>;
       try {

@@ -7,6 +7,7 @@
  * has already removed the tokens locally; this reports what the server confirmed and what it could not,
  * so the user learns which token may stay valid, and until when.
  */
+import type { Fetch } from "../../config/http.js";
 import { issuerHost, storedIssuerRefusal } from "../../config/oauth.js";
 import type { OAuthSession, StoredCredential } from "../../credentials/store.js";
 import { CodexError } from "../../errors.js";
@@ -30,6 +31,8 @@ export interface Revocation {
 export interface RevokeOptions {
   /** `[oauth] allow_insecure_http`: the session's issuer may be plain http:// on another machine. */
   allowInsecureHttp?: boolean | undefined;
+  /** The transport (config/network.ts: proxies, CA files); default: straight to the issuer. */
+  fetch?: Fetch | undefined;
 }
 
 /**
@@ -65,7 +68,7 @@ export async function revokeSession(
     const refusal = storedIssuerRefusal(session.issuer, options.allowInsecureHttp === true);
     if (refusal !== undefined) return { ...pendingRevocation(credential).result, reason: refusal.message };
     const { revokeTokens } = await import("./openai.js");
-    return revokeTokens(credential, budgetMs);
+    return revokeTokens(credential, budgetMs, options.fetch);
   }
   const client = await import("openid-client");
   const { discoverSessionIssuer, serverError } = await import("./server.js");
@@ -73,7 +76,13 @@ export async function revokeSession(
   const deadline = Date.now() + budgetMs;
   const remaining = () => Math.max(0.001, (deadline - Date.now()) / 1000);
   try {
-    const server = await discoverSessionIssuer(session, "config.toml", remaining(), options.allowInsecureHttp);
+    const server = await discoverSessionIssuer(
+      session,
+      "config.toml",
+      remaining(),
+      options.allowInsecureHttp,
+      options.fetch,
+    );
     if (server.serverMetadata().revocation_endpoint === undefined) {
       result.reason = `${issuerHost(session.issuer)} offers no way to revoke tokens (no revocation_endpoint)`;
       return result;

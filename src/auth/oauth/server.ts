@@ -12,11 +12,12 @@
  */
 import * as client from "openid-client";
 import { issuerHost, issuerRefusal, parseIssuer } from "../../config/oauth.js";
+import type { Fetch } from "../../config/http.js";
 import type { OAuthSession } from "../../credentials/store.js";
 import { CancelledError, CodexError, NetworkError, OAuthError } from "../../errors.js";
 import { oneLine, redact } from "../../safe-text.js";
 import { maskToken } from "../api-key.js";
-import { unreachable } from "./network.js";
+import { unreachable, webFetch } from "./network.js";
 
 export type ServerConfig = client.Configuration;
 
@@ -25,6 +26,8 @@ export interface ServerOptions {
   allowInsecureHttp?: boolean | undefined;
   /** Per-request time limit, in seconds. */
   timeoutSeconds?: number;
+  /** The transport (config/network.ts); default: the global fetch. */
+  fetch?: Fetch | undefined;
 }
 
 /**
@@ -38,6 +41,8 @@ export async function discover(issuer: string, clientId: string, options: Server
   const common = {
     execute: url.protocol === "http:" ? [client.allowInsecureRequests] : [],
     timeout: options.timeoutSeconds ?? 30,
+    // Kept by the Configuration, so every later request (tokens, revocation, device polls) goes this way too.
+    ...(options.fetch === undefined ? {} : { [client.customFetch]: webFetch(options.fetch) }),
   };
   try {
     return await client.discovery(url, clientId, undefined, client.None(), { ...common, algorithm: "oidc" });
@@ -67,9 +72,10 @@ export function discoverSessionIssuer(
   where: string,
   timeoutSeconds: number,
   allowInsecureHttp = false,
+  fetch?: Fetch,
 ): Promise<ServerConfig> {
   parseIssuer(session.issuer, where, "oauth_session.issuer", allowInsecureHttp);
-  return discover(session.issuer, session.clientId, { allowInsecureHttp, timeoutSeconds });
+  return discover(session.issuer, session.clientId, { allowInsecureHttp, timeoutSeconds, fetch });
 }
 
 /** A discovery answer that is not there (404 and the like), as opposed to a server that is down. */
@@ -87,7 +93,11 @@ function notFound(err: unknown): boolean {
  */
 export function serverError(err: unknown, issuer: string, action: string, secrets: string[] = []): CodexError {
   if (err instanceof CodexError) return err;
-  const cleanLine = (text: string, max = 200) => oneLine(redact(text, secrets, (s) => maskToken(s, false)), max);
+  const cleanLine = (text: string, max = 200) =>
+    oneLine(
+      redact(text, secrets, (s) => maskToken(s, false)),
+      max,
+    );
   const host = issuerHost(issuer);
   const timedOut = () =>
     new NetworkError(host, "TIMEOUT", `the sign-in server ${host} did not answer in time (${action})`, { cause: err });
