@@ -639,4 +639,23 @@ describe.skipIf(!usable)("the library", () => {
     expect(r.stdout).toBe("library\n");
     expectNoSecret(r, PASSWORD, Buffer.from(`${USER}:${PASSWORD}`).toString("base64"));
   });
+
+  test("openClient without a fetch sends through the env's proxy, as the CLI does", async () => {
+    const server = await startProvider({ tls: tls() });
+    server.reply(sse(responsesEvents(["default transport"])));
+    const before = connects(guarded, PROVIDER);
+    const env = {
+      HTTPS_PROXY: guarded.url.replace("http://", `http://${USER}:${PASSWORD}@`),
+      CODEX_CA_CERTIFICATE: certs.caFile,
+    };
+    const script = `
+      import { Config, openClient } from "codex-credentials";
+      const env = { ...${JSON.stringify(env)}, CODEX_HOME: "/nonexistent", OPENAI_API_KEY: ${JSON.stringify(KEY)}, OPENAI_BASE_URL: ${JSON.stringify(server.baseUrl)} };
+      const client = await openClient({ config: await Config.load({ env }), env });
+      console.log((await client.reply([{ role: "user", content: "hi" }])).text);`;
+    const r = await runNodeScript(script, { env: { PATH: process.env.PATH } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe("default transport\n");
+    expect(connects(guarded, PROVIDER)).toBe(before + 1);
+  });
 });

@@ -13,13 +13,17 @@ import type { Env } from "../config/paths.js";
 import { chatgptProvider, cleartextRefusal, type ProviderSettings } from "../config/providers.js";
 import { AuthRequiredError } from "../errors.js";
 import { Client } from "./client.js";
-import { type Fetch, nodeFetch } from "../config/http.js";
+import type { Fetch } from "../config/http.js";
+import { networkFetch } from "../config/network.js";
 
 export interface OpenClientOptions {
   config: Config;
   /** Where CODEX_PROFILE, the API key variables and OPENAI_BASE_URL are read. Default: `process.env`. */
   env?: Env | undefined;
-  /** HTTP transport; default: node:http/https. The global `fetch` works too. */
+  /**
+   * HTTP transport; default: `networkFetch(env)`, node:http/https with env's proxy and CA variables, as the CLI
+   * sends. The global `fetch` works too, without them.
+   */
   fetch?: Fetch | undefined;
   /** Overrides config.toml's `model`. */
   model?: string | undefined;
@@ -29,9 +33,10 @@ export interface OpenClientOptions {
 }
 
 export async function openClient(options: OpenClientOptions): Promise<Client> {
+  const env = options.env ?? process.env;
   const { config, model, provider, credential } = await credentialInUse({
     config: options.config,
-    env: options.env ?? process.env,
+    env,
     model: options.model,
     clock: options.clock,
     profile: options.profile,
@@ -45,7 +50,7 @@ export async function openClient(options: OpenClientOptions): Promise<Client> {
     provider: destination,
     model,
     credential,
-    fetch: options.fetch ?? nodeFetch,
+    fetch: options.fetch ?? networkFetch(env),
     clock: options.clock,
   });
 }

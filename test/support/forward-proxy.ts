@@ -56,9 +56,11 @@ export function makeCertificates(dir: string, hosts: string[]): Certificates {
 /** Whether tinyproxy is installed and a private mount namespace can be made (root, unshare). */
 export function proxyFakesUsable(): boolean {
   if (process.getuid?.() !== 0) return false;
+  // As root (CI), `npm test`'s pretest has installed tinyproxy: a missing one fails the suite, never skips it.
   const tinyproxy = spawnSync("sh", ["-c", "command -v tinyproxy"], { encoding: "utf8" });
-  if (tinyproxy.status !== 0) return false;
-  return spawnSync("unshare", ["--mount", "true"]).status === 0;
+  if (tinyproxy.status !== 0) throw new Error("tinyproxy is not installed: run scripts/install-test-deps.sh");
+  if (spawnSync("unshare", ["--mount", "true"]).status !== 0) throw new Error("unshare --mount does not work here");
+  return true;
 }
 
 export interface Tinyproxy {
