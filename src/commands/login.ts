@@ -6,7 +6,7 @@
 import { MAX_KEY_BYTES, maskToken, normalizeApiKey } from "../auth/api-key.js";
 import { selectedProviderAuth } from "../auth/credential.js";
 import { tokenEnvVarsSet } from "../auth/env.js";
-import { type LoginResult, saveCredential } from "../auth/login.js";
+import { checkKeyringFirst, type LoginResult, saveCredential } from "../auth/login.js";
 import type { Revocation } from "../auth/oauth/revoke.js";
 import { selectAccount, storeSetting } from "../config/accounts.js";
 import { issuerHost, type LoginMethod, loginRestrictions, oauthSettings } from "../config/oauth.js";
@@ -136,6 +136,8 @@ async function oauthLogin(
       `config.toml restricts sign-in to a ChatGPT workspace (forced_chatgpt_workspace_id), which only a ChatGPT sign-in can satisfy, and [oauth] speaks the standard protocol to ${issuerHost(settings.issuer)}; nothing was opened or stored`,
     );
   }
+  // Before the issuer is asked anything: a sign-in with nowhere to be stored would be thrown away.
+  await checkKeyringFirst({ config: opts.config, env: opts.env, profile: opts.profile });
   const interrupt = io.interruptSignal();
   let stopWaiting = () => {};
   let credential: StoredCredential;
