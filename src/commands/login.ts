@@ -16,7 +16,7 @@ import { type ExitCode, InvalidInputError, LoginRestrictedError, UsageError } fr
 import { oneLine } from "../safe-text.js";
 import type { CommandContext } from "./context.js";
 import { describeExpiry } from "./expiry.js";
-import { showWaiting } from "./waiting.js";
+import { showWaiting, type Waiting } from "./waiting.js";
 
 export interface LoginOptions extends CommandContext {
   withApiKey: boolean;
@@ -162,25 +162,55 @@ async function oauthLogin(
       });
     } else {
       const { loginWithBrowser } = await import("../auth/oauth/browser.js");
+      // A browser on another machine (SSH, a container, WSL) cannot reach the loopback: on a terminal, the
+      // address it ends on may be pasted instead.
+      const pasteBack = io.stdinIsTTY();
+      let typed = 0;
+      let waiting: Waiting | undefined;
       credential = await loginWithBrowser({
         settings,
         workspaces,
         port: opts.port,
         signal: interrupt.signal,
         clock: opts.clock,
+        paste: pasteBack
+          ? {
+              start: (offer, maxChars) =>
+                io.readLines({
+                  maxChars,
+                  onLine: (line) => {
+                    const refusal = offer(line);
+                    if (refusal !== undefined) io.err(refusal);
+                  },
+                  onCancel: () => interrupt.cancel(),
+                  onTyping: (chars) => {
+                    typed = chars;
+                    waiting?.redraw();
+                  },
+                }),
+            }
+          : undefined,
         onUrl: async (url, expiresAt) => {
           const { browserUnavailable, openBrowser } = await import("./open-browser.js");
           const why = opts.noBrowser ? "--no-browser" : browserUnavailable(opts.env);
           const opened = why === undefined && (await openBrowser(url, opts.env));
-          io.err(
-            opened
-              ? `Opening your browser to sign in to ${issuerHost(settings.issuer)}. If it does not open, visit:\n\n  ${url}\n`
-              : `Open this URL in a browser on this machine to sign in to ${issuerHost(settings.issuer)}:\n\n  ${url}\n`,
-          );
-          if (!opened && (opts.env.SSH_CONNECTION || opts.env.SSH_TTY)) {
-            io.err("On a machine without a browser (SSH)? Run `codex login --device-auth` instead.\n");
+          const host = issuerHost(settings.issuer);
+          if (opened) io.err(`Opening your browser to sign in to ${host}. If it does not open, visit:\n\n  ${url}\n`);
+          else if (pasteBack) {
+            io.err(`Open this URL in any browser to sign in to ${host}:\n\n  ${url}\n`);
+            io.err(
+              "After you approve, a browser on this machine returns to codex by itself. A browser elsewhere ends on a page that cannot connect: paste that page's address here and press Enter.\n",
+            );
+          } else {
+            io.err(`Open this URL in a browser on this machine to sign in to ${host}:\n\n  ${url}\n`);
+            if (opts.env.SSH_CONNECTION || opts.env.SSH_TTY) {
+              io.err("On a machine without a browser (SSH)? Run `codex login --device-auth` instead.\n");
+            }
           }
-          stopWaiting = showWaiting(io, opts.clock, "you to sign in in the browser", expiresAt);
+          waiting = showWaiting(io, opts.clock, "you to sign in in the browser", expiresAt, () =>
+            typed === 0 ? undefined : `Pasted ${typed} characters: press Enter to use them…`,
+          );
+          stopWaiting = waiting;
         },
       });
     }
