@@ -7,7 +7,7 @@
  *
  * A pasted address is judged as the listener judges a request: another sign-in's state is refused (nothing is
  * exchanged or stored, and the wait goes on: the listener still takes the real one); a code alone, text that is
- * not the callback, and an over-long line get one sentence each; none of them is echoed. Ctrl-C and Esc cancel.
+ * not the callback, and an over-long line get one warning each; none of them is echoed. Ctrl-C and Esc cancel.
  */
 import { readFileSync } from "node:fs";
 import { PassThrough } from "node:stream";
@@ -25,7 +25,7 @@ const WAITING = /Waiting for you to sign in in the browser…/;
 const BOTH_WAYS =
   "After you approve, a browser on this machine returns to codex by itself. A browser elsewhere ends on a page that cannot connect: paste that page's address here and press Enter.";
 const FOREIGN =
-  "That address is from another sign-in (its state is not this one's), so codex did not use it and stored nothing. Paste the address from the sign-in started here, or press Ctrl-C and run `codex login` again.";
+  "warning: that address is from another sign-in (its state is not this one's); paste the address of the sign-in started here, or press Ctrl-C and run `codex login` again; nothing was stored";
 
 /** The terminal's text without the status line's redraws and CRs: what a reader sees, line by line. */
 const plain = (output: string) =>
@@ -106,7 +106,7 @@ describe("the address pasted signs in", () => {
 });
 
 describe("what is refused", () => {
-  test("another sign-in's state: one sentence, nothing exchanged or stored; the listener still takes the real one", async () => {
+  test("another sign-in's state: a warning, nothing exchanged or stored; the listener still takes the real one", async () => {
     const fake = await startOpenAIFake();
     const { home, configFile } = await openaiHome(fake);
     const before = readFileSync(configFile, "utf8");
@@ -116,7 +116,7 @@ describe("what is refused", () => {
     const forged = new URL(callback);
     forged.searchParams.set("state", "someone-elses-state-0123456789");
     cli.send(`${forged.href}\r`);
-    await cli.waitFor(/That address is from another sign-in/);
+    await cli.waitFor(/that address is from another sign-in[^\n]*\n/);
     expect(plain(cli.output())).toContain(`${FOREIGN}\n`);
     expect(fake.tokenRequests).toEqual([]);
     expect(readFileSync(configFile, "utf8")).toBe(before);
@@ -130,7 +130,7 @@ describe("what is refused", () => {
     expect(readFileSync(configFile, "utf8")).toContain("[oauth_session]");
   });
 
-  test("a code alone, garbage, another page's address and an over-long line: a sentence each, never echoed; Ctrl-C cancels", async () => {
+  test("a code alone, garbage, another page's address and an over-long line: a warning each, never echoed; Ctrl-C cancels", async () => {
     const fake = await startOpenAIFake();
     const { home, configFile } = await openaiHome(fake);
     const before = readFileSync(configFile, "utf8");
@@ -141,32 +141,32 @@ describe("what is refused", () => {
     const code = callback.searchParams.get("code") as string;
 
     cli.send(`${code}\r`);
-    await cli.waitFor(/That looks like a code alone/);
+    await cli.waitFor(/that looks like a code alone/);
     cli.send(`code=${code}\r`);
-    await cli.waitFor(/That has no state/);
+    await cli.waitFor(/that has no state/);
     // Escape sequences and control characters never reach the line: this is plain garbage.
     cli.send("hello \x1b[31mworld\x1b]0;title\x07 \x07\r");
-    await cli.waitFor(/That is not the address of codex's sign-in callback/);
+    await cli.waitFor(/that is not the address of codex's sign-in callback/);
     cli.send(`${url}\r`);
-    await cli.waitFor(/That is not the address[^\n]*\n[^\n]*That is not the address/);
+    await cli.waitFor(/that is not the address[^\n]*\n[^\n]*that is not the address/);
     cli.send(`http://localhost:${port}/auth/callback?state=${"x".repeat(20_000)}\r`);
-    await cli.waitFor(/That is over 8192 characters/, 15_000);
+    await cli.waitFor(/the pasted line is over 8192 characters/, 15_000);
     cli.send("\x03");
     const r = await cli.result;
     expect(r.code).toBe(1);
     const shown = plain(r.output);
-    const where = `http://localhost:${port}/auth/callback?code=…`;
+    const paste = `paste the whole address the browser ended on (http://localhost:${port}/auth/callback?code=…&state=…) and press Enter`;
     expect(shown).toContain(
-      `That looks like a code alone, and a code carries nothing to show it is from this sign-in, so codex did not use it. Paste the whole address the browser ended on (${where}&state=…), then press Enter.\n`,
+      `warning: that looks like a code alone, which carries nothing to show it is from this sign-in, so it was not used; ${paste}\n`,
     );
     expect(shown).toContain(
-      `That has no state, so nothing shows it is from this sign-in, and codex did not use it. Paste the whole address the browser ended on (${where}&state=…), then press Enter.\n`,
+      `warning: that has no state, which would show it is from this sign-in, so it was not used; ${paste}\n`,
     );
     expect(shown).toContain(
-      `That is not the address of codex's sign-in callback, so codex did not use it. Paste the whole address the browser ended on (${where}), then press Enter.\n`,
+      `warning: that is not the address of codex's sign-in callback; ${paste}\n`,
     );
     expect(shown).toContain(
-      `That is over 8192 characters, longer than any sign-in address, so codex did not use it. Paste the address the browser ended on (${where}), then press Enter.\n`,
+      `warning: the pasted line is over 8192 characters, longer than any sign-in address; ${paste}\n`,
     );
     expect(shown).toMatch(/\nerror: sign-in cancelled; nothing was stored\n$/);
     // Nothing typed was echoed: not the code, not the garbage, not the escape sequences.

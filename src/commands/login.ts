@@ -7,6 +7,7 @@ import { MAX_KEY_BYTES, maskToken, normalizeApiKey } from "../auth/api-key.js";
 import { selectedProviderAuth } from "../auth/credential.js";
 import { tokenEnvVarsSet } from "../auth/env.js";
 import { checkKeyringFirst, type LoginResult, saveCredential } from "../auth/login.js";
+import type { PasteRefusal } from "../auth/oauth/browser.js";
 import type { Revocation } from "../auth/oauth/revoke.js";
 import { selectAccount, storeSetting } from "../config/accounts.js";
 import { issuerHost, type LoginMethod, loginRestrictions, oauthSettings } from "../config/oauth.js";
@@ -180,7 +181,7 @@ async function oauthLogin(
                   maxChars,
                   onLine: (line) => {
                     const refusal = offer(line);
-                    if (refusal !== undefined) io.err(refusal);
+                    if (refusal !== undefined) io.warn(refusalLine(refusal));
                   },
                   onCancel: () => interrupt.cancel(),
                   onTyping: (chars) => {
@@ -240,4 +241,24 @@ async function oauthLogin(
     );
   }
   reportReplaced(opts, result.revocation);
+}
+
+/**
+ * Why a pasted line was not used (a warning: the wait goes on), and what to paste instead; never the line
+ * itself, which may hold a code.
+ */
+function refusalLine({ why, callback, maxChars }: PasteRefusal): string {
+  const paste = `paste the whole address the browser ended on (${callback}?code=…&state=…) and press Enter`;
+  switch (why) {
+    case "too-long":
+      return `the pasted line is over ${maxChars} characters, longer than any sign-in address; ${paste}`;
+    case "code-alone":
+      return `that looks like a code alone, which carries nothing to show it is from this sign-in, so it was not used; ${paste}`;
+    case "no-state":
+      return `that has no state, which would show it is from this sign-in, so it was not used; ${paste}`;
+    case "not-callback":
+      return `that is not the address of codex's sign-in callback; ${paste}`;
+    case "foreign":
+      return "that address is from another sign-in (its state is not this one's); paste the address of the sign-in started here, or press Ctrl-C and run `codex login` again; nothing was stored";
+  }
 }

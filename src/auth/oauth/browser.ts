@@ -70,11 +70,22 @@ export interface BrowserLoginOptions {
 /**
  * The terminal, taking the address a browser elsewhere ended on. `start` begins reading (before the URL is
  * shown, so nothing typed is ever echoed) and hands each line entered, at most `maxChars` and one more, to
- * `offer`, which answers with a sentence saying why the line was not taken (to show, and read on), or
- * undefined when it was. The function `start` returns stops reading and gives the terminal back.
+ * `offer`, which answers why the line was not taken (to say so, and read on), or undefined when it was. The
+ * function `start` returns stops reading and gives the terminal back.
  */
 export interface PasteBack {
-  start(offer: (line: string) => string | undefined, maxChars: number): () => void;
+  start(offer: (line: string) => PasteRefusal | undefined, maxChars: number): () => void;
+}
+
+/**
+ * Why a pasted line was not taken: longer than MAX_PASTE_CHARS; a code alone; a query or address with no
+ * `state`; not the callback's address; another sign-in's `state`. `callback` is this sign-in's redirect URI,
+ * `maxChars` MAX_PASTE_CHARS. Never the line itself: it may hold a code.
+ */
+export interface PasteRefusal {
+  why: "too-long" | "code-alone" | "no-state" | "not-callback" | "foreign";
+  callback: string;
+  maxChars: number;
 }
 
 /**
@@ -285,38 +296,29 @@ const LOOPBACK_NAMES = new Set(["localhost", "127.0.0.1", "[::1]"]);
 
 /**
  * A pasted line as the callback URL the listener would have seen (`http://localhost:PORT/auth/callback?…`),
- * whatever host or port it was pasted with; or the sentence saying why it cannot be one. Takes the whole
- * address, or its query (`code=…&state=…`, with or without `?`). Never quotes the line: it may hold the code.
+ * whatever host or port it was pasted with; or why it cannot be one. Takes the whole address, or its query
+ * (`code=…&state=…`, with or without `?`).
  */
-function pastedCallback(line: string, port: number): URL | string {
-  const url = pastedUrl(line, port);
-  if (typeof url === "string" || url.searchParams.has("state")) return url;
-  return `That has no state, so nothing shows it is from this sign-in, and codex did not use it. Paste the whole address the browser ended on (http://localhost:${port}${CALLBACK_PATH}?code=…&state=…), then press Enter.`;
-}
-
-function pastedUrl(line: string, port: number): URL | string {
-  const where = `http://localhost:${port}${CALLBACK_PATH}?code=…`;
+function pastedCallback(line: string, port: number): URL | PasteRefusal["why"] {
   const text = line.trim();
-  if (text.length > MAX_PASTE_CHARS) {
-    return `That is over ${MAX_PASTE_CHARS} characters, longer than any sign-in address, so codex did not use it. Paste the address the browser ended on (${where}), then press Enter.`;
-  }
+  if (text.length > MAX_PASTE_CHARS) return "too-long";
   const base = `http://localhost:${port}`;
+  let url: URL | undefined;
   if (/^https?:\/\//i.test(text)) {
     let pasted: URL | undefined;
     try {
       pasted = new URL(text);
     } catch {
-      // Not a URL after all: said below.
+      return "not-callback";
     }
-    if (pasted !== undefined && LOOPBACK_NAMES.has(pasted.hostname) && pasted.pathname === CALLBACK_PATH) {
-      return new URL(`${CALLBACK_PATH}${pasted.search}`, base);
-    }
+    if (!LOOPBACK_NAMES.has(pasted.hostname) || pasted.pathname !== CALLBACK_PATH) return "not-callback";
+    url = new URL(`${CALLBACK_PATH}${pasted.search}`, base);
   } else if (/^\??[A-Za-z_]+=/.test(text) && !/\s/.test(text)) {
-    return new URL(`${CALLBACK_PATH}?${text.replace(/^\?/, "")}`, base);
-  } else if (/^[\w.~+/=-]{8,}$/.test(text)) {
-    return `That looks like a code alone, and a code carries nothing to show it is from this sign-in, so codex did not use it. Paste the whole address the browser ended on (${where}&state=…), then press Enter.`;
+    url = new URL(`${CALLBACK_PATH}?${text.replace(/^\?/, "")}`, base);
+  } else {
+    return /^[\w.~+/=-]{8,}$/.test(text) ? "code-alone" : "not-callback";
   }
-  return `That is not the address of codex's sign-in callback, so codex did not use it. Paste the whole address the browser ended on (${where}), then press Enter.`;
+  return url.searchParams.has("state") ? url : "no-state";
 }
 
 function waitForCallback(
@@ -325,7 +327,7 @@ function waitForCallback(
   state: string,
   signal: AbortSignal,
   timeoutMs: number,
-): { callback: Promise<Callback>; offer(line: string): string | undefined } {
+): { callback: Promise<Callback>; offer(line: string): PasteRefusal | undefined } {
   let settled = false;
   let accept: (callback: Callback) => void = () => {};
   const callback = new Promise<Callback>((resolve, reject) => {
@@ -387,14 +389,13 @@ function waitForCallback(
     };
     for (const server of servers) server.on("request", onRequest);
   });
-  const offer = (line: string): string | undefined => {
+  const offer = (line: string): PasteRefusal | undefined => {
     // A line entered as the wait ends (the listener won, or time ran out) has nothing left to do.
     if (settled) return undefined;
     const url = pastedCallback(line, port);
-    if (typeof url === "string") return url;
-    if (judge(url, state) === "foreign") {
-      return "That address is from another sign-in (its state is not this one's), so codex did not use it and stored nothing. Paste the address from the sign-in started here, or press Ctrl-C and run `codex login` again.";
-    }
+    const callback = `http://localhost:${port}${CALLBACK_PATH}`;
+    if (typeof url === "string") return { why: url, callback, maxChars: MAX_PASTE_CHARS };
+    if (judge(url, state) === "foreign") return { why: "foreign", callback, maxChars: MAX_PASTE_CHARS };
     accept({ url, respond: async () => {} });
     return undefined;
   };
