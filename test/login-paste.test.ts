@@ -88,6 +88,21 @@ describe("the address pasted signs in", () => {
     expect(readFileSync(configFile, "utf8")).toContain("[oauth_session]");
   });
 
+  test("after the chooser (a terminal, no flag, BROWSER=none): the browser chosen, the address pasted", async () => {
+    const fake = await startOpenAIFake();
+    const { home, configFile } = await openaiHome(fake);
+    const cli = startCliInPty(["login"], { home, env: { BROWSER: "none" } });
+    await cli.waitFor(/How do you want to sign in\?/);
+    cli.send("\r");
+    const callback = await approveElsewhere(await started(cli));
+    expect(plain(cli.output())).toContain(BOTH_WAYS);
+    cli.send(`${callback}\r`);
+    const r = await cli.result;
+    expect(r.code, r.output).toBe(0);
+    expect(plain(r.output)).toContain("✅ Logged in using ChatGPT as ");
+    expect(readFileSync(configFile, "utf8")).toContain("[oauth_session]");
+  });
+
   test("an error redirect pasted is reported as the listener reports it; nothing is stored", async () => {
     const fake = await startOpenAIFake();
     const { home, configFile } = await openaiHome(fake);
