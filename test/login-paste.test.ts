@@ -11,7 +11,15 @@
  */
 import { readFileSync } from "node:fs";
 import { PassThrough } from "node:stream";
-import { describe, expect, test } from "vitest";
+import { describe, expect, test, vi } from "vitest";
+import {
+  Config,
+  loginWithBrowser,
+  MAX_PASTE_CHARS,
+  oauthSettings,
+  type PasteBack,
+  type PasteRefusal,
+} from "codex-credentials";
 import { createIO } from "../src/commands/io.js";
 import { freePort, type PtySession, startCliInPty, withConfig } from "./helpers.js";
 import { signInWithBrowser } from "./support/browser.js";
@@ -226,6 +234,51 @@ describe("the loopback first, while a paste is offered", () => {
     expect(r.code, r.output).toBe(0);
     expect(plain(r.output)).toContain("✅ Logged in using ChatGPT as ");
     expect(readFileSync(configFile, "utf8")).toContain("[oauth_session]");
+  });
+});
+
+describe("the library's side (loginWithBrowser with a PasteBack, from the built package)", () => {
+  test("the paste wins: the listener is closed and the reading stopped, once; a refusal names no part of the line", async () => {
+    const fake = await startOpenAIFake();
+    const port = await freePort();
+    const { codexHome } = withConfig(`[oauth]\nissuer = "${fake.issuer}"\nprotocol = "openai"\nredirect_port = ${port}\n`);
+    const settings = oauthSettings(await Config.load({ codexHome }));
+    let offer: ((line: string) => PasteRefusal | undefined) | undefined;
+    let stopped = 0;
+    const paste: PasteBack = {
+      start(o, maxChars) {
+        expect(maxChars).toBe(MAX_PASTE_CHARS);
+        offer = o;
+        return () => stopped++;
+      },
+    };
+    let url = "";
+    const signingIn = loginWithBrowser({
+      settings,
+      paste,
+      onUrl: (u) => {
+        url = u;
+      },
+    });
+    await vi.waitFor(() => expect(url).not.toBe(""));
+    const callback = await approveElsewhere(url);
+    const code = new URL(callback).searchParams.get("code") as string;
+    const refusal = offer?.(code);
+    expect(refusal).toEqual({
+      why: "code-alone",
+      callback: `http://localhost:${port}/auth/callback`,
+      maxChars: MAX_PASTE_CHARS,
+    });
+    expect(JSON.stringify(refusal)).not.toContain(code);
+    expect(offer?.(callback)).toBeUndefined();
+    const session = await signingIn;
+    expect(session.oauth?.protocol).toBe("openai");
+    expect(stopped).toBe(1);
+    // Nothing listens any more, on either address.
+    await expect(fetch(`http://127.0.0.1:${port}/auth/callback`)).rejects.toThrow();
+    // A line entered late does nothing.
+    expect(offer?.(callback)).toBeUndefined();
+    expect(fake.tokenRequests).toHaveLength(1);
   });
 });
 

@@ -124,7 +124,9 @@ export async function loginWithBrowser(options: BrowserLoginOptions): Promise<St
     stopPaste = options.paste?.start(waiting.offer, MAX_PASTE_CHARS);
     await options.onUrl(flow.url, expiresAt);
     const { url: returned, respond } = await waiting.callback;
+    // The terminal is given back before the exchange, which may take a while and then print.
     stopPaste?.();
+    stopPaste = undefined;
     try {
       const credential = await flow.finish(returned, clock());
       await respond(200, "Signed in to codex", "You are signed in. You can close this tab and return to the terminal.");
