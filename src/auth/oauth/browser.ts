@@ -18,10 +18,10 @@
  * page that cannot connect, whose address is the callback. With `paste` (a terminal), the user may paste that
  * address instead, and whichever arrives first wins: the other is closed. A pasted address goes through the
  * same decision as a request to the listener (`judge`: our path, our `state`), and then the same exchange
- * (PKCE verifier, `error=`, nonce); one with another `state` is refused (the caller says why) and the wait goes on, as
- * the listener does. A code alone is refused: it carries no `state`, so nothing would show that it was issued
- * for this sign-in and not for an attacker's account that someone wants you signed into (login CSRF,
- * RFC 6749 §10.12).
+ * (PKCE verifier, `error=`, nonce); one with another `state` is refused (the caller says why) and the wait
+ * goes on, as the listener does. A code alone is refused: it carries no `state`, so nothing would show that
+ * it was issued for this sign-in and not for an attacker's account that someone wants you signed into
+ * (login CSRF, RFC 6749 §10.12).
  *
  * With OpenAI's sign-in on the default port, a busy 1455 moves the server to 1457, the other loopback port
  * OpenAI registers for its client (as OpenAI's Codex CLI does); a port the user chose never moves.
