@@ -91,6 +91,7 @@ export const LOGIN: CommandSpec = {
   examples: [
     ["codex login", "in your browser"],
     ["codex login --device-auth", "over SSH"],
+    ["codex login --no-browser", "over SSH: open the URL anywhere, paste back the address"],
     ["codex login --no-browser --port 8765", "print the URL; another port"],
     ["codex login --with-api-key < ~/openai.key"],
     ["printenv OPENAI_API_KEY | codex login --with-api-key"],

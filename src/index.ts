@@ -36,9 +36,15 @@ export {
 } from "./auth/credential.js";
 export { type ProviderAuth, TOKEN_ENV_VARS } from "./auth/env.js";
 export { type Breach, restrictionBreach } from "./auth/restrictions.js";
-export { type LoginResult, loginWithApiKey, saveCredential } from "./auth/login.js";
+export { checkKeyringFirst, type LoginResult, loginWithApiKey, saveCredential } from "./auth/login.js";
 export { type AccountLogout, type LogoutOptions, type LogoutResult, logout } from "./auth/logout.js";
-export { type BrowserLoginOptions, loginWithBrowser } from "./auth/oauth/browser.js";
+export {
+  type BrowserLoginOptions,
+  loginWithBrowser,
+  MAX_PASTE_CHARS,
+  type PasteBack,
+  type PasteRefusal,
+} from "./auth/oauth/browser.js";
 export { type DeviceCode, type DeviceLoginOptions, loginWithDevice } from "./auth/oauth/device.js";
 export { type RefreshOptions, refreshSession } from "./auth/oauth/refresh.js";
 export { type Revocation, type RevokeOptions, revokeSession } from "./auth/oauth/revoke.js";

@@ -316,6 +316,124 @@ export async function runInPty(
   return { ...parsed, output: Buffer.from(parsed.output, "base64").toString("utf8") };
 }
 
+/** A program running on a pseudo-terminal that the test reads and types into as it goes (see startCliInPty). */
+export interface PtySession {
+  /** Everything written to the terminal so far, raw. */
+  output(): string;
+  /** Resolves with the first match of `pattern` in the output (waiting for more as needed). */
+  waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
+  /** Types `text` on the terminal ("\r" is Enter, "\x03" Ctrl-C). */
+  send(text: string): void;
+  result: Promise<PtyResult>;
+}
+
+// A relay between this process and a pty: the pty's output to stdout as it comes, stdin to the pty. When the program
+// exits, its status goes to stderr as JSON.
+const PTY_RELAY = `
+import fcntl, json, os, pty, select, signal, struct, sys, termios, time
+spec = json.loads(sys.argv[1])
+pid, fd = pty.fork()
+size = struct.pack("HHHH", 24, spec["columns"], 0, 0)
+if pid == 0:
+    fcntl.ioctl(0, termios.TIOCSWINSZ, size)
+    os.chdir(spec["cwd"])
+    os.execve(spec["argv"][0], spec["argv"], spec["env"])
+fcntl.ioctl(fd, termios.TIOCSWINSZ, size)
+deadline = time.time() + spec["timeout"]
+alive = True
+typing = True
+while alive and time.time() < deadline:
+    ready, _, _ = select.select([fd] + ([0] if typing else []), [], [], 0.05)
+    if fd in ready:
+        try:
+            data = os.read(fd, 65536)
+        except OSError:
+            data = b""
+        if not data:
+            alive = False
+        else:
+            os.write(1, data)
+    if typing and 0 in ready:
+        data = os.read(0, 65536)
+        if not data:
+            typing = False
+        else:
+            os.write(fd, data)
+if alive:
+    os.kill(pid, signal.SIGKILL)
+_, status = os.waitpid(pid, 0)
+sys.stderr.write(json.dumps({
+    "code": os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
+    "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
+    "timedOut": alive,
+}))
+`;
+
+/** The built CLI on a real terminal, driven as it runs: read what it shows, type what it asks for. */
+export function startCliInPty(
+  args: string[],
+  opts: { home: string; env?: Record<string, string | undefined>; timeoutMs?: number; columns?: number },
+): PtySession {
+  const spec = {
+    argv: [process.execPath, CLI, ...args],
+    columns: opts.columns ?? 80,
+    env: cleanEnv(opts.home, opts.env),
+    cwd: opts.home,
+    timeout: (opts.timeoutMs ?? 15_000) / 1000,
+  };
+  const child = spawn("python3", ["-c", PTY_RELAY, JSON.stringify(spec)], { stdio: ["pipe", "pipe", "pipe"] });
+  let output = "";
+  let status = "";
+  const waiters = new Set<() => void>();
+  child.stdout.setEncoding("utf8").on("data", (d: string) => {
+    output += d;
+    for (const w of waiters) w();
+  });
+  child.stderr.setEncoding("utf8").on("data", (d: string) => {
+    status += d;
+  });
+  const result = new Promise<PtyResult>((resolve, reject) => {
+    child.on("error", reject);
+    child.on("close", () => {
+      for (const w of waiters) w();
+      try {
+        resolve({ ...(JSON.parse(status) as Omit<PtyResult, "output" | "pending">), output, pending: 0 });
+      } catch {
+        reject(new Error(`pty relay failed: ${status}`));
+      }
+    });
+  });
+  return {
+    output: () => output,
+    send: (text) => void child.stdin.write(text),
+    result,
+    waitFor(pattern, timeoutMs = 10_000) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const m = output.match(pattern);
+          if (m) {
+            done();
+            resolve(m);
+          } else if (child.exitCode !== null || child.signalCode !== null) {
+            done();
+            reject(new Error(`the program exited before showing ${pattern}:\n${output}`));
+          }
+        };
+        const t = setTimeout(() => {
+          done();
+          reject(new Error(`timed out waiting for ${pattern}; output so far:\n${output}`));
+        }, timeoutMs);
+        const done = () => {
+          clearTimeout(t);
+          waiters.delete(check);
+        };
+        waiters.add(check);
+        check();
+      });
+    },
+  };
+}
+
 /** A port nothing listens on right now (the OS picks it; it is free again once this returns). */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

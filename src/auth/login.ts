@@ -47,6 +47,32 @@ export async function loginWithApiKey(apiKey: string, options: AuthOptions = {})
   return saveCredential({ token: normalizeApiKey(apiKey) }, options);
 }
 
+/**
+ * Before a browser or device sign-in starts: with `cli_auth_credentials_store = "keyring"`, asks the keyring
+ * whether it answers (a read of the account's entry; nothing is stored), so that a sign-in is never
+ * completed at the issuer only to be thrown away because there is nowhere to put it. A keyring that does not
+ * answer is a KeyringUnavailableError, before the issuer sees any request. "auto" is not asked: it falls back
+ * to config.toml when it stores. A read cannot tell a locked keyring that holds no entry of this account from
+ * an open one (the Secret Service unlocks only to read or write an item); that case is still found when the
+ * credential is stored, where a desktop asks to unlock it.
+ */
+export async function checkKeyringFirst(options: AuthOptions = {}): Promise<void> {
+  const env = options.env ?? process.env;
+  const acct = selectAccount(env, options.profile);
+  const config = (options.config ?? (await Config.load({ codexHome: options.codexHome, env }))).view(acct.name);
+  if (storeSetting(config) !== "keyring") return;
+  try {
+    const keyring = await loadKeyring(env);
+    await keyring.get(keyringAccount(config, acct));
+  } catch (err) {
+    if (!(err instanceof KeyringUnavailableError)) throw err;
+    throw new KeyringUnavailableError(
+      `${err.message}; the sign-in was not started (cli_auth_credentials_store is "keyring"; set it to "auto" or "file" to use config.toml instead)`,
+      { cause: err },
+    );
+  }
+}
+
 /** Stores `credential` in place of whatever was stored (an API key replaces a session and vice versa). */
 export async function saveCredential(credential: StoredCredential, options: AuthOptions = {}): Promise<LoginResult> {
   const saved = await store(credential, options);

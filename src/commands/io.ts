@@ -62,7 +62,22 @@ export interface IO {
    * A signal that aborts when the user presses Ctrl-C (SIGINT), for long waits that should end cleanly
    * rather than kill the process. Call `release` when the wait is over to restore the default.
    */
-  interruptSignal(): { signal: AbortSignal; release(): void };
+  interruptSignal(): { signal: AbortSignal; release(): void; cancel(): void };
+  /**
+   * Reads lines typed or pasted on the terminal while codex waits for something else (the browser sign-in):
+   * standard input in raw mode, echo off, so a pasted secret is never shown and a redrawn status line is
+   * never broken. Enter hands the line to `onLine` (empty lines are skipped); Backspace and Ctrl-U edit it;
+   * Ctrl-C and Esc call `onCancel` (raw mode turns off the terminal's own Ctrl-C). Escape sequences (arrow
+   * keys, bracketed paste) and other control characters are dropped, so a line holds none. At most
+   * `maxChars` + 1 characters are kept: a longer line arrives cut there. `onTyping` is told the length so
+   * far. The function returned stops reading and restores the terminal's mode.
+   */
+  readLines(handlers: {
+    maxChars: number;
+    onLine(line: string): void;
+    onCancel(): void;
+    onTyping?(chars: number): void;
+  }): () => void;
   /**
    * A line on stderr saying what codex is waiting for, kept current by calling `show` again. On a terminal
    * it is one line redrawn in place (carriage return, erase line), removed by `end` or by any other output,
@@ -236,7 +251,7 @@ export function createIO(env: Env, streams?: Streams): IO {
     },
     interruptSignal() {
       const controller = new AbortController();
-      if (!real) return { signal: controller.signal, release: () => {} };
+      if (!real) return { signal: controller.signal, release: () => {}, cancel: () => controller.abort() };
       const onInterrupt = () => {
         // The terminal has echoed ^C where the cursor was: a status line is erased with it, and any other
         // line is ended, so that what follows starts on a line of its own.
@@ -245,7 +260,49 @@ export function createIO(env: Env, streams?: Streams): IO {
         controller.abort();
       };
       process.once("SIGINT", onInterrupt);
-      return { signal: controller.signal, release: () => process.removeListener("SIGINT", onInterrupt) };
+      return {
+        signal: controller.signal,
+        release: () => process.removeListener("SIGINT", onInterrupt),
+        cancel: onInterrupt,
+      };
+    },
+    readLines({ maxChars, onLine, onCancel, onTyping }) {
+      const input = get("stdin") as In & { setRawMode?(raw: boolean): unknown; isRaw?: boolean };
+      const wasRaw = input.isRaw === true;
+      input.setRawMode?.(true);
+      let line = "";
+      // 0: text; 1: after ESC; 2: in a CSI sequence (ESC [ … final byte); 3: the one character after ESC O.
+      let inSequence = 0;
+      const onData = (chunk: string | Buffer) => {
+        const text = String(chunk);
+        // Esc alone: a key press. (An arrow key's ESC arrives with the rest of its sequence.)
+        if (text === "\x1b") return onCancel();
+        const before = line.length;
+        for (const c of text) {
+          const code = c.codePointAt(0) as number;
+          if (inSequence === 1) inSequence = c === "[" ? 2 : c === "O" ? 3 : 0;
+          else if (inSequence === 2) inSequence = code >= 0x40 && code <= 0x7e ? 0 : 2;
+          else if (inSequence === 3) inSequence = 0;
+          else if (c === "\x03") return onCancel();
+          else if (c === "\x1b") inSequence = 1;
+          else if (c === "\r" || c === "\n") {
+            const entered = line;
+            line = "";
+            if (entered.trim() !== "") onLine(entered);
+          } else if (c === "\x7f" || c === "\b") line = line.slice(0, -1);
+          else if (c === "\x15") line = "";
+          else if (code >= 0x20 && !(code >= 0x7f && code < 0xa0) && line.length <= maxChars) line += c;
+        }
+        if (line.length !== before) onTyping?.(line.length);
+      };
+      input.setEncoding?.("utf8");
+      input.on("data", onData);
+      input.resume?.();
+      return () => {
+        input.removeListener("data", onData);
+        input.setRawMode?.(wasRaw);
+        input.pause?.();
+      };
     },
     statusLine() {
       const live = stderrTTY && env.TERM !== "dumb";

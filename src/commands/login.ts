@@ -5,7 +5,8 @@
  */
 import { MAX_KEY_BYTES, maskToken, normalizeApiKey } from "../auth/api-key.js";
 import { envCredentialVars, selectedProviderAuth } from "../auth/credential.js";
-import { type LoginResult, saveCredential } from "../auth/login.js";
+import { checkKeyringFirst, type LoginResult, saveCredential } from "../auth/login.js";
+import type { PasteRefusal } from "../auth/oauth/browser.js";
 import type { Revocation } from "../auth/oauth/revoke.js";
 import { selectAccount, storeSetting } from "../config/accounts.js";
 import { issuerHost, type LoginMethod, loginRestrictions, oauthSettings } from "../config/oauth.js";
@@ -15,7 +16,7 @@ import { type ExitCode, InvalidInputError, LoginRestrictedError, UsageError } fr
 import { oneLine } from "../safe-text.js";
 import type { CommandContext } from "./context.js";
 import { describeExpiry } from "./expiry.js";
-import { showWaiting } from "./waiting.js";
+import { showWaiting, type Waiting } from "./waiting.js";
 
 export interface LoginOptions extends CommandContext {
   withApiKey: boolean;
@@ -135,6 +136,8 @@ async function oauthLogin(
       `config.toml restricts sign-in to a ChatGPT workspace (forced_chatgpt_workspace_id), which only a ChatGPT sign-in can satisfy, and [oauth] speaks the standard protocol to ${issuerHost(settings.issuer)}; nothing was opened or stored`,
     );
   }
+  // Before the issuer is asked anything: a sign-in with nowhere to be stored would be thrown away.
+  await checkKeyringFirst({ config: opts.config, env: opts.env, profile: opts.profile });
   const interrupt = io.interruptSignal();
   let stopWaiting = () => {};
   let credential: StoredCredential;
@@ -160,6 +163,11 @@ async function oauthLogin(
       });
     } else {
       const { loginWithBrowser } = await import("../auth/oauth/browser.js");
+      // A browser on another machine (SSH, a container, WSL) cannot reach the loopback: on a terminal, the
+      // address it ends on may be pasted instead.
+      const pasteBack = io.stdinIsTTY();
+      let typed = 0;
+      let waiting: Waiting | undefined;
       credential = await loginWithBrowser({
         settings,
         workspaces,
@@ -167,19 +175,44 @@ async function oauthLogin(
         port: opts.port,
         signal: interrupt.signal,
         clock: opts.clock,
+        paste: pasteBack
+          ? {
+              start: (offer, maxChars) =>
+                io.readLines({
+                  maxChars,
+                  onLine: (line) => {
+                    const refusal = offer(line);
+                    if (refusal !== undefined) io.warn(refusalLine(refusal));
+                  },
+                  onCancel: () => interrupt.cancel(),
+                  onTyping: (chars) => {
+                    typed = chars;
+                    waiting?.redraw();
+                  },
+                }),
+            }
+          : undefined,
         onUrl: async (url, expiresAt) => {
           const { browserUnavailable, openBrowser } = await import("./open-browser.js");
           const why = opts.noBrowser ? "--no-browser" : browserUnavailable(opts.env);
           const opened = why === undefined && (await openBrowser(url, opts.env));
-          io.err(
-            opened
-              ? `Opening your browser to sign in to ${issuerHost(settings.issuer)}. If it does not open, visit:\n\n  ${url}\n`
-              : `Open this URL in a browser on this machine to sign in to ${issuerHost(settings.issuer)}:\n\n  ${url}\n`,
-          );
-          if (!opened && (opts.env.SSH_CONNECTION || opts.env.SSH_TTY)) {
-            io.err("On a machine without a browser (SSH)? Run `codex login --device-auth` instead.\n");
+          const host = issuerHost(settings.issuer);
+          if (opened) io.err(`Opening your browser to sign in to ${host}. If it does not open, visit:\n\n  ${url}\n`);
+          else if (pasteBack) {
+            io.err(`Open this URL in any browser to sign in to ${host}:\n\n  ${url}\n`);
+            io.err(
+              "After you approve, a browser on this machine returns to codex by itself. A browser elsewhere ends on a page that cannot connect: paste that page's address here and press Enter.\n",
+            );
+          } else {
+            io.err(`Open this URL in a browser on this machine to sign in to ${host}:\n\n  ${url}\n`);
+            if (opts.env.SSH_CONNECTION || opts.env.SSH_TTY) {
+              io.err("On a machine without a browser (SSH)? Run `codex login --device-auth` instead.\n");
+            }
           }
-          stopWaiting = showWaiting(io, opts.clock, "you to sign in in the browser", expiresAt);
+          waiting = showWaiting(io, opts.clock, "you to sign in in the browser", expiresAt, () =>
+            typed === 0 ? undefined : `Pasted ${typed} characters: press Enter to use them…`,
+          );
+          stopWaiting = waiting;
         },
       });
     }
@@ -209,4 +242,24 @@ async function oauthLogin(
     );
   }
   reportReplaced(opts, result.revocation);
+}
+
+/**
+ * Why a pasted line was not used (a warning: the wait goes on), and what to paste instead; never the line
+ * itself, which may hold a code.
+ */
+function refusalLine({ why, callback, maxChars }: PasteRefusal): string {
+  const paste = `paste the whole address the browser ended on (${callback}?code=…&state=…) and press Enter`;
+  switch (why) {
+    case "too-long":
+      return `the pasted line is over ${maxChars} characters, longer than any sign-in address; ${paste}`;
+    case "code-alone":
+      return `that looks like a code alone, which carries nothing to show it is from this sign-in, so it was not used; ${paste}`;
+    case "no-state":
+      return `that has no state, which would show it is from this sign-in, so it was not used; ${paste}`;
+    case "not-callback":
+      return `that is not the address of codex's sign-in callback; ${paste}`;
+    case "foreign":
+      return "that address is from another sign-in (its state is not this one's); paste the address of the sign-in started here, or press Ctrl-C and run `codex login` again; nothing was stored";
+  }
 }

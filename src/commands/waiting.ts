@@ -7,11 +7,24 @@
  */
 import type { IO } from "./io.js";
 
+/** Ends the wait's line; `redraw` shows it again at once (on a terminal), after `hint` changed. */
+export interface Waiting {
+  (): void;
+  redraw(): void;
+}
+
 /**
  * Shows the wait for `what` ("you to enter the code") until `until`; returns what ends it. Call that before
- * anything else is written. Its timer never keeps the process alive.
+ * anything else is written. Its timer never keeps the process alive. On a terminal, `hint` (when it returns
+ * text) takes the place of "Waiting for …" on the line: what the user has typed so far, say.
  */
-export function showWaiting(io: IO, clock: () => Date, what: string, until: Date): () => void {
+export function showWaiting(
+  io: IO,
+  clock: () => Date,
+  what: string,
+  until: Date,
+  hint: () => string | undefined = () => undefined,
+): Waiting {
   const line = io.statusLine();
   const left = () => Math.max(0, until.getTime() - clock().getTime());
   let timer: NodeJS.Timeout | undefined;
@@ -21,7 +34,7 @@ export function showWaiting(io: IO, clock: () => Date, what: string, until: Date
     if (ms === 0 && !line.live) return;
     line.show(
       line.live
-        ? `Waiting for ${what}… ${countdown(ms)} left (Ctrl-C to cancel)`
+        ? `${hint() ?? `Waiting for ${what}…`} ${countdown(ms)} left (Ctrl-C to cancel)`
         : `Still waiting for ${what}: ${minutesLeft(ms)} left.`,
     );
     if (ms === 0) return;
@@ -36,10 +49,19 @@ export function showWaiting(io: IO, clock: () => Date, what: string, until: Date
     );
     timer = setTimeout(tick, 1000).unref();
   }
-  return () => {
+  let ended = false;
+  const stop = () => {
+    ended = true;
     clearTimeout(timer);
     line.end();
   };
+  return Object.assign(stop, {
+    redraw() {
+      if (ended || !line.live) return;
+      clearTimeout(timer);
+      tick();
+    },
+  });
 }
 
 /** 14:05, 0:09: minutes and seconds, rounded up, so that 0:00 is shown only when the time is up. */

@@ -39,6 +39,11 @@ export interface InteractionOptions {
    * behalf) and the answer shown as the page's. By default Chromium picks the address itself.
    */
   localhostAs?: string;
+  /**
+   * The browser runs on another machine (SSH, a container): `localhost` does not reach codex, so the sign-in
+   * ends on a page that cannot connect, whose URL (the callback, with its code) the result reports.
+   */
+  elsewhere?: boolean;
 }
 
 /** OAUTH_BROWSER_DEBUG=1 logs each page and step to stderr. */
@@ -49,9 +54,11 @@ const debug = process.env.OAUTH_BROWSER_DEBUG
 const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]"]);
 const STEP_TIMEOUT_MS = 10_000;
 
-let browser: Promise<Browser> | undefined;
+/** The browser, and the one for `elsewhere` (where `localhost` does not resolve): each launched on first use. */
+const browsers = new Map<"here" | "elsewhere", Promise<Browser>>();
 
-function launch(): Promise<Browser> {
+function launch(where: "here" | "elsewhere" = "here"): Promise<Browser> {
+  let browser = browsers.get(where);
   if (browser === undefined) {
     // Chromium keeps a crash-report database and a dconf cache under the XDG directories (~/.config/chromium,
     // ~/.cache/dconf); point them at a throwaway directory. (The profile is Playwright's own temp dir.)
@@ -69,13 +76,15 @@ function launch(): Promise<Browser> {
         "--disable-component-update",
         "--disable-sync",
         // Belt and braces with the request filter below: no host name resolves but localhost (the rule would
-        // also catch IP literals, hence the loopback addresses are excluded too).
-        "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1, EXCLUDE [::1]",
+        // also catch IP literals, hence the loopback addresses are excluded too). Elsewhere, localhost does
+        // not resolve either: Playwright's routes never see a redirect, so it cannot be stopped there.
+        `--host-resolver-rules=MAP * ~NOTFOUND, ${where === "here" ? "EXCLUDE localhost, " : ""}EXCLUDE 127.0.0.1, EXCLUDE [::1]`,
       ],
     });
     browser = launching;
+    browsers.set(where, launching);
     const forget = () => {
-      if (browser === launching) browser = undefined;
+      if (browsers.get(where) === launching) browsers.delete(where);
       rmSync(scratch, { recursive: true, force: true });
     };
     launching.then((b) => b.on("disconnected", forget), forget);
@@ -83,12 +92,12 @@ function launch(): Promise<Browser> {
   return browser;
 }
 
-/** Closes the shared browser (done automatically after each test file that imports this module). */
+/** Closes the shared browsers (done automatically after each test file that imports this module). */
 export async function closeBrowser(): Promise<void> {
-  const current = browser;
-  browser = undefined;
-  if (current) debug("closing the browser");
-  if (current) await (await current.catch(() => undefined))?.close();
+  const open = [...browsers.values()];
+  browsers.clear();
+  if (open.length > 0) debug("closing the browser");
+  for (const current of open) await (await current.catch(() => undefined))?.close();
 }
 
 afterAll(closeBrowser);
@@ -97,7 +106,7 @@ async function withPage<T>(
   fn: (page: Page, context: BrowserContext) => Promise<T>,
   options: InteractionOptions = {},
 ): Promise<T> {
-  const context = await (await launch()).newContext();
+  const context = await (await launch(options.elsewhere ? "elsewhere" : "here")).newContext();
   try {
     await context.route(
       (url) => !(url.protocol === "http:" || url.protocol === "https:") || !LOOPBACK_HOSTS.has(url.hostname),

@@ -14,6 +14,15 @@
  * for the real one); the first callback with our `state` settles the flow, and the servers close once its
  * answer is sent.
  *
+ * Paste-back: a browser on another machine (SSH, a container, WSL) cannot reach this loopback; it ends on a
+ * page that cannot connect, whose address is the callback. With `paste` (a terminal), the user may paste that
+ * address instead, and whichever arrives first wins: the other is closed. A pasted address goes through the
+ * same decision as a request to the listener (`judge`: our path, our `state`), and then the same exchange
+ * (PKCE verifier, `error=`, nonce); one with another `state` is refused (the caller says why) and the wait
+ * goes on, as the listener does. A code alone is refused: it carries no `state`, so nothing would show that
+ * it was issued for this sign-in and not for an attacker's account that someone wants you signed into
+ * (login CSRF, RFC 6749 §10.12).
+ *
  * With OpenAI's sign-in on the default port, a busy 1455 moves the server to 1457, the other loopback port
  * OpenAI registers for its client (as OpenAI's Codex CLI does); a port the user chose never moves.
  *
@@ -57,7 +66,36 @@ export interface BrowserLoginOptions {
   workspaces?: readonly string[] | undefined;
   /** The transport (config/network.ts: proxies, CA files); default: straight to the issuer. */
   fetch?: Fetch | undefined;
+  /** Where the user can paste the address the browser ended on (a terminal); see PasteBack. */
+  paste?: PasteBack | undefined;
 }
+
+/**
+ * The terminal, taking the address a browser elsewhere ended on. `start` begins reading (before the URL is
+ * shown, so nothing typed is ever echoed) and hands each line entered, at most `maxChars` and one more, to
+ * `offer`, which answers why the line was not taken (to say so, and read on), or undefined when it was. The
+ * function `start` returns stops reading and gives the terminal back.
+ */
+export interface PasteBack {
+  start(offer: (line: string) => PasteRefusal | undefined, maxChars: number): () => void;
+}
+
+/**
+ * Why a pasted line was not taken: longer than MAX_PASTE_CHARS; a code alone; a query or address with no
+ * `state`; not the callback's address; another sign-in's `state`. `callback` is this sign-in's redirect URI,
+ * `maxChars` MAX_PASTE_CHARS. Never the line itself: it may hold a code.
+ */
+export interface PasteRefusal {
+  why: "too-long" | "code-alone" | "no-state" | "not-callback" | "foreign";
+  callback: string;
+  maxChars: number;
+}
+
+/**
+ * The most a pasted address may hold. Authorization codes are mostly under 100 characters, and the longest
+ * seen (Microsoft's) stay under 2,000; a URL of 8 KiB is beyond what many servers accept.
+ */
+export const MAX_PASTE_CHARS = 8192;
 
 const TEN_MINUTES = 10 * 60_000;
 
@@ -73,6 +111,7 @@ export async function loginWithBrowser(options: BrowserLoginOptions): Promise<St
   // Ends the wait for the callback however this function exits, so no timer outlives it.
   const done = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, done.signal]) : done.signal;
+  let stopPaste: (() => void) | undefined;
   try {
     const redirectUri = `http://localhost:${port}${CALLBACK_PATH}`;
     const flow =
@@ -83,10 +122,14 @@ export async function loginWithBrowser(options: BrowserLoginOptions): Promise<St
     const clock = options.clock ?? (() => new Date());
     // Taken before the timer starts, so the time shown as left is never more than the wait really has.
     const expiresAt = new Date(clock().getTime() + timeoutMs);
-    const callback = waitForCallback(servers, port, flow.state, signal, timeoutMs);
-    callback.catch(() => {});
+    const waiting = waitForCallback(servers, port, flow.state, signal, timeoutMs);
+    waiting.callback.catch(() => {});
+    stopPaste = options.paste?.start(waiting.offer, MAX_PASTE_CHARS);
     await options.onUrl(flow.url, expiresAt);
-    const { url: returned, respond } = await callback;
+    const { url: returned, respond } = await waiting.callback;
+    // The terminal is given back before the exchange, which may take a while and then print.
+    stopPaste?.();
+    stopPaste = undefined;
     try {
       const credential = await flow.finish(returned, clock());
       await respond(200, "Signed in to codex", "You are signed in. You can close this tab and return to the terminal.");
@@ -106,6 +149,7 @@ export async function loginWithBrowser(options: BrowserLoginOptions): Promise<St
       throw err;
     }
   } finally {
+    stopPaste?.();
     done.abort();
     closeAll(servers);
   }
@@ -250,10 +294,49 @@ function listen(server: Server, host: string, port: number): Promise<void> {
 }
 
 interface Callback {
-  /** The callback URL as the browser requested it, on the registered redirect URI. */
+  /** The callback URL as the browser requested it (or the user pasted it), on the registered redirect URI. */
   url: URL;
-  /** Answers the browser's request with a small page, then lets the server close. */
+  /** Answers the browser's request with a small page, then lets the server close (nothing, for a paste). */
   respond(status: number, title: string, text: string): Promise<void>;
+}
+
+/**
+ * What a callback is to this sign-in, whether it reached the listener or was pasted: the one place that
+ * decides. `elsewhere`: not the callback's path; `foreign`: another sign-in's (a stale tab, a forged request,
+ * an address from an earlier attempt); `ours`: the one to finish the sign-in with.
+ */
+function judge(url: URL, state: string): "elsewhere" | "foreign" | "ours" {
+  if (url.pathname !== CALLBACK_PATH) return "elsewhere";
+  return url.searchParams.get("state") === state ? "ours" : "foreign";
+}
+
+const LOOPBACK_NAMES = new Set(["localhost", "127.0.0.1", "[::1]"]);
+
+/**
+ * A pasted line as the callback URL the listener would have seen (`http://localhost:PORT/auth/callback?…`),
+ * whatever host or port it was pasted with; or why it cannot be one. Takes the whole address, or its query
+ * (`code=…&state=…`, with or without `?`).
+ */
+function pastedCallback(line: string, port: number): URL | PasteRefusal["why"] {
+  const text = line.trim();
+  if (text.length > MAX_PASTE_CHARS) return "too-long";
+  const base = `http://localhost:${port}`;
+  let url: URL | undefined;
+  if (/^https?:\/\//i.test(text)) {
+    let pasted: URL | undefined;
+    try {
+      pasted = new URL(text);
+    } catch {
+      return "not-callback";
+    }
+    if (!LOOPBACK_NAMES.has(pasted.hostname) || pasted.pathname !== CALLBACK_PATH) return "not-callback";
+    url = new URL(`${CALLBACK_PATH}${pasted.search}`, base);
+  } else if (/^\??[A-Za-z_]+=/.test(text) && !/\s/.test(text)) {
+    url = new URL(`${CALLBACK_PATH}?${text.replace(/^\?/, "")}`, base);
+  } else {
+    return /^[\w.~+/=-]{8,}$/.test(text) ? "code-alone" : "not-callback";
+  }
+  return url.searchParams.has("state") ? url : "no-state";
 }
 
 function waitForCallback(
@@ -262,9 +345,10 @@ function waitForCallback(
   state: string,
   signal: AbortSignal,
   timeoutMs: number,
-) {
-  return new Promise<Callback>((resolve, reject) => {
-    let settled = false;
+): { callback: Promise<Callback>; offer(line: string): PasteRefusal | undefined } {
+  let settled = false;
+  let accept: (callback: Callback) => void = () => {};
+  const callback = new Promise<Callback>((resolve, reject) => {
     const timer = setTimeout(() => {
       finish();
       reject(
@@ -283,12 +367,17 @@ function waitForCallback(
       clearTimeout(timer);
       signal.removeEventListener("abort", onAbort);
     };
+    accept = (cb) => {
+      finish();
+      resolve(cb);
+    };
     if (signal.aborted) return onAbort();
     signal.addEventListener("abort", onAbort);
 
     const onRequest = (req: IncomingMessage, res: ServerResponse) => {
       const url = new URL(req.url ?? "/", `http://localhost:${port}`);
-      if (req.method !== "GET" || url.pathname !== CALLBACK_PATH) {
+      const verdict = req.method === "GET" ? judge(url, state) : "elsewhere";
+      if (verdict === "elsewhere") {
         page(res, 404, "Not found", "This is codex's sign-in callback; there is nothing else here.");
         return;
       }
@@ -296,8 +385,8 @@ function waitForCallback(
         page(res, 409, "Already handled", "This sign-in has already been handled. You can close this tab.");
         return;
       }
-      if (url.searchParams.get("state") !== state) {
-        // Not our sign-in (a stale tab, or a forged request): refuse it and keep waiting for the real one.
+      if (verdict === "foreign") {
+        // Not our sign-in: refuse it and keep waiting for the real one.
         page(
           res,
           400,
@@ -306,8 +395,7 @@ function waitForCallback(
         );
         return;
       }
-      finish();
-      resolve({
+      accept({
         url,
         respond: (status, title, text) =>
           new Promise<void>((done) => {
@@ -319,6 +407,17 @@ function waitForCallback(
     };
     for (const server of servers) server.on("request", onRequest);
   });
+  const offer = (line: string): PasteRefusal | undefined => {
+    // A line entered as the wait ends (the listener won, or time ran out) has nothing left to do.
+    if (settled) return undefined;
+    const url = pastedCallback(line, port);
+    const callback = `http://localhost:${port}${CALLBACK_PATH}`;
+    if (typeof url === "string") return { why: url, callback, maxChars: MAX_PASTE_CHARS };
+    if (judge(url, state) === "foreign") return { why: "foreign", callback, maxChars: MAX_PASTE_CHARS };
+    accept({ url, respond: async () => {} });
+    return undefined;
+  };
+  return { callback, offer };
 }
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
