@@ -4,9 +4,9 @@
  * (the standard test server, OpenAI's fake) has seen no request at all: no sign-in is completed and then thrown
  * away. "auto" still signs in and falls back to config.toml, as before.
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, realpathSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { freePort, runCli, withConfig } from "./helpers.js";
+import { freePort, runCli, runNodeScript, withConfig } from "./helpers.js";
 import { type Keyring, startKeyring, withoutBus } from "./support/keyring.js";
 import { oauthConfig, startCli } from "./support/oauth-cli.js";
 import { startOAuthServer } from "./support/oauth-server.js";
@@ -91,5 +91,35 @@ describe("a locked keyring (a real Secret Service)", () => {
       await keyring.unlock();
     }
     expect(await keyring.lookup({ service: "codex" })).toBe(`{"token":"${key}"}`);
+  });
+
+  test("no entry of the account yet: a read answers, the throwaway write does not; nothing is left behind", async () => {
+    const fake = await startOpenAIFake();
+    const { home } = withConfig(
+      `cli_auth_credentials_store = "keyring"\n[oauth]\nissuer = "${fake.issuer}"\nprotocol = "openai"\n`,
+    );
+    await keyring.lock();
+    try {
+      const r = await runCli(["login", "--device-auth", "--profile", "fresh"], {
+        home,
+        env: keyring.env,
+        timeoutMs: 15_000,
+      });
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toContain(NOT_STARTED);
+      expect(fake.deviceCodeRequests).toEqual([]);
+    } finally {
+      await keyring.unlock();
+    }
+    const probe = { service: "codex", username: `fresh@${realpathSync(home)}#sign-in-check` };
+    expect(await keyring.lookup(probe)).toBe(null);
+    // Unlocked: the check passes, and its throwaway entry is gone again.
+    const script = `
+      import { checkKeyringFirst } from "codex-credentials";
+      await checkKeyringFirst({ env: process.env, profile: "fresh" });
+      console.log("checked");`;
+    const ok = await runNodeScript(script, { env: { ...keyring.env, CODEX_HOME: home, PATH: process.env.PATH } });
+    expect(ok.stdout, ok.stderr).toBe("checked\n");
+    expect(await keyring.lookup(probe)).toBe(null);
   });
 });

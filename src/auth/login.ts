@@ -49,12 +49,11 @@ export async function loginWithApiKey(apiKey: string, options: AuthOptions = {})
 
 /**
  * Before a browser or device sign-in starts: with `cli_auth_credentials_store = "keyring"`, asks the keyring
- * whether it answers (a read of the account's entry; nothing is stored), so that a sign-in is never
- * completed at the issuer only to be thrown away because there is nowhere to put it. A keyring that does not
+ * whether it answers, so that a sign-in is never completed at the issuer only to be thrown away because there
+ * is nowhere to put it. A read of the account's entry answers when there is one; with none, a read cannot tell
+ * a locked keyring from an open one, so a throwaway entry is written and removed. A keyring that does not
  * answer is a KeyringUnavailableError, before the issuer sees any request. "auto" is not asked: it falls back
- * to config.toml when it stores. A read cannot tell a locked keyring that holds no entry of this account from
- * an open one (the Secret Service unlocks only to read or write an item); that case is still found when the
- * credential is stored, where a desktop asks to unlock it.
+ * to config.toml when it stores.
  */
 export async function checkKeyringFirst(options: AuthOptions = {}): Promise<void> {
   const env = options.env ?? process.env;
@@ -63,7 +62,14 @@ export async function checkKeyringFirst(options: AuthOptions = {}): Promise<void
   if (storeSetting(config) !== "keyring") return;
   try {
     const keyring = await loadKeyring(env);
-    await keyring.get(keyringAccount(config, acct));
+    const account = keyringAccount(config, acct);
+    if ((await keyring.get(account)) === null) {
+      // A locked Secret Service answers a read of an entry it does not have (its search needs no unlock)
+      // and refuses only the write: a throwaway entry, removed at once, is what tells.
+      const probe = `${account}#sign-in-check`;
+      await keyring.set(probe, "codex checks that it can store a credential here before a sign-in");
+      await keyring.delete(probe);
+    }
   } catch (err) {
     if (!(err instanceof KeyringUnavailableError)) throw err;
     throw new KeyringUnavailableError(
