@@ -235,50 +235,6 @@ export interface PtyResult {
   pending: number;
 }
 
-// Runs argv on a fresh pseudo-terminal (stdin, stdout and stderr all the pty, 80x24 unless told) and types each step's
-// keys only once its prompt is on screen: typing earlier would reach the line discipline while it still
-// echoes, before the program switched the terminal to raw mode.
-const PTY_DRIVER = `
-import base64, fcntl, json, os, pty, select, signal, struct, sys, termios, time
-spec = json.loads(sys.stdin.read())
-pid, fd = pty.fork()
-size = struct.pack("HHHH", 24, spec["columns"], 0, 0)
-if pid == 0:
-    # The size is set before the program starts, so it never sees the new terminal's 0x0.
-    fcntl.ioctl(0, termios.TIOCSWINSZ, size)
-    os.chdir(spec["cwd"])
-    os.execve(spec["argv"][0], spec["argv"], spec["env"])
-fcntl.ioctl(fd, termios.TIOCSWINSZ, size)
-out = b""
-steps = list(spec["steps"])
-deadline = time.time() + spec["timeout"]
-alive = True
-while alive and time.time() < deadline:
-    if steps and steps[0]["wait"].encode() in out:
-        os.write(fd, steps.pop(0)["send"].encode())
-        continue
-    ready, _, _ = select.select([fd], [], [], 0.05)
-    if ready:
-        try:
-            data = os.read(fd, 65536)
-        except OSError:
-            data = b""
-        if not data:
-            alive = False
-        out += data
-timed_out = alive
-if timed_out:
-    os.kill(pid, signal.SIGKILL)
-_, status = os.waitpid(pid, 0)
-print(json.dumps({
-    "code": os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
-    "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
-    "output": base64.b64encode(out).decode(),
-    "timedOut": timed_out,
-    "pending": len(steps),
-}))
-`;
-
 /** `runCli` on a real terminal, driven by python3's pty module. */
 export function runCliInPty(
   args: string[],
@@ -293,27 +249,23 @@ export function runCliInPty(
   return runInPty([process.execPath, CLI, ...args], { ...opts, env: cleanEnv(opts.home, opts.env), cwd: opts.home });
 }
 
-/** Any program (argv[0] an absolute path) on a real terminal, with exactly this environment. */
+/**
+ * Any program (argv[0] an absolute path) on a real terminal, with exactly this environment, typing each step's
+ * keys only once its prompt is on screen: typing earlier would reach the line discipline while it still echoes,
+ * before the program switched the terminal to raw mode.
+ */
 export async function runInPty(
   argv: string[],
   opts: { env: NodeJS.ProcessEnv; cwd: string; steps?: PtyStep[]; timeoutMs?: number; columns?: number },
 ): Promise<PtyResult> {
-  const spec = {
-    argv,
-    columns: opts.columns ?? 80,
-    env: opts.env,
-    cwd: opts.cwd,
-    steps: opts.steps ?? [],
-    timeout: (opts.timeoutMs ?? 10_000) / 1000,
-  };
-  const r = await run("python3", ["-c", PTY_DRIVER], {
-    env: process.env,
-    input: JSON.stringify(spec),
-    timeoutMs: (opts.timeoutMs ?? 10_000) + 5_000,
+  const steps = [...(opts.steps ?? [])];
+  const session = startInPty(argv, { ...opts, timeoutMs: opts.timeoutMs ?? 10_000 }, (output) => {
+    while (steps.length > 0 && output.includes((steps[0] as PtyStep).wait)) {
+      session.send((steps.shift() as PtyStep).send);
+    }
   });
-  if (r.code !== 0) throw new Error(`pty driver failed (exit ${r.code}): ${r.stderr}`);
-  const parsed = JSON.parse(r.stdout) as Omit<PtyResult, "output"> & { output: string };
-  return { ...parsed, output: Buffer.from(parsed.output, "base64").toString("utf8") };
+  const r = await session.result;
+  return { ...r, pending: steps.length };
 }
 
 /** A program running on a pseudo-terminal that the test reads and types into as it goes (see startCliInPty). */
@@ -374,19 +326,27 @@ export function startCliInPty(
   args: string[],
   opts: { home: string; env?: Record<string, string | undefined>; timeoutMs?: number; columns?: number },
 ): PtySession {
-  const spec = {
-    argv: [process.execPath, CLI, ...args],
-    columns: opts.columns ?? 80,
+  return startInPty([process.execPath, CLI, ...args], {
     env: cleanEnv(opts.home, opts.env),
     cwd: opts.home,
-    timeout: (opts.timeoutMs ?? 15_000) / 1000,
-  };
+    timeoutMs: opts.timeoutMs ?? 15_000,
+    columns: opts.columns,
+  });
+}
+
+function startInPty(
+  argv: string[],
+  opts: { env: NodeJS.ProcessEnv; cwd: string; timeoutMs: number; columns?: number | undefined },
+  onOutput?: (output: string) => void,
+): PtySession {
+  const spec = { argv, columns: opts.columns ?? 80, env: opts.env, cwd: opts.cwd, timeout: opts.timeoutMs / 1000 };
   const child = spawn("python3", ["-c", PTY_RELAY, JSON.stringify(spec)], { stdio: ["pipe", "pipe", "pipe"] });
   let output = "";
   let status = "";
   const waiters = new Set<() => void>();
   child.stdout.setEncoding("utf8").on("data", (d: string) => {
     output += d;
+    onOutput?.(output);
     for (const w of waiters) w();
   });
   child.stderr.setEncoding("utf8").on("data", (d: string) => {
@@ -407,31 +367,53 @@ export function startCliInPty(
     output: () => output,
     send: (text) => void child.stdin.write(text),
     result,
-    waitFor(pattern, timeoutMs = 10_000) {
-      return new Promise((resolve, reject) => {
-        const check = () => {
-          const m = output.match(pattern);
-          if (m) {
-            done();
-            resolve(m);
-          } else if (child.exitCode !== null || child.signalCode !== null) {
-            done();
-            reject(new Error(`the program exited before showing ${pattern}:\n${output}`));
-          }
-        };
-        const t = setTimeout(() => {
-          done();
-          reject(new Error(`timed out waiting for ${pattern}; output so far:\n${output}`));
-        }, timeoutMs);
-        const done = () => {
-          clearTimeout(t);
-          waiters.delete(check);
-        };
-        waiters.add(check);
-        check();
-      });
-    },
+    waitFor: (pattern, timeoutMs = 10_000) =>
+      waitForMatch({ child, waiters, text: () => output, pattern, timeoutMs, shown: "showing", so: "output" }),
   };
+}
+
+/**
+ * The first match of `pattern` in a running program's `text()`, checked now and whenever `waiters` are
+ * called (on new output); rejects, with what was seen, when the program exits first or time runs out.
+ */
+export function waitForMatch(o: {
+  child: ChildProcess;
+  waiters: Set<() => void>;
+  text: () => string;
+  pattern: RegExp;
+  timeoutMs: number;
+  /** For the messages: "showing" / "printing", and what `text` is ("output", "stderr"). */
+  shown: string;
+  so: string;
+  more?: () => string;
+}): Promise<RegExpMatchArray> {
+  const { child, waiters, pattern } = o;
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      const m = o.text().match(pattern);
+      if (m) {
+        done();
+        resolve(m);
+      } else if (child.exitCode !== null || child.signalCode !== null) {
+        done();
+        reject(
+          new Error(
+            `the program exited (${child.exitCode}) before ${o.shown} ${pattern}:\n${o.text()}${o.more?.() ?? ""}`,
+          ),
+        );
+      }
+    };
+    const t = setTimeout(() => {
+      done();
+      reject(new Error(`timed out waiting for ${pattern}; ${o.so} so far:\n${o.text()}`));
+    }, o.timeoutMs);
+    const done = () => {
+      clearTimeout(t);
+      waiters.delete(check);
+    };
+    waiters.add(check);
+    check();
+  });
 }
 
 /** A port nothing listens on right now (the OS picks it; it is free again once this returns). */

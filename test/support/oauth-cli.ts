@@ -10,7 +10,7 @@ import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect } from "vitest";
-import { CLI, cleanEnv, codexHomeOf, freePort, type RunResult } from "../helpers.js";
+import { CLI, cleanEnv, codexHomeOf, freePort, type RunResult, waitForMatch } from "../helpers.js";
 import { signInWithBrowser } from "./browser.js";
 import type { OAuthServer } from "./oauth-server.js";
 
@@ -58,30 +58,17 @@ export function startCli(
   return {
     result,
     kill: (signal) => child.kill(signal),
-    waitFor(pattern, timeoutMs = 15_000) {
-      return new Promise((resolve, reject) => {
-        const check = () => {
-          const m = stderr.match(pattern);
-          if (m) {
-            done();
-            resolve(m);
-          } else if (child.exitCode !== null || child.signalCode !== null) {
-            done();
-            reject(new Error(`codex exited (${child.exitCode}) before printing ${pattern}:\n${stderr}\n${stdout}`));
-          }
-        };
-        const t = setTimeout(() => {
-          done();
-          reject(new Error(`timed out waiting for ${pattern}; stderr so far:\n${stderr}`));
-        }, timeoutMs);
-        const done = () => {
-          clearTimeout(t);
-          waiters.delete(check);
-        };
-        waiters.add(check);
-        check();
-      });
-    },
+    waitFor: (pattern, timeoutMs = 15_000) =>
+      waitForMatch({
+        child,
+        waiters,
+        text: () => stderr,
+        pattern,
+        timeoutMs,
+        shown: "printing",
+        so: "stderr",
+        more: () => `\n${stdout}`,
+      }),
   };
 }
 
