@@ -44,6 +44,14 @@ export type CredentialSource =
   /** `command`: the auth_command's program name (`pass`); `path`: the file that names it. */
   | { type: "command"; command: string; path: string };
 
+/** Where a credential came from, in a word, as `--json` says it: a variable's name, a path, the keyring, a command. */
+export function sourceText(source: CredentialSource): string {
+  if (source.type === "env") return source.variable;
+  if (source.type === "keyring") return source.name;
+  if (source.type === "command") return `command \`${source.command}\``;
+  return source.path;
+}
+
 export interface ResolvedCredential {
   token: string;
   method: "api_key" | "oauth";
@@ -192,7 +200,11 @@ function hiddenBelow(
     }
     if (argv !== undefined) {
       const path = accountKey(config, acct, "auth_command").file.path;
-      found = { source: { type: "command", command: commandName(argv), path }, what: "the credential", hint: undefined };
+      found = {
+        source: { type: "command", command: commandName(argv), path },
+        what: "the credential",
+        hint: undefined,
+      };
     }
   }
   const stored = found === undefined ? readCredential(config, acct) : undefined;
@@ -236,7 +248,11 @@ export async function resolveStored(
   if (store === undefined || stored === undefined) return undefined;
   const source: CredentialSource =
     store.kind === "command"
-      ? { type: "command", command: (store as CommandStore).name, path: accountKey(config, acct, "auth_command").file.path }
+      ? {
+          type: "command",
+          command: (store as CommandStore).name,
+          path: accountKey(config, acct, "auth_command").file.path,
+        }
       : store.kind === "keyring"
         ? { type: "keyring", name: store.describe() }
         : { type: "file", path: store.describe() };

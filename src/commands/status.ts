@@ -1,6 +1,7 @@
 /** `codex status` (alias `codex login status`): are you signed in, how, and from where. */
 
 import type { CredentialCheck } from "../api/client.js";
+import { sourceText } from "../auth/credential.js";
 import { type AuthStatus, status, statusAll } from "../auth/status.js";
 import { DEFAULT_PROVIDER, OPENAI_BASE_URL } from "../config/providers.js";
 import type { ExitCode } from "../errors.js";
@@ -43,7 +44,9 @@ export async function runStatus(opts: StatusOptions): Promise<ExitCode> {
   }
   if (session?.ended) {
     io.out(`Your session expired. Run \`${login}\` to sign in again.`);
-    io.out(`  Account: ${session.account === null ? "(not named by the server)" : shown(session.account)} at ${shown(session.issuer)}`);
+    io.out(
+      `  Account: ${session.account === null ? "(not named by the server)" : shown(session.account)} at ${shown(session.issuer)}`,
+    );
     if (st.source !== null) io.out(`  Source: ${sourceLine(st)}`);
     if (profile) io.out(profile);
     return 1;
@@ -187,15 +190,6 @@ function sourceLine(st: AuthStatus): string {
   }
 }
 
-function sourceJson(st: AuthStatus): string | null {
-  const source = st.source;
-  if (source === null) return null;
-  if (source.type === "env") return source.variable;
-  if (source.type === "keyring") return source.name;
-  if (source.type === "command") return `command \`${source.command}\``;
-  return source.path;
-}
-
 function toJson(st: AuthStatus): object {
   const session = st.session;
   return {
@@ -203,7 +197,7 @@ function toJson(st: AuthStatus): object {
     active: st.active,
     authenticated: st.authenticated,
     method: st.method,
-    source: sourceJson(st),
+    source: st.source === null ? null : sourceText(st.source),
     source_type: st.source?.type ?? null,
     hint: st.hint,
     config_path: st.configPath,
@@ -220,8 +214,7 @@ function toJson(st: AuthStatus): object {
             refreshable: session.refreshable,
             session_ended: session.ended,
           },
-    chatgpt:
-      session?.chatgpt == null ? null : { account_id: session.chatgpt.accountId, plan: session.chatgpt.plan },
+    chatgpt: session?.chatgpt == null ? null : { account_id: session.chatgpt.accountId, plan: session.chatgpt.plan },
     provider:
       st.provider === null
         ? null

@@ -10,7 +10,7 @@
  * so ten scripts asking at once cause one refresh between them. Only the token and a newline go to stdout;
  * a terminal gets nothing without --force, as the screen and its scrollback would keep the secret.
  */
-import type { CredentialSource, ResolvedCredential } from "../auth/credential.js";
+import { type ResolvedCredential, sourceText } from "../auth/credential.js";
 import { fallbackSelectorRefusal, refusalLine } from "../auth/codex-cli.js";
 import { credentialInUse } from "../auth/in-use.js";
 import { chatgptRefusal } from "../auth/restrictions.js";
@@ -31,20 +31,6 @@ function kindOf(credential: ResolvedCredential): Kind {
   if (credential.source.type === "command") return "command";
   if (credential.oauth === undefined) return "api_key";
   return credential.oauth.protocol === "openai" ? "chatgpt" : "oauth";
-}
-
-/** Where it came from, as `codex status --json` says it: a variable's name, a path, the keyring, a command. */
-function sourceText(source: CredentialSource): string {
-  switch (source.type) {
-    case "env":
-      return source.variable;
-    case "file":
-      return source.path;
-    case "keyring":
-      return source.name;
-    case "command":
-      return `command \`${source.command}\``;
-  }
 }
 
 export async function runToken(opts: TokenOptions): Promise<ExitCode> {
