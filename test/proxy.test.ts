@@ -108,8 +108,20 @@ describe.skipIf(!usable)("through the proxy, to a name only the proxy resolves",
       socket.on("error", () => inner.destroy());
       inner.on("error", () => socket.destroy());
     });
+    // Every socket is ended when the test is: close() alone waits for a tunnel codex left half-open.
+    const sockets = new Set<Socket>();
+    front.on("connection", (socket: Socket) => {
+      sockets.add(socket);
+      socket.on("close", () => sockets.delete(socket));
+    });
     await new Promise<void>((resolve) => front.listen(0, "127.0.0.1", resolve));
-    onTestFinished(() => new Promise<void>((resolve) => front.close(() => resolve())));
+    onTestFinished(
+      () =>
+        new Promise<void>((resolve) => {
+          front.close(() => resolve());
+          for (const socket of sockets) socket.destroy();
+        }),
+    );
     const port = (front.address() as AddressInfo).port;
     const server = await startProvider({ tls: tls() });
     server.reply(sse(responsesEvents(["tls"])));
