@@ -19,7 +19,7 @@ import { setTimeout as delay } from "node:timers/promises";
 import { maskToken } from "../auth/api-key.js";
 import type { ResolvedCredential } from "../auth/credential.js";
 import { describeCredential } from "../auth/credential.js";
-import { TLS_HINT } from "../config/ca.js";
+import { isTlsFailure, TLS_HINT } from "../config/ca.js";
 import { OPENAI_ORIGINATOR } from "../config/oauth.js";
 import { cleartextRefusal, type ProviderSettings } from "../config/providers.js";
 import {
@@ -626,7 +626,6 @@ async function readCapped(response: HttpResponse, limit: number, waitMs: number)
   return new TextDecoder().decode(Buffer.concat(chunks).subarray(0, limit));
 }
 
-const TLS_CODE = /^(CERT_|DEPTH_ZERO|SELF_SIGNED|UNABLE_TO_|ERR_TLS_|ERR_SSL_|HOSTNAME_MISMATCH)/;
 const TRANSIENT = new Set(["ECONNRESET", "EPIPE", "UND_ERR_SOCKET", "ECONNABORTED"]);
 
 /** fetch's "fetch failed" TypeError, turned into a message about the host; transient ones are retryable. */
@@ -650,7 +649,7 @@ function describeNetworkError(err: unknown, host: string, baseUrl: string): Netw
     message = `could not connect to ${host}: connection refused; check that the server at ${baseUrl} is running`;
   } else if (code === "ENOTFOUND" || code === "EAI_AGAIN" || code === "EAI_FAIL") {
     message = `could not resolve ${hostname} (DNS lookup failed); check base_url in config.toml and your network`;
-  } else if (TLS_CODE.test(code)) {
+  } else if (isTlsFailure(code)) {
     message = `secure connection to ${host} failed: ${cause?.message ?? code} (${code}); ${TLS_HINT}`;
   } else if (code === "ETIMEDOUT" || code === "UND_ERR_CONNECT_TIMEOUT") {
     message = `could not connect to ${host}: timed out; check your network`;

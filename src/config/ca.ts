@@ -44,6 +44,13 @@ export interface CaFile {
 export const TLS_HINT =
   "if a proxy or gateway on your network re-signs TLS, set CODEX_CA_CERTIFICATE to a PEM file of its CA certificate (SSL_CERT_FILE and NODE_EXTRA_CA_CERTS work too)";
 
+const TLS_CODE = /^(CERT_|DEPTH_ZERO|SELF_SIGNED|UNABLE_TO_|ERR_TLS_|ERR_SSL_|HOSTNAME_MISMATCH)/;
+
+/** Whether a system error's code is a TLS failure (an untrusted or mismatched certificate, a broken handshake). */
+export function isTlsFailure(code: string): boolean {
+  return TLS_CODE.test(code);
+}
+
 /** Which variable chooses the custom bundle (CODEX_CA_CERTIFICATE, else SSL_CERT_FILE), and its path. */
 export function customCaVariable(env: Env): { variable: string; path: string } | undefined {
   for (const variable of ["CODEX_CA_CERTIFICATE", "SSL_CERT_FILE"]) {

@@ -110,5 +110,14 @@ export function send(url: URL, init: HttpRequest, route: Route = {}): Promise<Ht
   });
 }
 
+/** A system error's code in a few words (`ECONNREFUSED`: "connection refused"), or undefined for the others. */
+export function systemReason(code: string): string | undefined {
+  if (code === "ECONNREFUSED") return "connection refused";
+  if (code === "ENOTFOUND" || code === "EAI_AGAIN" || code === "EAI_FAIL") return "DNS lookup failed";
+  if (code === "ECONNRESET") return "the connection was reset";
+  if (code === "ETIMEDOUT") return "timed out";
+  return undefined;
+}
+
 /** Straight to the URL's host: no proxy, Node's own CA roots (and NODE_EXTRA_CA_CERTS). */
 export const nodeFetch: Fetch = (url, init) => send(url, init);

@@ -20,8 +20,8 @@ import type { ClientRequest, RequestOptions } from "node:http";
 import { createRequire } from "node:module";
 import { CodexError, ProxyError } from "../errors.js";
 import { oneLine } from "../safe-text.js";
-import { caConfigured, customCaVariable, readCaFile, TLS_HINT } from "./ca.js";
-import { type Fetch, type HttpRequest, type HttpResponse, nodeFetch, type Route, send } from "./http.js";
+import { caConfigured, customCaVariable, isTlsFailure, readCaFile, TLS_HINT } from "./ca.js";
+import { type Fetch, type HttpRequest, type HttpResponse, nodeFetch, type Route, send, systemReason } from "./http.js";
 import type { Env } from "./paths.js";
 import { type ProxyServer, proxyConfigured, proxyDecision } from "./proxy.js";
 
@@ -153,16 +153,7 @@ function unreachableProxy(err: Error, proxy: ProxyServer, url: URL): Error {
     );
   }
   const code = (err as { code?: string }).code ?? "UNKNOWN";
-  const why =
-    code === "ECONNREFUSED"
-      ? "connection refused"
-      : code === "ENOTFOUND" || code === "EAI_AGAIN"
-        ? "DNS lookup failed"
-        : code === "ECONNRESET"
-          ? "the connection was reset"
-          : code === "ETIMEDOUT"
-            ? "timed out"
-            : oneLine(redactProxy(err.message, proxy), 200);
+  const why = systemReason(code) ?? oneLine(redactProxy(err.message, proxy), 200);
   return new ProxyError(
     { host: url.host, proxy: proxy.shown, variable: proxy.variable },
     code,
@@ -180,8 +171,6 @@ function redactProxy(text: string, proxy: ProxyServer): string {
   return out;
 }
 
-const TLS_CODE = /^(CERT_|DEPTH_ZERO|SELF_SIGNED|UNABLE_TO_|ERR_TLS_|ERR_SSL_|HOSTNAME_MISMATCH)/;
-
 /** Why a request got no answer, in a few words, and what to do (doctor's network check). */
 export function networkFailure(err: unknown): { why: string; fix: string } {
   const network = "check your network, and HTTPS_PROXY and NO_PROXY if it needs a proxy";
@@ -195,9 +184,6 @@ export function networkFailure(err: unknown): { why: string; fix: string } {
   const cause = ((err as { cause?: unknown }).cause ?? err) as { code?: string; message?: string; name?: string };
   const code = cause?.code ?? "";
   if (cause?.name === "TimeoutError" || cause?.name === "AbortError") return { why: "no answer in time", fix: network };
-  if (code === "ECONNREFUSED") return { why: "connection refused", fix: network };
-  if (code === "ENOTFOUND" || code === "EAI_AGAIN" || code === "EAI_FAIL")
-    return { why: "DNS lookup failed", fix: network };
-  if (TLS_CODE.test(code)) return { why: `${oneLine(cause.message ?? code, 200)} (${code})`, fix: TLS_HINT };
-  return { why: oneLine(cause?.message ?? String(err), 200), fix: network };
+  if (isTlsFailure(code)) return { why: `${oneLine(cause.message ?? code, 200)} (${code})`, fix: TLS_HINT };
+  return { why: systemReason(code) ?? oneLine(cause?.message ?? String(err), 200), fix: network };
 }

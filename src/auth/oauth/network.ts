@@ -4,13 +4,11 @@
  * protocol (through openid-client) and OpenAI's, without loading either's code. And `webFetch`, which
  * hands codex's transport (config/network.ts: proxies, CA files) to openid-client as the `fetch` it calls.
  */
-import { TLS_HINT } from "../../config/ca.js";
-import type { Fetch } from "../../config/http.js";
+import { isTlsFailure, TLS_HINT } from "../../config/ca.js";
+import { type Fetch, systemReason } from "../../config/http.js";
 import { CodexError, NetworkError } from "../../errors.js";
 import { oneLine, redact } from "../../safe-text.js";
 import { maskToken } from "../api-key.js";
-
-const TLS_CODE = /^(CERT_|DEPTH_ZERO|SELF_SIGNED|UNABLE_TO_|ERR_TLS_|ERR_SSL_|HOSTNAME_MISMATCH)/;
 
 /** `secrets` (a code, a token) are masked wherever the system's message echoes them. */
 export function unreachable(err: unknown, host: string, secrets: readonly string[]): CodexError {
@@ -25,13 +23,8 @@ export function unreachable(err: unknown, host: string, secrets: readonly string
       redact(text, [...secrets], (s) => maskToken(s, false)),
       200,
     );
-  const why =
-    code === "ECONNREFUSED"
-      ? "connection refused"
-      : code === "ENOTFOUND" || code === "EAI_AGAIN"
-        ? "DNS lookup failed"
-        : clean(cause?.message ?? String((err as Error)?.message ?? err));
-  if (TLS_CODE.test(code)) {
+  const why = systemReason(code) ?? clean(cause?.message ?? String((err as Error)?.message ?? err));
+  if (isTlsFailure(code)) {
     return new NetworkError(
       host,
       code,
