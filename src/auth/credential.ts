@@ -138,7 +138,7 @@ export async function resolveCredential(
     const token = keyFromEnv(variable, env[variable] as string);
     const source: CredentialSource = { type: "env", variable };
     // A provider with env_key never takes the account's credential: the variable hides nothing of it.
-    const hides = provider.envKey === undefined ? hiddenBelow(config, acct, source, "command") : undefined;
+    const hides = provider.envKey === undefined ? hiddenBelow(config, acct, source) : undefined;
     return { token, method: "api_key", source, hides };
   }
   // The key variable is the provider's only source: the account's credential is for other providers.
@@ -147,7 +147,7 @@ export async function resolveCredential(
     throw new MissingEnvKeyError(provider.id, provider.envKey, ignoredBy);
   }
   const credential = await resolveStored(config, env, acct, options.clock);
-  if (credential?.source.type === "command") credential.hides = hiddenBelow(config, acct, credential.source, "stored");
+  if (credential?.source.type === "command") credential.hides = hiddenBelow(config, acct, credential.source);
   return credential;
 }
 
@@ -180,18 +180,17 @@ export function envIgnoredBySetting(
 }
 
 /**
- * The account's credential that `winner` hides, looking from `from` down: its auth_command (a variable
- * wins over it), else its stored credential, in the file or recorded as in the keyring.
+ * The account's credential that `winner` hides: under a variable, its auth_command, else its stored
+ * credential; under an auth_command, the stored one (in the file, or recorded as in the keyring).
  */
 function hiddenBelow(
   config: Config,
   acct: Account,
-  winner: CredentialSource,
-  from: "command" | "stored",
+  winner: Extract<CredentialSource, { type: "env" | "command" }>,
 ): HiddenCredential | undefined {
   const file = config.view(acct.name);
   let found: Omit<HiddenCredential, "message"> | undefined;
-  if (from === "command") {
+  if (winner.type === "env") {
     let argv: string[] | undefined;
     try {
       argv = authCommand(config, acct);
@@ -229,9 +228,8 @@ function hiddenBelow(
     message = `using ${winner.variable} from the environment, not ${hidden}; unset ${winner.variable}, or set credential_source = "stored" in ${file.path}, to use ${instead}`;
   } else {
     // credential_source does not decide between two sources of the account's own: removing one does.
-    const command = winner.type === "command" ? winner : { command: "", path: file.path };
     const logout = acct.name === DEFAULT_ACCOUNT ? "codex logout" : `codex logout --profile ${acct.name}`;
-    message = `using the credential from auth_command \`${command.command}\`, not ${hidden}; remove auth_command from ${command.path} to use the stored one, or run \`${logout}\` to remove it`;
+    message = `using the credential from auth_command \`${winner.command}\`, not ${hidden}; remove auth_command from ${winner.path} to use the stored one, or run \`${logout}\` to remove it`;
   }
   return { ...found, message };
 }
