@@ -88,10 +88,9 @@ export async function saveCredential(credential: StoredCredential, options: Auth
   // logout's time budget. An issuer named by a file others can change is not sent anything.
   if (previous?.oauth !== undefined && replaced(previous, credential) && trustProblem(saved.config) === undefined) {
     const { revokeSession } = await import("./oauth/revoke.js");
-    const { networkFetch } = await import("../config/network.js");
     revocation = await revokeSession(previous, 5_000, {
       allowInsecureHttp: allowsInsecureIssuer(saved.config),
-      fetch: networkFetch(options.env ?? process.env),
+      env: options.env,
     });
   }
   return { storedIn: saved.storedIn, account: saved.account, warnings: saved.warnings, revocation };

@@ -209,7 +209,6 @@ async function endCodexSession(
     }
   }
   const { revokeSession } = await import("./oauth/revoke.js");
-  const { networkFetch } = await import("../config/network.js");
   const revocation = await revokeSession(
     {
       token: session.accessToken,
@@ -222,7 +221,7 @@ async function endCodexSession(
       },
     },
     o.revokeBudgetMs,
-    { allowInsecureHttp: chosen?.allowInsecureHttp === true, fetch: networkFetch(o.env ?? process.env) },
+    { allowInsecureHttp: chosen?.allowInsecureHttp === true, env: o.env },
   );
   return { revocation };
 }
@@ -329,10 +328,9 @@ async function logoutAccount(
       );
     } else {
       const { revokeSession } = await import("./oauth/revoke.js");
-      const { networkFetch } = await import("../config/network.js");
       result.revocation = await revokeSession(session, o.budget, {
         allowInsecureHttp: allowsInsecureIssuer(config.view(acct.name)),
-        fetch: networkFetch(env),
+        env,
       });
     }
   }

@@ -8,7 +8,9 @@
  * so the user learns which token may stay valid, and until when.
  */
 import type { Fetch } from "../../config/http.js";
+import { networkFetch } from "../../config/network.js";
 import { issuerHost, storedIssuerRefusal } from "../../config/oauth.js";
+import type { Env } from "../../config/paths.js";
 import type { OAuthSession, StoredCredential } from "../../credentials/store.js";
 import { CodexError } from "../../errors.js";
 import { oneLine, redact } from "../../safe-text.js";
@@ -31,7 +33,9 @@ export interface Revocation {
 export interface RevokeOptions {
   /** `[oauth] allow_insecure_http`: the session's issuer may be plain http:// on another machine. */
   allowInsecureHttp?: boolean | undefined;
-  /** The transport (config/network.ts: proxies, CA files); default: straight to the issuer. */
+  /** Where the proxy and CA variables are read (default: process.env). */
+  env?: Env | undefined;
+  /** The transport; default: config/network.ts's for `env`, as for a refresh. */
   fetch?: Fetch | undefined;
 }
 
@@ -64,11 +68,12 @@ export async function revokeSession(
 ): Promise<Revocation> {
   const session = credential.oauth;
   if (session === undefined) throw new TypeError("revokeSession needs an OAuth credential");
+  const fetch = options.fetch ?? networkFetch(options.env ?? process.env);
   if (session.protocol === "openai") {
     const refusal = storedIssuerRefusal(session.issuer, options.allowInsecureHttp === true);
     if (refusal !== undefined) return { ...pendingRevocation(credential).result, reason: refusal.message };
     const { revokeTokens } = await import("./openai.js");
-    return revokeTokens(credential, budgetMs, options.fetch);
+    return revokeTokens(credential, budgetMs, fetch);
   }
   const client = await import("openid-client");
   const { discoverSessionIssuer, serverError } = await import("./server.js");
@@ -76,13 +81,7 @@ export async function revokeSession(
   const deadline = Date.now() + budgetMs;
   const remaining = () => Math.max(0.001, (deadline - Date.now()) / 1000);
   try {
-    const server = await discoverSessionIssuer(
-      session,
-      "config.toml",
-      remaining(),
-      options.allowInsecureHttp,
-      options.fetch,
-    );
+    const server = await discoverSessionIssuer(session, "config.toml", remaining(), options.allowInsecureHttp, fetch);
     if (server.serverMetadata().revocation_endpoint === undefined) {
       result.reason = `${issuerHost(session.issuer)} offers no way to revoke tokens (no revocation_endpoint)`;
       return result;
