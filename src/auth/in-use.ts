@@ -3,7 +3,8 @@
  * `run`, `chat` (through openClient) and `codex token` share, so that what `codex token` hands to another
  * tool is exactly what codex itself would use. Without one it throws AuthRequiredError (exit 4, saying how
  * to sign in; MissingEnvKeyError when the provider's `env_key` variable is not set); a credential that
- * config.toml's sign-in restrictions rule out is a LoginRestrictedError (exit 4). Nothing here renews a
+ * config.toml's sign-in restrictions rule out is a LoginRestrictedError (exit 4), and a ChatGPT sign-in for a
+ * provider that does not take OpenAI's credentials an AuthRequiredError (exit 4). Nothing here renews a
  * session: the credential's `current()` does, under the lock (oauth/refresh.ts).
  */
 import { type Account, DEFAULT_ACCOUNT, selectAccount } from "../config/accounts.js";
@@ -14,7 +15,7 @@ import { assertTrusted } from "../config/trust.js";
 import { AuthRequiredError, ExitCode, LoginRestrictedError } from "../errors.js";
 import { type ResolvedCredential, resolveCredential } from "./credential.js";
 import { tokenEnvVars } from "./env.js";
-import { restrictionBreach } from "./restrictions.js";
+import { chatgptRefusal, restrictionBreach } from "./restrictions.js";
 
 export interface InUseOptions {
   config: Config;
@@ -58,5 +59,10 @@ export async function credentialInUse(options: InUseOptions): Promise<InUse> {
   }
   const breach = restrictionBreach(config, provider, credential);
   if (breach !== undefined) throw new LoginRestrictedError(breach.message, ExitCode.authRequired);
+  // A ChatGPT sign-in is for OpenAI alone: codex sends it to no other provider, and hands it out for none.
+  if (credential.oauth?.protocol === "openai") {
+    const refused = chatgptRefusal(provider);
+    if (refused !== undefined) throw new AuthRequiredError(refused);
+  }
   return { account, config, model, provider, credential };
 }

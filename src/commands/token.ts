@@ -13,8 +13,7 @@
 import { type ResolvedCredential, sourceText } from "../auth/credential.js";
 import { fallbackSelectorRefusal, refusalLine } from "../auth/codex-cli.js";
 import { credentialInUse } from "../auth/in-use.js";
-import { chatgptRefusal } from "../auth/restrictions.js";
-import { AuthRequiredError, type ExitCode, UsageError } from "../errors.js";
+import { type ExitCode, UsageError } from "../errors.js";
 import { jsonText } from "../safe-text.js";
 import type { CommandContext } from "./context.js";
 
@@ -43,17 +42,12 @@ export async function runToken(opts: TokenOptions): Promise<ExitCode> {
   }
   const selector = fallbackSelectorRefusal(opts.config, opts.env, opts.profile);
   if (selector !== undefined) io.warn(refusalLine(selector));
-  const { account, provider, credential } = await credentialInUse({
+  const { account, credential } = await credentialInUse({
     config: opts.config,
     env: opts.env,
     clock: opts.clock,
     profile: opts.profile,
   });
-  // A ChatGPT sign-in is for OpenAI alone: codex would send it to no other provider, so it hands it out for none.
-  if (credential.oauth?.protocol === "openai") {
-    const refused = chatgptRefusal(provider);
-    if (refused !== undefined) throw new AuthRequiredError(refused);
-  }
   const token = credential.current === undefined ? credential.token : await credential.current();
   if (!opts.json) {
     io.out(token);
