@@ -8,13 +8,21 @@
 import { chmodSync, chownSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
-import { codexHomeOf, type RunResult, runCli, runCliAs, tempDir, testHome, withConfig } from "./helpers.js";
+import {
+  asRoot,
+  codexHomeOf,
+  NOBODY,
+  type RunResult,
+  runCli,
+  runCliAs,
+  tempDir,
+  testHome,
+  withConfig,
+} from "./helpers.js";
 import { type Certificates, makeCertificates } from "./support/forward-proxy.js";
 import { type FakeProvider, startProvider } from "./support/provider.js";
 
 const KEY = "sk-ca-test-0123456789abcdefKEY1";
-const NOBODY = { uid: 65534, gid: 65534 };
-const asRoot = process.getuid?.() === 0;
 
 let dir: string;
 let certs: Certificates;

@@ -16,12 +16,10 @@ import { createServer, type Server, type Socket } from "node:net";
 import { join } from "node:path";
 import { logout } from "codex-credentials";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { expectNoSecret, freePort, ROOT, runCli, testHome, withConfig } from "./helpers.js";
+import { asRoot, expectNoSecret, freePort, NOBODY, ROOT, runCli, testHome, withConfig } from "./helpers.js";
 import { CODEX_CLIENT_ID, type OpenAIFake, type SessionTokens, startOpenAIFake } from "./support/openai-fake.js";
 import { codexAuthJson } from "./support/real-codex.js";
 
-const NOBODY = { uid: 65534, gid: 65534 };
-const asRoot = process.getuid?.() === 0;
 const PRELOAD = join(ROOT, "test", "support", "test-dns.cjs");
 
 let fake: OpenAIFake;

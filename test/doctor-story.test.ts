@@ -13,9 +13,11 @@ import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, symlinkSync,
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import {
+  asRoot,
   codexHomeOf,
   expectNoSecret,
   homeWithConfig,
+  NOBODY,
   type RunResult,
   removeAfterTest,
   runCli,
@@ -27,8 +29,6 @@ import { expectOneStory } from "./support/doctor-story.js";
 import { withoutBus } from "./support/keyring.js";
 
 const KEY = "sk-story-test-0123456789abcdefKEY1";
-const NOBODY = { uid: 65534, gid: 65534 };
-const asRoot = process.getuid?.() === 0;
 
 interface Check {
   id: string;

@@ -18,8 +18,10 @@ import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import {
   agePath,
+  asRoot,
   codexHomeOf,
   expectNoSecret,
+  NOBODY,
   pathState,
   ROOT,
   type RunResult,
@@ -181,9 +183,6 @@ describe("malformed config.toml", () => {
 });
 
 describe("config.toml that cannot be read or written", () => {
-  const NOBODY = { uid: 65534, gid: 65534 };
-  const asRoot = process.getuid?.() === 0;
-
   /** A home the unprivileged user can traverse (mkdtemp makes it 0700). */
   function traversable(home: string): void {
     chmodSync(home, 0o755);

@@ -38,29 +38,29 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, onTestFinished, test } from "vitest";
 import {
   agePath,
+  asRoot,
   CLI,
   cleanEnv,
   codexHomeOf,
+  deadPid,
   expectNoSecret,
   homeWithConfig,
+  NOBODY,
   pathState,
   type RunResult,
   run,
   runCli,
   runCliAs,
+  sleeperProcess,
   tempDir,
   testHome,
   withConfig,
-  sleeperProcess,
-  deadPid,
 } from "./helpers.js";
 
 /** The key `codex login --with-api-key` is given (on stdin, never in argv). */
 const KEY = "sk-faults-0123456789abcdefNEWK";
 /** The key already stored in configs that `codex logout` is run on. */
 const OLD = "sk-faults-0123456789abcdefOLDK";
-const NOBODY = { uid: 65534, gid: 65534 };
-const asRoot = process.getuid?.() === 0;
 /** How long the CLI waits for another holder of the config lock (acquireLock's default). */
 const LOCK_TIMEOUT_MS = 10_000;
 

@@ -30,11 +30,14 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
+import { Config, refreshSession } from "../src/index.js";
 import {
+  asRoot,
   CLI,
   cleanEnv,
   codexHomeOf,
   expectNoSecret,
+  NOBODY,
   pathState,
   run,
   runCli,
@@ -42,14 +45,11 @@ import {
   testHome,
   withConfig,
 } from "./helpers.js";
-import { Config, refreshSession } from "../src/index.js";
 import { startProvider } from "./support/provider.js";
 
 const KEY = "sk-files-0123456789abcdefFILE";
-const NOBODY = { uid: 65534, gid: 65534 };
 /** A user that is neither nobody nor root (Debian's `daemon`). */
 const OTHER_UID = 1;
-const asRoot = process.getuid?.() === 0;
 const MiB = 1024 * 1024;
 
 /**

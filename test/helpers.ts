@@ -191,6 +191,11 @@ export function pathState(path: string): PathState {
   return { kind: "other", ...base };
 }
 
+/** The unprivileged user the permission tests run codex as (Debian's `nobody`). */
+export const NOBODY = { uid: 65534, gid: 65534 };
+/** Whether this process may run codex as another user (CI runs as root; tests that need it skip otherwise). */
+export const asRoot = process.getuid?.() === 0;
+
 /** `runCli` as another user (the tests run as root, which no permission check stops). */
 export function runCliAs(
   user: { uid: number; gid: number },
