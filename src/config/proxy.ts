@@ -126,7 +126,7 @@ export function exemptingEntry(target: URL, noProxy: string): string | undefined
   const host = target.hostname.toLowerCase();
   const port = target.port || (target.protocol === "https:" ? "443" : "80");
   // An address is matched whole: 10.1.2.3 is not "under" 1.2.3.
-  const address = host.startsWith("[") || /^\d{1,3}(\.\d{1,3}){3}$/.test(host);
+  const address = isAddress(host);
   for (const raw of noProxy.split(/[\s,]+/)) {
     if (raw === "") continue;
     if (raw === "*") return raw;
@@ -140,6 +140,11 @@ export function exemptingEntry(target: URL, noProxy: string): string | undefined
     }
   }
   return undefined;
+}
+
+/** An IP literal as URL writes a host (`[::1]`, `10.1.2.3`), not a name. */
+function isAddress(host: string): boolean {
+  return host.startsWith("[") || /^\d{1,3}(\.\d{1,3}){3}$/.test(host);
 }
 
 /** One NO_PROXY entry as host (IPv6 in brackets, as URL writes it), optional port, and whether an address. */
@@ -164,7 +169,7 @@ function splitEntry(entry: string): { host: string; port: string | undefined; ip
   if (host.startsWith("*.")) host = host.slice(2);
   else if (host.startsWith(".")) host = host.slice(1);
   if (host === "") return undefined;
-  const ip = host.startsWith("[") || /^\d{1,3}(\.\d{1,3}){3}$/.test(host);
+  const ip = isAddress(host);
   if (ip) {
     // The form URL writes (shortest IPv6, decimal IPv4), so `0:0:0:0:0:0:0:1` matches [::1].
     try {
