@@ -14,9 +14,9 @@
  * express an edit (removing a field of an inline table, keys in arrays of tables) we fall back to
  * toml-patch, and if that is wrong too the edit fails: we never write a document we have not verified.
  */
-import { createRequire } from "node:module";
 import type * as TomlPatch from "@decimalturn/toml-patch";
 import { ConfigEditError } from "../errors.js";
+import { lazyRequire } from "./lazy-require.js";
 import { assertTomlValue, getPath, isTable, plain, sameValue, withPath } from "./toml-path.js";
 import { type Entry, type Section, scanSections } from "./toml-scan.js";
 import { parseToml, type TomlTable, type TomlText } from "./toml-text.js";
@@ -152,13 +152,11 @@ function canonicalValue(value: unknown): unknown {
 
 /**
  * toml-patch, loaded only when the scanner or a splice cannot do the job: loading it costs more than the
- * rest of `codex logout`. (The CommonJS bundle's `require` resolves to the bundled copy; the ESM library
- * makes a require of its own.)
+ * rest of `codex logout`. The literal `require(…)` is what the CLI's bundle maps to its lazily loaded copy
+ * (lazy-require.ts); the TypeScript sources, which have no `require`, take lazyRequire's.
  */
 function tomlPatch(): typeof TomlPatch {
-  return typeof require === "function"
-    ? require("@decimalturn/toml-patch")
-    : createRequire(import.meta.url)("@decimalturn/toml-patch");
+  return typeof require === "function" ? require("@decimalturn/toml-patch") : lazyRequire("@decimalturn/toml-patch");
 }
 
 /** Where the document's keys and headers are: from the scanner, or toml-patch where the scanner gives up. */
