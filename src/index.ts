@@ -92,7 +92,7 @@ export {
   selectModel,
   type WireApi,
 } from "./config/providers.js";
-export type { KeyPath } from "./config/toml-path.js";
+export type { KeyPath } from "./config/toml/path.js";
 export { type CodexAuthFile, findCodexAuth } from "./credentials/codex-auth.js";
 export { CommandStore, runAuthCommand } from "./credentials/command-store.js";
 export { FileStore } from "./credentials/file-store.js";

@@ -15,11 +15,11 @@
  * toml-patch, and if that is wrong too the edit fails: we never write a document we have not verified.
  */
 import type * as TomlPatch from "@decimalturn/toml-patch";
-import { ConfigEditError } from "../errors.js";
-import { lazyRequire } from "./lazy-require.js";
-import { assertTomlValue, getPath, isTable, plain, sameValue, withPath } from "./toml-path.js";
-import { type Entry, type Section, scanSections } from "./toml-scan.js";
-import { parseToml, type TomlTable, type TomlText } from "./toml-text.js";
+import { ConfigEditError } from "../../errors.js";
+import { lazyRequire } from "../lazy-require.js";
+import { assertTomlValue, getPath, isTable, plain, sameValue, withPath } from "./path.js";
+import { type Entry, type Section, scanSections } from "./scan.js";
+import { parseToml, type TomlTable, type TomlText } from "./text.js";
 
 export type TomlPath = readonly string[];
 

@@ -1,6 +1,6 @@
 /** Key paths into a parsed TOML table: `"a.b"` or `["a", "b"]` (the array form allows keys with dots). */
-import { ConfigEditError } from "../errors.js";
-import type { TomlTable } from "./toml-text.js";
+import { ConfigEditError } from "../../errors.js";
+import type { TomlTable } from "./text.js";
 
 export type KeyPath = string | readonly string[];
 
