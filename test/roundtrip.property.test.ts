@@ -7,7 +7,8 @@
 import fc from "fast-check";
 import { parse } from "smol-toml";
 import { describe, expect, test } from "vitest";
-import { cstSections, editToml } from "../src/config/toml/edit.js";
+import { editToml } from "../src/config/toml/edit.js";
+import { cstSections } from "../src/config/toml/patch.js";
 import { type Section, scanSections } from "../src/config/toml/scan.js";
 import { fromString, type TomlText, toBytes } from "../src/config/toml/text.js";
 
