@@ -1,9 +1,9 @@
 /**
- * Retry and back-off for a reply: a reset connection, 429 and 5xx, and a stream that broke before any
- * text arrived are sent again, up to `maxRetries` times, with exponential backoff honouring `Retry-After`;
- * a server asking to wait longer than MAX_RETRY_WAIT_MS gets an error the user can act on instead. A 401
- * is sent again once, with a renewed token, when the credential can renew (OAuth; API keys cannot).
- * Anything else is final.
+ * Retry and back-off for a reply. After a reset connection, a 429 or 5xx, or a stream that broke before
+ * any text arrived (each a Retryable), the request is sent again, up to `maxRetries` times, with
+ * exponential backoff honouring `Retry-After`; a server asking to wait longer than MAX_RETRY_WAIT_MS gets
+ * an error the user can act on instead. After a 401 it is sent once more, with a renewed token, when the
+ * credential can renew (OAuth; API keys cannot). Any other failure is final.
  */
 
 import { setTimeout as delay } from "node:timers/promises";
