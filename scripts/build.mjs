@@ -132,7 +132,7 @@ await build({
   entryPoints: ["src/cli.ts"],
   outfile: "dist/main.cjs",
   format: "cjs",
-  // src/commands/io.ts reads import.meta only when there is no CommonJS `require`, never in this bundle.
+  // src/config/lazy-require.ts reads import.meta only when there is no CommonJS `require`, never in this bundle.
   logOverride: { "empty-import-meta": "silent" },
   plugins: [lazyVendor],
 });

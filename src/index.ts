@@ -1,5 +1,7 @@
 /**
- * The library API. The CLI is built on exactly these functions.
+ * The library API. The CLI's commands do their main work through these functions (Config, openClient and
+ * the Client, login, logout, status); they also use internal helpers that are not exported here and may
+ * change: argument and key checks, doctor's diagnostics, the wording of refusals.
  *
  *   import { Config, logout, status } from "codex-credentials";
  *   const config = await Config.load();
@@ -90,7 +92,7 @@ export {
   selectModel,
   type WireApi,
 } from "./config/providers.js";
-export type { KeyPath } from "./config/toml-path.js";
+export type { KeyPath } from "./config/toml/path.js";
 export { type CodexAuthFile, findCodexAuth } from "./credentials/codex-auth.js";
 export { CommandStore, runAuthCommand } from "./credentials/command-store.js";
 export { FileStore } from "./credentials/file-store.js";

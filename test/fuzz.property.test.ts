@@ -50,8 +50,8 @@ import { runLogin } from "../src/commands/login.js";
 import { runLogout } from "../src/commands/logout.js";
 import { runStatus } from "../src/commands/status.js";
 import { Config as SrcConfig } from "../src/config/config.js";
-import { editToml } from "../src/config/toml-edit.js";
-import { decodeToml, fromString, parseToml, toBytes } from "../src/config/toml-text.js";
+import { editToml } from "../src/config/toml/edit.js";
+import { decodeToml, fromString, parseToml, toBytes } from "../src/config/toml/text.js";
 import { CodexError as SrcCodexError, ConfigParseError as SrcConfigParseError } from "../src/errors.js";
 import { agePath, codexHomeOf, type RunResult, removeAfterTest, runCli } from "./helpers.js";
 import {

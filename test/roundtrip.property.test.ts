@@ -1,15 +1,16 @@
 /**
  * Property-based proof of the format-preservation promise, in process, on the editor itself
- * (src/config/toml-edit.ts). fast-check generates TOML documents with comments, blank lines, odd spacing,
+ * (src/config/toml/edit.ts). fast-check generates TOML documents with comments, blank lines, odd spacing,
  * trailing whitespace, every value syntax, tables, nested and quoted tables, arrays of tables, CRLF or LF,
  * an optional BOM and an optional final newline; smol-toml checks what the edited documents mean.
  */
 import fc from "fast-check";
 import { parse } from "smol-toml";
 import { describe, expect, test } from "vitest";
-import { cstSections, editToml } from "../src/config/toml-edit.js";
-import { type Section, scanSections } from "../src/config/toml-scan.js";
-import { fromString, type TomlText, toBytes } from "../src/config/toml-text.js";
+import { editToml } from "../src/config/toml/edit.js";
+import { cstSections } from "../src/config/toml/patch.js";
+import { type Section, scanSections } from "../src/config/toml/scan.js";
+import { fromString, type TomlText, toBytes } from "../src/config/toml/text.js";
 
 const BOM = "\uFEFF";
 

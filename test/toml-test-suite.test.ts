@@ -23,7 +23,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
-import { decodeToml, parseToml } from "../src/config/toml-text.js";
+import { decodeToml, parseToml } from "../src/config/toml/text.js";
 import { ConfigParseError, loginWithApiKey, logout } from "../src/index.js";
 import { ROOT, runCli, tempDir } from "./helpers.js";
 

@@ -10,8 +10,8 @@ import { Config, ConfigParseError } from "../src/index.js";
 import { homeWithConfig, runCli } from "./helpers.js";
 
 const { scans } = vi.hoisted(() => ({ scans: { count: 0 } }));
-vi.mock("../src/config/toml-dates.js", async (load) => {
-  const real = await load<typeof import("../src/config/toml-dates.js")>();
+vi.mock("../src/config/toml/dates.js", async (load) => {
+  const real = await load<typeof import("../src/config/toml/dates.js")>();
   return {
     ...real,
     findImpossibleDate: (body: string) => {

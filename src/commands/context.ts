@@ -9,7 +9,10 @@ export interface CommandContext {
   env: Env;
   config: Config;
   clock: () => Date;
-  /** How commands reach the network (global fetch in the CLI). */
+  /**
+   * How commands reach the network. The CLI passes networkFetch (config/network.ts: node:http with the
+   * proxy and CA rules of `env`), loaded on the first request; tests may pass any other.
+   */
   fetch: Fetch;
   /** `--profile NAME`: the account to act on (otherwise CODEX_PROFILE, then `profile` in config.toml). */
   profile?: string | undefined;

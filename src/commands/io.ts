@@ -10,13 +10,10 @@
  * clean what they put there (safe-text.ts).
  */
 import { fstatSync, statSync, writeSync } from "node:fs";
-import { createRequire } from "node:module";
+import { lazyRequire } from "../config/lazy-require.js";
 import type { Env } from "../config/paths.js";
 import { CancelledError } from "../errors.js";
 import { oneLine, stripControls } from "../safe-text.js";
-
-// Loaded on demand; see fdIsTTY. (The CommonJS bundle has a real require; the ESM library makes one.)
-const lazyRequire: NodeRequire = typeof require === "function" ? require : createRequire(import.meta.url);
 
 type In = NodeJS.ReadableStream & { isTTY?: boolean };
 type Out = NodeJS.WritableStream & { isTTY?: boolean; columns?: number };

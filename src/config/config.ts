@@ -15,8 +15,8 @@ import { notDirectoryAbove } from "./fs-errors.js";
 import { codexHome, configPath, DEFAULT_ACCOUNT, type Env, profilePath } from "./paths.js";
 import { type ConfigSnapshot, readConfig } from "./read.js";
 import type { Edit, UpdateOptions } from "./save.js";
-import { assertTomlValue, getPath, type KeyPath, mergeTables, toPath, withoutKeys, withPath } from "./toml-path.js";
-import type { TomlTable } from "./toml-text.js";
+import { assertTomlValue, getPath, type KeyPath, mergeTables, toPath, withoutKeys, withPath } from "./toml/path.js";
+import type { TomlTable } from "./toml/text.js";
 
 export interface LoadOptions {
   /** Directory holding config.toml. Default: `$CODEX_HOME`, else `~/.codex`. */

@@ -11,9 +11,7 @@
  * It lives below auth/ (config/ is the lowest layer) because the sign-in code sends through it too.
  */
 import type { ClientRequest, IncomingMessage, RequestOptions } from "node:http";
-import { createRequire } from "node:module";
-
-const lazyRequire: NodeRequire = typeof require === "function" ? require : createRequire(import.meta.url);
+import { lazyRequire } from "./lazy-require.js";
 
 export interface HttpRequest {
   method: "POST" | "GET";

@@ -17,15 +17,13 @@
  * Start-up: with no proxy or CA variable set, `networkFetch` is nodeFetch and loads nothing more.
  */
 import type { ClientRequest, RequestOptions } from "node:http";
-import { createRequire } from "node:module";
 import { CodexError, ProxyError } from "../errors.js";
 import { oneLine } from "../safe-text.js";
 import { caConfigured, customCaVariable, isTlsFailure, readCaFile, TLS_HINT } from "./ca.js";
 import { type Fetch, type HttpRequest, type HttpResponse, nodeFetch, type Route, send, systemReason } from "./http.js";
+import { lazyRequire } from "./lazy-require.js";
 import type { Env } from "./paths.js";
 import { type ProxyServer, proxyConfigured, proxyDecision } from "./proxy.js";
-
-const lazyRequire: NodeRequire = typeof require === "function" ? require : createRequire(import.meta.url);
 
 interface Trust {
   /** A tls.SecureContext trusting Node's roots and the custom bundle; undefined: Node's default. */

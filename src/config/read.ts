@@ -2,7 +2,7 @@
 import type { Stats } from "node:fs";
 import { readRegularFile } from "./regular-file.js";
 import { resolveTarget } from "./symlink.js";
-import { decodeToml, parseToml, type TomlTable, type TomlText } from "./toml-text.js";
+import { decodeToml, parseToml, type TomlTable, type TomlText } from "./toml/text.js";
 
 export interface ConfigSnapshot {
   /** undefined when the file does not exist. */

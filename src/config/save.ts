@@ -14,8 +14,8 @@ import { lockPath } from "./paths.js";
 import { type ConfigSnapshot, readConfig } from "./read.js";
 import { notRegularError } from "./regular-file.js";
 import { resolveTarget } from "./symlink.js";
-import { type Edit, editAll } from "./toml-edit.js";
-import { fromString, toBytes } from "./toml-text.js";
+import { type Edit, editAll } from "./toml/edit.js";
+import { fromString, toBytes } from "./toml/text.js";
 
 export type { Edit };
 

@@ -26,7 +26,7 @@ export interface ServerOptions {
   allowInsecureHttp?: boolean | undefined;
   /** Per-request time limit, in seconds. */
   timeoutSeconds?: number;
-  /** The transport (config/network.ts); default: the global fetch. */
+  /** The transport (the CLI's is config/network.ts's networkFetch); none: openid-client's own, the global fetch. */
   fetch?: Fetch | undefined;
 }
 

@@ -1,7 +1,11 @@
-/** Key paths into a parsed TOML table: `"a.b"` or `["a", "b"]` (the array form allows keys with dots). */
-import { ConfigEditError } from "../errors.js";
-import type { TomlTable } from "./toml-text.js";
+/** Key paths into a parsed TOML table, and the table operations along one. */
+import { ConfigEditError } from "../../errors.js";
+import type { TomlTable } from "./text.js";
 
+/**
+ * A key path: `"a.b"` or `["a", "b"]` (the array form allows keys with dots). The one type for a path;
+ * `toPath` gives its keys, the form every function below and the editor (edit.ts) take.
+ */
 export type KeyPath = string | readonly string[];
 
 export function toPath(path: KeyPath): string[] {

@@ -12,38 +12,20 @@
  *
  * Every result is parsed again and compared with what the edit should produce. When a splice cannot
  * express an edit (removing a field of an inline table, keys in arrays of tables) we fall back to
- * toml-patch, and if that is wrong too the edit fails: we never write a document we have not verified.
+ * toml-patch (patch.ts), and if that is wrong too the edit fails: we never write a document we have not
+ * verified.
  */
-import { createRequire } from "node:module";
-import type * as TomlPatch from "@decimalturn/toml-patch";
-import { ConfigEditError } from "../errors.js";
-import { assertTomlValue, getPath, isTable, plain, sameValue, withPath } from "./toml-path.js";
-import { type Entry, type Section, scanSections } from "./toml-scan.js";
-import { parseToml, type TomlTable, type TomlText } from "./toml-text.js";
-
-export type TomlPath = readonly string[];
-
-/** What toml-patch's concrete syntax tree gives for a block; only the fields we read. */
-interface CstPos {
-  /** 1-based. */
-  line: number;
-  /** 0-based. */
-  column: number;
-}
-interface CstBlock {
-  type: string;
-  loc: { start: CstPos; end: CstPos };
-  key?: { item?: { value: string[] }; value?: string[] };
-  value?: CstBlock;
-  /** A table's keys and comments; an inline table's fields, each wrapped as `{ item }`. */
-  items?: (CstBlock & { item?: CstBlock })[];
-}
+import { ConfigEditError } from "../../errors.js";
+import { type CstBlock, cst, cstSections, viaTomlPatch } from "./patch.js";
+import { assertTomlValue, getPath, isTable, plain, sameValue, withPath } from "./path.js";
+import { type Entry, type Section, scanSections } from "./scan.js";
+import { parseToml, type TomlTable, type TomlText } from "./text.js";
 
 /**
  * Returns the document with `path` set to `value` (or removed when `value` is undefined). Returns the same
  * object when nothing changes.
  */
-export function editToml(doc: TomlText, path: TomlPath, value: unknown): TomlText {
+export function editToml(doc: TomlText, path: readonly string[], value: unknown): TomlText {
   return editParsed(doc, parseToml(doc.body, "config.toml"), path, value).doc;
 }
 
@@ -61,7 +43,7 @@ export interface Edit {
 }
 
 /** `editToml` for a caller that already holds `doc` parsed as `values`. */
-function editParsed(doc: TomlText, values: TomlTable, path: TomlPath, value: unknown): Edited {
+function editParsed(doc: TomlText, values: TomlTable, path: readonly string[], value: unknown): Edited {
   const expected = planned(values, path, value);
   if (expected === undefined) return { doc, values };
   // The splice first; toml-patch (which may re-render other lines) only when the splice cannot be verified.
@@ -82,7 +64,7 @@ function editParsed(doc: TomlText, values: TomlTable, path: TomlPath, value: unk
 export function editAll(doc: TomlText, values: TomlTable, edits: readonly Edit[]): Edited {
   let body: string | undefined = doc.body;
   let expected = values;
-  const removed: TomlPath[] = [];
+  const removed: (readonly string[])[] = [];
   for (const edit of edits) {
     if (edit.ifBare && !isBareTable(body, expected, edit.path)) continue;
     const next = planned(expected, edit.path, edit.value);
@@ -105,7 +87,7 @@ export function editAll(doc: TomlText, values: TomlTable, edits: readonly Edit[]
 }
 
 /** `values` with the edit made (sharing what it does not change); undefined when it changes nothing. */
-function planned(values: TomlTable, path: TomlPath, value: unknown): TomlTable | undefined {
+function planned(values: TomlTable, path: readonly string[], value: unknown): TomlTable | undefined {
   if (path.length === 0) throw new ConfigEditError("a config key path cannot be empty");
   if (value === undefined) return withPath(values, path, undefined);
   assertTomlValue(value, formatPath(path));
@@ -115,7 +97,7 @@ function planned(values: TomlTable, path: TomlPath, value: unknown): TomlTable |
   return withPath(values, path, canonical);
 }
 
-export function formatPath(path: TomlPath): string {
+export function formatPath(path: readonly string[]): string {
   return path.map(formatKey).join(".");
 }
 
@@ -124,7 +106,7 @@ export function formatPath(path: TomlPath): string {
  * only dotted keys created removes that table too, while an explicit `[header]` stays: either is right, so
  * empty tables along a removed path are not compared.
  */
-function verified(body: string, expected: TomlTable, removed: readonly TomlPath[]): TomlTable | undefined {
+function verified(body: string, expected: TomlTable, removed: readonly (readonly string[])[]): TomlTable | undefined {
   let parsed: TomlTable;
   try {
     parsed = parseToml(body, "config.toml");
@@ -136,7 +118,7 @@ function verified(body: string, expected: TomlTable, removed: readonly TomlPath[
 }
 
 /** `root` without the tables along `path` (deepest first) that are empty; copies only what it changes. */
-function pruneEmpty(root: TomlTable, path: TomlPath): TomlTable {
+function pruneEmpty(root: TomlTable, path: readonly string[]): TomlTable {
   for (let depth = path.length - 1; depth > 0; depth--) {
     const table = getPath(root, path.slice(0, depth));
     if (isTable(table) && Object.keys(table).length === 0)
@@ -150,68 +132,12 @@ function canonicalValue(value: unknown): unknown {
   return plain(parseToml(`v = ${serializeValue(value)}`, "value").v);
 }
 
-/**
- * toml-patch, loaded only when the scanner or a splice cannot do the job: loading it costs more than the
- * rest of `codex logout`. (The CommonJS bundle's `require` resolves to the bundled copy; the ESM library
- * makes a require of its own.)
- */
-function tomlPatch(): typeof TomlPatch {
-  return typeof require === "function"
-    ? require("@decimalturn/toml-patch")
-    : createRequire(import.meta.url)("@decimalturn/toml-patch");
-}
-
 /** Where the document's keys and headers are: from the scanner, or toml-patch where the scanner gives up. */
 function sections(body: string): Section[] {
   return scanSections(body) ?? cstSections(body);
 }
 
-/**
- * toml-patch's syntax tree of `body`, and a function from its positions to offsets. smol-toml accepts a few
- * documents toml-patch does not (`1979-\x005-27`); toml-patch's message would quote the source line, which
- * may hold a secret, so the error says where, never what.
- */
-function cst(body: string): { blocks: CstBlock[]; offset: (p: CstPos) => number } {
-  let blocks: CstBlock[];
-  try {
-    blocks = new (tomlPatch().TomlDocument)(body).cst as unknown as CstBlock[];
-  } catch (err) {
-    const { line, column } = err as { line?: unknown; column?: unknown };
-    const where =
-      typeof line === "number" && typeof column === "number" ? ` at line ${line}, column ${column + 1}` : "";
-    throw new ConfigEditError(
-      `config.toml cannot be edited: the editor cannot read it${where}; fix that line and try again`,
-    );
-  }
-  const lines = lineStarts(body);
-  return { blocks, offset: (p: CstPos) => (lines[p.line - 1] ?? body.length) + p.column };
-}
-
-export function cstSections(body: string): Section[] {
-  const { blocks, offset } = cst(body);
-  const root: Section = { path: [], isArray: false, entries: [] };
-  const out: Section[] = [root];
-  const entry = (prefix: string[], kv: CstBlock): Entry => ({
-    path: [...prefix, ...(kv.key?.value ?? [])],
-    start: offset(kv.loc.start),
-    valueStart: offset((kv.value ?? kv).loc.start),
-    end: offset((kv.value ?? kv).loc.end),
-  });
-  for (const block of blocks) {
-    if (block.type === "KeyValue") {
-      root.entries.push(entry([], block));
-    } else if (block.type === "Table" || block.type === "TableArray") {
-      const path = block.key?.item?.value ?? [];
-      const header = { start: offset(block.loc.start), end: offset(block.loc.end) };
-      const section: Section = { path: [...path], isArray: block.type === "TableArray", header, entries: [] };
-      for (const item of block.items ?? []) if (item.type === "KeyValue") section.entries.push(entry(path, item));
-      out.push(section);
-    }
-  }
-  return out;
-}
-
-function splice(doc: TomlText, path: TomlPath, value: unknown): string | undefined {
+function splice(doc: TomlText, path: readonly string[], value: unknown): string | undefined {
   const { body, eol } = doc;
   const all = sections(body);
   const found = all.find((s) => !s.isArray && s.entries.some((e) => samePath(e.path, path)));
@@ -280,7 +206,7 @@ function splice(doc: TomlText, path: TomlPath, value: unknown): string | undefin
  * table left empty becomes `{}`. undefined when `path` is not a field of an inline table. Rare enough that
  * the fields' positions come from toml-patch's tree.
  */
-function removeInlineField(body: string, all: Section[], path: TomlPath): string | undefined {
+function removeInlineField(body: string, all: Section[], path: readonly string[]): string | undefined {
   const holder = all
     .flatMap((s) => (s.isArray ? [] : s.entries))
     .find((e) => e.path.length < path.length && samePath(e.path, path.slice(0, e.path.length)));
@@ -320,7 +246,7 @@ function removeInlineField(body: string, all: Section[], path: TomlPath): string
  * blank line that adding a section at the end put before it, that goes too, so add-then-remove gives back
  * the original bytes. undefined when the table is not (only) made of such sections.
  */
-function removeSections(body: string, all: Section[], path: TomlPath): string | undefined {
+function removeSections(body: string, all: Section[], path: readonly string[]): string | undefined {
   const own = headedSections(all, path);
   if (own.length === 0 || own.some((s) => s.isArray)) return undefined;
   // Keys of the table written elsewhere (dotted keys in another section) would need another kind of edit.
@@ -342,12 +268,12 @@ function removeSections(body: string, all: Section[], path: TomlPath): string | 
 }
 
 /** Whether key path `p` is `path` or below it. */
-function isWithin(p: readonly string[], path: TomlPath): boolean {
+function isWithin(p: readonly string[], path: readonly string[]): boolean {
   return p.length >= path.length && samePath(p.slice(0, path.length), path);
 }
 
 /** The `[header]` sections of the table at `path` and of its sub-tables. */
-function headedSections(all: Section[], path: TomlPath): Section[] {
+function headedSections(all: Section[], path: readonly string[]): Section[] {
   return all.filter((s) => s.header !== undefined && isWithin(s.path, path));
 }
 
@@ -372,7 +298,7 @@ function sectionRange(body: string, all: Section[], section: Section): [number, 
  * sub-tables, and no comment anywhere in or directly above its section. A table the user wrote a comment
  * into (or above) is theirs and stays, even empty.
  */
-function isBareTable(body: string, values: TomlTable, path: TomlPath): boolean {
+function isBareTable(body: string, values: TomlTable, path: readonly string[]): boolean {
   const table = getPath(values, path);
   if (!isTable(table) || Object.keys(table).length > 0) return false;
   const all = sections(body);
@@ -427,24 +353,8 @@ function nextLineStart(body: string, offset: number): number {
   return nl === -1 ? body.length : nl + 1;
 }
 
-function lineStarts(body: string): number[] {
-  const starts = [0];
-  for (let i = body.indexOf("\n"); i !== -1; i = body.indexOf("\n", i + 1)) starts.push(i + 1);
-  return starts;
-}
-
 function samePath(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((k, i) => k === b[i]);
-}
-
-function viaTomlPatch(body: string, path: TomlPath, value: unknown): string | undefined {
-  try {
-    const doc = new (tomlPatch().TomlDocument)(body);
-    doc.patch(withPath(doc.toJsObject as TomlTable, path, value) ?? doc.toJsObject);
-    return doc.toTomlString;
-  } catch {
-    return undefined;
-  }
 }
 
 const BARE_KEY = /^[A-Za-z0-9_-]+$/;

@@ -5,8 +5,8 @@
  * offending source text (which may be a token) is never echoed.
  */
 import { parse, TomlError } from "smol-toml";
-import { ConfigParseError } from "../errors.js";
-import { findImpossibleDate } from "./toml-dates.js";
+import { ConfigParseError } from "../../errors.js";
+import { findImpossibleDate } from "./dates.js";
 
 export type TomlTable = { [key: string]: unknown };
 
@@ -85,7 +85,7 @@ export function parseToml(body: string, path: string): TomlTable {
   }
   // smol-toml rolls a date that does not exist over into the next month, and reads one broken by a line
   // break as whole; OpenAI's Codex CLI refuses both. Only a document with a date is read again for them
-  // (see toml-dates.ts).
+  // (see dates.ts).
   const impossible = shape.hasDate ? findImpossibleDate(body) : undefined;
   if (impossible !== undefined) throw errorAt(path, body, impossible.index, impossible.reason);
   return table;
