@@ -4,9 +4,10 @@
 // src/ through the source maps of a coverage build). Prints a table per layer, writes
 // coverage/coverage-summary.json and an HTML report in coverage/html/. Slower than `npm test` and not part
 // of it. Test failures are reported but do not stop the report (its exit code is vitest's).
+// `npm run coverage -- --report` reports again from the coverage stored by the last run.
 //
-// The spawned CLIs' coverage is converted by the converter vitest uses (ast-v8-to-istanbul), so a statement
-// or branch seen both in a worker and in a child has the same location and the two merge into one.
+// The spawned CLIs' coverage is converted by the converter vitest uses (ast-v8-to-istanbul); how the two
+// views of a file are merged is said where it is done.
 import { spawn } from "node:child_process";
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
 import { join, relative, sep } from "node:path";
@@ -95,32 +96,66 @@ async function runSuite() {
   clearInterval(timer);
   collect();
   const unreadable = readdirSync(RAW).length;
+  rmSync(RAW, { recursive: true, force: true });
+  // dist/ as `npm run build` leaves it: minified, with the code cache in use (the coverage build, in BUILD).
+  await exited(spawn(process.execPath, ["scripts/build.mjs"], { cwd: ROOT, stdio: "inherit" }), "the build");
   writeFileSync(SPAWNED_V8, JSON.stringify({ testExitCode: testCode, processes, unreadable, result: spawned.result }));
   return testCode;
 }
 
-const spawned = libCoverage.createCoverageMap({});
-for (const script of result) {
-  const { name, wrapperLength, map: mapFile } = BUNDLES.get(script.url);
+// Each bundle converted on its own (a bundle no process ran counts as never run): every src/ file it holds,
+// with the statements, branches and functions the converter finds in the bundle.
+const bundles = new Map();
+for (const [url, { name, wrapperLength, map: mapFile }] of BUNDLES) {
   const code = readFileSync(join(BUILD, name), "utf8");
+  // esbuild's `__esm({ "src/x.ts"() { … } })`: the function that runs a module's top level when first needed.
+  const initFunction = (node) => node.type === "Property" && /^src\//.test(node.key.value);
   const converted = await convert({
     code,
     wrapperLength,
     // Its sources are named relative to dist/, where the bundle ran (script.url).
     sourceMap: mapFile && JSON.parse(readFileSync(join(BUILD, mapFile), "utf8")),
     ast: parseAstAsync(code),
-    coverage: script,
-    ignoreNode: (node, type) => type === "statement" && bundlerStatement(node),
+    coverage: result.find((script) => script.url === url) ?? { url, functions: [] },
+    ignoreNode: (node, type) =>
+      type === "function" ? initFunction(node) : type === "statement" && bundlerStatement(node),
   });
-  // The bundle also holds the dependencies it bundles (node_modules/…).
-  for (const [file, data] of Object.entries(converted)) if (file.startsWith(SRC + sep)) spawned.merge({ [file]: data });
+  // Through JSON, as vitest's report comes: a location's open end is Infinity in memory, null in JSON.
+  bundles.set(
+    name,
+    JSON.parse(
+      JSON.stringify(Object.fromEntries(Object.entries(converted).filter(([file]) => file.startsWith(SRC + sep)))),
+    ),
+  );
 }
-// Through JSON, as vitest's report comes: a location's open end is Infinity in memory and null in JSON, and
-// the merge matches statements and branches by their location.
 mkdirSync(join(OUT, "spawned"), { recursive: true });
-writeFileSync(join(OUT, "spawned/coverage-final.json"), JSON.stringify(spawned));
-const map = libCoverage.createCoverageMap(JSON.parse(readFileSync(join(OUT, "workers/coverage-final.json"), "utf8")));
-map.merge(JSON.parse(readFileSync(join(OUT, "spawned/coverage-final.json"), "utf8")));
+for (const [name, data] of bundles) writeFileSync(join(OUT, "spawned", `${name}.json`), JSON.stringify(data));
+
+// One file's coverage, seen by two converters, is not two sets of the same locations: Vite's transform and
+// esbuild's bundle put a statement's start on another column now and then, and each adds statements of its
+// own where the source has an import or an export. Merged by location (istanbul's merge), the same
+// statement would count twice and those imports and exports once each. So every file is counted on one
+// structure, the bundles' (the same before and after tests move into the workers: main.cjs's, with what
+// only the library's or the keyring helper's bundle holds added), and the other views' counts are carried
+// onto it line by line: statements
+// starting on the same line, in column order (when both views have as many there, else each of the
+// line's statements gets the line's highest count), branches of the same type starting on the same line,
+// in column order, functions likewise. What lands nowhere is counted, and printed.
+const workers = JSON.parse(readFileSync(join(OUT, "workers/coverage-final.json"), "utf8"));
+const dropped = { lines: 0, coveredLines: 0, branches: 0 };
+const merged = {};
+for (const file of new Set([...Object.keys(workers), ...[...bundles.values()].flatMap((d) => Object.keys(d))])) {
+  const [structure, ...others] = [...bundles.values()].map((d) => d[file]).filter(Boolean);
+  if (!structure) {
+    merged[file] = workers[file];
+    continue;
+  }
+  const into = structuredClone(structure);
+  for (const other of others) carry(other, into, true);
+  if (workers[file]) carry(workers[file], into, false);
+  merged[file] = into;
+}
+const map = libCoverage.createCoverageMap(merged);
 
 const GROUPS = ["src/config", "src/credentials", "src/auth", "src/api", "src/commands", "src (root)"];
 const groupOf = (file) => {
@@ -145,6 +180,9 @@ for (const [name, s] of rows) console.log(`${name.padEnd(16)} ${pct(s.lines)}  $
 console.log(
   `\n${processes} spawned processes counted${unreadable ? `, ${unreadable} coverage files unreadable` : ""}; tests exited with ${testCode}`,
 );
+console.log(
+  `carried to no statement: ${dropped.lines} lines (${dropped.coveredLines} of them covered); to no branch: ${dropped.branches} branches`,
+);
 
 writeFileSync(
   join(OUT, "coverage-summary.json"),
@@ -154,6 +192,7 @@ writeFileSync(
       ...Object.fromEntries(GROUPS.map((g) => [g, summaries[g].toJSON()])),
       files,
       spawnedProcesses: processes,
+      carriedNowhere: dropped,
       testExitCode: testCode,
     },
     null,
@@ -167,11 +206,75 @@ console.log(`coverage/coverage-summary.json, coverage/html/index.html`);
 process.exitCode = testCode;
 
 /**
- * Statements the bundler writes where our source has an import or a function declaration, which vitest
- * (whose own ignoreNode drops Vite's import statements) does not count: a module's `init_x()` and
- * `import_x = require(…)`, and keepNames' `__name(f, "f")`.
+ * Adds `from`'s counts to `into`'s statements, branches and functions on the same lines (see above). With
+ * `add`, what lands nowhere joins `into` (another bundle's view: a function the CLI's bundle leaves out
+ * is in the library's); without, it is counted in `dropped`.
+ */
+function carry(from, into, add) {
+  const byLine = (items, loc) => {
+    const lines = new Map();
+    for (const [id, item] of Object.entries(items)) {
+      const at = loc(item).start;
+      const key = `${item.type ?? ""} ${at.line}`;
+      if (!lines.has(key)) lines.set(key, []);
+      lines.get(key).push({ id, column: at.column ?? 0 });
+    }
+    for (const list of lines.values()) list.sort((a, b) => a.column - b.column);
+    return lines;
+  };
+  const adder = (items, counts) => {
+    let next = Math.max(-1, ...Object.keys(items).map(Number)) + 1;
+    return (item, count) => {
+      items[next] = item;
+      counts[next++] = structuredClone(count);
+    };
+  };
+  // Statements.
+  const target = byLine(into.statementMap, (l) => l);
+  const addStatement = adder(into.statementMap, into.s);
+  for (const [key, list] of byLine(from.statementMap, (l) => l)) {
+    const onto = target.get(key);
+    const counts = list.map(({ id }) => from.s[id]);
+    if (onto?.length === list.length) for (const [i, { id }] of onto.entries()) into.s[id] += counts[i];
+    else if (onto) for (const { id } of onto) into.s[id] += Math.max(...counts);
+    else if (add) for (const { id } of list) addStatement(from.statementMap[id], from.s[id]);
+    else {
+      dropped.lines++;
+      if (counts.some((n) => n > 0)) dropped.coveredLines++;
+    }
+  }
+  // Branches and functions, paired in column order.
+  const pairs = (fromMap, intoMap, loc) => {
+    const result = [];
+    const target = byLine(intoMap, loc);
+    for (const [key, list] of byLine(fromMap, loc)) {
+      const onto = target.get(key);
+      // The pair's second: the id it lands on, null where the line's counts differ, undefined for no line.
+      for (const [i, { id }] of list.entries())
+        result.push([id, onto?.length === list.length ? onto[i].id : onto && null]);
+    }
+    return result;
+  };
+  const addBranch = adder(into.branchMap, into.b);
+  for (const [id, onto] of pairs(from.branchMap, into.branchMap, (b) => b.loc ?? b.locations[0])) {
+    if (onto && from.b[id].length === into.b[onto].length)
+      for (const [i, n] of from.b[id].entries()) into.b[onto][i] += n;
+    else if (onto === undefined && add) addBranch(from.branchMap[id], from.b[id]);
+    else dropped.branches++;
+  }
+  const addFunction = adder(into.fnMap, into.f);
+  for (const [id, onto] of pairs(from.fnMap, into.fnMap, (f) => f.loc)) {
+    if (onto) into.f[onto] += from.f[id];
+    else if (onto === undefined && add) addFunction(from.fnMap[id], from.f[id]);
+  }
+}
+
+/**
+ * Statements the bundler writes where our source has an import, a function declaration or nothing: a
+ * module's `init_x()`, `import_x = require(…)` and "use strict", and keepNames' `__name(f, "f")`.
  */
 function bundlerStatement(node) {
+  if (node.directive) return true;
   const call = (e) => (e.type === "CallExpression" && e.callee.type === "Identifier" ? e.callee.name : undefined);
   if (node.type === "ExpressionStatement") {
     const e = node.expression;
