@@ -9,7 +9,16 @@
 // The spawned CLIs' coverage is converted by the converter vitest uses (ast-v8-to-istanbul); how the two
 // views of a file are merged is said where it is done.
 import { spawn } from "node:child_process";
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  copyFileSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  unlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { join, relative, sep } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { mergeProcessCovs } from "@bcoe/v8-coverage";
@@ -49,6 +58,9 @@ const { processes, unreadable, result } = JSON.parse(readFileSync(SPAWNED_V8, "u
 async function runSuite() {
   rmSync(OUT, { recursive: true, force: true });
   mkdirSync(RAW, { recursive: true });
+  // Some tests run the CLI as another user (nobody); a process that cannot write its coverage says so on
+  // stderr, which those tests read. So the directory is writable by all, as /tmp is (sticky).
+  chmodSync(RAW, 0o1777);
   await exited(
     spawn(process.execPath, ["scripts/build.mjs"], {
       cwd: ROOT,
@@ -95,6 +107,8 @@ async function runSuite() {
   );
   clearInterval(timer);
   collect();
+  // A file cut short stays: its process was killed while writing it, or stopped by a file-size limit
+  // (test/faults.test.ts).
   const unreadable = readdirSync(RAW).length;
   rmSync(RAW, { recursive: true, force: true });
   // dist/ as `npm run build` leaves it: minified, with the code cache in use (the coverage build, in BUILD).
@@ -140,7 +154,7 @@ for (const [name, data] of bundles) writeFileSync(join(OUT, "spawned", `${name}.
 // onto it line by line: statements
 // starting on the same line, in column order (when both views have as many there, else each of the
 // line's statements gets the line's highest count), branches of the same type starting on the same line,
-// in column order, functions likewise. What lands nowhere is counted, and printed.
+// in column order (else at the same column), functions likewise. What lands nowhere is counted, and printed.
 const workers = JSON.parse(readFileSync(join(OUT, "workers/coverage-final.json"), "utf8"));
 const dropped = { lines: 0, coveredLines: 0, branches: 0 };
 const merged = {};
@@ -249,9 +263,11 @@ function carry(from, into, add) {
     const target = byLine(intoMap, loc);
     for (const [key, list] of byLine(fromMap, loc)) {
       const onto = target.get(key);
-      // The pair's second: the id it lands on, null where the line's counts differ, undefined for no line.
-      for (const [i, { id }] of list.entries())
-        result.push([id, onto?.length === list.length ? onto[i].id : onto && null]);
+      // The pair's second: the id it lands on (in column order if the line has as many, else at the same
+      // column), null for none on a line that has some, undefined for a line that has none.
+      const atColumn = new Map(onto?.map(({ id, column }) => [column, id]));
+      for (const [i, { id, column }] of list.entries())
+        result.push([id, onto?.length === list.length ? onto[i].id : onto && (atColumn.get(column) ?? null)]);
     }
     return result;
   };
