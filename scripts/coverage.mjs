@@ -157,56 +157,81 @@ for (const [name, data] of bundles) writeFileSync(join(OUT, "spawned", `${name}.
 // in column order (else at the same column), functions likewise. What lands nowhere is counted, and printed.
 const workers = JSON.parse(readFileSync(join(OUT, "workers/coverage-final.json"), "utf8"));
 const dropped = { lines: 0, coveredLines: 0, branches: 0 };
-const merged = {};
-for (const file of new Set([...Object.keys(workers), ...[...bundles.values()].flatMap((d) => Object.keys(d))])) {
-  const [structure, ...others] = [...bundles.values()].map((d) => d[file]).filter(Boolean);
-  if (!structure) {
-    merged[file] = workers[file];
-    continue;
+/** The merged coverage map, counting the spawned CLIs, the workers, or both. */
+function mergeViews({ spawned, workers: inWorkers }) {
+  const merged = {};
+  const counted = (data, yes) => (yes ? data : zeroed(data));
+  for (const file of new Set([...Object.keys(workers), ...[...bundles.values()].flatMap((d) => Object.keys(d))])) {
+    const [structure, ...others] = [...bundles.values()]
+      .map((d) => d[file] && counted(d[file], spawned))
+      .filter(Boolean);
+    if (!structure) {
+      merged[file] = counted(workers[file], inWorkers);
+      continue;
+    }
+    const into = structuredClone(structure);
+    for (const other of others) carry(other, into, true);
+    if (workers[file]) carry(counted(workers[file], inWorkers), into, false);
+    merged[file] = into;
   }
-  const into = structuredClone(structure);
-  for (const other of others) carry(other, into, true);
-  if (workers[file]) carry(workers[file], into, false);
-  merged[file] = into;
+  return libCoverage.createCoverageMap(merged);
 }
-const map = libCoverage.createCoverageMap(merged);
+const map = mergeViews({ spawned: true, workers: true });
+const carriedNowhere = { ...dropped };
 
+// A table per layer, of all the tests and of each view alone: before tests move into the workers nearly
+// everything is covered through spawned CLIs, after it most of it in the workers, and the first column
+// should not fall.
 const GROUPS = ["src/config", "src/credentials", "src/auth", "src/api", "src/commands", "src (root)"];
 const groupOf = (file) => {
   const rel = relative(ROOT, file).split(sep).join("/");
   const dir = rel.slice(0, rel.lastIndexOf("/"));
   return dir === "src" ? "src (root)" : GROUPS.find((g) => dir === g || dir.startsWith(`${g}/`));
 };
-const summaries = Object.fromEntries(GROUPS.map((g) => [g, libCoverage.createCoverageSummary()]));
-const total = libCoverage.createCoverageSummary();
-const files = {};
-for (const file of map.files()) {
-  const summary = map.fileCoverageFor(file).toSummary();
-  files[relative(ROOT, file).split(sep).join("/")] = summary.toJSON();
-  summaries[groupOf(file)]?.merge(summary);
-  total.merge(summary);
+const summarize = (coverageMap) => {
+  const groups = Object.fromEntries([...GROUPS, "total"].map((g) => [g, libCoverage.createCoverageSummary()]));
+  const files = {};
+  for (const file of coverageMap.files()) {
+    const summary = coverageMap.fileCoverageFor(file).toSummary();
+    files[relative(ROOT, file).split(sep).join("/")] = summary.toJSON();
+    groups[groupOf(file)]?.merge(summary);
+    groups.total.merge(summary);
+  }
+  return { groups, files };
+};
+const all = summarize(map);
+const spawnedOnly = summarize(mergeViews({ spawned: true, workers: false })).groups;
+const workersOnly = summarize(mergeViews({ spawned: false, workers: true })).groups;
+
+const pct = (m) => `${m.pct.toFixed(1)}%`.padStart(6);
+const both = (m) => `${pct(m)} ${`${m.covered}/${m.total}`.padStart(9)}`;
+console.log(`\n${"".padEnd(15)} ${"lines".padEnd(34)} branches`);
+console.log(`${"".padEnd(15)} ${"all".padEnd(16)} CLIs  workers    ${"all".padEnd(16)} CLIs  workers`);
+for (const g of [...GROUPS, "total"]) {
+  const [a, c, w] = [all.groups[g], spawnedOnly[g], workersOnly[g]];
+  console.log(
+    `${g.padEnd(15)} ${both(a.lines)} ${pct(c.lines)} ${pct(w.lines)}    ${both(a.branches)} ${pct(c.branches)} ${pct(w.branches)}`,
+  );
 }
-
-const pct = (m) => `${m.pct.toFixed(1).padStart(5)}% ${`${m.covered}/${m.total}`.padStart(11)}`;
-const rows = [...GROUPS.map((g) => [g, summaries[g]]), ["total", total]];
-console.log(`\n${"".padEnd(16)} ${"lines".padEnd(18)} branches`);
-for (const [name, s] of rows) console.log(`${name.padEnd(16)} ${pct(s.lines)}  ${pct(s.branches)}`);
 console.log(
-  `\n${processes} spawned processes counted${unreadable ? `, ${unreadable} coverage files unreadable` : ""}; tests exited with ${testCode}`,
+  `\n${processes} spawned processes counted${unreadable ? `, ${unreadable} coverage files cut short` : ""}; tests exited with ${testCode}`,
 );
 console.log(
-  `carried to no statement: ${dropped.lines} lines (${dropped.coveredLines} of them covered); to no branch: ${dropped.branches} branches`,
+  `workers' counts carried to no statement: ${carriedNowhere.lines} lines (${carriedNowhere.coveredLines} of them covered, mostly imports and exports); to no branch: ${carriedNowhere.branches} branches`,
 );
 
+const json = (groups) => Object.fromEntries(Object.entries(groups).map(([g, s]) => [g, s.toJSON()]));
 writeFileSync(
   join(OUT, "coverage-summary.json"),
   `${JSON.stringify(
     {
-      total: total.toJSON(),
-      ...Object.fromEntries(GROUPS.map((g) => [g, summaries[g].toJSON()])),
-      files,
+      ...json(all.groups),
+      spawnedOnly: json(spawnedOnly),
+      workersOnly: json(workersOnly),
+      files: all.files,
       spawnedProcesses: processes,
-      carriedNowhere: dropped,
+      cutShort: unreadable,
+      carriedNowhere,
       testExitCode: testCode,
     },
     null,
@@ -218,6 +243,15 @@ reports
   .execute(libReport.createContext({ dir: join(OUT, "html"), coverageMap: map, defaultSummarizer: "nested" }));
 console.log(`coverage/coverage-summary.json, coverage/html/index.html`);
 process.exitCode = testCode;
+
+/** A copy of one file's coverage with every count 0. */
+function zeroed(data) {
+  const copy = structuredClone(data);
+  for (const id in copy.s) copy.s[id] = 0;
+  for (const id in copy.f) copy.f[id] = 0;
+  for (const id in copy.b) copy.b[id] = copy.b[id].map(() => 0);
+  return copy;
+}
 
 /**
  * Adds `from`'s counts to `into`'s statements, branches and functions on the same lines (see above). With
