@@ -7,7 +7,9 @@
 // `npm run coverage -- --report` reports again from the coverage stored by the last run.
 //
 // The spawned CLIs' coverage is converted by the converter vitest uses (ast-v8-to-istanbul); how the two
-// views of a file are merged is said where it is done.
+// views of a file are merged is said where it is done. Not counted: a CLI killed before it exits (its
+// coverage is written at exit), one run from a copy of the package (not dist/), and one whose test gives
+// it an environment of its own rather than cleanEnv's or the worker's.
 import { spawn } from "node:child_process";
 import {
   chmodSync,
@@ -151,10 +153,11 @@ for (const [name, data] of bundles) writeFileSync(join(OUT, "spawned", `${name}.
 // statement would count twice and those imports and exports once each. So every file is counted on one
 // structure, the bundles' (the same before and after tests move into the workers: main.cjs's, with what
 // only the library's or the keyring helper's bundle holds added), and the other views' counts are carried
-// onto it line by line: statements
-// starting on the same line, in column order (when both views have as many there, else each of the
-// line's statements gets the line's highest count), branches of the same type starting on the same line,
-// in column order (else at the same column), functions likewise. What lands nowhere is counted, and printed.
+// onto it line by line: statements starting on the same line, in column order (when both views have as
+// many there, else each of the line's statements gets the line's highest count), branches of the same
+// type starting on the same line, in column order (else at the same column), functions likewise. What
+// lands nowhere is counted, and printed: on the whole suite, 520 lines, all but about a dozen of them
+// imports, exports and function declarations, and 40 branches (of 4,685).
 const workers = JSON.parse(readFileSync(join(OUT, "workers/coverage-final.json"), "utf8"));
 const dropped = { lines: 0, coveredLines: 0, branches: 0 };
 /** The merged coverage map, counting the spawned CLIs, the workers, or both. */
