@@ -61,6 +61,7 @@ export function cleanEnv(home: string, extra: Record<string, string | undefined>
     CODEX_HOME: join(home, ".codex"),
     LANG: "C.UTF-8",
     NO_COLOR: "1",
+    ...(process.env.NODE_V8_COVERAGE && { NODE_V8_COVERAGE: process.env.NODE_V8_COVERAGE }), // npm run coverage
   };
   for (const [k, v] of Object.entries(extra)) {
     if (v === undefined) delete env[k];
