@@ -1,14 +1,14 @@
 /**
  * The one place that knows the kinds of store: which an account's credential may be in, in precedence order,
  * and where a new one goes. Callers get CredentialReader / CredentialStore objects (store.ts) and never ask
- * which kind they hold; a new store is one class and one line in `writable` below.
+ * which kind they hold; a new store is one class and one line in `KINDS` below.
  *
  * Decided from config.toml alone: the account's `auth_command`, its keys in its file, and the note
  * `auth_storage = "keyring"` that says the secret went to the keyring. So `codex status` on a file-stored
  * account never loads the keyring's code (it starts a helper process) nor the command's (child processes):
  * those modules are imported only when a store of theirs is returned.
  */
-import { type Account, authCommand, recordedStorage, storeSetting } from "../config/accounts.js";
+import { type Account, authCommand, recordedStorage, type StoreSetting, storeSetting } from "../config/accounts.js";
 import type { Config } from "../config/config.js";
 import type { Env } from "../config/paths.js";
 import { KeyringUnavailableError } from "../errors.js";
@@ -21,28 +21,50 @@ export async function loadKeyring(env: Env): Promise<Keyring> {
   return systemKeyring(env);
 }
 
-async function keyringStore(config: Config, acct: Account, env: Env): Promise<CredentialStore> {
-  const { KeyringStore } = await import("./keyring-store.js");
-  return new KeyringStore(await loadKeyring(env), config, acct);
+/** What the factory knows of one kind of store codex writes. */
+interface StoreKind {
+  /** Whether config.toml alone says the account's credential may be here (the file is always looked in). */
+  mayHold(config: Config, acct: Account): boolean;
+  /** Makes the store; a kind whose code is heavy imports it here, so it loads only when returned. */
+  make(config: Config, acct: Account, env: Env): CredentialStore | Promise<CredentialStore>;
 }
 
+/** The stores codex writes, strongest first: adding one is a class and a line here. */
+const KINDS = {
+  file: { mayHold: () => true, make: (config, acct) => new FileStore(config, acct) },
+  keyring: {
+    mayHold: (config, acct) => recordedStorage(config, acct) === "keyring",
+    make: async (config, acct, env) => {
+      const { KeyringStore } = await import("./keyring-store.js");
+      return new KeyringStore(await loadKeyring(env), config, acct);
+    },
+  },
+} satisfies Record<string, StoreKind>;
+
+type Kind = keyof typeof KINDS;
+
+/** Where `cli_auth_credentials_store` sends a new credential, first choice first. */
+const TARGETS: Record<StoreSetting, readonly Kind[]> = {
+  file: ["file"],
+  keyring: ["keyring"],
+  auto: ["keyring", "file"],
+};
+
 /**
- * The stores codex writes for the account, strongest first, and the store a new credential goes to.
- * `need`: "recorded", the stores config.toml says hold something; "setting", those and the ones
- * `cli_auth_credentials_store` may write (what login writes, and what logout must look in); "all", every one.
+ * The stores, strongest first, that config.toml says may hold the account's credential, and those `also`
+ * asks for (the setting's targets, or every kind).
  */
-async function writable(
+async function make(
   config: Config,
   acct: Account,
   env: Env,
-  need: "recorded" | "setting" | "all",
-): Promise<{ stores: CredentialStore[]; keyring: CredentialStore | undefined }> {
-  const setting = need === "recorded" ? "file" : storeSetting(config);
-  const stores: CredentialStore[] = [new FileStore(config, acct)];
-  const wanted = need === "all" || setting !== "file" || recordedStorage(config, acct) === "keyring";
-  const keyring = wanted ? await keyringStore(config, acct, env) : undefined;
-  if (keyring !== undefined) stores.push(keyring);
-  return { stores, keyring };
+  also: (kind: Kind) => boolean,
+): Promise<Map<Kind, CredentialStore>> {
+  const made = new Map<Kind, CredentialStore>();
+  for (const [kind, k] of Object.entries(KINDS) as Array<[Kind, StoreKind]>) {
+    if (k.mayHold(config, acct) || also(kind)) made.set(kind, await k.make(config, acct, env));
+  }
+  return made;
 }
 
 /**
@@ -62,7 +84,7 @@ export async function accountReaders(
     const { CommandStore } = await import("./command-store.js");
     readers.push(new CommandStore(argv, env, { config, account: acct }));
   }
-  readers.push(...(await writable(config, acct, env, "recorded")).stores);
+  readers.push(...(await make(config, acct, env, () => false)).values());
   return readers;
 }
 
@@ -88,14 +110,12 @@ export async function accountStores(
   env: Env = process.env,
   options: { every?: boolean } = {},
 ): Promise<AccountStores> {
-  const { stores, keyring } = await writable(config, acct, env, options.every ? "all" : "setting");
-  const file = stores[0] as CredentialStore;
-  const targets = () => {
-    const setting = storeSetting(config);
-    if (setting === "file" || keyring === undefined) return [file];
-    return setting === "keyring" ? [keyring] : [keyring, file];
+  const targets = options.every ? undefined : TARGETS[storeSetting(config)];
+  const made = await make(config, acct, env, (kind) => targets === undefined || targets.includes(kind));
+  return {
+    stores: [...made.values()],
+    targets: () => TARGETS[storeSetting(config)].map((kind) => made.get(kind) as CredentialStore),
   };
-  return { stores, targets };
 }
 
 /** The reader the account's credential is read from (the first that config.toml records), or undefined. */
