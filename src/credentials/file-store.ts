@@ -17,8 +17,8 @@
  * lines entirely (and the session table), so login-then-logout gives back the original file byte for byte, and
  * a profile file codex created goes altogether.
  *
- * The store's writes are edits queued on the account's view inside `Config.update` (see store.ts);
- * `readCredential`/`writeCredential` are the same mapping for code that reads or edits a view directly.
+ * The store's writes are edits queued on the account's view inside `Config.update` (see store.ts). `readAt`
+ * is the mapping for a table anywhere, for legacy.ts and for status's check of who can read which file.
  */
 import { type Account, account, DEFAULT_ACCOUNT } from "../config/accounts.js";
 import type { Config } from "../config/config.js";
@@ -62,7 +62,7 @@ const isTable = (v: unknown): v is Record<string, unknown> => typeof v === "obje
  * The account's credential, as loaded: in its file, else (a profile's) in its legacy `[profiles.NAME]` table
  * of config.toml.
  */
-export function readCredential(config: Config, acct: Account = account(DEFAULT_ACCOUNT)): StoredCredential | undefined {
+function readCredential(config: Config, acct: Account = account(DEFAULT_ACCOUNT)): StoredCredential | undefined {
   const file = config.view(acct.name);
   const own = readAt(file, []);
   if (own !== undefined || acct.name === DEFAULT_ACCOUNT) return own;
@@ -104,7 +104,7 @@ export function readAt(file: Config, table: readonly string[]): StoredCredential
  * Queues the edits that make the account's file hold exactly `credential` at its top level (or nothing, when
  * undefined). `config` must be the account's own view (`config.view(acct.name)`), as `Config.update` hands it.
  */
-export function writeCredential(
+function writeCredential(
   config: Config,
   credential: StoredCredential | undefined,
   acct: Account = account(DEFAULT_ACCOUNT),

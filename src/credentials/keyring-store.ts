@@ -3,7 +3,8 @@
  * `<profile>@<CODEX_HOME>`) holds the whole credential as JSON, OAuth session included; the account's file
  * (config.toml, or the profile's) keeps only `auth_storage = "keyring"`, a non-secret note that tells status
  * and logout to look there without asking the keyring on every run. The note is this store's own edit of the
- * file; taking the secret out of the file is the file store's, which whoever writes here also clears.
+ * file; the file's credential keys are the file store's, which whoever writes here clears in the same update
+ * (login does). Failure policy: KeyringUnavailableError from `get`, `write` and `ready`; `remove` reports it.
  *
  *   {"token":"sk-…"}
  *   {"token":"…","oauth":{"issuer":"…","clientId":"…","refreshToken":"…","expiresAt":"2026-…Z",…}}

@@ -111,11 +111,14 @@ export interface CredentialReader {
   describe(config?: Config): string;
 }
 
-/** A place codex also writes: each method is called inside `Config.update` with the account's locked view. */
+/**
+ * A place codex also writes. `write` and `remove` are called inside `Config.update` with the account's view,
+ * locked; `present` and `ready` with the account's view, locked or not.
+ */
 export interface CredentialStore extends CredentialReader {
   /** Makes the store hold exactly `credential` (an API key replaces an OAuth session and vice versa). */
   write(config: Config, credential: StoredCredential): Promise<void>;
-  /** Removes whatever is stored; `{ removed: false }` (touching nothing) when there was nothing. */
+  /** Removes whatever is stored, and the record of it; `removed: false` when nothing was there. */
   remove(config: Config): Promise<Removal>;
   /**
    * Whether `remove` would find anything: what the account's own file holds or records, else what the medium
