@@ -12,7 +12,7 @@ import { Config } from "../src/config/config.js";
 import type { Keyring } from "../src/credentials/keyring.js";
 import type { CredentialReader } from "../src/credentials/store.js";
 import { accountReaders, accountStores, storeFor } from "../src/credentials/stores.js";
-import { testHome } from "./helpers.js";
+import { homeWithConfig, removeAfterTest, runCli, testHome } from "./helpers.js";
 
 /** Modules loaded (once each, as imports are cached: the laziness tests come first), and keyrings asked for. */
 const loaded = vi.hoisted(() => ({ keyring: 0, command: 0, keyrings: 0 }));
@@ -172,5 +172,20 @@ describe("the seam: writes and removals in one Config.update", () => {
     expect(removal?.removed).toBe(false);
     expect(removal?.left).toMatchObject({ medium: "keyring", reason: "the keyring did not answer (test)" });
     expect(readFileSync(file, "utf8")).toBe(`auth_storage = "keyring"\n`);
+  });
+});
+
+describe("one answer to where a credential is", () => {
+  // Doctor and status once each decided for themselves: for a profile's key still in config.toml's legacy
+  // [profiles.NAME] table, they named NAME.config.toml, a file that did not exist. Now the store says.
+  test("a profile's key in the legacy table is in config.toml, for doctor and for status's note", async () => {
+    const { home, configFile } = homeWithConfig(`[profiles.work]\nauth_token = "${KEY}"\n`);
+    removeAfterTest(home);
+    const env = { OPENAI_API_KEY: "sk-from-the-environment-0123", DBUS_SESSION_BUS_ADDRESS: "unix:path=/nonexistent" };
+    const doctor = await runCli(["doctor", "--offline", "--profile", "work"], { home, env });
+    expect(doctor.stdout).toContain(`credential found in one place: ${configFile}\n`);
+    expect(doctor.stdout).toContain(`not the credential stored in ${configFile} (sk-…6789)`);
+    const status = await runCli(["status", "--profile", "work", "--json"], { home, env });
+    expect(JSON.parse(status.stdout).shadowed).toEqual({ path: configFile, hint: "sk-…6789" });
   });
 });

@@ -37,6 +37,7 @@ import {
   resolveCredential,
   resolveStored,
   sessionEnded,
+  sourceText,
 } from "./credential.js";
 import { ignoredEnvVars, OPENAI_AUTH, takesOpenaiAuth } from "./env.js";
 import { chatgptRefusal, restrictionBreach } from "./restrictions.js";
@@ -267,11 +268,8 @@ async function accountStatus(
     try {
       const stored = await resolveStored(config, env, acct, clock);
       if (stored !== undefined) {
-        // The command's credential is never looked up here, so the stored one is in the file or the keyring.
-        shadowed = {
-          path: stored.source.type === "keyring" ? stored.source.name : config.path,
-          hint: maskToken(stored.token, stored.method !== "oauth"),
-        };
+        // Where the store says it is: a file's path (config.toml's while in a legacy table), the keyring's name.
+        shadowed = { path: sourceText(stored.source), hint: maskToken(stored.token, stored.method !== "oauth") };
       }
     } catch {
       // Only a note about a credential not in use; its failure does not matter while the variable is set.
