@@ -26,7 +26,7 @@ import type {
   StoredCredential,
   StoreSource,
 } from "../credentials/store.js";
-import { accountReaders } from "../credentials/stores.js";
+import { accountReaders, storeFor } from "../credentials/stores.js";
 import { MissingEnvKeyError } from "../errors.js";
 import { oneLine } from "../safe-text.js";
 import { keyFromEnv, maskToken, storedKey } from "./api-key.js";
@@ -232,7 +232,7 @@ export async function resolveStored(
   acct: Account,
   clock: (() => Date) | undefined,
 ): Promise<ResolvedCredential | undefined> {
-  const reader = (await accountReaders(config, acct, env)).find((r) => r.recorded() !== undefined);
+  const reader = await storeFor(config, acct, env);
   const stored = await reader?.get();
   if (reader === undefined || stored === undefined) return undefined;
   const source = reader.source();
