@@ -98,8 +98,16 @@ export { CommandStore, runAuthCommand } from "./credentials/command-store.js";
 export { FileStore } from "./credentials/file-store.js";
 export { KEYRING_SERVICE, type Keyring, systemKeyring } from "./credentials/keyring.js";
 export { KeyringStore, keyringAccount } from "./credentials/keyring-store.js";
-export { storeFor } from "./credentials/select.js";
-export type { CredentialStore, OAuthSession, StoredCredential } from "./credentials/store.js";
+export { accountReaders, accountStores, storeFor } from "./credentials/stores.js";
+export type {
+  CredentialReader,
+  CredentialStore,
+  OAuthSession,
+  Recorded,
+  Removal,
+  StoredCredential,
+  StoreSource,
+} from "./credentials/store.js";
 export {
   ApiError,
   AuthRejectedError,

@@ -14,35 +14,27 @@
  * that wins over one of the account's own says which it hides (`hides`), from config.toml alone, so that
  * `run` and `chat` can say so at no cost.
  */
-import {
-  type Account,
-  accountKey,
-  authCommand,
-  commandName,
-  credentialSourceSetting,
-  DEFAULT_ACCOUNT,
-  recordedStorage,
-  selectAccount,
-} from "../config/accounts.js";
+import { type Account, credentialSourceSetting, DEFAULT_ACCOUNT, selectAccount } from "../config/accounts.js";
 import type { Config } from "../config/config.js";
 import type { Env } from "../config/paths.js";
 import { selectModel } from "../config/providers.js";
-import type { CommandStore } from "../credentials/command-store.js";
-import { FileStore, readCredential } from "../credentials/file-store.js";
-import { type Place, storeFor } from "../credentials/select.js";
-import type { OAuthSession, StoredCredential } from "../credentials/store.js";
+import type {
+  CredentialReader,
+  CredentialStore,
+  OAuthSession,
+  Recorded,
+  StoredCredential,
+  StoreSource,
+} from "../credentials/store.js";
+import { accountReaders, storeFor } from "../credentials/stores.js";
 import { MissingEnvKeyError } from "../errors.js";
 import { oneLine } from "../safe-text.js";
 import { keyFromEnv, maskToken, storedKey } from "./api-key.js";
 import { OPENAI_AUTH, type ProviderAuth, type TokenEnvVar, tokenEnvVarsSet } from "./env.js";
 import { endedError, expiresSoon } from "./oauth/tokens.js";
 
-export type CredentialSource =
-  | { type: "env"; variable: TokenEnvVar }
-  | { type: "file"; path: string }
-  | { type: "keyring"; name: string }
-  /** `command`: the auth_command's program name (`pass`); `path`: the file that names it. */
-  | { type: "command"; command: string; path: string };
+/** A variable, or a store (see StoreSource: a file's path, the keyring's name, an auth_command). */
+export type CredentialSource = { type: "env"; variable: TokenEnvVar } | StoreSource;
 
 /** Where a credential came from, in a word, as `--json` says it: a variable's name, a path, the keyring, a command. */
 export function sourceText(source: CredentialSource): string {
@@ -138,7 +130,7 @@ export async function resolveCredential(
     const token = keyFromEnv(variable, env[variable] as string);
     const source: CredentialSource = { type: "env", variable };
     // A provider with env_key never takes the account's credential: the variable hides nothing of it.
-    const hides = provider.envKey === undefined ? hiddenBelow(config, acct, source) : undefined;
+    const hides = provider.envKey === undefined ? await hiddenBelow(config, acct, env, source) : undefined;
     return { token, method: "api_key", source, hides };
   }
   // The key variable is the provider's only source: the account's credential is for other providers.
@@ -147,7 +139,7 @@ export async function resolveCredential(
     throw new MissingEnvKeyError(provider.id, provider.envKey, ignoredBy);
   }
   const credential = await resolveStored(config, env, acct, options.clock);
-  if (credential?.source.type === "command") credential.hides = hiddenBelow(config, acct, credential.source);
+  if (credential?.source.type === "command") credential.hides = await hiddenBelow(config, acct, env, credential.source);
   return credential;
 }
 
@@ -180,51 +172,50 @@ export function envIgnoredBySetting(
 }
 
 /**
- * The account's credential that `winner` hides: under a variable, its auth_command, else its stored
- * credential; under an auth_command, the stored one (in the file, or recorded as in the keyring).
+ * The account's credential that `winner` hides: the strongest of the account's own that config.toml records
+ * (under a variable, its auth_command, else its stored credential; under an auth_command, the stored one).
  */
-function hiddenBelow(
+async function hiddenBelow(
   config: Config,
   acct: Account,
+  env: Env,
   winner: Extract<CredentialSource, { type: "env" | "command" }>,
-): HiddenCredential | undefined {
+): Promise<HiddenCredential | undefined> {
   const file = config.view(acct.name);
-  let found: Omit<HiddenCredential, "message"> | undefined;
-  if (winner.type === "env") {
-    let argv: string[] | undefined;
-    try {
-      argv = authCommand(config, acct);
-    } catch {
-      // A malformed auth_command is reported where it is used; while a variable wins it is not.
-    }
-    if (argv !== undefined) {
-      const path = accountKey(config, acct, "auth_command").file.path;
-      found = {
-        source: { type: "command", command: commandName(argv), path },
-        what: "the credential",
-        hint: undefined,
-      };
-    }
+  let readers: CredentialReader[];
+  try {
+    readers = await accountReaders(config, acct, env);
+  } catch {
+    // A malformed auth_command is reported where it is used; while a variable wins it is not.
+    readers = await accountReaders(config, acct, env, { command: false });
   }
-  const stored = found === undefined ? readCredential(config, acct) : undefined;
-  if (stored !== undefined) {
-    const session = stored.oauth;
-    const kind = session?.protocol === "openai" ? "the ChatGPT sign-in" : "the OAuth session";
-    found = {
-      source: { type: "file", path: new FileStore(config, acct).describe() },
-      what: session === undefined ? "the API key" : kind,
-      // The account is the issuer's word: one line, no control characters, whatever it sent.
-      hint:
-        session?.account === undefined ? maskToken(stored.token, session === undefined) : oneLine(session.account, 200),
-    };
-  } else if (found === undefined && recordedStorage(config, acct) === "keyring") {
-    found = { source: { type: "keyring", name: "system keyring" }, what: "the credential", hint: undefined };
+  // A variable is above them all; an auth_command above every store.
+  const below = winner.type === "env" ? readers : readers.filter(isStore);
+  let recorded: Recorded | undefined;
+  let reader: CredentialReader | undefined;
+  for (const r of below) {
+    recorded ??= r.recorded();
+    reader ??= recorded === undefined ? undefined : r;
   }
-  if (found === undefined) return undefined;
+  if (recorded === undefined || reader === undefined) return undefined;
+  const stored = recorded.credential;
+  const session = stored?.oauth;
+  const kind = session?.protocol === "openai" ? "the ChatGPT sign-in" : "the OAuth session";
+  const found: Omit<HiddenCredential, "message"> = {
+    source: recorded.source,
+    what: stored === undefined ? "the credential" : session === undefined ? "the API key" : kind,
+    // The account is the issuer's word: one line, no control characters, whatever it sent.
+    hint:
+      stored === undefined
+        ? undefined
+        : session?.account === undefined
+          ? maskToken(stored.token, session === undefined)
+          : oneLine(session.account, 200),
+  };
   const hidden = `${found.what} ${describeSource(found.source)}${found.hint === undefined ? "" : ` (${found.hint})`}`;
   let message: string;
   if (winner.type === "env") {
-    const instead = found.source.type === "command" ? "the auth_command" : "the stored one";
+    const instead = isStore(reader) ? "the stored one" : "the auth_command";
     message = `using ${winner.variable} from the environment, not ${hidden}; unset ${winner.variable}, or set credential_source = "stored" in ${file.path}, to use ${instead}`;
   } else {
     // credential_source does not decide between two sources of the account's own: removing one does.
@@ -241,25 +232,22 @@ export async function resolveStored(
   acct: Account,
   clock: (() => Date) | undefined,
 ): Promise<ResolvedCredential | undefined> {
-  const store = await storeFor(config, acct, env);
-  const stored = await store?.get();
-  if (store === undefined || stored === undefined) return undefined;
-  const source: CredentialSource =
-    store.kind === "command"
-      ? {
-          type: "command",
-          command: (store as CommandStore).name,
-          path: accountKey(config, acct, "auth_command").file.path,
-        }
-      : store.kind === "keyring"
-        ? { type: "keyring", name: store.describe() }
-        : { type: "file", path: store.describe() };
-  // A command's output has been checked as it was read; what codex stored may predate the rule.
-  const checked = store.kind === "command" ? stored : { ...stored, token: checkStored(stored, source, acct) };
-  if (checked.oauth === undefined) return { token: checked.token, method: "api_key", source };
-  // A command supplies bare tokens, so an OAuth session is in the file or the keyring.
-  const place = store.kind as Place;
-  return oauthCredential(config, checked, source, { acct, place, env, clock: clock ?? (() => new Date()) });
+  const reader = await storeFor(config, acct, env);
+  const stored = await reader?.get();
+  if (reader === undefined || stored === undefined) return undefined;
+  const source = reader.source();
+  // What a store gives back may predate the rule on keys; a command's output was checked as it was read.
+  const checked = isStore(reader) ? { ...stored, token: checkStored(stored, source, acct) } : stored;
+  if (checked.oauth === undefined || !isStore(reader)) return { token: checked.token, method: "api_key", source };
+  return oauthCredential(config, checked, source, { acct, store: reader, env, clock: clock ?? (() => new Date()) });
+}
+
+/**
+ * Whether codex writes where the credential came from: what it wrote there may predate the rule on keys, and an
+ * OAuth session is renewed there. A reader that is no store (an auth_command) supplies bare, checked tokens.
+ */
+function isStore(reader: CredentialReader): reader is CredentialStore {
+  return "write" in reader;
 }
 
 /** The stored token, trimmed, or a StoredKeyError naming where it is and how to replace it. */
@@ -280,7 +268,7 @@ function oauthCredential(
   config: Config,
   initial: StoredCredential,
   source: CredentialSource,
-  where: { acct: Account; place: Place; env: Env; clock: () => Date },
+  where: { acct: Account; store: CredentialStore; env: Env; clock: () => Date },
 ): ResolvedCredential {
   let stored = initial;
   const { clock } = where;
@@ -291,7 +279,7 @@ function oauthCredential(
       clock,
       isStale,
       account: where.acct,
-      place: where.place,
+      store: where.store,
       env: where.env,
     });
     // The new token came from the issuer (or from the store, where another process put it): same rule.
@@ -319,7 +307,7 @@ function oauthCredential(
 }
 
 /** Where a credential comes from, as messages say it: "from OPENAI_API_KEY", "stored in /…/config.toml". */
-function describeSource(source: CredentialSource): string {
+export function describeSource(source: CredentialSource): string {
   switch (source.type) {
     case "env":
       return `from ${source.variable}`;

@@ -6,22 +6,13 @@
  * An OAuth session it replaces is then revoked at its issuer, as at logout (best effort, 5 s, reported in
  * the result, never failing the login): its tokens would otherwise stay valid at the server for no one.
  */
-import {
-  type Account,
-  accountKey,
-  authCommand,
-  recordedStorage,
-  selectAccount,
-  storeSetting,
-} from "../config/accounts.js";
+import { type Account, accountKey, authCommand, selectAccount } from "../config/accounts.js";
 import { Config } from "../config/config.js";
 import { allowsInsecureIssuer } from "../config/oauth.js";
-import type { Env } from "../config/paths.js";
 import { trustProblem } from "../config/trust.js";
-import { dropLegacyCredential, readCredential, writeCredential } from "../credentials/file-store.js";
-import { keyringAccount, writeKeyringCredential } from "../credentials/keyring-store.js";
-import { loadKeyring } from "../credentials/select.js";
-import type { StoredCredential } from "../credentials/store.js";
+import { dropLegacyCredential } from "../credentials/legacy.js";
+import type { CredentialStore, StoredCredential } from "../credentials/store.js";
+import { accountStores } from "../credentials/stores.js";
 import { KeyringUnavailableError } from "../errors.js";
 import { normalizeApiKey } from "./api-key.js";
 import { legacyTableRefusal, refusalLine } from "./codex-cli.js";
@@ -48,28 +39,19 @@ export async function loginWithApiKey(apiKey: string, options: AuthOptions = {})
 }
 
 /**
- * Before a browser or device sign-in starts: with `cli_auth_credentials_store = "keyring"`, asks the keyring
- * whether it answers, so that a sign-in is never completed at the issuer only to be thrown away because there
- * is nowhere to put it. A read of the account's entry answers when there is one; with none, a read cannot tell
- * a locked keyring from an open one, so a throwaway entry is written and removed. A keyring that does not
- * answer is a KeyringUnavailableError, before the issuer sees any request. "auto" is not asked: it falls back
- * to config.toml when it stores.
+ * Before a browser or device sign-in starts: when the only store `cli_auth_credentials_store` allows is one
+ * that may refuse a write (the keyring, with "keyring"), asks it whether it would take one now, so that a
+ * sign-in is never completed at the issuer only to be thrown away because there is nowhere to put it. One
+ * that does not answer is a KeyringUnavailableError, before the issuer sees any request. "auto" is not
+ * asked: its last choice, config.toml, takes what the keyring refuses.
  */
 export async function checkKeyringFirst(options: AuthOptions = {}): Promise<void> {
   const env = options.env ?? process.env;
   const acct = selectAccount(env, options.profile);
   const config = (options.config ?? (await Config.load({ codexHome: options.codexHome, env }))).view(acct.name);
-  if (storeSetting(config) !== "keyring") return;
+  const last = (await accountStores(config, acct, env)).targets().at(-1) as CredentialStore;
   try {
-    const keyring = await loadKeyring(env);
-    const account = keyringAccount(config, acct);
-    if ((await keyring.get(account)) === null) {
-      // A locked Secret Service answers a read of an entry it does not have (its search needs no unlock)
-      // and refuses only the write: a throwaway entry, removed at once, is what tells.
-      const probe = `${account}#sign-in-check`;
-      await keyring.set(probe, "codex checks that it can store a credential here before a sign-in");
-      await keyring.delete(probe);
-    }
+    await last.ready(config);
   } catch (err) {
     if (!(err instanceof KeyringUnavailableError)) throw err;
     throw new KeyringUnavailableError(
@@ -131,36 +113,77 @@ async function store(credential: StoredCredential, options: AuthOptions): Promis
       `auth_command in ${accountKey(config, acct, "auth_command").file.path} supplies this account's credential and takes precedence over the one just saved; remove it to use this one`,
     );
   }
-  const setting = storeSetting(config);
-  /** Why the keyring could not be used, when "auto" fell back to the file. */
-  let fallback: string | undefined;
-  if (setting !== "file") {
+  const { stores, targets: choices } = await accountStores(config, acct, env);
+  const targets = choices();
+  /** Why the first choice could not be used, when "auto" fell back to the next. */
+  let fallback: { reason: string; at: number } | undefined;
+  for (const [i, target] of targets.entries()) {
     try {
-      const keyring = await loadKeyring(env);
-      let previous: StoredCredential | undefined;
-      await config.update(async (fresh) => {
-        previous = await previousCredential(fresh, acct, env);
-        await writeKeyringCredential(keyring, fresh, acct, credential);
-      });
-      previous = await finishMove(config, acct, previous, warnings);
-      return { storedIn: keyring.name, account: acct.name, warnings, config, previous };
+      const why = fallback?.reason;
+      const previous = await config.update((fresh) => replace(fresh, target, stores, credential, warnings, why));
+      // Said where the fallback happened, naming the file as written (not a legacy table it replaced).
+      if (fallback !== undefined) {
+        warnings.splice(
+          fallback.at,
+          0,
+          `${fallback.reason}; storing the credential in ${target.describe(config)} instead`,
+        );
+      }
+      return {
+        storedIn: target.describe(config),
+        account: acct.name,
+        warnings,
+        config,
+        previous: await finishMove(config, acct, previous, warnings),
+      };
     } catch (err) {
       if (!(err instanceof KeyringUnavailableError)) throw err;
-      if (setting === "keyring") {
+      if (i === targets.length - 1) {
         throw new KeyringUnavailableError(
           `${err.message}; nothing was stored (cli_auth_credentials_store is "keyring"; set it to "auto" or "file" to use config.toml instead)`,
           { cause: err },
         );
       }
-      warnings.push(`${err.message}; storing the credential in ${config.path} instead`);
-      fallback = err.message;
+      fallback = { reason: err.message, at: warnings.length };
     }
   }
-  const saved = await saveToFile(config, acct, credential, env, warnings, fallback);
-  const previous = await finishMove(config, acct, saved, warnings);
-  return { storedIn: config.path, account: acct.name, warnings, config, previous };
+  throw new Error("internal error: no store to write to");
 }
 
+/**
+ * Under the lock: reads the credential stored now (for revocation), writes `credential` to `target` and
+ * removes it from every other store that holds one, so no copy is left in the old place. A store that does
+ * not answer has nothing to say about the previous credential; one that cannot remove its copy is a warning
+ * (its record stays, so `codex logout` tries again).
+ */
+async function replace(
+  config: Config,
+  target: CredentialStore,
+  stores: readonly CredentialStore[],
+  credential: StoredCredential,
+  warnings: string[],
+  fallback: string | undefined,
+): Promise<StoredCredential | undefined> {
+  let previous: StoredCredential | undefined;
+  const holding = stores.find((s) => s.recorded(config) !== undefined);
+  try {
+    previous = await holding?.get(config);
+  } catch (err) {
+    if (!(err instanceof KeyringUnavailableError)) throw err;
+  }
+  await target.write(config, credential);
+  for (const store of stores) {
+    if (store === target || store.recorded(config) === undefined) continue;
+    const { left } = await store.remove(config);
+    if (left === undefined) continue;
+    // The reason is given once.
+    const why = left.reason === fallback ? "" : `${left.reason}; `;
+    warnings.push(
+      `${why}the credential stored in the ${left.medium} before may remain there (${left.item}); \`codex logout\` removes it once the ${left.medium} answers`,
+    );
+  }
+  return previous;
+}
 /**
  * The new credential is in the profile's own file: what codex 0.1.0 left in its `[profiles.NAME]` table goes
  * (the credential it replaced, when the file had none, is what to revoke).
@@ -176,50 +199,4 @@ async function finishMove(
   const left = legacyTableRefusal(config, acct.name);
   if (left !== undefined) warnings.push(refusalLine(left));
   return previous ?? legacy;
-}
-
-/**
- * The account's credential as stored now: in the file, else in the keyring when the file says so. A
- * keyring that does not answer has nothing to say here (the caller reports the copy it cannot remove).
- */
-async function previousCredential(config: Config, acct: Account, env: Env): Promise<StoredCredential | undefined> {
-  const inFile = readCredential(config, acct);
-  if (inFile !== undefined || recordedStorage(config, acct) === undefined) return inFile;
-  try {
-    const { readKeyringCredential } = await import("../credentials/keyring-store.js");
-    return await readKeyringCredential(await loadKeyring(env), config, acct);
-  } catch (err) {
-    if (err instanceof KeyringUnavailableError) return undefined;
-    throw err;
-  }
-}
-
-/** Writes the file and, when the account's secret was in the keyring, removes it from there. */
-async function saveToFile(
-  config: Config,
-  acct: Account,
-  credential: StoredCredential,
-  env: Env,
-  warnings: string[],
-  fallback: string | undefined,
-): Promise<StoredCredential | undefined> {
-  let previous: StoredCredential | undefined;
-  await config.update(async (fresh) => {
-    previous = await previousCredential(fresh, acct, env);
-    writeCredential(fresh, credential, acct);
-    if (recordedStorage(fresh, acct) === undefined) return;
-    const keyring = await loadKeyring(env);
-    try {
-      await keyring.delete(keyringAccount(fresh, acct));
-      if (fresh.get("auth_storage") !== undefined) fresh.delete("auth_storage");
-    } catch (err) {
-      if (!(err instanceof KeyringUnavailableError)) throw err;
-      // The note stays, so `codex logout` tries again when the keyring is back. The reason is given once.
-      const why = err.message === fallback ? "" : `${err.message}; `;
-      warnings.push(
-        `${why}the credential stored in the keyring before may remain there (entry ${keyringAccount(fresh, acct)}); \`codex logout\` removes it once the keyring answers`,
-      );
-    }
-  });
-  return previous;
 }

@@ -16,9 +16,6 @@ import {
   authCommand,
   commandName,
   configuredAccounts,
-  DEFAULT_ACCOUNT,
-  isProfileName,
-  recordedStorage,
   selectAccount,
   storeSetting,
 } from "../config/accounts.js";
@@ -40,12 +37,10 @@ import {
   readCodexAuth,
   removeCodexAuth,
 } from "../credentials/codex-auth.js";
-import { dropLegacyCredential, readAt, writeCredential } from "../credentials/file-store.js";
-import type { Keyring } from "../credentials/keyring.js";
-import { decodeCredential, keyringAccount, writeKeyringCredential } from "../credentials/keyring-store.js";
-import { loadKeyring } from "../credentials/select.js";
+import { dropLegacyCredential } from "../credentials/legacy.js";
 import type { StoredCredential } from "../credentials/store.js";
-import { CodexError, KeyringUnavailableError, type UntrustedConfigError } from "../errors.js";
+import { accountStores, unrecordedAccounts } from "../credentials/stores.js";
+import { CodexError, type UntrustedConfigError } from "../errors.js";
 import { envCredentialVars, selectedProviderAuth } from "./credential.js";
 import type { TokenEnvVar } from "./env.js";
 import type { Revocation } from "./oauth/revoke.js";
@@ -107,31 +102,25 @@ export async function logout(options: LogoutOptions = {}): Promise<LogoutResult>
   const env = options.env ?? process.env;
   const selected = selectAccount(env, options.profile);
   const config = (options.config ?? (await Config.load({ codexHome: options.codexHome, env }))).view(selected.name);
-  const setting = storeSetting(config);
+  // An invalid cli_auth_credentials_store stops logout before it touches anything.
+  storeSetting(config);
   let accounts = [selected];
   const failures: string[] = [];
   if (options.all) {
     const known = new Map(configuredAccounts(config).map((a) => [a.name, a]));
     // Entries the file no longer mentions (a note deleted by hand, another tool's edit) are found too.
-    const keyring = await loadKeyring(env);
-    try {
-      for (const name of await keyringAccounts(keyring, config)) known.set(name, known.get(name) ?? accountNamed(name));
-    } catch (err) {
-      if (!(err instanceof KeyringUnavailableError)) throw err;
-      // A failure only when codex noted putting something there; otherwise there is nothing to look for.
-      if ([...known.values()].some((a) => recordedStorage(config, a) !== undefined)) {
-        failures.push(`could not look for codex's entries: ${err.message}`);
-      }
-    }
+    const found = await unrecordedAccounts(config, env, [...known.values()]);
+    for (const name of found.names) known.set(name, known.get(name) ?? accountNamed(name));
+    if (found.failure !== undefined) failures.push(`could not look for codex's entries: ${found.failure}`);
     known.delete(selected.name);
     accounts = [selected, ...known.values()];
   }
-  // With `all`, every account's keyring entry is looked for; otherwise only where codex may have put it.
-  const probe = options.all === true || setting !== "file";
+  // With `all`, every store is looked in for every account; otherwise only where codex may have put it.
+  const every = options.all === true;
   const results: AccountLogout[] = [];
   for (const acct of accounts) {
     results.push(
-      await logoutAccount(config, acct, env, { probe, revoke: options.revoke, budget: options.revokeBudgetMs }),
+      await logoutAccount(config, acct, env, { every, revoke: options.revoke, budget: options.revokeBudgetMs }),
     );
   }
   let codexAuth: LogoutResult["codexAuth"] = null;
@@ -226,20 +215,11 @@ async function endCodexSession(
   return { revocation };
 }
 
-/** The profiles of this CODEX_HOME that have a keyring entry. */
-async function keyringAccounts(keyring: Keyring, config: Config): Promise<string[]> {
-  const suffix = keyringAccount(config, accountNamed(DEFAULT_ACCOUNT)).slice(DEFAULT_ACCOUNT.length);
-  return (await keyring.list())
-    .filter((a) => a.endsWith(suffix))
-    .map((a) => a.slice(0, -suffix.length))
-    .filter((name) => name === "default" || isProfileName(name));
-}
-
 async function logoutAccount(
   config: Config,
   acct: Account,
   env: Env,
-  o: { probe: boolean; revoke: boolean | undefined; budget: number | undefined },
+  o: { every: boolean; revoke: boolean | undefined; budget: number | undefined },
 ): Promise<AccountLogout> {
   const result: AccountLogout = {
     account: acct.name,
@@ -251,57 +231,30 @@ async function logoutAccount(
   };
   const command = authCommand(config, acct);
   if (command !== undefined) result.managedBy = commandName(command);
-  const noted = recordedStorage(config, acct) !== undefined;
-  const keyring = o.probe || noted ? await loadKeyring(env) : undefined;
-  const entry = keyringAccount(config, acct);
+  const { stores } = await accountStores(config, acct, env, { every: o.every });
+  const who = acct.name === "default" ? "" : `profile ${acct.name}: `;
   const removed: StoredCredential[] = [];
-  /** Why a session from a file is not revoked: the file could have been changed by someone else. */
+  /** Why a session is not revoked: the file its issuer came from could have been changed by someone else. */
   let untrusted: UntrustedConfigError | undefined;
-  /** The keyring did not answer where codex noted an entry: the note stays, so a later logout retries. */
-  let keyringFailed = false;
+  /** A store kept its record of what it could not remove (the keyring's note), so a later logout retries. */
+  let left = false;
   const file = config.view(acct.name);
-  // Nothing in the account's file and nothing noted: take no lock and create nothing unless the keyring has
-  // an entry. (A profile's credential still in codex 0.1.0's [profiles.NAME] table is removed below.)
-  let touch = readAt(file, []) !== undefined || noted;
-  if (!touch && keyring !== undefined) {
-    try {
-      touch = (await keyring.get(entry)) !== null;
-    } catch (err) {
-      // Nothing noted there, and no way to look: codex has no reason to think it left anything behind.
-      if (!(err instanceof KeyringUnavailableError)) throw err;
-    }
-  }
+  // Nothing in any store: take no lock and create nothing. (A profile's credential still in codex 0.1.0's
+  // [profiles.NAME] table is removed below.)
+  let touch = false;
+  for (const store of stores) if (!touch) touch = await store.present(file);
   if (touch) {
     await file.update(async (fresh) => {
-      const inFile = readAt(fresh, []);
-      if (inFile !== undefined) {
-        writeCredential(fresh, undefined, acct);
-        removed.push(inFile);
-        result.removedFrom.push(fresh.path);
-        // The rename that removes the credential gives this name a new file; other names keep the old one.
-        const st = fresh.fileStat;
-        if (st !== undefined && st.nlink > 1) {
-          result.failures.push(otherLinksMessage(fresh.path, resolveTarget(fresh.path), st));
-        }
-        // The issuer revocation would send the tokens to is the file's word (a keyring's session is not).
-        if (inFile.oauth !== undefined) untrusted = trustProblem(fresh, "credential");
-      }
-      if (keyring === undefined) return;
-      const note = recordedStorage(fresh, acct) !== undefined;
-      try {
-        // Whatever the entry holds goes, even what codex cannot read as a credential.
-        const secret = await keyring.get(entry);
-        if (secret === null && !note) return;
-        if (await writeKeyringCredential(keyring, fresh, acct, undefined)) result.removedFrom.push(keyring.name);
-        const inKeyring = decodeCredential(secret);
-        if (inKeyring !== undefined) removed.push(inKeyring);
-      } catch (err) {
-        if (!(err instanceof KeyringUnavailableError)) throw err;
-        // A failure only when codex noted putting something there; the note stays so a later logout retries.
-        if (note) {
-          keyringFailed = true;
-          const who = acct.name === "default" ? "" : `profile ${acct.name}: `;
-          result.failures.push(`${who}the keyring entry ${entry} was not removed: ${err.message}`);
+      for (const store of stores) {
+        const removal = await store.remove(fresh);
+        if (removal.removed) result.removedFrom.push(store.describe(fresh));
+        if (removal.credential !== undefined) removed.push(removal.credential);
+        result.failures.push(...removal.failures);
+        untrusted ??= removal.untrusted;
+        if (removal.left !== undefined) {
+          left = true;
+          const { medium, item, reason } = removal.left;
+          result.failures.push(`${who}the ${medium} ${item} was not removed: ${reason}`);
         }
       }
     });
@@ -309,7 +262,7 @@ async function logoutAccount(
   // What codex 0.1.0 left in config.toml's [profiles.NAME] goes too, after the profile's own file.
   const base = config.base;
   const stat = base.fileStat;
-  const legacy = await dropLegacyCredential(config, acct, { keepNote: keyringFailed });
+  const legacy = await dropLegacyCredential(config, acct, { keepNote: left });
   if (legacy !== undefined) {
     removed.push(legacy);
     result.removedFrom.push(base.path);
@@ -322,7 +275,6 @@ async function logoutAccount(
   if (session?.oauth !== undefined) {
     if (o.revoke === false) result.revocationSkipped = session.oauth.issuer;
     else if (untrusted !== undefined) {
-      const who = acct.name === "default" ? "" : `profile ${acct.name}: `;
       result.failures.push(
         `${who}the OAuth session was removed from this machine but not revoked at ${issuerHost(session.oauth.issuer)}: ${untrusted.reason}, and codex does not send tokens where such a file says; they stay valid there until they expire; run \`${untrusted.fix}\` so that codex trusts it again`,
       );

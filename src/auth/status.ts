@@ -7,7 +7,6 @@ import {
   credentialSourceSetting,
   DEFAULT_ACCOUNT,
   legacyProfiles,
-  recordedStorage,
   selectAccount,
   storeSetting,
 } from "../config/accounts.js";
@@ -18,7 +17,8 @@ import { chatgptProvider, cleartextRefusal, type ModelSelection, selectModel } f
 import { trustProblem } from "../config/trust.js";
 import { findCodexAuth } from "../credentials/codex-auth.js";
 import { readAt } from "../credentials/file-store.js";
-import { keyringAccount } from "../credentials/keyring-store.js";
+import type { Recorded } from "../credentials/store.js";
+import { accountReaders } from "../credentials/stores.js";
 import {
   CodexError,
   CredentialCommandError,
@@ -37,6 +37,7 @@ import {
   resolveCredential,
   resolveStored,
   sessionEnded,
+  sourceText,
 } from "./credential.js";
 import { ignoredEnvVars, OPENAI_AUTH, takesOpenaiAuth } from "./env.js";
 import { chatgptRefusal, restrictionBreach } from "./restrictions.js";
@@ -210,9 +211,12 @@ async function accountStatus(
     untrusted = err instanceof UntrustedConfigError;
     credentialError = (err as CodexError).message;
   }
-  if (resolved === undefined && credentialError === null && recordedStorage(config, acct) !== undefined) {
-    // The file says the secret went to the keyring, and the keyring has nothing codex can use there.
-    credentialError = `config.toml says this account's credential is in the system keyring (auth_storage = "keyring"), but its entry ${keyringAccount(config, acct)} is missing or unreadable`;
+  if (resolved === undefined && credentialError === null) {
+    // The file notes that the secret went elsewhere (the keyring), and there is nothing codex can use there.
+    const note = await recordedNote(config, acct, env);
+    if (note !== undefined) {
+      credentialError = `config.toml says this account's credential is in the ${note.place} (${note.setting}), but its ${note.item} is missing or unreadable`;
+    }
   }
   let session: SessionStatus | null = null;
   if (resolved?.oauth !== undefined) {
@@ -264,11 +268,8 @@ async function accountStatus(
     try {
       const stored = await resolveStored(config, env, acct, clock);
       if (stored !== undefined) {
-        // The command's credential is never looked up here, so the stored one is in the file or the keyring.
-        shadowed = {
-          path: stored.source.type === "keyring" ? stored.source.name : config.path,
-          hint: maskToken(stored.token, stored.method !== "oauth"),
-        };
+        // Where the store says it is: a file's path (config.toml's while in a legacy table), the keyring's name.
+        shadowed = { path: sourceText(stored.source), hint: maskToken(stored.token, stored.method !== "oauth") };
       }
     } catch {
       // Only a note about a credential not in use; its failure does not matter while the variable is set.
@@ -286,7 +287,8 @@ async function accountStatus(
     hint: resolved === undefined ? null : maskToken(resolved.token, resolved.method !== "oauth"),
     session,
     configPath: config.path,
-    legacy: acct.name !== DEFAULT_ACCOUNT && resolved?.source.type === "file" && resolved.source.path === config.base.path,
+    legacy:
+      acct.name !== DEFAULT_ACCOUNT && resolved?.source.type === "file" && resolved.source.path === config.base.path,
     shadowed,
     provider:
       destination === undefined
@@ -318,6 +320,12 @@ async function accountStatus(
         ]
       : [],
   };
+}
+
+/** The note of the strongest store config.toml records the account's credential in, when that is a note. */
+export async function recordedNote(config: Config, acct: Account, env: Env): Promise<Recorded["note"]> {
+  const readers = await accountReaders(config, acct, env, { command: false });
+  return readers.map((r) => r.recorded()).find((r) => r !== undefined)?.note;
 }
 
 /**

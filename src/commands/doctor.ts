@@ -12,9 +12,16 @@ import { hostname, userInfo } from "node:os";
 import { basename } from "node:path";
 import { maskToken } from "../auth/api-key.js";
 import { legacyTableRefusal, selectorRefusal } from "../auth/codex-cli.js";
-import { type ResolvedCredential, resolveCredential, sessionEnded } from "../auth/credential.js";
+import {
+  type CredentialSource,
+  describeSource,
+  type ResolvedCredential,
+  resolveCredential,
+  sessionEnded,
+} from "../auth/credential.js";
 import { ignoredEnvVars, OPENAI_AUTH, type ProviderAuth, tokenEnvVars, tokenEnvVarsSet } from "../auth/env.js";
 import { type Breach, restrictionBreach } from "../auth/restrictions.js";
+import { recordedNote } from "../auth/status.js";
 import {
   type Account,
   authCommand,
@@ -41,9 +48,8 @@ import { PROXY_VARIABLES, parseProxy, proxyDecision } from "../config/proxy.js";
 import { isLoopbackHost } from "../config/transport.js";
 import { trustProblem } from "../config/trust.js";
 import { findCodexAuth } from "../credentials/codex-auth.js";
-import { readCredential } from "../credentials/file-store.js";
 import type { Keyring } from "../credentials/keyring.js";
-import { loadKeyring } from "../credentials/select.js";
+import { accountReaders, accountStores, loadKeyring } from "../credentials/stores.js";
 import {
   CodexError,
   ConfigAccessError,
@@ -171,7 +177,7 @@ export async function diagnose(opts: DoctorOptions): Promise<DoctorCheck[]> {
   checks.push(credential);
   const inUse = credential.status === "ok";
   checks.push(await checkPlaces(f, inUse));
-  checks.push(checkEnvironment(f, inUse));
+  checks.push(await checkEnvironment(f, inUse));
   checks.push(checkSession(f, opts.clock()));
   checks.push(await checkKeyring(f));
   checks.push(checkLock(f));
@@ -518,10 +524,11 @@ async function checkCredential(f: Findings, clock: () => Date): Promise<DoctorCh
   }
   const login = f.account.name === "default" ? "codex login" : `codex login --profile ${f.account.name}`;
   if (f.credential === undefined) {
-    if (recordedStorage(f.config, f.account) === "keyring") {
+    const note = await recordedNote(f.config, f.account, f.env);
+    if (note !== undefined) {
       return problem(
         "credential",
-        "config.toml says the credential is in the system keyring, and the keyring has no usable entry for it",
+        `config.toml says the credential is in the ${note.place}, and the ${note.medium} has no usable entry for it`,
         `run \`${login}\` to sign in again`,
       );
     }
@@ -536,7 +543,7 @@ async function checkCredential(f: Findings, clock: () => Date): Promise<DoctorCh
   const c = f.credential;
   const kind =
     c.method === "api_key" ? "an API key" : c.oauth?.protocol === "openai" ? "a ChatGPT sign-in" : "an OAuth session";
-  const described = `${kind} (${maskToken(c.token, c.method !== "oauth")}) from ${sourceName(c)}`;
+  const described = `${kind} (${maskToken(c.token, c.method !== "oauth")}) from ${sourceName(c.source)}`;
   let breach: Breach | undefined;
   try {
     breach = restrictionBreach(f.config, provider, c);
@@ -565,16 +572,16 @@ function fixForUnreadable(f: Findings): string {
   return "see the keyring check below; once the keyring answers, codex reads the credential again";
 }
 
-function sourceName(c: ResolvedCredential): string {
-  switch (c.source.type) {
+function sourceName(source: CredentialSource): string {
+  switch (source.type) {
     case "env":
-      return `the environment variable ${c.source.variable}`;
+      return `the environment variable ${source.variable}`;
     case "file":
-      return c.source.path;
+      return source.path;
     case "keyring":
-      return `the ${c.source.name}`;
+      return `the ${source.name}`;
     case "command":
-      return `the auth_command \`${c.source.command}\``;
+      return `the auth_command \`${source.command}\``;
   }
 }
 
@@ -590,18 +597,17 @@ async function checkPlaces(f: Findings, inUse: boolean): Promise<DoctorCheck> {
   const places: string[] = [];
   const command = authCommand(config, acct);
   if (command !== undefined) places.push(`auth_command \`${commandName(command)}\``);
-  if (readCredential(config, acct) !== undefined) places.push(config.path);
-  const keyring = await askKeyring(f);
-  if ("keyring" in keyring) {
+  // Every store, asked even where config.toml records nothing: a copy codex lost track of lingers too.
+  for (const store of (await accountStores(config, acct, f.env, { every: true })).stores) {
     try {
-      const { readKeyringCredential } = await import("../credentials/keyring-store.js");
-      if ((await readKeyringCredential(keyring.keyring, config, acct)) !== undefined) places.push(keyring.keyring.name);
-    } catch {
-      // The keyring check says why it does not answer.
+      if ((await store.get(config)) !== undefined) places.push(store.describe(config));
+    } catch (err) {
+      if (!(err instanceof CodexError)) throw err;
+      // It cannot be looked in (the keyring check says why), but config.toml records that the credential is there.
+      const recorded = store.recorded(config);
+      if (recorded !== undefined)
+        places.push(`${sourceName(recorded.source)} (as config.toml records; it does not answer)`);
     }
-  } else if (recordedStorage(config, acct) === "keyring") {
-    // It cannot be looked in, but config.toml records that the credential was put there.
-    places.push("the system keyring (as config.toml records; it does not answer)");
   }
   if (acct.name === "default" && findCodexAuth(f.home)?.hasCredential) {
     places.push(`${findCodexAuth(f.home)?.path} (OpenAI's Codex CLI)`);
@@ -611,7 +617,7 @@ async function checkPlaces(f: Findings, inUse: boolean): Promise<DoctorCheck> {
     const one = `credential found in one place: ${places[0]}`;
     return inUse ? ok("places", one) : skipped("places", one);
   }
-  const used = f.credential === undefined ? "none of them" : sourceName(f.credential);
+  const used = f.credential === undefined ? "none of them" : sourceName(f.credential.source);
   return problem(
     "places",
     `a credential is found in ${places.length} places: ${places.join(", ")}; codex uses ${used}`,
@@ -624,7 +630,7 @@ async function checkPlaces(f: Findings, inUse: boolean): Promise<DoctorCheck> {
  * does not take are named as such: they are not sent to it. What is found is a ✓ only beside a credential
  * in use; otherwise the credential check says what is wrong, and this one only what it found.
  */
-function checkEnvironment(f: Findings, inUse: boolean): DoctorCheck {
+async function checkEnvironment(f: Findings, inUse: boolean): Promise<DoctorCheck> {
   const provider = providerAuth(f);
   const set = tokenEnvVarsSet(f.env, provider);
   let storedOnly: string | undefined;
@@ -677,11 +683,14 @@ function checkEnvironment(f: Findings, inUse: boolean): DoctorCheck {
   const hidden: string[] = [...others];
   if (f.config !== undefined && f.account !== undefined) {
     if (authCommand(f.config, f.account) !== undefined) hidden.push("the auth_command in config.toml");
-    const stored = readCredential(f.config, f.account);
-    if (stored !== undefined) {
-      hidden.push(`the credential stored in ${f.config.path} (${maskToken(stored.token, stored.oauth === undefined)})`);
-    } else if (recordedStorage(f.config, f.account) === "keyring") {
-      hidden.push("the credential stored in the system keyring");
+    // The strongest store config.toml records; only the file's credential is read (for its masked hint).
+    const stores = await accountReaders(f.config, f.account, f.env, { command: false });
+    const recorded = stores.map((store) => store.recorded()).find((r) => r !== undefined);
+    const stored = recorded?.credential;
+    if (recorded !== undefined) {
+      hidden.push(
+        `the credential ${describeSource(recorded.source)}${stored === undefined ? "" : ` (${maskToken(stored.token, stored.oauth === undefined)})`}`,
+      );
     }
   }
   if (hidden.length === 0) return found(`${winner} is set: codex uses it`);

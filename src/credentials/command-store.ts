@@ -16,12 +16,14 @@
  */
 import { spawn } from "node:child_process";
 import { KEY_RULE, parseKeyBytes } from "./key-rule.js";
-import { commandName } from "../config/accounts.js";
+import { type Account, accountKey, commandName } from "../config/accounts.js";
+import type { Config } from "../config/config.js";
 import type { Env } from "../config/paths.js";
+import { assertTrusted } from "../config/trust.js";
 import { CredentialCommandError } from "../errors.js";
 import { maskSecretWords, oneLine } from "../safe-text.js";
 import { killTree } from "./process-tree.js";
-import type { CredentialStore, StoredCredential } from "./store.js";
+import type { CredentialReader, Recorded, StoredCredential, StoreSource } from "./store.js";
 
 export const COMMAND_TIMEOUT_MS = 10_000;
 const MAX_OUTPUT = 64 * 1024;
@@ -153,33 +155,43 @@ export function runAuthCommand(
   });
 }
 
-/** Read-only: codex does not store or delete what another tool manages. */
-export class CommandStore implements CredentialStore {
-  readonly kind = "command";
+/**
+ * An account's `auth_command`: a CredentialReader and no CredentialStore, because codex never writes or
+ * deletes what another tool owns (login says the command takes precedence; logout says it is left).
+ */
+export class CommandStore implements CredentialReader {
   /** The program's name, as messages give it (`pass`). */
   readonly name: string;
   readonly #argv: string[];
   readonly #env: Env;
+  readonly #where: { config: Config; account: Account } | undefined;
 
-  constructor(argv: string[], env: Env = process.env) {
+  /**
+   * `where`: the config and account whose `auth_command` this is. With it, the command is run only when that
+   * config is trusted (UntrustedConfigError otherwise), and `source()` names the file that sets it.
+   */
+  constructor(argv: string[], env: Env = process.env, where?: { config: Config; account: Account }) {
     this.#argv = argv;
     this.#env = env;
+    this.#where = where;
     this.name = commandName(argv);
   }
 
+  /** Configured means here: it is asked at each use. */
+  recorded(): Recorded {
+    return { source: this.source() };
+  }
+
   async get(): Promise<StoredCredential | undefined> {
+    if (this.#where !== undefined) assertTrusted(this.#where.config, "command");
     return { token: await runAuthCommand(this.#argv, this.#env) };
   }
 
-  async set(): Promise<void> {
-    throw new CredentialCommandError(
-      this.name,
-      `this account's credential comes from auth_command \`${this.name}\`; store it with that tool`,
-    );
-  }
-
-  async delete(): Promise<boolean> {
-    return false;
+  /** `path`: the file that sets the command; empty when the store was made without one. */
+  source(): StoreSource {
+    const w = this.#where;
+    const path = w === undefined ? "" : accountKey(w.config, w.account, "auth_command").file.path;
+    return { type: "command", command: this.name, path };
   }
 
   describe(): string {

@@ -13,16 +13,27 @@
  *   protocol = "openai"         # OpenAI's own sign-in, with its chatgpt_* claims and refreshed_at
  *
  * A profile's credential has the same keys at the top of its own file, `NAME.config.toml` (codex 0.1.0 kept
- * them under `[profiles.NAME]` in config.toml: still read, see legacy.ts). Deleting removes the lines entirely
- * (and the session table), so login-then-logout gives back the original file byte for byte, and a profile
- * file codex created goes altogether.
+ * them under `[profiles.NAME]` in config.toml: still read here, moved out by legacy.ts). Removing deletes the
+ * lines entirely (and the session table), so login-then-logout gives back the original file byte for byte, and
+ * a profile file codex created goes altogether.
  *
- * The methods work on the Config they are given, as loaded; `read`/`write` are the same mapping for
- * callers that already hold the config lock (`Config.update`).
+ * The store's writes are edits queued on the account's view inside `Config.update` (see store.ts). `readAt`
+ * is the mapping for a table anywhere, for legacy.ts and for status's check of who can read which file.
  */
-import { type Account, account, CODEX_WRITTEN_KEYS, DEFAULT_ACCOUNT } from "../config/accounts.js";
+import { type Account, account, DEFAULT_ACCOUNT } from "../config/accounts.js";
 import type { Config } from "../config/config.js";
-import type { CredentialStore, OAuthSession, StoredCredential } from "./store.js";
+import { otherLinksMessage } from "../config/regular-file.js";
+import { resolveTarget } from "../config/symlink.js";
+import { trustProblem } from "../config/trust.js";
+import {
+  assertOwnView,
+  type CredentialStore,
+  type OAuthSession,
+  type Recorded,
+  type Removal,
+  type StoredCredential,
+  type StoreSource,
+} from "./store.js";
 
 const SESSION = "oauth_session";
 
@@ -51,7 +62,7 @@ const isTable = (v: unknown): v is Record<string, unknown> => typeof v === "obje
  * The account's credential, as loaded: in its file, else (a profile's) in its legacy `[profiles.NAME]` table
  * of config.toml.
  */
-export function readCredential(config: Config, acct: Account = account(DEFAULT_ACCOUNT)): StoredCredential | undefined {
+function readCredential(config: Config, acct: Account = account(DEFAULT_ACCOUNT)): StoredCredential | undefined {
   const file = config.view(acct.name);
   const own = readAt(file, []);
   if (own !== undefined || acct.name === DEFAULT_ACCOUNT) return own;
@@ -93,12 +104,12 @@ export function readAt(file: Config, table: readonly string[]): StoredCredential
  * Queues the edits that make the account's file hold exactly `credential` at its top level (or nothing, when
  * undefined). `config` must be the account's own view (`config.view(acct.name)`), as `Config.update` hands it.
  */
-export function writeCredential(
+function writeCredential(
   config: Config,
   credential: StoredCredential | undefined,
   acct: Account = account(DEFAULT_ACCOUNT),
 ): void {
-  assertOwnView(config, acct);
+  assertOwnView(config, acct.name);
   const at = (...keys: string[]) => keys;
   if (credential !== undefined || config.get(at("auth_token")) !== undefined)
     config.set(at("auth_token"), credential?.token);
@@ -116,85 +127,61 @@ export function writeCredential(
   }
 }
 
-/** codex's own keys in a legacy `[profiles.NAME]` table: what it moves out of config.toml. */
-const OURS = CODEX_WRITTEN_KEYS;
-
-/**
- * Finishes moving a profile's credential out of codex 0.1.0's `[profiles.NAME]` table in config.toml, which
- * OpenAI's Codex CLI refuses beside `--profile NAME`: removes codex's own keys from it (the user's, such as an
- * `auth_command`, stay, and `codex doctor` names them), and the table when that leaves it bare. Called after
- * the profile's own file was written (or emptied, at logout), each step atomic: a kill in between leaves the
- * credential readable in the new file, and the next login, logout or renewal completes the move. Returns
- * what the table held, for revocation, or undefined when it held nothing of codex's.
- */
-export async function dropLegacyCredential(
-  config: Config,
-  acct: Account,
-  options: { keepNote?: boolean } = {},
-): Promise<StoredCredential | undefined> {
-  if (acct.name === DEFAULT_ACCOUNT) return undefined;
-  const table = ["profiles", acct.name];
-  // The keyring note stays while the entry it points to could not be removed: a later logout retries.
-  const keys = options.keepNote ? OURS.filter((k) => k !== "auth_storage") : OURS;
-  const base = config.base;
-  if (!keys.some((k) => base.get([...table, k]) !== undefined)) return undefined;
-  return base.update((fresh) => {
-    const held = readAt(fresh, table);
-    for (const k of keys) if (fresh.get([...table, k]) !== undefined) fresh.delete([...table, k]);
-    // A table left with nothing in it goes; one with the user's comments in it stays (Config.prune). `profiles`
-    // itself is never pruned: codex never wrote a `[profiles]` header, so one in the file is the user's.
-    fresh.prune(table);
-    return held;
-  });
-}
-
-/** Edits queued on another view than the account's would be written to another file, or never. */
-export function assertOwnView(config: Config, acct: Account): void {
-  if (config.view(acct.name) !== config) throw new Error(`internal error: not the view of account ${acct.name}`);
-}
-
 /** One account's credential in its file (config.toml's top-level keys, or its profile's file). */
 export class FileStore implements CredentialStore {
-  readonly kind = "file";
   readonly #config: Config;
   readonly #account: Account;
 
+  /** `config`: any view; the store works on the account's own (`config.view(account.name)`). */
   constructor(config: Config, acct: Account = account(DEFAULT_ACCOUNT)) {
-    this.#config = config;
+    this.#config = config.view(acct.name);
     this.#account = acct;
   }
 
-  async get(): Promise<StoredCredential | undefined> {
-    return readCredential(this.#config, this.#account);
+  recorded(config: Config = this.#config): Recorded | undefined {
+    const credential = readCredential(config, this.#account);
+    return credential === undefined ? undefined : { source: this.source(config), credential };
   }
 
-  async set(credential: StoredCredential): Promise<void> {
-    await this.#file.update((fresh) => writeCredential(fresh, credential, this.#account));
-    await dropLegacyCredential(this.#config, this.#account);
+  async get(config: Config = this.#config): Promise<StoredCredential | undefined> {
+    return readCredential(config, this.#account);
   }
 
-  async delete(): Promise<boolean> {
-    const has = (c: Config) => c.get("auth_token") !== undefined || c.get(SESSION) !== undefined;
-    const legacy = (await dropLegacyCredential(this.#config, this.#account)) !== undefined;
-    // Nothing stored: leave the file (and a missing CODEX_HOME) exactly as they are.
-    if (!has(this.#file)) return legacy;
-    const had = await this.#file.update((fresh) => {
-      const had = has(fresh);
-      writeCredential(fresh, undefined, this.#account);
-      return had;
-    });
-    return had || legacy;
+  async write(config: Config, credential: StoredCredential): Promise<void> {
+    writeCredential(config, credential, this.#account);
+  }
+
+  async remove(config: Config): Promise<Removal> {
+    assertOwnView(config, this.#account.name);
+    // Only the account's own file: what a profile left in config.toml's legacy table is legacy.ts's to move.
+    const held = readAt(config, []);
+    if (held === undefined) return { removed: false, failures: [] };
+    writeCredential(config, undefined, this.#account);
+    const failures: string[] = [];
+    // The rename that removes the credential gives this name a new file; other names keep the old one.
+    const st = config.fileStat;
+    if (st !== undefined && st.nlink > 1) failures.push(otherLinksMessage(config.path, resolveTarget(config.path), st));
+    // The issuer revocation would send the tokens to is the file's word.
+    const untrusted = held.oauth === undefined ? undefined : trustProblem(config, "credential");
+    return { removed: true, credential: held, untrusted, failures };
+  }
+
+  async present(config: Config): Promise<boolean> {
+    return readAt(config, []) !== undefined;
+  }
+
+  async ready(): Promise<void> {
+    // A file that cannot be written says so when it is written; there is no sign-in to spare here.
+  }
+
+  source(config: Config = this.#config): StoreSource {
+    return { type: "file", path: this.describe(config) };
   }
 
   /** The file the credential is in: the account's own, or config.toml while it is in a legacy table. */
-  describe(): string {
-    const file = this.#file;
-    return readAt(file, []) === undefined && readCredential(this.#config, this.#account) !== undefined
-      ? file.base.path
-      : file.path;
-  }
-
-  get #file(): Config {
-    return this.#config.view(this.#account.name);
+  describe(config: Config = this.#config): string {
+    return readAt(config, []) === undefined && readCredential(config, this.#account) !== undefined
+      ? config.base.path
+      : config.path;
   }
 }

@@ -2,17 +2,30 @@
  * An account's credential in the system keyring. The keyring entry (service "codex", account
  * `<profile>@<CODEX_HOME>`) holds the whole credential as JSON, OAuth session included; the account's file
  * (config.toml, or the profile's) keeps only `auth_storage = "keyring"`, a non-secret note that tells status
- * and logout to look there without asking the keyring on every run.
+ * and logout to look there without asking the keyring on every run. The note is this store's own edit of the
+ * file; the file's credential keys are the file store's, which whoever writes here clears in the same update
+ * (login does). Failure policy: KeyringUnavailableError from `get`, `write` and `ready`; `remove` reports it.
  *
  *   {"token":"sk-…"}
  *   {"token":"…","oauth":{"issuer":"…","clientId":"…","refreshToken":"…","expiresAt":"2026-…Z",…}}
  */
 import { realpathSync } from "node:fs";
-import type { Account } from "../config/accounts.js";
+import { type Account, account, DEFAULT_ACCOUNT, isProfileName, recordedStorage } from "../config/accounts.js";
 import type { Config } from "../config/config.js";
-import { assertOwnView, dropLegacyCredential, writeCredential } from "./file-store.js";
+import { KeyringUnavailableError } from "../errors.js";
 import type { Keyring } from "./keyring.js";
-import type { CredentialStore, OAuthSession, StoredCredential } from "./store.js";
+import {
+  assertOwnView,
+  type CredentialStore,
+  type OAuthSession,
+  type Recorded,
+  type Removal,
+  type StoredCredential,
+  type StoreSource,
+} from "./store.js";
+
+/** The account's file says the secret is in the keyring: status and logout look there without asking. */
+const NOTE = "auth_storage";
 
 /**
  * The keyring account for a profile of this CODEX_HOME: two homes never share an entry, and one home
@@ -59,75 +72,97 @@ export function decodeCredential(secret: string | null): StoredCredential | unde
   return { token: c.token, oauth: oauth as unknown as OAuthSession };
 }
 
-/** Reads the account's keyring entry (under the config lock when called from an update). */
-export async function readKeyringCredential(
-  keyring: Keyring,
-  config: Config,
-  acct: Account,
-): Promise<StoredCredential | undefined> {
-  return decodeCredential(await keyring.get(keyringAccount(config, acct)));
-}
-
-/**
- * Puts `credential` in the keyring (or removes the entry, when undefined) and queues the edits of the
- * account's file that go with it: no secret left in the file, and the `auth_storage` note set or removed.
- * Returns whether an entry was removed. Call inside `Config.update` of the account's view, so the keyring and
- * the file change together under the lock.
- */
-export async function writeKeyringCredential(
-  keyring: Keyring,
-  config: Config,
-  acct: Account,
-  credential: StoredCredential | undefined,
-): Promise<boolean> {
-  assertOwnView(config, acct);
-  const entry = keyringAccount(config, acct);
-  const note = "auth_storage";
-  if (credential === undefined) {
-    const removed = await keyring.delete(entry);
-    if (config.get(note) !== undefined) config.delete(note);
-    return removed;
-  }
-  await keyring.set(entry, encodeCredential(credential));
-  config.set(note, "keyring");
-  writeCredential(config, undefined, acct);
-  return false;
-}
-
+/** One account's credential in the keyring: the entry, and the note in the account's file that records it. */
 export class KeyringStore implements CredentialStore {
-  readonly kind = "keyring";
   readonly #keyring: Keyring;
   readonly #config: Config;
   readonly #account: Account;
 
+  /** `config`: any view; the store notes its entry in the account's own file. */
   constructor(keyring: Keyring, config: Config, acct: Account) {
     this.#keyring = keyring;
-    this.#config = config;
+    this.#config = config.view(acct.name);
     this.#account = acct;
   }
 
-  get(): Promise<StoredCredential | undefined> {
-    return readKeyringCredential(this.#keyring, this.#config, this.#account);
+  /** The note, not the entry: named as messages name a keyring they did not ask. */
+  recorded(config: Config = this.#config): Recorded | undefined {
+    if (recordedStorage(config, this.#account) !== "keyring") return undefined;
+    const place = "system keyring";
+    const note = { setting: `${NOTE} = "keyring"`, place, medium: "keyring", item: `entry ${this.#entry(config)}` };
+    return { source: { type: "keyring", name: place }, note };
   }
 
-  async set(credential: StoredCredential): Promise<void> {
-    await this.#file.update((fresh) => writeKeyringCredential(this.#keyring, fresh, this.#account, credential));
-    await dropLegacyCredential(this.#config, this.#account);
+  async get(config: Config = this.#config): Promise<StoredCredential | undefined> {
+    return decodeCredential(await this.#keyring.get(this.#entry(config)));
   }
 
-  async delete(): Promise<boolean> {
-    const removed = await this.#file.update((fresh) =>
-      writeKeyringCredential(this.#keyring, fresh, this.#account, undefined),
-    );
-    await dropLegacyCredential(this.#config, this.#account);
-    return removed;
+  async write(config: Config, credential: StoredCredential): Promise<void> {
+    assertOwnView(config, this.#account.name);
+    await this.#keyring.set(this.#entry(config), encodeCredential(credential));
+    config.set(NOTE, "keyring");
   }
 
-  get #file(): Config {
-    return this.#config.view(this.#account.name);
+  async remove(config: Config): Promise<Removal> {
+    assertOwnView(config, this.#account.name);
+    const entry = this.#entry(config);
+    const noted = this.recorded(config) !== undefined;
+    try {
+      // Whatever the entry holds goes, even what codex cannot read as a credential.
+      const secret = await this.#keyring.get(entry);
+      if (secret === null && !noted) return { removed: false, failures: [] };
+      const removed = await this.#keyring.delete(entry);
+      if (config.get(NOTE) !== undefined) config.delete(NOTE);
+      return { removed, credential: decodeCredential(secret), failures: [] };
+    } catch (err) {
+      if (!(err instanceof KeyringUnavailableError)) throw err;
+      // Left behind only where codex noted putting something; the note stays, so a later logout retries.
+      if (!noted) return { removed: false, failures: [] };
+      return { removed: false, failures: [], left: { medium: "keyring", item: `entry ${entry}`, reason: err.message } };
+    }
+  }
+
+  async present(config: Config): Promise<boolean> {
+    if (this.recorded(config) !== undefined) return true;
+    try {
+      return (await this.#keyring.get(this.#entry(config))) !== null;
+    } catch (err) {
+      if (!(err instanceof KeyringUnavailableError)) throw err;
+      return false;
+    }
+  }
+
+  /**
+   * A read of the account's entry answers when there is one; with none, a read cannot tell a locked keyring
+   * from an open one (a locked Secret Service answers a search, which needs no unlock, and refuses only the
+   * write), so a throwaway entry is written and removed.
+   */
+  async ready(config: Config): Promise<void> {
+    const entry = this.#entry(config);
+    if ((await this.#keyring.get(entry)) !== null) return;
+    const probe = `${entry}#sign-in-check`;
+    await this.#keyring.set(probe, "codex checks that it can store a credential here before a sign-in");
+    await this.#keyring.delete(probe);
+  }
+
+  source(): StoreSource {
+    return { type: "keyring", name: this.#keyring.name };
   }
 
   describe(): string {
     return this.#keyring.name;
   }
+
+  #entry(config: Config): string {
+    return keyringAccount(config, this.#account);
+  }
+}
+
+/** The profiles of this CODEX_HOME that have a keyring entry. */
+export async function keyringAccounts(keyring: Keyring, config: Config): Promise<string[]> {
+  const suffix = keyringAccount(config, account(DEFAULT_ACCOUNT)).slice(DEFAULT_ACCOUNT.length);
+  return (await keyring.list())
+    .filter((a) => a.endsWith(suffix))
+    .map((a) => a.slice(0, -suffix.length))
+    .filter((name) => name === "default" || isProfileName(name));
 }

@@ -20,9 +20,9 @@ import type { Fetch } from "../../config/http.js";
 import { networkFetch } from "../../config/network.js";
 import type { Env } from "../../config/paths.js";
 import { assertTrusted } from "../../config/trust.js";
-import { dropLegacyCredential } from "../../credentials/file-store.js";
-import { lockedAccess, type Place } from "../../credentials/select.js";
-import type { StoredCredential } from "../../credentials/store.js";
+import { FileStore } from "../../credentials/file-store.js";
+import { dropLegacyCredential } from "../../credentials/legacy.js";
+import type { CredentialStore, StoredCredential } from "../../credentials/store.js";
 import { AuthRequiredError, OAuthError, SessionEndedError } from "../../errors.js";
 import { credentialFromOpenAI, RefreshRefusedError, type RefreshRefusal, refreshTokens } from "./openai.js";
 import { credentialFromTokens, endedError } from "./tokens.js";
@@ -36,9 +36,9 @@ export interface RefreshOptions {
   isStale: (stored: StoredCredential) => boolean;
   /** Whose session (default: the top-level account). */
   account?: Account | undefined;
-  /** Where it is stored (default: config.toml). */
-  place?: Place | undefined;
-  /** For reaching the keyring, and the proxy and CA variables (default: process.env). */
+  /** The store it is in, as resolution found it (default: the account's file). */
+  store?: CredentialStore | undefined;
+  /** The proxy and CA variables (default: process.env). */
   env?: Env | undefined;
   /** The transport; default: config/network.ts's for `env`. */
   fetch?: Fetch | undefined;
@@ -54,13 +54,13 @@ type Outcome = { credential: StoredCredential } | { ended: SessionEndedError };
 export async function refreshSession(config: Config, options: RefreshOptions): Promise<StoredCredential> {
   const account = options.account ?? accountNamed(DEFAULT_ACCOUNT);
   const fetch = options.fetch ?? networkFetch(options.env ?? process.env);
-  const access = await lockedAccess(options.place ?? "file", account, options.env ?? process.env);
+  const held = options.store ?? new FileStore(config, account);
   let wrote = false;
-  const store: typeof access = {
-    read: access.read,
-    write: (file, credential) => {
+  const store = {
+    read: (file: Config) => held.get(file),
+    write: (file: Config, credential: StoredCredential) => {
       wrote = true;
-      return access.write(file, credential);
+      return held.write(file, credential);
     },
   };
   // Under the lock of the account's own file: a profile's session renews in its NAME.config.toml.
