@@ -155,8 +155,9 @@ export class FileStore implements CredentialStore {
     assertOwnView(config, this.#account.name);
     // Only the account's own file: what a profile left in config.toml's legacy table is legacy.ts's to move.
     const held = readAt(config, []);
-    if (held === undefined) return { removed: false, failures: [] };
+    // A session table left without its token is no credential, but it goes with the rest (as before the seam).
     writeCredential(config, undefined, this.#account);
+    if (held === undefined) return { removed: false, failures: [] };
     const failures: string[] = [];
     // The rename that removes the credential gives this name a new file; other names keep the old one.
     const st = config.fileStat;
