@@ -1,0 +1,318 @@
+/**
+ * The system keyring on Linux, reached from JavaScript: the freedesktop Secret Service API
+ * (org.freedesktop.secrets: gnome-keyring, KeePassXC, KWallet ≥ 5.97) over the D-Bus session bus
+ * (dbus.ts). Being asynchronous, its time limit is a timer: no helper process, no native module. It reads
+ * and writes exactly the items `@napi-rs/keyring` (keyring-rs's secret-service backend) does, so an entry
+ * stored by either is the other's: attributes {service, username}, label `keyring:<username>@<service>`,
+ * new items in the collection the `default` alias names, found by searching every collection.
+ *
+ * Secrets cross the bus encrypted: the session is "dh-ietf1024-sha256-aes128-cbc-pkcs7", as keyring-rs and
+ * libsecret ask for, not "plain", so a capture of the bus (dbus-monitor, Bustle) never holds a key. The key
+ * exchange costs about 1 ms once node:crypto is loaded (a DH key pair from OpenSSL's built-in group; not
+ * `getDiffieHellman("modp2")`, which checks the prime first and takes 25 ms).
+ *
+ * Failure policy: as keyring.ts says for every keyring (each call within the time limit, a timeout breaks
+ * the keyring for the rest of the command), plus: a locked item or collection is never unlocked with a
+ * prompt. Unlocking that needs one (a password dialog) is a KeyringUnavailableError saying so; a CLI that
+ * waits at most 3 s, often without a desktop, must not pop up a dialog it then abandons.
+ */
+import {
+  createCipheriv,
+  createDecipheriv,
+  createPublicKey,
+  diffieHellman,
+  generateKeyPairSync,
+  hkdfSync,
+  type KeyObject,
+  type KeyPairKeyObjectResult,
+  randomBytes,
+} from "node:crypto";
+import { KeyringUnavailableError } from "../errors.js";
+import { BusConnection, type BusSocket, DBusError, type Variant } from "./dbus.js";
+import type { Keyring } from "./keyring.js";
+
+const DEST = "org.freedesktop.secrets";
+const SERVICE_PATH = "/org/freedesktop/secrets";
+const SERVICE = "org.freedesktop.Secret.Service";
+const ITEM = "org.freedesktop.Secret.Item";
+const COLLECTION = "org.freedesktop.Secret.Collection";
+const PROPERTIES = "org.freedesktop.DBus.Properties";
+const ALGORITHM = "dh-ietf1024-sha256-aes128-cbc-pkcs7";
+/** What keyring-rs sends with every secret it stores. */
+const CONTENT_TYPE = "application/octet-stream";
+/** "No prompt needed" in a reply that may carry one (Unlock, CreateItem, Delete). */
+const NO_PROMPT = "/";
+
+/** A secret as the Secret Service sends it: (session, parameters, value, content type). */
+type Secret = [string, Buffer, Buffer, string];
+
+interface Session {
+  path: string;
+  key: Buffer;
+}
+
+/** The item is locked and only a prompt (which codex does not show) would unlock it. */
+class LockedError extends Error {}
+
+export interface SecretServiceOptions {
+  /** For messages: "system keyring (Secret Service)". */
+  name: string;
+  /** The `service` attribute of codex's items. */
+  service: string;
+  timeoutMs: number;
+  /** The process's uid, for SASL EXTERNAL. */
+  uid: number;
+}
+
+export class SecretServiceKeyring implements Keyring {
+  readonly name: string;
+  readonly #sockets: BusSocket[];
+  readonly #o: SecretServiceOptions;
+  #connection: Promise<BusConnection> | undefined;
+  #session: Promise<Session> | undefined;
+  #broken: KeyringUnavailableError | undefined;
+  /** Calls run one at a time (a `set` is a search, then a write), in the order they were made. */
+  #queue: Promise<unknown> = Promise.resolve();
+
+  constructor(sockets: BusSocket[], options: SecretServiceOptions) {
+    this.#sockets = sockets;
+    this.#o = options;
+    this.name = options.name;
+  }
+
+  get(account: string): Promise<string | null> {
+    return this.#run(async (bus) => {
+      const item = await this.#find(bus, account);
+      if (item === undefined) return null;
+      const session = await this.#openSession(bus);
+      const [secret] = (await bus.call(method(item, ITEM, "GetSecret", "o", [session.path]))) as [Secret];
+      return decrypt(session.key, secret).toString("utf8");
+    });
+  }
+
+  set(account: string, secret: string): Promise<void> {
+    return this.#run(async (bus) => {
+      const item = await this.#find(bus, account);
+      const session = await this.#openSession(bus);
+      const value = encrypt(session, Buffer.from(secret, "utf8"));
+      if (item !== undefined) {
+        await bus.call(method(item, ITEM, "SetSecret", "(oayays)", [value]));
+        return;
+      }
+      const [collection] = (await bus.call(method(SERVICE_PATH, SERVICE, "ReadAlias", "s", ["default"]))) as [string];
+      if (collection === NO_PROMPT) throw new DBusError("codex.NoCollection", "there is no default collection");
+      const [locked] = (await bus.call(method(collection, PROPERTIES, "Get", "ss", [COLLECTION, "Locked"]))) as [
+        Variant,
+      ];
+      if (locked.value === true) await this.#unlock(bus, [collection]);
+      const properties: Array<[string, Variant]> = [
+        [`${ITEM}.Label`, { signature: "s", value: `keyring:${account}@${this.#o.service}` }],
+        [`${ITEM}.Attributes`, { signature: "a{ss}", value: Object.entries(this.#attributes(account)) }],
+      ];
+      const [, prompt] = (await bus.call(
+        method(collection, COLLECTION, "CreateItem", "a{sv}(oayays)b", [properties, value, true]),
+      )) as [string, string];
+      if (prompt !== NO_PROMPT) throw new LockedError();
+    });
+  }
+
+  delete(account: string): Promise<boolean> {
+    return this.#run(async (bus) => {
+      const item = await this.#find(bus, account);
+      if (item === undefined) return false;
+      const [prompt] = (await bus.call(method(item, ITEM, "Delete"))) as [string];
+      if (prompt !== NO_PROMPT) throw new LockedError();
+      return true;
+    });
+  }
+
+  list(): Promise<string[]> {
+    return this.#run(async (bus) => {
+      const [unlocked, locked] = await this.#search(bus, { service: this.#o.service });
+      await this.#unlock(bus, locked);
+      const accounts: string[] = [];
+      for (const item of [...locked, ...unlocked]) {
+        const [attributes] = (await bus.call(method(item, PROPERTIES, "Get", "ss", [ITEM, "Attributes"]))) as [Variant];
+        const username = (attributes.value as Array<[string, string]>).find(([k]) => k === "username")?.[1];
+        if (username !== undefined) accounts.push(username);
+      }
+      return accounts;
+    });
+  }
+
+  #attributes(account: string): Record<string, string> {
+    return { service: this.#o.service, username: account };
+  }
+
+  #search(bus: BusConnection, attributes: Record<string, string>): Promise<[string[], string[]]> {
+    return bus.call(method(SERVICE_PATH, SERVICE, "SearchItems", "a{ss}", [Object.entries(attributes)])) as Promise<
+      [string[], string[]]
+    >;
+  }
+
+  /**
+   * The account's item, unlocked, or undefined when there is none. Every collection is searched, as
+   * keyring-rs does; more than one match is refused as it refuses it ("ambiguous"), not guessed between.
+   */
+  async #find(bus: BusConnection, account: string): Promise<string | undefined> {
+    const [unlocked, locked] = await this.#search(bus, this.#attributes(account));
+    const found = [...unlocked, ...locked];
+    if (found.length > 1) {
+      throw new DBusError(
+        "codex.Ambiguous",
+        `${found.length} items in the Secret Service match the entry ${account}; remove all but one (secret-tool clear service ${this.#o.service} username ${account} removes them all)`,
+      );
+    }
+    if (locked.length > 0) await this.#unlock(bus, locked);
+    return found[0];
+  }
+
+  /** Asks the service to unlock without a prompt; it does when no password is needed (else LockedError). */
+  async #unlock(bus: BusConnection, paths: string[]): Promise<void> {
+    if (paths.length === 0) return;
+    const [unlocked, prompt] = (await bus.call(method(SERVICE_PATH, SERVICE, "Unlock", "ao", [paths]))) as [
+      string[],
+      string,
+    ];
+    if (prompt !== NO_PROMPT || paths.some((p) => !unlocked.includes(p))) throw new LockedError();
+  }
+
+  /** The encrypted session (spec: "Transfer of Secrets", DH over the Second Oakley Group, HKDF-SHA256). */
+  #openSession(bus: BusConnection): Promise<Session> {
+    this.#session ??= (async () => {
+      // @types/node 20 lacks the "dh" overload that Node has had since 15.
+      const ours = (
+        generateKeyPairSync as unknown as (type: "dh", options: { group: string }) => KeyPairKeyObjectResult
+      )("dh", {
+        group: "modp2",
+      });
+      const spki = ours.publicKey.export({ type: "spki", format: "der" });
+      const [output, path] = (await bus.call(
+        method(SERVICE_PATH, SERVICE, "OpenSession", "sv", [
+          ALGORITHM,
+          { signature: "ay", value: dhPublicValue(spki) },
+        ]),
+      )) as [Variant, string];
+      return { path, key: sessionKey(ours.privateKey, spki, output.value as Buffer) };
+    })();
+    return this.#session;
+  }
+
+  #connect(): Promise<BusConnection> {
+    this.#connection ??= BusConnection.open(this.#sockets, this.#o.uid);
+    return this.#connection;
+  }
+
+  #unavailable(reason: string): KeyringUnavailableError {
+    return new KeyringUnavailableError(`the ${this.name} is not available: ${reason}`);
+  }
+
+  #run<T>(op: (bus: BusConnection) => Promise<T>): Promise<T> {
+    if (this.#broken) return Promise.reject(this.#broken);
+    const result = this.#queue.then(async () => {
+      if (this.#broken) throw this.#broken;
+      return op(await this.#connect());
+    });
+    this.#queue = result.catch(() => {});
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#broken ??= this.#unavailable(
+          `it did not answer within ${this.#o.timeoutMs / 1000} s (is it locked, or waiting for a password prompt?)`,
+        );
+        reject(this.#broken);
+        // Closing the connection ends whatever is still waiting on it, so codex can exit.
+        this.#connect().then(
+          (bus) => bus.close(),
+          () => {},
+        );
+      }, this.#o.timeoutMs);
+      result.then(
+        (value) => {
+          clearTimeout(timer);
+          resolve(value);
+        },
+        (err: unknown) => {
+          clearTimeout(timer);
+          reject(this.#reason(err));
+        },
+      );
+    });
+  }
+
+  #reason(err: unknown): Error {
+    if (err instanceof KeyringUnavailableError) return err;
+    if (err instanceof LockedError) {
+      return this.#unavailable("it is locked, and codex does not show an unlock prompt; unlock it and try again");
+    }
+    if (err instanceof DBusError) return this.#unavailable(err.message.split("\n")[0]?.slice(0, 300) || err.name);
+    return err as Error;
+  }
+}
+
+function method(path: string, iface: string, member: string, signature?: string, body?: unknown[]) {
+  return { destination: DEST, path, interface: iface, member, signature, body };
+}
+
+/** DER: the tag-length-value at `offset`, as [start of value, end of value]. */
+function der(buf: Buffer, offset: number): [number, number] {
+  let length = buf[offset + 1] as number;
+  let start = offset + 2;
+  if (length & 0x80) {
+    const n = length & 0x7f;
+    length = buf.readUIntBE(start, n);
+    start += n;
+  }
+  return [start, start + length];
+}
+
+/** Our public value y from the DER SubjectPublicKeyInfo: SEQUENCE { algorithm, BIT STRING { INTEGER y } }. */
+function dhPublicValue(spki: Buffer): Buffer {
+  const [body] = der(spki, 0);
+  const [, algorithmEnd] = der(spki, body);
+  const [bits] = der(spki, algorithmEnd);
+  const [yStart, yEnd] = der(spki, bits + 1); // + 1: the BIT STRING's count of unused bits
+  let y = spki.subarray(yStart, yEnd);
+  while (y.length > 1 && y[0] === 0) y = y.subarray(1);
+  return Buffer.from(y);
+}
+
+/** The service's public value as a KeyObject: our SubjectPublicKeyInfo (same group) with its y in place of ours. */
+function derLength(n: number): Buffer {
+  if (n < 0x80) return Buffer.of(n);
+  const bytes = Buffer.alloc(4);
+  bytes.writeUInt32BE(n);
+  let i = 0;
+  while (bytes[i] === 0) i++;
+  return Buffer.concat([Buffer.of(0x80 | (4 - i)), bytes.subarray(i)]);
+}
+
+const tlv = (tag: number, value: Buffer) => Buffer.concat([Buffer.of(tag), derLength(value.length), value]);
+
+/** The AES key both sides derive: HKDF-SHA256 (no salt, no info) of the DH secret, padded to the group's 128 bytes. */
+function sessionKey(privateKey: KeyObject, spki: Buffer, theirs: Buffer): Buffer {
+  const [body] = der(spki, 0);
+  const [, algorithmEnd] = der(spki, body);
+  const y = theirs[0] !== undefined && theirs[0] & 0x80 ? Buffer.concat([Buffer.of(0), theirs]) : theirs;
+  const publicKey = createPublicKey({
+    key: tlv(
+      0x30,
+      Buffer.concat([spki.subarray(body, algorithmEnd), tlv(0x03, Buffer.concat([Buffer.of(0), tlv(0x02, y)]))]),
+    ),
+    format: "der",
+    type: "spki",
+  });
+  const shared = diffieHellman({ privateKey, publicKey });
+  const padded = Buffer.concat([Buffer.alloc(Math.max(0, 128 - shared.length)), shared]);
+  return Buffer.from(hkdfSync("sha256", padded, Buffer.alloc(0), Buffer.alloc(0), 16));
+}
+
+function encrypt(session: Session, plain: Buffer): Secret {
+  const iv = randomBytes(16);
+  const cipher = createCipheriv("aes-128-cbc", session.key, iv);
+  return [session.path, iv, Buffer.concat([cipher.update(plain), cipher.final()]), CONTENT_TYPE];
+}
+
+function decrypt(key: Buffer, secret: Secret): Buffer {
+  const decipher = createDecipheriv("aes-128-cbc", key, secret[1]);
+  return Buffer.concat([decipher.update(secret[2]), decipher.final()]);
+}
