@@ -370,12 +370,18 @@ export class BusConnection {
   readonly #pending = new Map<number, Pending>();
   #failed: DBusError | undefined;
   #buffered: Buffer = Buffer.alloc(0);
+  #authenticated = false;
 
   private constructor(socket: Socket) {
     this.#socket = socket;
   }
 
-  /** Connects to the first socket that accepts, authenticates, and says Hello (required before any call). */
+  /**
+   * Connects to the first socket that accepts. Authentication and Hello (required before any other call)
+   * are sent at once and not waited for: calls made right away follow them in the same stream, so a `get`
+   * costs two round trips to the service after the connect, not five. Should the bus refuse, every call
+   * fails with the reason.
+   */
   static async open(sockets: BusSocket[], uid: number): Promise<BusConnection> {
     let lastError: DBusError | undefined;
     for (const target of sockets) {
@@ -387,46 +393,28 @@ export class BusConnection {
         continue;
       }
       const conn = new BusConnection(socket);
-      await conn.#authenticate(uid);
-      await conn.call({
-        destination: "org.freedesktop.DBus",
-        path: "/org/freedesktop/DBus",
-        interface: "org.freedesktop.DBus",
-        member: "Hello",
-      });
+      socket.on("data", (data: Buffer) => conn.#receive(data));
+      socket.on("close", () => conn.#fail(new DBusError("codex.Disconnected", "the bus closed the connection")));
+      socket.on("error", () => {});
+      // SASL EXTERNAL (spec: "Authentication Protocol"): the kernel vouches for our uid, no secret is sent.
+      // BEGIN follows at once, as sd-bus sends it: a bus that answers anything but OK closes the connection.
+      socket.write(`\0AUTH EXTERNAL ${Buffer.from(String(uid)).toString("hex")}\r\nBEGIN\r\n`);
+      conn
+        .call({
+          destination: "org.freedesktop.DBus",
+          path: "/org/freedesktop/DBus",
+          interface: "org.freedesktop.DBus",
+          member: "Hello",
+        })
+        .catch(() => {}); // a refused Hello fails every later call too
       return conn;
     }
     throw lastError ?? new DBusError("codex.NoAddress", "the bus address names no unix socket");
   }
 
-  /** SASL EXTERNAL (spec: "Authentication Protocol"): the kernel vouches for our uid; no secret is sent. */
-  #authenticate(uid: number): Promise<void> {
-    const socket = this.#socket;
-    return new Promise<void>((resolve, reject) => {
-      let text = "";
-      const onData = (chunk: Buffer) => {
-        text += chunk.toString("latin1");
-        const end = text.indexOf("\r\n");
-        if (end < 0) return;
-        socket.off("data", onData);
-        socket.off("close", onClose);
-        const line = text.slice(0, end);
-        if (!line.startsWith("OK ")) {
-          socket.destroy();
-          reject(new DBusError("codex.AuthFailed", `the bus refused authentication (${line.slice(0, 80)})`));
-          return;
-        }
-        socket.on("data", (data: Buffer) => this.#receive(data));
-        socket.on("close", () => this.#fail(new DBusError("codex.Disconnected", "the bus closed the connection")));
-        socket.write("BEGIN\r\n");
-        resolve();
-      };
-      const onClose = () => reject(new DBusError("codex.Disconnected", "the bus closed the connection"));
-      socket.on("data", onData);
-      socket.on("close", onClose);
-      socket.on("error", () => {});
-      socket.write(`\0AUTH EXTERNAL ${Buffer.from(String(uid)).toString("hex")}\r\n`);
-    });
+  /** Whether the connection has failed or been closed: every call on it would fail. */
+  get closed(): boolean {
+    return this.#failed !== undefined;
   }
 
   call(message: MethodCall): Promise<unknown[]> {
@@ -455,6 +443,17 @@ export class BusConnection {
 
   #receive(data: Buffer): void {
     this.#buffered = this.#buffered.length === 0 ? data : Buffer.concat([this.#buffered, data]);
+    if (!this.#authenticated) {
+      const end = this.#buffered.indexOf("\r\n");
+      if (end < 0) return;
+      const line = this.#buffered.toString("latin1", 0, end);
+      if (!line.startsWith("OK ")) {
+        this.#fail(new DBusError("codex.AuthFailed", `the bus refused authentication (${line.slice(0, 80)})`));
+        return;
+      }
+      this.#authenticated = true;
+      this.#buffered = this.#buffered.subarray(end + 2);
+    }
     for (;;) {
       const buf = this.#buffered;
       if (buf.length < 16) return;

@@ -82,21 +82,24 @@ export class SecretServiceKeyring implements Keyring {
 
   get(account: string): Promise<string | null> {
     return this.#run(async (bus) => {
-      const item = await this.#find(bus, account);
+      // Asked together: one round trip, not two (the session is needed whenever there is an item).
+      const [item] = await Promise.all([this.#find(bus, account), this.#openSession(bus)]);
       if (item === undefined) return null;
-      const session = await this.#openSession(bus);
-      const [secret] = (await bus.call(method(item, ITEM, "GetSecret", "o", [session.path]))) as [Secret];
-      return decrypt(session.key, secret).toString("utf8");
+      return this.#inSession(bus, async (session) => {
+        const [secret] = (await bus.call(method(item, ITEM, "GetSecret", "o", [session.path]))) as [Secret];
+        return decrypt(session.key, secret).toString("utf8");
+      });
     });
   }
 
   set(account: string, secret: string): Promise<void> {
     return this.#run(async (bus) => {
-      const item = await this.#find(bus, account);
-      const session = await this.#openSession(bus);
-      const value = encrypt(session, Buffer.from(secret, "utf8"));
+      const [item] = await Promise.all([this.#find(bus, account), this.#openSession(bus)]);
+      const plain = Buffer.from(secret, "utf8");
       if (item !== undefined) {
-        await bus.call(method(item, ITEM, "SetSecret", "(oayays)", [value]));
+        await this.#inSession(bus, (session) =>
+          bus.call(method(item, ITEM, "SetSecret", "(oayays)", [encrypt(session, plain)])),
+        );
         return;
       }
       const [collection] = (await bus.call(method(SERVICE_PATH, SERVICE, "ReadAlias", "s", ["default"]))) as [string];
@@ -109,8 +112,10 @@ export class SecretServiceKeyring implements Keyring {
         [`${ITEM}.Label`, { signature: "s", value: `keyring:${account}@${this.#o.service}` }],
         [`${ITEM}.Attributes`, { signature: "a{ss}", value: Object.entries(this.#attributes(account)) }],
       ];
-      const [, prompt] = (await bus.call(
-        method(collection, COLLECTION, "CreateItem", "a{sv}(oayays)b", [properties, value, true]),
+      const [, prompt] = (await this.#inSession(bus, (session) =>
+        bus.call(
+          method(collection, COLLECTION, "CreateItem", "a{sv}(oayays)b", [properties, encrypt(session, plain), true]),
+        ),
       )) as [string, string];
       if (prompt !== NO_PROMPT) throw new LockedError();
     });
@@ -160,7 +165,7 @@ export class SecretServiceKeyring implements Keyring {
     if (found.length > 1) {
       throw new DBusError(
         "codex.Ambiguous",
-        `${found.length} items in the Secret Service match the entry ${account}; remove all but one (secret-tool clear service ${this.#o.service} username ${account} removes them all)`,
+        `the entry ${account} is matched by ${found.length} items (${found.join(", ")}), so codex cannot tell which is its own; remove the others`,
       );
     }
     if (locked.length > 0) await this.#unlock(bus, locked);
@@ -198,9 +203,34 @@ export class SecretServiceKeyring implements Keyring {
     return this.#session;
   }
 
-  #connect(): Promise<BusConnection> {
+  /**
+   * A call that needs the session, made again in a new one if the service no longer knows it (the daemon was
+   * restarted since): the native module opened a session per call, so a long-lived library user never saw that.
+   */
+  async #inSession<T>(bus: BusConnection, call: (session: Session) => Promise<T>): Promise<T> {
+    try {
+      return await call(await this.#openSession(bus));
+    } catch (err) {
+      if (!(err instanceof DBusError && err.name === "org.freedesktop.Secret.Error.NoSession")) throw err;
+      this.#session = undefined;
+      return call(await this.#openSession(bus));
+    }
+  }
+
+  /** The connection, opened again after the bus closed it or could not be reached (as the native module would). */
+  async #connect(): Promise<BusConnection> {
     this.#connection ??= BusConnection.open(this.#sockets, this.#o.uid);
-    return this.#connection;
+    let bus: BusConnection;
+    try {
+      bus = await this.#connection;
+    } catch (err) {
+      this.#connection = undefined;
+      throw err;
+    }
+    if (!bus.closed) return bus;
+    this.#session = undefined;
+    this.#connection = undefined;
+    return this.#connect();
   }
 
   #unavailable(reason: string): KeyringUnavailableError {
@@ -221,7 +251,7 @@ export class SecretServiceKeyring implements Keyring {
         );
         reject(this.#broken);
         // Closing the connection ends whatever is still waiting on it, so codex can exit.
-        this.#connect().then(
+        this.#connection?.then(
           (bus) => bus.close(),
           () => {},
         );
