@@ -252,10 +252,10 @@ describe("against gnome-keyring and @napi-rs/keyring", () => {
 });
 
 describe("a bus that cannot help", () => {
-  test("no socket at the address: the connect failure, as libdbus words it", async () => {
+  test("no socket at the address: why the connect failed", async () => {
     const err = await failure(client("unix:path=/nonexistent/codex-bus").get("a"));
     expect(err.message).toBe(
-      `the ${NAME} is not available: Failed to connect to socket /nonexistent/codex-bus: No such file or directory`,
+      `the ${NAME} is not available: cannot connect to the bus at /nonexistent/codex-bus: no such file or directory`,
     );
   });
 

@@ -350,13 +350,13 @@ interface Pending {
   reject(err: Error): void;
 }
 
-/** The errno names a failed connect reports, said as libdbus says them. */
+/** Why a connect failed, in words rather than errno names. */
 const CONNECT_ERRORS: Record<string, string> = {
-  ENOENT: "No such file or directory",
-  ECONNREFUSED: "Connection refused",
-  EACCES: "Permission denied",
-  ENOTDIR: "Not a directory",
-  ENOTSOCK: "Socket operation on non-socket",
+  ENOENT: "no such file or directory",
+  ECONNREFUSED: "connection refused",
+  EACCES: "permission denied",
+  ENOTDIR: "not a directory",
+  ENOTSOCK: "not a socket",
 };
 
 /**
@@ -467,7 +467,11 @@ export class BusConnection {
       try {
         this.#dispatch(buf.subarray(0, total), le, headerLength);
       } catch (err) {
-        this.#fail(err instanceof DBusError ? err : new DBusError("codex.InvalidMessage", String(err)));
+        this.#fail(
+          err instanceof DBusError
+            ? err
+            : new DBusError("codex.InvalidMessage", `the bus sent a malformed message (${(err as Error).message})`),
+        );
         return;
       }
     }
@@ -518,7 +522,7 @@ function connectTo(target: BusSocket): Promise<Socket> {
     });
     const onError = (err: NodeJS.ErrnoException) => {
       const why = CONNECT_ERRORS[err.code ?? ""] ?? err.message;
-      reject(new DBusError("codex.ConnectFailed", `Failed to connect to socket ${target.path}: ${why}`));
+      reject(new DBusError("codex.ConnectFailed", `cannot connect to the bus at ${target.path}: ${why}`));
     };
     socket.once("error", onError);
   });
