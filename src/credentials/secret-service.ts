@@ -306,7 +306,7 @@ function dhPublicValue(spki: Buffer): Buffer {
   return Buffer.from(y);
 }
 
-/** The service's public value as a KeyObject: our SubjectPublicKeyInfo (same group) with its y in place of ours. */
+/** A DER length: short form below 128, else long form. */
 function derLength(n: number): Buffer {
   if (n < 0x80) return Buffer.of(n);
   const bytes = Buffer.alloc(4);
@@ -318,7 +318,11 @@ function derLength(n: number): Buffer {
 
 const tlv = (tag: number, value: Buffer) => Buffer.concat([Buffer.of(tag), derLength(value.length), value]);
 
-/** The AES key both sides derive: HKDF-SHA256 (no salt, no info) of the DH secret, padded to the group's 128 bytes. */
+/**
+ * The AES key both sides derive: HKDF-SHA256 (no salt, no info) of the DH secret, padded to the group's 128
+ * bytes. The service's public value becomes a KeyObject as our SubjectPublicKeyInfo (same group parameters)
+ * with its y in place of ours: OpenSSL does the arithmetic, and no prime is checked again.
+ */
 function sessionKey(privateKey: KeyObject, spki: Buffer, theirs: Buffer): Buffer {
   const [body] = der(spki, 0);
   const [, algorithmEnd] = der(spki, body);
