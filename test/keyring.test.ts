@@ -28,6 +28,8 @@ import { type OAuthServer, startOAuthServer } from "./support/oauth-server.js";
 import { type FakeProvider, responsesEvents, type Script, sse, startProvider } from "./support/provider.js";
 
 const KEYRING = "system keyring (Secret Service)";
+/** The keyring helper of the build under test (the watch sees every process on the machine, other builds' too). */
+const HELPER = join(dirname(CLI), "keyring-helper.cjs");
 const LIMIT = "it did not answer within 3 s (is it locked, or waiting for a password prompt?)";
 const NO_BUS =
   "there is no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is not set), so the Secret Service cannot be reached";
@@ -264,8 +266,8 @@ describe("a keyring that answers", () => {
     }
     // On Linux the Secret Service is asked over D-Bus from codex's own process: no helper ran, so no command line
     // but codex's could have carried a key (and the watch saw those).
-    expect(argv.filter((a) => a.includes("keyring-helper.cjs"))).toEqual([]);
-    expect(argv.filter((a) => a.includes("cli.cjs")).length).toBeGreaterThan(0);
+    expect(argv.filter((a) => a.includes(HELPER))).toEqual([]);
+    expect(argv.filter((a) => a.includes(CLI)).length).toBeGreaterThan(0);
     for (const a of argv) for (const key of ALL_KEYS) expect(a).not.toContain(key);
 
     expect(readFileSync(configFile, "utf8")).toBe(original);
@@ -669,7 +671,7 @@ describe("a keyring that answers", () => {
       } finally {
         argv = watch.stop();
       }
-      expect(argv.filter((a) => a.includes("keyring-helper.cjs"))).toEqual([]);
+      expect(argv.filter((a) => a.includes(HELPER))).toEqual([]);
       for (const a of argv) for (const t of seenTokens) expect(a).not.toContain(t);
       expect(await entriesOf(keyring, codexHome)).toEqual([]);
       expect(readFileSync(configFile, "utf8")).toBe(original);
