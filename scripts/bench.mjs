@@ -3,6 +3,8 @@
 // right after the other, so machine load affects both alike. Not a test: it reports, it never fails.
 //
 //   codex status / logout / --help / run     × `node -e 0`
+//   codex status, credential in the keyring  × `node -e 0` (a private gnome-keyring, as test/support/keyring.ts
+//                                            starts one; the row is left out where gnome-keyring is not installed)
 //   logout on a 1 MB config                  × logout on a 1 KB one
 //   peak RSS of status and logout            × peak RSS of `node -e 0`
 //   SSE parser                               MB/s
@@ -65,6 +67,50 @@ function home(name, content) {
 }
 const homes = { in: home("in"), out: home("out"), cycle: home("cycle"), small: home("small"), large: home("large") };
 
+/**
+ * A private Secret Service for the keyring row: dbus-daemon on a socket in the bench's temp dir and
+ * gnome-keyring-daemon with an unlocked "login" collection on it, as test/support/keyring.ts starts them, in their
+ * own process group (killed at the end). Undefined when the daemons are not installed.
+ */
+function startKeyring() {
+  const installed = ["dbus-daemon", "gnome-keyring-daemon"].every(
+    (tool) => spawnSync("sh", ["-c", `command -v ${tool}`], { stdio: "ignore" }).status === 0,
+  );
+  if (!installed) return undefined;
+  const dir = join(root, "keyring");
+  for (const d of ["home", "run", "data"]) mkdirSync(join(dir, d), { recursive: true, mode: 0o700 });
+  writeFileSync(
+    join(dir, "bus.conf"),
+    `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN" "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig><type>session</type><listen>unix:dir=${join(dir, "run")}</listen><auth>EXTERNAL</auth>
+<policy context="default"><allow send_destination="*" eavesdrop="true"/><allow eavesdrop="true"/><allow own="*"/></policy></busconfig>`,
+  );
+  const script = `dbus-daemon --config-file="$D/bus.conf" --nofork --print-address=3 3>"$D/bus.address" &
+until [ -s "$D/bus.address" ]; do sleep 0.01; done
+read -r DBUS_SESSION_BUS_ADDRESS <"$D/bus.address"; export DBUS_SESSION_BUS_ADDRESS
+printf %s bench-keyring | gnome-keyring-daemon --foreground --unlock --components=secrets >/dev/null 2>&1 &
+wait`;
+  const session = spawn("bash", ["-c", script], {
+    detached: true,
+    stdio: "ignore",
+    env: {
+      PATH: process.env.PATH,
+      D: dir,
+      HOME: join(dir, "home"),
+      XDG_DATA_HOME: join(dir, "data"),
+      XDG_RUNTIME_DIR: join(dir, "run"),
+    },
+  });
+  const until = Date.now() + 10_000;
+  let address = "";
+  while (address === "" && Date.now() < until) {
+    spawnSync("sleep", ["0.05"]);
+    if (existsSync(join(dir, "bus.address"))) address = readFileSync(join(dir, "bus.address"), "utf8").trim();
+  }
+  return { env: { DBUS_SESSION_BUS_ADDRESS: address }, stop: () => process.kill(-session.pid, "SIGTERM") };
+}
+const keyring = startKeyring();
+
 function env(dir, extra = {}) {
   return { PATH: process.env.PATH, HOME: root, CODEX_HOME: dir, NO_COLOR: "1", ...extra };
 }
@@ -78,18 +124,45 @@ function timed(args, dir, extraEnv) {
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   return { ms, rss: Number(String(r.output[3])), status: r.status };
 }
-function login(dir, content) {
+function login(dir, content, extraEnv) {
   if (content !== undefined) writeFileSync(join(dir, "config.toml"), content, { mode: 0o600 });
-  const r = spawnSync(process.execPath, [CLI, "login", "--with-api-key"], { env: env(dir), input: `${KEY}\n` });
+  const r = spawnSync(process.execPath, [CLI, "login", "--with-api-key"], {
+    env: env(dir, extraEnv),
+    input: `${KEY}\n`,
+  });
   if (r.status !== 0) throw new Error(`login failed: ${r.stderr}`);
 }
 const node = () => timed(["-e", "0"], homes.out);
 
 login(homes.in);
+if (keyring !== undefined) {
+  homes.keyring = home("keyring-codex");
+  // The Secret Service takes a moment to claim its name on the new bus: retry the login until it answers.
+  for (let tries = 0; ; tries++) {
+    try {
+      login(homes.keyring, 'cli_auth_credentials_store = "keyring"\n', keyring.env);
+      break;
+    } catch (err) {
+      if (tries >= 50) throw err;
+      spawnSync("sleep", ["0.1"]);
+    }
+  }
+  if (timed([CLI, "status"], homes.keyring, keyring.env).status !== 0)
+    throw new Error("status with the keyring failed");
+}
 // Each case is measured against its own reference, the two run one right after the other.
 const cases = [
   { name: "codex status, logged in", run: () => timed([CLI, "status"], homes.in), budget: 1.15 },
   { name: "codex status, logged out", run: () => timed([CLI, "status"], homes.out), budget: 1.15 },
+  ...(keyring === undefined
+    ? []
+    : [
+        {
+          name: "codex status, keyring",
+          run: () => timed([CLI, "status"], homes.keyring, keyring.env),
+          budget: 1.5,
+        },
+      ]),
   {
     name: "codex logout, logged in",
     prepare: () => login(homes.cycle),
@@ -146,6 +219,7 @@ for (let i = 0; i < RUNS; i++) {
   });
 }
 const smallBytes = readFileSync(join(homes.small, "config.toml")).length;
+keyring?.stop();
 rmSync(root, { recursive: true, force: true });
 server.kill();
 

@@ -28,6 +28,8 @@ import { type OAuthServer, startOAuthServer } from "./support/oauth-server.js";
 import { type FakeProvider, responsesEvents, type Script, sse, startProvider } from "./support/provider.js";
 
 const KEYRING = "system keyring (Secret Service)";
+/** The keyring helper of the build under test (the watch sees every process on the machine, other builds' too). */
+const HELPER = join(dirname(CLI), "keyring-helper.cjs");
 const LIMIT = "it did not answer within 3 s (is it locked, or waiting for a password prompt?)";
 const NO_BUS =
   "there is no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is not set), so the Secret Service cannot be reached";
@@ -262,8 +264,10 @@ describe("a keyring that answers", () => {
     } finally {
       argv = watch.stop();
     }
-    // The watch saw the helper processes: a key passed on a command line would have been seen.
-    expect(argv.filter((a) => a.includes("keyring-helper.cjs")).length).toBeGreaterThan(0);
+    // On Linux the Secret Service is asked over D-Bus from codex's own process: no helper ran, so no command line
+    // but codex's could have carried a key (and the watch saw those).
+    expect(argv.filter((a) => a.includes(HELPER))).toEqual([]);
+    expect(argv.filter((a) => a.includes(CLI)).length).toBeGreaterThan(0);
     for (const a of argv) for (const key of ALL_KEYS) expect(a).not.toContain(key);
 
     expect(readFileSync(configFile, "utf8")).toBe(original);
@@ -410,7 +414,9 @@ describe("a keyring that answers", () => {
     writeFileSync(configFile, 'cli_auth_credentials_store = "keyring"\n\n[profiles.work]\nauth_storage = "keyring"\n');
     const st = await cli(["status", "--profile", "work"], { home, env });
     expect(st.code).toBe(0);
-    expect(st.stdout).toBe(`Logged in using an API key: sk-…LOLD\n  Source: ${KEYRING}\n  Profile: work (selected by --profile)\n`);
+    expect(st.stdout).toBe(
+      `Logged in using an API key: sk-…LOLD\n  Source: ${KEYRING}\n  Profile: work (selected by --profile)\n`,
+    );
 
     expect((await login(home, KEYS.legacyNew, env, "work")).code).toBe(0);
     expect(readFileSync(configFile, "utf8")).toBe('cli_auth_credentials_store = "keyring"\n');
@@ -423,7 +429,11 @@ describe("a keyring that answers", () => {
     writeFileSync(configFile, 'cli_auth_credentials_store = "keyring"\n\n[profiles.work]\nauth_storage = "keyring"\n');
     rmSync(join(codexHome, "work.config.toml"));
     const out = await cli(["logout", "--profile", "work"], { home, env });
-    expect(out).toMatchObject({ code: 0, stdout: `✅ Logged out successfully\n  work: Removed from ${KEYRING}\n`, stderr: "" });
+    expect(out).toMatchObject({
+      code: 0,
+      stdout: `✅ Logged out successfully\n  work: Removed from ${KEYRING}\n`,
+      stderr: "",
+    });
     expect(readFileSync(configFile, "utf8")).toBe('cli_auth_credentials_store = "keyring"\n');
     expect(readdirSync(codexHome)).toEqual(["config.toml"]);
     expect(await entriesOf(keyring, codexHome)).toEqual([]);
@@ -446,7 +456,10 @@ describe("a keyring that answers", () => {
     const personalFile = join(a.codexHome, "personal.config.toml");
     expect(readFileSync(personalFile, "utf8")).toBe(keyringNote("personal"));
     rmSync(personalFile);
-    writeFileSync(a.configFile, `${readFileSync(a.configFile, "utf8")}\n[profiles.legacy]\nauth_token = "${KEYS.aLegacy}"\n`);
+    writeFileSync(
+      a.configFile,
+      `${readFileSync(a.configFile, "utf8")}\n[profiles.legacy]\nauth_token = "${KEYS.aLegacy}"\n`,
+    );
     await keyring.store({ service: "not-codex", username: `default@${a.codexHome}` }, "unrelated");
     expect(await entriesOf(keyring, a.codexHome)).toHaveLength(3);
 
@@ -607,7 +620,7 @@ describe("a keyring that answers", () => {
       expect(readFileSync(workFile, "utf8")).toBe(keyringNote("work"));
       const afterBoth = readFileSync(configFile, "utf8");
 
-      // From here on the tokens go to and from the keyring helper: never on a command line.
+      // From here on the tokens go to and from the keyring: never on a command line.
       const watch = watchArgv(5);
       let argv: string[] = [];
       let renewed = first;
@@ -658,7 +671,7 @@ describe("a keyring that answers", () => {
       } finally {
         argv = watch.stop();
       }
-      expect(argv.filter((a) => a.includes("keyring-helper.cjs")).length).toBeGreaterThan(0);
+      expect(argv.filter((a) => a.includes(HELPER))).toEqual([]);
       for (const a of argv) for (const t of seenTokens) expect(a).not.toContain(t);
       expect(await entriesOf(keyring, codexHome)).toEqual([]);
       expect(readFileSync(configFile, "utf8")).toBe(original);
@@ -961,16 +974,31 @@ describe("edge cases", () => {
     expect(await entriesOf(keyring, realpathSync(codexHome))).toEqual([]);
   });
 
-  test("without the native keyring module (an install where it has no prebuilt binary): keyring errors, auto falls back", async () => {
+  test("without the native keyring module (an install where it has no prebuilt binary): the Secret Service still answers on a unix socket; where the helper is needed, keyring errors and auto falls back", async () => {
     // The package as installed, minus node_modules: the keyring helper cannot load @napi-rs/keyring.
     const pkg = removeAfterTest(tempDir("codex-nomodule-"));
     cpSync(dirname(CLI), join(pkg, "dist"), { recursive: true });
     const cliPath = join(pkg, "dist", "cli.cjs");
+    // The fixture's bus is a unix socket: codex speaks D-Bus itself and needs no native module.
+    const direct = withConfig('cli_auth_credentials_store = "keyring"\n');
+    const d = await run(process.execPath, [cliPath, "login", "--with-api-key"], {
+      env: cleanEnv(direct.home, keyring.env),
+      input: KEYS.edgeModule,
+    });
+    expect(d).toMatchObject({ code: 0, stdout: loggedIn(KEYS.edgeModule, KEYRING), stderr: "" });
+    expect(await entriesOf(keyring, direct.codexHome)).toEqual([
+      apiKeyItem(direct.codexHome, "default", KEYS.edgeModule),
+    ]);
+    expect((await run(process.execPath, [cliPath, "logout"], { env: cleanEnv(direct.home, keyring.env) })).code).toBe(
+      0,
+    );
+    // An address with no unix socket (as on macOS and Windows, where there is no D-Bus) goes through the helper.
+    const viaHelper = { DBUS_SESSION_BUS_ADDRESS: "tcp:host=127.0.0.1,port=9" };
     const reason =
       "the system keyring (Secret Service) is not available: the keyring module (@napi-rs/keyring) is not installed or does not load here: Cannot find module '@napi-rs/keyring'";
     const strict = withConfig('cli_auth_credentials_store = "keyring"\n');
     const r = await run(process.execPath, [cliPath, "login", "--with-api-key"], {
-      env: cleanEnv(strict.home, keyring.env),
+      env: cleanEnv(strict.home, viaHelper),
       input: KEYS.edgeModule,
     });
     expect(r.stderr).toBe(`error: ${reason}; ${NOTHING_SAVED}\n`);
@@ -978,11 +1006,12 @@ describe("edge cases", () => {
     expect(readFileSync(strict.configFile, "utf8")).toBe('cli_auth_credentials_store = "keyring"\n');
     const auto = withConfig('cli_auth_credentials_store = "auto"\n');
     const a = await run(process.execPath, [cliPath, "login", "--with-api-key"], {
-      env: cleanEnv(auto.home, keyring.env),
+      env: cleanEnv(auto.home, viaHelper),
       input: KEYS.edgeModule,
     });
     expect(a.stderr).toBe(`warning: ${reason}; storing the credential in ${auto.configFile} instead\n`);
     expect(a.code).toBe(0);
+    expectNoSecret(d, KEYS.edgeModule);
     expectNoSecret(r, KEYS.edgeModule);
     expectNoSecret(a, KEYS.edgeModule);
   });

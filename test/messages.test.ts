@@ -27,6 +27,11 @@ const OPAQUE_ALLOWED: Array<{ file: string; message: string; why: string }> = [
   { file: "src/commands/completion.ts", message: "{script.trimEnd()}", why: "the completion script itself" },
   { file: "src/commands/reply-output.ts", message: "{shown}", why: "the model's reply" },
   { file: "src/commands/token.ts", message: "{token}", why: "`codex token`: the credential itself, for a pipe" },
+  {
+    file: "src/credentials/dbus.ts",
+    message: "{text}",
+    why: "an error reply's own text (the bus's or the Secret Service's), passed on as libdbus's was by the native module",
+  },
 ];
 
 /** Errors, warnings, doctor's lines, and the pieces they are built from: one line each, in one way. */

@@ -23,7 +23,17 @@ import {
 import { createServer, type Server } from "node:http";
 import { delimiter, dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { cleanEnv, expectNoSecret, freePort, ROOT, type RunResult, removeAfterTest, run, tempDir, CREATED } from "./helpers.js";
+import {
+  cleanEnv,
+  expectNoSecret,
+  freePort,
+  ROOT,
+  type RunResult,
+  removeAfterTest,
+  run,
+  tempDir,
+  CREATED,
+} from "./helpers.js";
 import { type Keyring, startKeyring } from "./support/keyring.js";
 
 const PKG = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as {
@@ -434,10 +444,21 @@ describe("npm install --omit=optional of the tarball in a project (no native key
     expectNoSecret(status, KEY);
   });
 
-  test('with cli_auth_credentials_store = "keyring": login says in one line the keyring module is missing; status copes', async () => {
+  test('with cli_auth_credentials_store = "keyring": on Linux the Secret Service needs no module; where the helper is used, login says in one line the module is missing; status copes', async () => {
+    // A working Secret Service on a unix socket: codex speaks D-Bus itself, the native module is not needed.
+    const direct = homeWith('cli_auth_credentials_store = "keyring"\n');
+    const stored = await codex(project.bin, ["login", "--with-api-key"], direct.home, { input: KEY, env: keyring.env });
+    expect(stored).toMatchObject({ code: 0, stderr: "" });
+    expect(stored.stdout).toContain("stored in system keyring (Secret Service)");
+    const read = await codex(project.bin, ["status"], direct.home, { env: keyring.env });
+    expect(read).toMatchObject({ code: 0, stderr: "" });
+    expect(read.stdout).toContain(`sk-…${KEY.slice(-4)}`);
+    expect((await codex(project.bin, ["logout"], direct.home, { env: keyring.env })).code).toBe(0);
+
+    // A bus address with no unix socket goes through the helper (as macOS and Windows do), which needs the module.
+    const viaHelper = { DBUS_SESSION_BUS_ADDRESS: "tcp:host=127.0.0.1,port=9" };
     const { home, configFile } = homeWith('cli_auth_credentials_store = "keyring"\n');
-    // A working Secret Service, so the only thing missing is the module.
-    const login = await codex(project.bin, ["login", "--with-api-key"], home, { input: KEY, env: keyring.env });
+    const login = await codex(project.bin, ["login", "--with-api-key"], home, { input: KEY, env: viaHelper });
     expect(login).toMatchObject({
       code: 1,
       stdout: "",
@@ -447,17 +468,17 @@ describe("npm install --omit=optional of the tarball in a project (no native key
     });
     expect(readFileSync(configFile, "utf8")).toBe('cli_auth_credentials_store = "keyring"\n');
 
-    const status = await codex(project.bin, ["status"], home, { env: keyring.env });
+    const status = await codex(project.bin, ["status"], home, { env: viaHelper });
     expect(status).toMatchObject({ code: 1, stderr: "" });
     expect(status.stdout).toContain("`codex login`");
 
     // A credential recorded as being in the keyring: status names the reason, no stack trace.
     writeFileSync(configFile, 'cli_auth_credentials_store = "keyring"\nauth_storage = "keyring"\n');
-    const stored = await codex(project.bin, ["status"], home, { env: keyring.env });
-    expect(stored.code).toBe(1);
-    expect(stored.stdout + stored.stderr).toContain("the keyring module (@napi-rs/keyring) is not installed");
-    expect(stored.stdout + stored.stderr).not.toMatch(/\n\s+at /);
-    for (const r of [login, status, stored]) expectNoSecret(r, KEY);
+    const recorded = await codex(project.bin, ["status"], home, { env: viaHelper });
+    expect(recorded.code).toBe(1);
+    expect(recorded.stdout + recorded.stderr).toContain("the keyring module (@napi-rs/keyring) is not installed");
+    expect(recorded.stdout + recorded.stderr).not.toMatch(/\n\s+at /);
+    for (const r of [stored, read, login, status, recorded]) expectNoSecret(r, KEY);
   });
 
   test('the library: `import { Config, logout } from "codex-credentials"`, and its types check in a TypeScript project', async () => {

@@ -9,6 +9,10 @@
  * opening a Secret Service entry connects to D-Bus synchronously, and a bus that accepts the connection but
  * never answers hangs it (measured: still hung after 8 s, in a worker thread too, and `process.exit()`
  * then waits for the worker). Only a process can be killed at the 3 s limit. Ops run one at a time.
+ *
+ * On Linux codex now reaches the Secret Service over D-Bus itself (secret-service.ts: asynchronous, so a
+ * timer is its limit, and a second Node start-up is saved); the helper serves macOS, Windows, and a Linux
+ * bus address with no unix socket (tcp:, which libdbus supports and codex's D-Bus client does not).
  */
 import { createInterface } from "node:readline";
 

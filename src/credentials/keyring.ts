@@ -1,18 +1,26 @@
 /**
- * The system keyring: Secret Service on Linux, Keychain on macOS, Credential Manager on Windows, through
- * `@napi-rs/keyring` in a helper process (see keyring-helper.ts for why a process). The helper starts on
- * the first call and serves every call of the command; it exits when codex does.
+ * The system keyring: Secret Service on Linux, Keychain on macOS, Credential Manager on Windows.
+ *
+ * On Linux (and FreeBSD) with a session bus on a unix socket, the Secret Service is spoken to from
+ * JavaScript over D-Bus (secret-service.ts): asynchronous, so its time limit is a timer. Everywhere else
+ * (macOS, Windows, a bus address with no unix socket) it goes through `@napi-rs/keyring` in a helper
+ * process (see keyring-helper.ts for why a process), which starts on the first call, serves every call of
+ * the command and exits when codex does. `codex status` with the credential in gnome-keyring took 4.2×
+ * `node -e 0` through the helper (a second Node start-up) and 1.9× over D-Bus from JavaScript, in one run
+ * (Node 20; the keyring row of scripts/bench.mjs measures the latter).
  *
  * Failure policy: every call has a 3 s limit. A call that fails or runs out of time is a
- * KeyringUnavailableError naming the reason; after a timeout the helper is killed and the keyring counts as
- * unavailable for the rest of the command, so one hung keyring costs 3 s, not 3 s per call.
+ * KeyringUnavailableError naming the reason; after a timeout the helper is killed (or the bus connection
+ * closed) and the keyring counts as unavailable for the rest of the command, so one hung keyring costs 3 s,
+ * not 3 s per call.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import type { Env } from "../config/paths.js";
 import { KeyringUnavailableError } from "../errors.js";
+import { type BusSocket, unixSockets } from "./dbus.js";
+import { SecretServiceKeyring } from "./secret-service.js";
 
 /** The keyring service codex's entries are filed under; the account is `<profile>@<CODEX_HOME>`. */
 export const KEYRING_SERVICE = "codex";
@@ -42,12 +50,6 @@ interface Pending {
   resolve(value: unknown): void;
   reject(err: Error): void;
   timer: NodeJS.Timeout;
-}
-
-/** Where the built helper lives: beside the bundle that runs this code (dist/). */
-function helperPath(): string {
-  const dir = typeof __dirname === "string" ? __dirname : dirname(fileURLToPath(import.meta.url));
-  return join(dir, "keyring-helper.cjs");
 }
 
 class HelperKeyring implements Keyring {
@@ -108,11 +110,13 @@ class HelperKeyring implements Keyring {
   }
 
   #start(): Promise<void> {
-    this.#ready ??= new Promise<void>((resolve, reject) => {
-      const child = spawn(process.execPath, [helperPath()], {
-        env: this.#env as NodeJS.ProcessEnv,
-        stdio: ["pipe", "pipe", "ignore"],
-      });
+    this.#ready ??= import("./keyring-spawn.js").then(({ spawnHelper }) => this.#spawn(spawnHelper));
+    return this.#ready;
+  }
+
+  #spawn(spawnHelper: (env: Env) => ChildProcess): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const child = spawnHelper(this.#env);
       this.#child = child;
       const startTimer = setTimeout(
         () => fail(this.#unavailable("its helper process did not start")),
@@ -156,7 +160,6 @@ class HelperKeyring implements Keyring {
         }
       });
     });
-    return this.#ready;
   }
 
   /** Lets codex exit while the helper idles: the helper exits when its stdin closes. */
@@ -192,14 +195,37 @@ function missingBus(env: Env): string | undefined {
   return "there is no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is not set), so the Secret Service cannot be reached";
 }
 
+/**
+ * The unix sockets the session bus can be reached at, as libdbus finds it: DBUS_SESSION_BUS_ADDRESS, else
+ * `$XDG_RUNTIME_DIR/bus`. Empty off Linux/FreeBSD, without a bus, or when the address names only other
+ * transports (tcp:, launchd:, autolaunch:), which the native module's libdbus knows and this client does not.
+ */
+function busSockets(env: Env): BusSocket[] {
+  if (process.platform !== "linux" && process.platform !== "freebsd") return [];
+  const address = env.DBUS_SESSION_BUS_ADDRESS ?? "";
+  if (address !== "") return unixSockets(address);
+  const runtime = env.XDG_RUNTIME_DIR ?? "";
+  const path = join(runtime, "bus");
+  return runtime !== "" && existsSync(path) ? [{ path, abstract: false }] : [];
+}
+
 const keyrings = new Map<string, Keyring>();
 
-/** The keyring for this environment; one helper per process and bus address. */
+/** The keyring for this environment; one helper or bus connection per process and bus address. */
 export function systemKeyring(env: Env = process.env): Keyring {
   const key = `${env.DBUS_SESSION_BUS_ADDRESS ?? ""}\0${env.XDG_RUNTIME_DIR ?? ""}`;
   let keyring = keyrings.get(key);
   if (keyring === undefined) {
-    keyring = new HelperKeyring(env);
+    const sockets = busSockets(env);
+    keyring =
+      sockets.length > 0
+        ? new SecretServiceKeyring(sockets, {
+            name: keyringName(),
+            service: KEYRING_SERVICE,
+            timeoutMs: KEYRING_TIMEOUT_MS,
+            uid: process.getuid?.() ?? 0,
+          })
+        : new HelperKeyring(env);
     keyrings.set(key, keyring);
   }
   return keyring;
