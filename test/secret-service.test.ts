@@ -305,4 +305,56 @@ describe("a bus that cannot help", () => {
       await bus.close();
     }
   });
+
+  /** A bus that answers the first bytes a client sends with `answer`, then keeps the connection open. */
+  async function lyingBus(answer: Buffer): Promise<{ address: string; close(): void }> {
+    const dir = mkdtempSync(join(tmpdir(), "codex-lyingbus-"));
+    const path = join(dir, "bus.sock");
+    const sockets = new Set<Socket>();
+    const server = createServer((socket) => {
+      sockets.add(socket);
+      socket.once("data", () => socket.write(answer));
+      socket.on("error", () => {});
+    });
+    await new Promise<void>((resolve) => server.listen(path, resolve));
+    return {
+      address: `unix:path=${path}`,
+      close: () => {
+        for (const s of sockets) s.destroy();
+        server.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  }
+
+  test("a bus whose answer to authentication is not a line: refused at once, not buffered until the limit", async () => {
+    const bus = await lyingBus(Buffer.alloc(64 * 1024, "A"));
+    try {
+      const started = Date.now();
+      const err = await failure(client(bus.address, 5_000).get("a"));
+      expect(Date.now() - started).toBeLessThan(4_000);
+      expect(err.message).toContain("the bus sent no answer to authentication");
+    } finally {
+      bus.close();
+    }
+  });
+
+  test("a message longer than D-Bus allows (2^27 bytes) is refused when its header arrives, not buffered", async () => {
+    const header = Buffer.alloc(16);
+    header.write("l", 0); // little-endian
+    header[1] = 2; // a method return
+    header[3] = 1;
+    header.writeUInt32LE(2 ** 28, 4); // body length
+    header.writeUInt32LE(1, 8); // serial
+    header.writeUInt32LE(0, 12); // no header fields
+    const bus = await lyingBus(Buffer.concat([Buffer.from("OK 0123456789abcdef0123456789abcdef\r\n"), header]));
+    try {
+      const started = Date.now();
+      const err = await failure(client(bus.address, 5_000).get("a"));
+      expect(Date.now() - started).toBeLessThan(4_000);
+      expect(err.message).toContain("the bus sent a message larger than D-Bus allows");
+    } finally {
+      bus.close();
+    }
+  });
 });

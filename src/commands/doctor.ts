@@ -735,7 +735,7 @@ function checkSession(f: Findings, now: Date): DoctorCheck {
   );
 }
 
-/** Starts the keyring helper once and asks it for nothing (listing our entries): reachable, or why not. */
+/** Asks the keyring once for nothing of consequence (listing our entries): reachable, or why not. */
 async function askKeyring(f: Findings): Promise<NonNullable<Findings["keyring"]>> {
   if (f.keyring !== undefined) return f.keyring;
   try {

@@ -16,6 +16,11 @@
  */
 import { createConnection, type Socket } from "node:net";
 
+/** The D-Bus specification's maximum message length. */
+const MAX_MESSAGE = 2 ** 27;
+/** More than any bus's `OK <guid>` line. */
+const MAX_AUTH_LINE = 1024;
+
 /** An error reply from the bus or a service (`name` is the D-Bus error name), or a transport failure. */
 export class DBusError extends Error {
   override readonly name: string;
@@ -447,7 +452,13 @@ export class BusConnection {
     this.#buffered = this.#buffered.length === 0 ? data : Buffer.concat([this.#buffered, data]);
     if (!this.#authenticated) {
       const end = this.#buffered.indexOf("\r\n");
-      if (end < 0) return;
+      if (end < 0) {
+        // The bus's answer to authentication is one short line: a longer one is not a bus talking.
+        if (this.#buffered.length > MAX_AUTH_LINE) {
+          this.#fail(new DBusError("codex.AuthFailed", "the bus sent no answer to authentication"));
+        }
+        return;
+      }
       const line = this.#buffered.toString("latin1", 0, end);
       if (!line.startsWith("OK ")) {
         this.#fail(new DBusError("codex.AuthFailed", `the bus refused authentication (${line.slice(0, 80)})`));
@@ -464,6 +475,11 @@ export class BusConnection {
       const fieldsLength = le ? buf.readUInt32LE(12) : buf.readUInt32BE(12);
       const headerLength = 16 + fieldsLength + ((8 - (fieldsLength % 8)) % 8);
       const total = headerLength + bodyLength;
+      // The specification's limit on a message (2^27 bytes): a bigger one is not buffered.
+      if (total > MAX_MESSAGE) {
+        this.#fail(new DBusError("codex.InvalidMessage", "the bus sent a message larger than D-Bus allows"));
+        return;
+      }
       if (buf.length < total) return;
       this.#buffered = buf.subarray(total);
       try {
