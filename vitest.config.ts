@@ -1,9 +1,14 @@
+import { readFileSync } from "node:fs";
 import { defineConfig } from "vitest/config";
+
+const pkg = JSON.parse(readFileSync(new URL("./package.json", import.meta.url), "utf8"));
 
 // CI (.ci/run) sets CODEX_TEST_REPORT to collect a JSON report for its "N passed, N failed" line.
 const report = process.env.CODEX_TEST_REPORT;
 
 export default defineConfig({
+  // What scripts/build.mjs defines for the bundles, for tests that run src/cli.ts in process.
+  define: { __VERSION__: JSON.stringify(pkg.version), __CACHED_AS__: JSON.stringify(`${pkg.name}/dist/`) },
   test: {
     include: ["test/**/*.test.ts"],
     testTimeout: 30_000,
