@@ -11,7 +11,8 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, 
 import { join } from "node:path";
 import { loginWithApiKey, logout, saveCredential, status, statusAll } from "codex-credentials";
 import { describe, expect, test } from "vitest";
-import { agePath, expectNoSecret, pathState, type RunResult, runCli, testHome, withConfig } from "./helpers.js";
+import { agePath, expectNoSecret, pathState, type RunResult, testHome, withConfig } from "./helpers.js";
+import { runCliInProcess } from "./support/in-process.js";
 import { type FakeProvider, responsesEvents, sse, startProvider } from "./support/provider.js";
 
 const DEFAULT_KEY = "sk-acct-default-0123456789abcDFLT";
@@ -79,7 +80,7 @@ function writeProfile(home: string, name: string, text: string): string {
 
 /** Runs the CLI and checks that no secret of this file reached either stream. */
 async function cli(args: string[], opts: { home: string; env?: Record<string, string | undefined>; input?: string }) {
-  const r = await runCli(args, opts);
+  const r = await runCliInProcess(args, opts);
   expectNoSecret(r, ...SECRETS);
   return r;
 }

@@ -11,7 +11,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import { Config, openClient } from "codex-credentials";
 import { describe, expect, onTestFinished, test } from "vitest";
-import { expectNoSecret, freePort, type RunResult, runCli, withConfig, storedSession } from "./helpers.js";
+import { expectNoSecret, freePort, type RunResult, withConfig, storedSession } from "./helpers.js";
+import { runCliInProcess } from "./support/in-process.js";
 import { type Keyring, startKeyring } from "./support/keyring.js";
 import {
   CODEX_CLIENT_ID,
@@ -121,7 +122,7 @@ async function seed(opts: SeedOptions = {}): Promise<Seeded> {
     seeded,
     withoutCredential,
     async cli(args, o = {}) {
-      const r = await runCli(args, { home, env: o.env, input: o.input });
+      const r = await runCliInProcess(args, { home, env: o.env, input: o.input });
       results.push(r);
       expectNoSecret(r, ...secrets);
       expect(r.stderr).not.toMatch(/\n\s+at |unexpected failure/);
@@ -701,12 +702,12 @@ describe.skipIf(!hasSecretService)("the session in the keyring", () => {
     const env = keyring.env;
     const secrets = [tokens.accessToken, tokens.refreshToken];
 
-    const st = await runCli(["status"], { home, env });
+    const st = await runCliInProcess(["status"], { home, env });
     expect(st.code, st.stderr).toBe(0);
     expect(st.stdout).toMatch(/^Logged in using ChatGPT as user@example\.com \(plus plan\): …/);
     expect(st.stdout).toContain("\n  Source: system keyring (Secret Service)\n");
 
-    const r = await runCli(["run", "hi"], { home, env });
+    const r = await runCliInProcess(["run", "hi"], { home, env });
     expect(r).toMatchObject({ code: 0, stdout: "You said: hi\n", stderr: "" });
     expect(fake.refreshCount).toBe(1);
     const items = await keyring.search(entry);

@@ -36,26 +36,8 @@ import { hostname } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, onTestFinished, test } from "vitest";
-import {
-  agePath,
-  asRoot,
-  CLI,
-  cleanEnv,
-  codexHomeOf,
-  deadPid,
-  expectNoSecret,
-  homeWithConfig,
-  NOBODY,
-  pathState,
-  type RunResult,
-  run,
-  runCli,
-  runCliAs,
-  sleeperProcess,
-  tempDir,
-  testHome,
-  withConfig,
-} from "./helpers.js";
+import { agePath, asRoot, CLI, cleanEnv, codexHomeOf, deadPid, expectNoSecret, homeWithConfig, NOBODY, pathState, type RunResult, run, runCliAs, sleeperProcess, tempDir, testHome, withConfig } from "./helpers.js";
+import { runCliInProcess } from "./support/in-process.js";
 
 /** The key `codex login --with-api-key` is given (on stdin, never in argv). */
 const KEY = "sk-faults-0123456789abcdefNEWK";
@@ -203,7 +185,7 @@ describe.skipIf(!asRoot)("a full filesystem (a real tmpfs as CODEX_HOME: ENOSPC)
     // 40 KiB of config (10 pages) + the lock (1 page) leaves 5 pages: half the new copy.
     const { home, codexHome, configFile } = tmpfsHome(padded(cmd.config, 40 * 1024));
     const before = pathState(configFile);
-    const r = await runCli(cmd.args, { home, input: cmd.input });
+    const r = await runCliInProcess(cmd.args, { home, input: cmd.input });
     expectOneErrorLine(r, `error: cannot write ${configFile}: no space left on device`);
     expectUntouched(codexHome, before);
   });
@@ -211,7 +193,7 @@ describe.skipIf(!asRoot)("a full filesystem (a real tmpfs as CODEX_HOME: ENOSPC)
   test.each(WRITERS)("not a byte free, not even for the lock: $name exits 1, one line, no lock left", async (cmd) => {
     const { home, codexHome, configFile } = tmpfsHome(padded(cmd.config, TMPFS_KIB * 1024));
     const before = pathState(configFile);
-    const r = await runCli(cmd.args, { home, input: cmd.input });
+    const r = await runCliInProcess(cmd.args, { home, input: cmd.input });
     expectOneErrorLine(
       r,
       new RegExp(`^error: cannot [^\\n]*${escapeRegExp(configFile)}(\\.lock)?: no space left on device\\n$`),
@@ -222,7 +204,7 @@ describe.skipIf(!asRoot)("a full filesystem (a real tmpfs as CODEX_HOME: ENOSPC)
   test("not a byte free: status still reads the key and writes nothing", async () => {
     const { home, codexHome, configFile } = tmpfsHome(padded(STATUS.config, TMPFS_KIB * 1024));
     const before = pathState(configFile);
-    const r = await runCli(STATUS.args, { home });
+    const r = await runCliInProcess(STATUS.args, { home });
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(`Logged in using an API key: sk-…OLDK\n  Source: ${configFile}\n`);
@@ -375,7 +357,7 @@ describe("a lock file stamped far in the future or the past (clock skew on a sha
       const host = holder === "another host" ? `not-${hostname()}` : hostname();
       writeLock(`${configFile}.lock`, { pid, host }, Date.now() + (when === "future" ? YEAR_MS : -YEAR_MS));
       const started = Date.now();
-      const r = await runCli(cmd.args, { home, input: cmd.input, timeoutMs: 30_000 });
+      const r = await runCliInProcess(cmd.args, { home, input: cmd.input, timeoutMs: 30_000 });
       const elapsed = Date.now() - started;
       expectNoSecret(r, KEY, OLD);
       ctx.expect(r.stderr).toBe("");

@@ -13,7 +13,8 @@ import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type Socket } from "node:net";
 import { describe, expect, onTestFinished, test } from "vitest";
 import { Config, logout, maskToken, refreshSession, SessionEndedError, status } from "../src/index.js";
-import { expectNoSecret, type RunResult, runCli, withConfig, storedSession } from "./helpers.js";
+import { expectNoSecret, type RunResult, withConfig, storedSession } from "./helpers.js";
+import { runCliInProcess } from "./support/in-process.js";
 import { browserLogin, oauthConfig } from "./support/oauth-cli.js";
 import { type OAuthServer, type OAuthServerOptions, startOAuthServer } from "./support/oauth-server.js";
 import { type FakeProvider, responsesEvents, type Script, sse, startProvider } from "./support/provider.js";
@@ -118,7 +119,7 @@ async function session(options: OAuthServerOptions & { original?: (oauthSection:
     access: "",
     refresh: "",
     async cli(args, opts = {}) {
-      const r = await runCli(args, { home, env, timeoutMs: opts.timeoutMs });
+      const r = await runCliInProcess(args, { home, env, timeoutMs: opts.timeoutMs });
       results.push(r);
       s.read();
       return r;

@@ -2,14 +2,15 @@
  * `codex` run in the test's own process: src/cli.ts's `main` with a test IO, the same arguments, the same
  * clean environment and the same result as `runCli` (../helpers.ts), without the ~50 ms of a new Node
  * process per run. For behaviour a process adds nothing to; what needs one (exit of the process, signals,
- * terminals, crashes, locks between processes, start-up) keeps `runCli`.
+ * terminals, crashes, locks between processes, start-up) keeps `runCli`, and so do runs whose environment
+ * asks for a process (needsProcess).
  *
  *   const r = await runCliInProcess(["status"], { home });   // { code, signal: null, stdout, stderr }
  */
 import { PassThrough, Writable } from "node:stream";
 import { main } from "../../src/cli.js";
 import { createIO, type IO } from "../../src/commands/io.js";
-import { cleanEnv, type RunOptions, type RunResult } from "../helpers.js";
+import { cleanEnv, type RunOptions, type RunResult, runCli } from "../helpers.js";
 
 /** Text written to a stream, kept as bytes and decoded once at the end (a character may span two writes). */
 class Capture extends Writable {
@@ -54,15 +55,27 @@ export function testIO(env: NodeJS.ProcessEnv, opts: Pick<RunOptions, "input" | 
 }
 
 /**
- * `runCli` in process: same options, same result. `cwd` must be this process's own (main has none of its
- * own; a test that needs another keeps `runCli`). Past `timeoutMs` the result is what `runCli` gives for a
- * killed process (code null, SIGKILL) with the output so far; the run itself cannot be killed and goes on.
+ * Why a run with this environment and cwd needs a process of its own, or undefined when it does not:
+ * variables Node reads only when a process starts (a preload, extra CA certificates), a keyring (its helper
+ * is dist/keyring-helper.cjs, found beside the bundle; the sources have none beside them), another cwd
+ * (main has none of its own).
+ */
+export function needsProcess(env: NodeJS.ProcessEnv, cwd?: string): string | undefined {
+  if (env.NODE_OPTIONS !== undefined) return "NODE_OPTIONS";
+  if (env.NODE_EXTRA_CA_CERTS !== undefined) return "NODE_EXTRA_CA_CERTS";
+  if (env.DBUS_SESSION_BUS_ADDRESS !== undefined) return "the keyring";
+  if (cwd !== undefined && cwd !== process.cwd()) return "a cwd";
+  return undefined;
+}
+
+/**
+ * `runCli` in process: same options, same result. A run that needs a process (needsProcess) gets one,
+ * through `runCli`. Past `timeoutMs` the result is what `runCli` gives for a killed process (code null,
+ * SIGKILL) with the output so far; the run itself cannot be killed and goes on.
  */
 export async function runCliInProcess(args: string[], opts: RunOptions & { home: string }): Promise<RunResult> {
-  if (opts.cwd !== undefined && opts.cwd !== process.cwd()) {
-    throw new Error(`runCliInProcess cannot run in ${opts.cwd}: use runCli for a test that needs its own cwd`);
-  }
   const env = cleanEnv(opts.home, opts.env);
+  if (needsProcess(env, opts.cwd) !== undefined) return runCli(args, opts);
   const t = testIO(env, opts);
   let timer: NodeJS.Timeout | undefined;
   const killed = new Promise<null>((resolve) => {
