@@ -1,5 +1,5 @@
 /**
- * Accounts (profiles) through the built CLI. A profile is a file, `$CODEX_HOME/NAME.config.toml`, laid over
+ * Accounts (profiles) through the CLI. A profile is a file, `$CODEX_HOME/NAME.config.toml`, laid over
  * config.toml, as OpenAI's Codex CLI (0.134 and later) defines it: which account a command acts on
  * (--profile, CODEX_PROFILE, else config.toml's top-level keys; `profile = "…"` no longer selects),
  * `status --all`, `logout --profile` / `--all` (leaving every file byte for byte as it was before the logins,

@@ -1,5 +1,5 @@
 /**
- * `auth_command` through the built CLI: another tool (pass, 1Password's `op`, Vault) prints the token,
+ * `auth_command` through the CLI: another tool (pass, 1Password's `op`, Vault) prints the token,
  * codex runs it without a shell at each use and uses the first non-empty line of its output, never writes
  * it anywhere, and says plainly when the command fails, is missing, prints nothing or hangs. Environment
  * variables win over it; it wins over a stored auth_token. Logout leaves it to the tool that owns it.

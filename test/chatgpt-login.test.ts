@@ -1,5 +1,5 @@
 /**
- * `codex login` with ChatGPT, end to end: the built CLI against the protocol-faithful fake of auth.openai.com
+ * `codex login` with ChatGPT, end to end: the CLI against the protocol-faithful fake of auth.openai.com
  * (test/support/openai-fake.ts, on 127.0.0.1, `[oauth] protocol = "openai"`), the browser part driven by real
  * headless Chromium. What OpenAI's Codex CLI sends is what the fake insists on; these tests add what the user
  * sees and what is stored (or, on every refusal, that nothing is).

@@ -1,5 +1,5 @@
 /**
- * Help that teaches, and a reference that cannot drift: every command's `--help` (from the built CLI) has a
+ * Help that teaches, and a reference that cannot drift: every command's `--help` (from the CLI) has a
  * description and worked examples, and docs/cli.md is exactly what `npm run docs` renders from the command
  * definitions.
  */

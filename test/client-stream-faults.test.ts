@@ -1,5 +1,5 @@
 /**
- * Network faults the other suites leave out, against the built CLI and real servers on 127.0.0.1: a
+ * Network faults the other suites leave out, against the CLI and real servers on 127.0.0.1: a
  * connection reset (TCP RST) in the middle of a reply, a reply dripped one byte at a time, keep-alive
  * comments and nothing else, a 1 MB line and lines around the SSE size limit (16 MiB, src/api/sse.ts), data
  * lines that are not JSON or not of the expected shape, response headers followed by silence (configured

@@ -1,5 +1,5 @@
 /**
- * `codex doctor`, end to end with the built CLI: a healthy home says "No problems found." (exit 0), and a
+ * `codex doctor`, end to end with the CLI: a healthy home says "No problems found." (exit 0), and a
  * home with one of the problems the command exists for planted — a config.toml that does not parse, modes
  * too open, a credential in two places, an environment variable hiding the stored one, an OAuth session
  * that has ended or is about to, a keyring that is needed and does not answer, a lock left by a dead

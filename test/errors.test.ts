@@ -1,5 +1,5 @@
 /**
- * Failures through the built CLI: a malformed, unreadable or misplaced config.toml is one clear line on
+ * Failures through the CLI: a malformed, unreadable or misplaced config.toml is one clear line on
  * stderr (`error: <path>:<line>:<col>: <reason>` for a parse error), exit 1, no stack trace unless --debug,
  * nothing secret echoed and the file untouched. Also help, version, usage errors and plain (colourless)
  * output when not on a terminal.
@@ -16,7 +16,20 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
-import { agePath, asRoot, codexHomeOf, expectNoSecret, NOBODY, pathState, ROOT, type RunResult, runCliAs, testHome, withConfig } from "./helpers.js";
+import {
+  agePath,
+  asRoot,
+  codexHomeOf,
+  expectNoSecret,
+  NOBODY,
+  pathState,
+  ROOT,
+  runCli,
+  runCliAs,
+  type RunResult,
+  testHome,
+  withConfig,
+} from "./helpers.js";
 import { runCliInProcess } from "./support/in-process.js";
 
 const KEY = "sk-errors-0123456789abcdefERRS";
@@ -146,6 +159,7 @@ describe("malformed config.toml", () => {
     expect(r.stderr).toBe(`error: ${configFile}:${line}:${column}: invalid UTF-8 (config.toml must be UTF-8 text)\n`);
   });
 
+  // Spawned, as the two tests below: the stack trace is the bundle's (dist/main.cjs, class names kept by the build).
   test("--debug adds a stack trace (still no secret), before or after the command", async () => {
     const { home, configFile } = withConfig(`auth_token = "${LEAK}`);
     for (const args of [
@@ -153,7 +167,7 @@ describe("malformed config.toml", () => {
       ["status", "--debug"],
       ["logout", "--debug"],
     ]) {
-      const r = await runCliInProcess(args, { home });
+      const r = await runCli(args, { home });
       expect(r.code).toBe(1);
       expect(r.stdout).toBe("");
       const lines = r.stderr.split("\n");
@@ -165,7 +179,7 @@ describe("malformed config.toml", () => {
 
   test("--debug names the error class in the stack trace", async () => {
     const { home, configFile } = withConfig(`auth_token = "${LEAK}`);
-    const r = await runCliInProcess(["status", "--debug"], { home });
+    const r = await runCli(["status", "--debug"], { home });
     expect(r.stderr.split("\n")[1]).toBe(`ConfigParseError: ${configFile}:1:14: unfinished string`);
   });
 });

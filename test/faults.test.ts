@@ -1,5 +1,6 @@
 /**
- * Fault injection through the built CLI (dist/cli.cjs spawned as a real process): a file-size limit
+ * Fault injection through the CLI (dist/cli.cjs spawned as a real process where the fault is the process's:
+ * its file-size limit, its clock; in process otherwise): a file-size limit
  * (RLIMIT_FSIZE, with SIGXFSZ at its default and ignored), a full filesystem (a real tmpfs, ENOSPC), a
  * config.toml the user may not write (EACCES on the file itself, another user's or one's own read-only
  * file), a read-only or unsearchable directory above CODEX_HOME, lock files stamped far in the future or
@@ -36,7 +37,25 @@ import { hostname } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, onTestFinished, test } from "vitest";
-import { agePath, asRoot, CLI, cleanEnv, codexHomeOf, deadPid, expectNoSecret, homeWithConfig, NOBODY, pathState, type RunResult, run, runCliAs, sleeperProcess, tempDir, testHome, withConfig } from "./helpers.js";
+import {
+  agePath,
+  asRoot,
+  CLI,
+  cleanEnv,
+  codexHomeOf,
+  deadPid,
+  expectNoSecret,
+  homeWithConfig,
+  NOBODY,
+  pathState,
+  type RunResult,
+  run,
+  runCliAs,
+  sleeperProcess,
+  tempDir,
+  testHome,
+  withConfig,
+} from "./helpers.js";
 import { runCliInProcess } from "./support/in-process.js";
 
 /** The key `codex login --with-api-key` is given (on stdin, never in argv). */

@@ -1,5 +1,5 @@
 /**
- * Files others control, or put in codex's way (issue #18, items 5, 6, 7, 10 and 11), through the built CLI:
+ * Files others control, or put in codex's way (issue #18, items 5, 6, 7, 10 and 11), through the CLI:
  *
  * - a config.toml (or CODEX_HOME) that someone else can change is never used to run an auth_command or to
  *   decide where a credential goes: status reports a stored key with a warning, everything that would run
@@ -31,7 +31,20 @@ import {
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { Config, refreshSession } from "../src/index.js";
-import { asRoot, CLI, cleanEnv, codexHomeOf, expectNoSecret, NOBODY, pathState, run, runCliAs, testHome, withConfig } from "./helpers.js";
+import {
+  asRoot,
+  cleanEnv,
+  CLI,
+  codexHomeOf,
+  expectNoSecret,
+  NOBODY,
+  pathState,
+  run,
+  runCli,
+  runCliAs,
+  testHome,
+  withConfig,
+} from "./helpers.js";
 import { runCliInProcess } from "./support/in-process.js";
 import { startProvider } from "./support/provider.js";
 
@@ -462,7 +475,8 @@ describe("one lock per file", () => {
         { mode: 0o600 },
       );
       const logouts = homes.flatMap((home, h) =>
-        [0, 1].map((i) => runCliInProcess(["logout", "--profile", `p${round}_${h}_${i}`], { home })),
+        // Spawned: the lock is between processes.
+        [0, 1].map((i) => runCli(["logout", "--profile", `p${round}_${h}_${i}`], { home })),
       );
       const results = await Promise.all(logouts);
       for (const r of results) expect(r.code).toBe(0);

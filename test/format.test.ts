@@ -1,5 +1,5 @@
 /**
- * Format preservation through the built CLI: `codex login` adds exactly one `auth_token` line among the
+ * Format preservation through the CLI: `codex login` adds exactly one `auth_token` line among the
  * top-level keys (before the first table header) and changes no other byte; `codex logout` removes that line
  * again, so login-then-logout gives back the original file byte for byte — whatever the file looks like.
  */

@@ -53,8 +53,7 @@ import { Config as SrcConfig } from "../src/config/config.js";
 import { editToml } from "../src/config/toml-edit.js";
 import { decodeToml, fromString, parseToml, toBytes } from "../src/config/toml-text.js";
 import { CodexError as SrcCodexError, ConfigParseError as SrcConfigParseError } from "../src/errors.js";
-import { agePath, codexHomeOf, type RunResult, removeAfterTest } from "./helpers.js";
-import { runCliInProcess } from "./support/in-process.js";
+import { agePath, codexHomeOf, type RunResult, removeAfterTest, runCli } from "./helpers.js";
 import {
   type Account,
   BOM,
@@ -512,7 +511,7 @@ async function cliRoundTrip(doc: TomlDoc, account: Account, key: string, root: s
   const where = account === "fuzz" ? `${configFile} (profile fuzz)` : configFile;
   const secrets = [key, ...doc.secrets].filter((s) => s.length >= 12);
   const cli = async (args: string[], input?: string): Promise<RunResult> => {
-    const r = await runCliInProcess(args, { home, input, timeoutMs: 60_000 });
+    const r = await runCli(args, { home, input, timeoutMs: 60_000 });
     for (const s of secrets) expect(r.stdout + r.stderr).not.toContain(s);
     expect(r.stderr).not.toMatch(/^\s+at /m);
     return r;
@@ -799,7 +798,7 @@ describe("malformed config.toml", () => {
     agePath(configFile);
     const before = fileState(configFile);
     const expected = refuses(m.bytes, configFile) as SrcConfigParseError;
-    const r = await runCliInProcess(cmd.args, { home, input: cmd.input ? `${key}\n` : undefined, timeoutMs: 60_000 });
+    const r = await runCli(cmd.args, { home, input: cmd.input ? `${key}\n` : undefined, timeoutMs: 60_000 });
     expect({ code: r.code, stdout: r.stdout, stderr: r.stderr }).toEqual({
       code: 1,
       stdout: "",
@@ -979,7 +978,7 @@ describe("regressions the properties found", () => {
   test("…and codex login says so in one line that does not quote the file (it may hold a secret)", async () => {
     const secret = "sk-secret-0123456789abcdef";
     const { home } = homeWith(fuzzRoot("codex-fuzz-known-"), "h", `t = { s = "${secret}", d = 1979-\x005-27 }\n`);
-    const r = await runCliInProcess(["login", "--with-api-key"], { home, input: "sk-known-bug-0123456789\n" });
+    const r = await runCli(["login", "--with-api-key"], { home, input: "sk-known-bug-0123456789\n" });
     expect(r.stderr).toMatch(/^error: [^\n]+:1:\d+: control character U\+0000 is not allowed\n$/);
     expect(r.stderr).not.toContain(secret);
   });
@@ -1009,7 +1008,7 @@ describe("regressions the properties found", () => {
 
   test("tables nested 3,000 deep: codex status prints one error line, not 'unexpected failure'", async () => {
     const { home } = homeWith(fuzzRoot("codex-fuzz-known-"), "h", DEEP);
-    const r = await runCliInProcess(["status"], { home });
+    const r = await runCli(["status"], { home });
     expect(r.stderr).toMatch(/^error: .+:\d+:\d+: tables and arrays nested more than 500 levels deep\n$/);
   });
 

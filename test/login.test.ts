@@ -1,5 +1,5 @@
 /**
- * `codex login` through the built CLI: the key comes only from standard input (spaces, tabs and line
+ * `codex login` through the CLI: the key comes only from standard input (spaces, tabs and line
  * endings around it trimmed), never from argv; bad input writes nothing; the file and its directory end up private.
  */
 import { chmodSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";

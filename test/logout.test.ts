@@ -1,5 +1,5 @@
 /**
- * `codex logout` through the built CLI: removes the stored key and nothing else, touches nothing when there
+ * `codex logout` through the CLI: removes the stored key and nothing else, touches nothing when there
  * is nothing to remove, and says plainly which environment variables still authenticate.
  */
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";

@@ -1,5 +1,5 @@
 /**
- * `codex login` with OAuth, end to end: the built CLI against a real authorization server (oidc-provider,
+ * `codex login` with OAuth, end to end: the CLI against a real authorization server (oidc-provider,
  * in process on 127.0.0.1) and a real browser (Chromium through playwright-core) signing in on the
  * server's own pages.
  */

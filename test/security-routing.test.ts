@@ -1,5 +1,5 @@
 /**
- * Where a credential may go (issue #18, items 1 and 2), end to end with the built CLI and the library:
+ * Where a credential may go (issue #18, items 1 and 2), end to end with the CLI and the library:
  *
  * 1. A provider never receives another's credential. A provider with `env_key` gets that variable or
  *    nothing (exit 4 naming it), never CODEX_API_KEY, OPENAI_API_KEY or the stored key; a custom provider

@@ -1,5 +1,5 @@
 /**
- * `codex status` and its alias `codex login status` through the built CLI: which credential wins
+ * `codex status` and its alias `codex login status` through the CLI: which credential wins
  * (CODEX_API_KEY > OPENAI_API_KEY > stored), where it comes from, and never more of it than a masked hint.
  */
 import { readdirSync, utimesSync } from "node:fs";

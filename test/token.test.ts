@@ -1,5 +1,5 @@
 /**
- * `codex token` through the built CLI: the credential codex would send, printed for another program.
+ * `codex token` through the CLI: the credential codex would send, printed for another program.
  * Not logged in is exit 4 with nothing on stdout; a stored key, a variable that wins over it, an
  * auth_command and each profile's own key are printed as they are; a terminal gets nothing without
  * --force; --json says the kind, expiry, account and source and never carries a refresh or ID token.
@@ -11,7 +11,7 @@
 import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
-import { expectNoSecret, runCliInPty, storedSession, withConfig } from "./helpers.js";
+import { expectNoSecret, runCli, runCliInPty, storedSession, withConfig } from "./helpers.js";
 import { runCliInProcess } from "./support/in-process.js";
 import { browserLogin, oauthConfig } from "./support/oauth-cli.js";
 import { startOAuthServer } from "./support/oauth-server.js";
@@ -22,8 +22,7 @@ const WORK = "sk-work-0123456789abcdefWORK";
 const ENV_KEY = "sk-env-0123456789abcdefENVV";
 const COMMAND_KEY = "sk-command-0123456789abcdefCMND";
 
-const NOT_LOGGED_IN =
-  "error: not logged in; run `codex login` to sign in (or set CODEX_API_KEY or OPENAI_API_KEY)\n";
+const NOT_LOGGED_IN = "error: not logged in; run `codex login` to sign in (or set CODEX_API_KEY or OPENAI_API_KEY)\n";
 const JSON_KEYS = ["account", "chatgpt_account_id", "expires_at", "kind", "source", "source_type", "token"];
 
 describe("what is printed", () => {
@@ -62,7 +61,12 @@ describe("what is printed", () => {
     const r = await runCliInProcess(["token"], { home, env: { OPENAI_API_KEY: ENV_KEY } });
     expect(r).toMatchObject({ code: 0, stdout: `${ENV_KEY}\n` });
     const j = await runCliInProcess(["token", "--json"], { home, env: { OPENAI_API_KEY: ENV_KEY } });
-    expect(JSON.parse(j.stdout)).toMatchObject({ token: ENV_KEY, kind: "api_key", source: "OPENAI_API_KEY", source_type: "env" });
+    expect(JSON.parse(j.stdout)).toMatchObject({
+      token: ENV_KEY,
+      kind: "api_key",
+      source: "OPENAI_API_KEY",
+      source_type: "env",
+    });
     expectNoSecret(j, STORED);
   });
 
@@ -95,7 +99,9 @@ describe("what is printed", () => {
     writeFileSync(join(codexHome, "config.toml"), `profile = "work"\nauth_token = "${STORED}"\n`, { mode: 0o600 });
     const legacy = await runCliInProcess(["token"], { home });
     expect(legacy).toMatchObject({ code: 0, stdout: `${STORED}\n` });
-    expect(legacy.stderr).toMatch(/^warning: .*config\.toml has `profile = "work"`, which no longer selects an account/);
+    expect(legacy.stderr).toMatch(
+      /^warning: .*config\.toml has `profile = "work"`, which no longer selects an account/,
+    );
     const missing = await runCliInProcess(["token", "--profile", "home"], { home });
     expect(missing).toMatchObject({ code: 4, stdout: "" });
     expect(missing.stderr).toBe(
@@ -164,9 +170,8 @@ describe("an OAuth session", () => {
         readFileSync(configFile, "utf8").replace(/^expires_at = [^\r\n]*/m, `expires_at = ${at.toISOString()}`),
       );
     setExpiry(new Date(Date.now() - 1_000));
-    const runs = await Promise.all(
-      Array.from({ length: 10 }, () => runCliInProcess(["token"], { home, timeoutMs: 40_000 })),
-    );
+    // Spawned: one renewal between ten processes is what the lock is for.
+    const runs = await Promise.all(Array.from({ length: 10 }, () => runCli(["token"], { home, timeoutMs: 40_000 })));
     const after = storedSession(configFile);
     expect(after.access).not.toBe(before.access);
     expect(after.refresh).not.toBe(before.refresh);
@@ -231,7 +236,8 @@ describe("a ChatGPT sign-in", () => {
   test("10 callers at once within 5 minutes of expiry: one refresh at OpenAI's fake, all print its token; --json has the workspace header value", async () => {
     const fake = await startOpenAIFake({ refreshDelayMs: 300 });
     const { home, configFile, tokens } = chatgptHome(fake, 120);
-    const runs = await Promise.all(Array.from({ length: 10 }, () => runCliInProcess(["token"], { home, timeoutMs: 40_000 })));
+    // Spawned: one refresh between ten processes is what the lock is for.
+    const runs = await Promise.all(Array.from({ length: 10 }, () => runCli(["token"], { home, timeoutMs: 40_000 })));
     const after = storedSession(configFile);
     expect(after.access).not.toBe(tokens.accessToken);
     for (const r of runs) expect(r, r.stderr).toMatchObject({ code: 0, stdout: `${after.access}\n`, stderr: "" });

@@ -25,8 +25,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
 import { decodeToml, parseToml } from "../src/config/toml-text.js";
 import { ConfigParseError, loginWithApiKey, logout } from "../src/index.js";
-import { ROOT, tempDir } from "./helpers.js";
-import { runCliInProcess } from "./support/in-process.js";
+import { ROOT, runCli, tempDir } from "./helpers.js";
 
 const DIR = process.env.CODEX_TOML_TEST_DIR ?? join(ROOT, "node_modules", ".cache", "toml-test");
 const KEY = "sk-toml-test-0123456789abcdefKEY";
@@ -188,11 +187,11 @@ describe(`toml-test (${existsSync(join(DIR, "VERSION")) ? readFileSync(join(DIR,
     test("10 valid files: codex login --with-api-key, then codex logout, give back the bytes", async () => {
       await each(sample(valid, 10), 3, async (file) => {
         const { home, configFile } = homeWith(file, counter++);
-        const login = await runCliInProcess(["login", "--with-api-key"], { home, input: `${KEY}\n` });
+        const login = await runCli(["login", "--with-api-key"], { home, input: `${KEY}\n` });
         expect(login.stderr, file.name).toBe("");
         expect(login.code, file.name).toBe(0);
         expect(values(readFileSync(configFile)), file.name).toEqual({ ...values(file.bytes), auth_token: KEY });
-        const out = await runCliInProcess(["logout"], { home });
+        const out = await runCli(["logout"], { home });
         expect(out.code, file.name).toBe(0);
         expect(readFileSync(configFile).equals(file.bytes), file.name).toBe(true);
       });
@@ -205,7 +204,7 @@ describe(`toml-test (${existsSync(join(DIR, "VERSION")) ? readFileSync(join(DIR,
         const library = await loginWithApiKey(KEY, { codexHome, env: {} }).catch((e: unknown) => e as Error);
         expect(library, file.name).toBeInstanceOf(ConfigParseError);
         for (const args of [["login", "--with-api-key"], ["logout"]]) {
-          const r = await runCliInProcess(args, { home, input: `${KEY}\n` });
+          const r = await runCli(args, { home, input: `${KEY}\n` });
           expect(r.code, file.name).toBe(1);
           expect(r.stderr, file.name).toBe(`error: ${(library as Error).message}\n`);
           expect(state(codexHome, configFile), file.name).toEqual(before);
