@@ -192,15 +192,26 @@ function missingBus(env: Env): string | undefined {
   return "there is no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is not set), so the Secret Service cannot be reached";
 }
 
-const keyrings = new Map<string, Keyring>();
+/**
+ * The keyrings made for each environment object, by bus address. A run of codex has one environment object
+ * (the executable's is process.env; cli.ts's `main`, run in process, gets its own each time), so a keyring
+ * that failed or timed out in one run, or a helper started with another run's environment, never carries
+ * over into the next run.
+ */
+const keyrings = new WeakMap<Env, Map<string, Keyring>>();
 
-/** The keyring for this environment; one helper per process and bus address. */
+/** The keyring for this environment; one helper per environment object and bus address. */
 export function systemKeyring(env: Env = process.env): Keyring {
   const key = `${env.DBUS_SESSION_BUS_ADDRESS ?? ""}\0${env.XDG_RUNTIME_DIR ?? ""}`;
-  let keyring = keyrings.get(key);
+  let byBus = keyrings.get(env);
+  if (byBus === undefined) {
+    byBus = new Map();
+    keyrings.set(env, byBus);
+  }
+  let keyring = byBus.get(key);
   if (keyring === undefined) {
     keyring = new HelperKeyring(env);
-    keyrings.set(key, keyring);
+    byBus.set(key, keyring);
   }
   return keyring;
 }
