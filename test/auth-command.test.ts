@@ -561,7 +561,10 @@ describe("codex login --with-api-key", () => {
     writeFileSync(workFile, `auth_command = ${tomlArray([tokenScript(home, "work.sh", `${WORK}\\n`)])}\n`, {
       mode: 0o600,
     });
-    const r = await runCliInProcess(["login", "--with-api-key", "--profile", "work"], { home, input: `${LOGIN_KEY}\n` });
+    const r = await runCliInProcess(["login", "--with-api-key", "--profile", "work"], {
+      home,
+      input: `${LOGIN_KEY}\n`,
+    });
     expect(r.stdout).toBe(`✅ Logged in using an API key (sk-…LOGN), stored in ${workFile} (profile work)\n`);
     expect(r.stderr).toBe(
       `warning: auth_command in ${workFile} supplies this account's credential and takes precedence over the one just saved; remove it to use this one\n`,
@@ -576,7 +579,10 @@ describe("codex login --with-api-key", () => {
     );
     const before = readFileSync(configFile, "utf8");
     const workFile = join(codexHome, "work.config.toml");
-    const r = await runCliInProcess(["login", "--with-api-key", "--profile", "work"], { home, input: `${LOGIN_KEY}\n` });
+    const r = await runCliInProcess(["login", "--with-api-key", "--profile", "work"], {
+      home,
+      input: `${LOGIN_KEY}\n`,
+    });
     expect(r.stdout).toBe(`✅ Logged in using an API key (sk-…LOGN), stored in ${workFile} (profile work)\n`);
     expect(r.stderr).toBe(
       `warning: auth_command in ${configFile} supplies this account's credential and takes precedence over the one just saved; remove it to use this one\n` +

@@ -67,7 +67,11 @@ describe("codex chat: credential gating", () => {
   test("without a credential: exit 4, says `codex login`, sends nothing", async () => {
     const server = await startProvider();
     const home = testHome();
-    const r = await runCliInProcess(["chat"], { home, env: { OPENAI_BASE_URL: server.baseUrl }, input: "hello\nagain\n" });
+    const r = await runCliInProcess(["chat"], {
+      home,
+      env: { OPENAI_BASE_URL: server.baseUrl },
+      input: "hello\nagain\n",
+    });
     expect(r.code).toBe(4);
     expect(r.stderr).toContain("codex login");
     expect(r.stdout).toBe("");

@@ -66,7 +66,9 @@ describe("forced_login_method and forced_chatgpt_workspace_id", () => {
       method: "chatgpt",
       workspaces: ["org-a"],
     });
-    expect(await restrictions('forced_login_method = "api"\nforced_chatgpt_workspace_id = ["org-a", "org-b"]\n')).toEqual({
+    expect(
+      await restrictions('forced_login_method = "api"\nforced_chatgpt_workspace_id = ["org-a", "org-b"]\n'),
+    ).toEqual({
       method: "api",
       workspaces: ["org-a", "org-b"],
     });
@@ -80,7 +82,10 @@ describe("forced_login_method and forced_chatgpt_workspace_id", () => {
     ['forced_chatgpt_workspace_id = ["org a"]\n', "forced_chatgpt_workspace_id must be a workspace id"],
   ])("%j is refused by login, naming the key", async (text, message) => {
     const { home, configFile } = homeWithConfig(text);
-    const r = await runCliInProcess(["login", "--with-api-key"], { home, input: "sk-proj-abcdefghijklmnopqrstuvwxyz\n" });
+    const r = await runCliInProcess(["login", "--with-api-key"], {
+      home,
+      input: "sk-proj-abcdefghijklmnopqrstuvwxyz\n",
+    });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`${configFile}: ${message}`);
     expect(readFileSync(configFile, "utf8")).toBe(text);

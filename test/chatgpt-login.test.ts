@@ -124,7 +124,6 @@ async function startDeviceLogin(home: string): Promise<{ cli: RunningCli; userCo
   return { cli, userCode: userCode as string };
 }
 
-
 /** Holds `port` on 127.0.0.1 (as another program would); undefined when someone else already holds it. */
 function hold(port: number): Promise<Server | undefined> {
   return new Promise((resolve, reject) => {
@@ -293,7 +292,10 @@ describe("browser sign-in with ChatGPT", () => {
     try {
       const flag = withConfig(await fakeConfig(fake, { port: null }));
       const before = readFileSync(flag.configFile);
-      const r = await runCliInProcess(["login", "--no-browser", "--port", String(port)], { home: flag.home, timeoutMs: 10_000 });
+      const r = await runCliInProcess(["login", "--no-browser", "--port", String(port)], {
+        home: flag.home,
+        timeoutMs: 10_000,
+      });
       expect(r.code).toBe(1);
       expect(r.stderr).toBe(expected);
       expect(readFileSync(flag.configFile)).toEqual(before);

@@ -50,7 +50,8 @@ describe("--help", () => {
       const lines = examples.split("\n").filter((l) => l.startsWith("  $ "));
       expect(lines.length, `${name} has worked examples`).toBeGreaterThanOrEqual(3);
       // codex itself, or a program fed by it (`curl -H "Authorization: Bearer $(codex token)" …`).
-      for (const line of lines) expect(line).toMatch(/^ {2}\$ (.+\| )?codex |^ {2}\$ (echo|printf|git|printenv)|\$\(codex /);
+      for (const line of lines)
+        expect(line).toMatch(/^ {2}\$ (.+\| )?codex |^ {2}\$ (echo|printf|git|printenv)|\$\(codex /);
       // `codex help NAME` is the same page.
       const viaHelp = await runCliInProcess(["help", name], { home });
       expect(viaHelp.stdout).toBe(r.stdout);

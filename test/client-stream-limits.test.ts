@@ -33,7 +33,10 @@ function endless(event: (i: number) => string, sent: { events: number; done: boo
   return async (_req, res) => {
     res.writeHead(200, { "content-type": "text/event-stream" });
     res.write(
-      sseEvent({ type: "response.created", response: { id: "r", model: "m", status: "in_progress" } }, "response.created"),
+      sseEvent(
+        { type: "response.created", response: { id: "r", model: "m", status: "in_progress" } },
+        "response.created",
+      ),
     );
     await writeUntilClosed(res, () => event(sent.events++));
     sent.done = true;

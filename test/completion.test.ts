@@ -90,7 +90,13 @@ describe("codex completion", () => {
 
   test("--profiles prints each NAME.config.toml by name, then codex 0.1.0's tables; the files even when config.toml is broken", async () => {
     const { home, codexHome, configFile } = homeWithConfig('[profiles.old]\nauth_token = "sk-x"\n[profiles.work]\n');
-    for (const f of ["work.config.toml", "alpha.config.toml", "default.config.toml", "bad.name.config.toml", "x.toml"]) {
+    for (const f of [
+      "work.config.toml",
+      "alpha.config.toml",
+      "default.config.toml",
+      "bad.name.config.toml",
+      "x.toml",
+    ]) {
       writeFileSync(join(codexHome, f), "");
     }
     const r = await runCliInProcess(["completion", "--profiles"], { home });

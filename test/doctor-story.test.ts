@@ -12,7 +12,18 @@
 import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
-import { asRoot, codexHomeOf, expectNoSecret, homeWithConfig, NOBODY, type RunResult, removeAfterTest, runCliAs, testHome, withConfig } from "./helpers.js";
+import {
+  asRoot,
+  codexHomeOf,
+  expectNoSecret,
+  homeWithConfig,
+  NOBODY,
+  type RunResult,
+  removeAfterTest,
+  runCliAs,
+  testHome,
+  withConfig,
+} from "./helpers.js";
 import { runCliInProcess } from "./support/in-process.js";
 import { expectOneStory } from "./support/doctor-story.js";
 import { withoutBus } from "./support/keyring.js";

@@ -14,7 +14,16 @@ import { chmodSync, lstatSync, readdirSync, readFileSync, symlinkSync, utimesSyn
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { deadPid, expectNoSecret, freePort, type PathState, pathState, sleeperProcess, testHome, withConfig } from "./helpers.js";
+import {
+  deadPid,
+  expectNoSecret,
+  freePort,
+  type PathState,
+  pathState,
+  sleeperProcess,
+  testHome,
+  withConfig,
+} from "./helpers.js";
 import { runCliInProcess } from "./support/in-process.js";
 import { expectOneStory } from "./support/doctor-story.js";
 import { type Keyring, startKeyring, withoutBus } from "./support/keyring.js";

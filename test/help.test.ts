@@ -124,9 +124,7 @@ test("a narrow terminal: descriptions under their flags, comments above their co
   expect(r.stdout).toContain(
     "\nFlags:\n  --no-revoke\n      do not revoke OAuth sessions at the\n      server\n  --all\n      sign out of every account, and remove\n",
   );
-  expect(r.stdout).toContain(
-    "\n  # offline: forget the session, tell no\n  # server\n  $ codex logout --no-revoke\n",
-  );
+  expect(r.stdout).toContain("\n  # offline: forget the session, tell no\n  # server\n  $ codex logout --no-revoke\n");
 });
 
 test("usage, flags and examples come first; the prose after them is short", async () => {
@@ -137,7 +135,10 @@ test("usage, flags and examples come first; the prose after them is short", asyn
     expect(sections.slice(2, 4), spec.name).toEqual(["Flags:", "Examples:"]);
     const prose = spec.about.map((p) => words(p).split(" ").length);
     for (const n of prose) expect(n, `${spec.name}: words in a paragraph`).toBeLessThanOrEqual(50);
-    expect(prose.reduce((a, b) => a + b, 0), `${spec.name}: words of prose`).toBeLessThanOrEqual(80);
+    expect(
+      prose.reduce((a, b) => a + b, 0),
+      `${spec.name}: words of prose`,
+    ).toBeLessThanOrEqual(80);
   }
 });
 

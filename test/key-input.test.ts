@@ -9,7 +9,15 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { InvalidInputError, InvalidKeyError, loginWithApiKey } from "../src/index.js";
-import { codexHomeOf, expectNoSecret, type RunResult, runWithEndlessInput, runCliInPty, testHome, withConfig } from "./helpers.js";
+import {
+  codexHomeOf,
+  expectNoSecret,
+  type RunResult,
+  runWithEndlessInput,
+  runCliInPty,
+  testHome,
+  withConfig,
+} from "./helpers.js";
 import { runCliInProcess } from "./support/in-process.js";
 import { responsesEvents, sse, startProvider } from "./support/provider.js";
 
@@ -146,7 +154,10 @@ describe("a key in an environment variable", () => {
       const server = await startProvider();
       const home = testHome();
       const line = `${variable} contains ${what} at position ${position}, so it holds no usable API key ${RULE}; correct or unset it (nothing was sent)`;
-      const r = await runCliInProcess(["run", "hi"], { home, env: { [variable]: value, OPENAI_BASE_URL: server.baseUrl } });
+      const r = await runCliInProcess(["run", "hi"], {
+        home,
+        env: { [variable]: value, OPENAI_BASE_URL: server.baseUrl },
+      });
       expect(r.stderr).toBe(`error: ${line}\n`);
       expect(r.stdout).toBe("");
       expect(r.code).toBe(1);

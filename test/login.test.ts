@@ -5,7 +5,15 @@
 import { chmodSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
-import { codexHomeOf, expectNoSecret, freePort, homeWithConfig, removeAfterTest, testHome, CREATED } from "./helpers.js";
+import {
+  codexHomeOf,
+  expectNoSecret,
+  freePort,
+  homeWithConfig,
+  removeAfterTest,
+  testHome,
+  CREATED,
+} from "./helpers.js";
 import { runCliInProcess } from "./support/in-process.js";
 
 const KEY = "sk-login-0123456789abcdefWXYZ";
@@ -238,7 +246,11 @@ describe("a credential variable in the environment", () => {
 
 test("CODEX_HOME unset: the key goes to $HOME/.codex/config.toml", async () => {
   const home = testHome();
-  const r = await runCliInProcess(["login", "--with-api-key"], { home, input: `${KEY}\n`, env: { CODEX_HOME: undefined } });
+  const r = await runCliInProcess(["login", "--with-api-key"], {
+    home,
+    input: `${KEY}\n`,
+    env: { CODEX_HOME: undefined },
+  });
   expect(r.code).toBe(0);
   const configFile = join(home, ".codex", "config.toml");
   expect(r.stdout).toBe(loggedIn(KEY, configFile));

@@ -168,7 +168,10 @@ describe("a credential variable in the environment", () => {
 
   test("both set: clears the stored key, warns about both, strongest first", async () => {
     const { home, configFile } = withConfig(`auth_token = "${KEY}"\n`);
-    const r = await runCliInProcess(["logout"], { home, env: { OPENAI_API_KEY: ENV_KEY, CODEX_API_KEY: `${ENV_KEY}2` } });
+    const r = await runCliInProcess(["logout"], {
+      home,
+      env: { OPENAI_API_KEY: ENV_KEY, CODEX_API_KEY: `${ENV_KEY}2` },
+    });
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(loggedOut(home));
     expect(r.stderr).toBe(stillAuth("CODEX_API_KEY") + stillAuth("OPENAI_API_KEY"));

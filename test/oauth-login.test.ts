@@ -243,7 +243,9 @@ describe("device sign-in (RFC 8628)", () => {
     const cli = startCli(["login", "--device-auth"], { home });
     const [, verification] = await cli.waitFor(DEVICE_URL);
     const [, code] = await cli.waitFor(USER_CODE);
-    await cli.waitFor(/Waiting for you to enter the code for up to \d+ minutes \(until \d\d:\d\d\)\. Press Ctrl-C to cancel\./);
+    await cli.waitFor(
+      /Waiting for you to enter the code for up to \d+ minutes \(until \d\d:\d\d\)\. Press Ctrl-C to cancel\./,
+    );
     await approveDevice(verification as string, code as string, { login: "dana" });
     const r = await cli.result;
     expect(r.code, r.stderr).toBe(0);

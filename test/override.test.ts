@@ -45,7 +45,10 @@ describe("run and chat say when a variable or an auth_command overrides the acco
   test("run: a variable over a stored API key, one line on stderr naming both (masked) and the way out", async () => {
     const server = await provider();
     const { home, configFile } = withConfig(`auth_token = "${STORED}"\n`);
-    const r = await runCliInProcess(["run", "hi"], { home, env: { OPENAI_API_KEY: ENV_KEY, OPENAI_BASE_URL: server.baseUrl } });
+    const r = await runCliInProcess(["run", "hi"], {
+      home,
+      env: { OPENAI_API_KEY: ENV_KEY, OPENAI_BASE_URL: server.baseUrl },
+    });
     expect(r.code).toBe(0);
     expect(r.stdout).toBe("Hello\n");
     expect(bearer(server)).toBe(`Bearer ${ENV_KEY}`);
@@ -78,7 +81,10 @@ describe("run and chat say when a variable or an auth_command overrides the acco
     const { home, configFile } = withConfig(
       `auth_token = "${SESSION_TOKEN}"\n\n[oauth_session]\nissuer = "https://auth.example.com"\nclient_id = "c"\naccount = "dev@example.com"\n`,
     );
-    const r = await runCliInProcess(["run", "hi"], { home, env: { OPENAI_API_KEY: ENV_KEY, OPENAI_BASE_URL: server.baseUrl } });
+    const r = await runCliInProcess(["run", "hi"], {
+      home,
+      env: { OPENAI_API_KEY: ENV_KEY, OPENAI_BASE_URL: server.baseUrl },
+    });
     expect(r.code).toBe(0);
     expect(warnings(r)).toEqual([
       `warning: using OPENAI_API_KEY from the environment, not the OAuth session stored in ${configFile} (dev@example.com); unset OPENAI_API_KEY, or set credential_source = "stored" in ${configFile}, to use the stored one`,
@@ -107,7 +113,10 @@ describe("run and chat say when a variable or an auth_command overrides the acco
     const server = await provider();
     const { home, configFile } = withConfig("");
     writeFileSync(configFile, `${commandToml(home)}auth_token = "${STORED}"\n`);
-    const r = await runCliInProcess(["run", "hi"], { home, env: { OPENAI_API_KEY: ENV_KEY, OPENAI_BASE_URL: server.baseUrl } });
+    const r = await runCliInProcess(["run", "hi"], {
+      home,
+      env: { OPENAI_API_KEY: ENV_KEY, OPENAI_BASE_URL: server.baseUrl },
+    });
     expect(r.code).toBe(0);
     expect(bearer(server)).toBe(`Bearer ${ENV_KEY}`);
     expect(warnings(r)).toEqual([
@@ -215,7 +224,10 @@ describe('credential_source = "stored"', () => {
     const server = await provider();
     const { home, configFile } = withConfig("");
     writeFileSync(configFile, `credential_source = "stored"\n${commandToml(home)}`);
-    const r = await runCliInProcess(["run", "hi"], { home, env: { OPENAI_API_KEY: ENV_KEY, OPENAI_BASE_URL: server.baseUrl } });
+    const r = await runCliInProcess(["run", "hi"], {
+      home,
+      env: { OPENAI_API_KEY: ENV_KEY, OPENAI_BASE_URL: server.baseUrl },
+    });
     expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: "" });
     expect(bearer(server)).toBe(`Bearer ${COMMAND_TOKEN}`);
   });
@@ -247,7 +259,10 @@ describe('credential_source = "stored"', () => {
   test('"auto" is the default, written out', async () => {
     const server = await provider();
     const { home } = withConfig(`credential_source = "auto"\nauth_token = "${STORED}"\n`);
-    const r = await runCliInProcess(["run", "hi"], { home, env: { OPENAI_API_KEY: ENV_KEY, OPENAI_BASE_URL: server.baseUrl } });
+    const r = await runCliInProcess(["run", "hi"], {
+      home,
+      env: { OPENAI_API_KEY: ENV_KEY, OPENAI_BASE_URL: server.baseUrl },
+    });
     expect(r.code).toBe(0);
     expect(bearer(server)).toBe(`Bearer ${ENV_KEY}`);
     expect(warnings(r)).toHaveLength(1);

@@ -82,7 +82,11 @@ describe("a profile's file that does not parse", () => {
     const { home, codexHome } = withConfig(`auth_token = "${KEY}"\n`);
     const text = `auth_token = "${WORK_KEY}"\nmodel = = "o3"\n`;
     const work = profile(codexHome, "work", text);
-    for (const args of [["status", "--profile", "work"], ["logout", "--profile", "work"], ["run", "--profile", "work", "hi"]]) {
+    for (const args of [
+      ["status", "--profile", "work"],
+      ["logout", "--profile", "work"],
+      ["run", "--profile", "work", "hi"],
+    ]) {
       const r = await runCliInProcess(args, { home });
       expect(r.code).toBe(1);
       expect(r.stderr).toMatch(new RegExp(`^error: ${work.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:2:9: `));
@@ -92,7 +96,10 @@ describe("a profile's file that does not parse", () => {
     expect(login.code).toBe(1);
     expect(readFileSync(work, "utf8")).toBe(text);
     expect((await runCliInProcess(["status"], { home })).code).toBe(0);
-    const doctor = await runCliInProcess(["doctor", "--offline", "--json", "--profile", "work"], { home, env: withoutBus() });
+    const doctor = await runCliInProcess(["doctor", "--offline", "--json", "--profile", "work"], {
+      home,
+      env: withoutBus(),
+    });
     const config = (JSON.parse(doctor.stdout) as { checks: Array<{ id: string; status: string; message: string }> })
       .checks[0];
     expect(config).toMatchObject({ id: "config", status: "problem" });
@@ -179,12 +186,15 @@ describe("codex doctor: what OpenAI's Codex CLI refuses", () => {
     profile(clean.codexHome, "work", `auth_token = "${WORK_KEY}"\n`);
     expect(await codexCli(clean.home)).toEqual({
       code: 0,
-      checks: [{ id: "codex-cli", status: "ok", message: "nothing here that OpenAI's Codex CLI refuses (1 profile file)" }],
+      checks: [
+        { id: "codex-cli", status: "ok", message: "nothing here that OpenAI's Codex CLI refuses (1 profile file)" },
+      ],
     });
   });
 
   test('wire_api = "chat": a warning, not a problem (codex speaks it); in config.toml, and in the profile doctor is asked about', async () => {
-    const chat = '[model_providers.local]\nname = "Ollama"\nbase_url = "http://127.0.0.1:11434/v1"\nwire_api = "chat"\n';
+    const chat =
+      '[model_providers.local]\nname = "Ollama"\nbase_url = "http://127.0.0.1:11434/v1"\nwire_api = "chat"\n';
     const { home, codexHome, configFile } = withConfig(`model_provider = "local"\n${chat}`);
     const inBase = await codexCli(home);
     expect(inBase.checks).toHaveLength(1);
@@ -192,7 +202,9 @@ describe("codex doctor: what OpenAI's Codex CLI refuses", () => {
       status: "warning",
       message: `model_providers.local.wire_api = "chat" in ${configFile}: codex speaks Chat Completions to it, but OpenAI's Codex CLI refuses to load a config with it (it says wire_api = "chat" is no longer supported)`,
     });
-    expect(inBase.checks[0]?.fix).toContain(`move this provider into a profile file (e.g. ${join(codexHome, "chat.config.toml")}`);
+    expect(inBase.checks[0]?.fix).toContain(
+      `move this provider into a profile file (e.g. ${join(codexHome, "chat.config.toml")}`,
+    );
 
     const moved = withConfig("");
     const file = profile(moved.codexHome, "local", `model_provider = "local"\n${chat}`);
@@ -213,7 +225,10 @@ describe("codex doctor: what OpenAI's Codex CLI refuses", () => {
       { status: "warning", message: expect.stringContaining(`in ${other.configFile}:`) },
     ]);
     // A warning alone does not fail doctor, whose text output marks it "!".
-    const text = await runCliInProcess(["doctor", "--offline", "--profile", "local"], { home: moved.home, env: withoutBus() });
+    const text = await runCliInProcess(["doctor", "--offline", "--profile", "local"], {
+      home: moved.home,
+      env: withoutBus(),
+    });
     expect(text.stdout).toContain(`! model_providers.local.wire_api = "chat" in ${file}`);
   });
 

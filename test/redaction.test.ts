@@ -25,14 +25,17 @@ function expectNoneShown(r: RunResult, ...secrets: string[]): void {
 const env = (baseUrl: string) => ({ OPENAI_API_KEY: KEY, OPENAI_BASE_URL: baseUrl });
 
 describe("the provider echoes the API key", () => {
-  test.each(echoes(KEY))("status --check, HTTP 401 echoing it %s: none of it shown, the masked hint instead", async (_name, echo) => {
-    const server = await startProvider();
-    server.reply(status(401, { error: { message: `Incorrect API key provided: ${echo}.` } }));
-    const r = await runCliInProcess(["status", "--check"], { home: testHome(), env: env(server.baseUrl) });
-    expect(r.code).toBe(4);
-    expect(r.stderr).toContain("Incorrect API key provided: ");
-    expectNoneShown(r, KEY);
-  });
+  test.each(echoes(KEY))(
+    "status --check, HTTP 401 echoing it %s: none of it shown, the masked hint instead",
+    async (_name, echo) => {
+      const server = await startProvider();
+      server.reply(status(401, { error: { message: `Incorrect API key provided: ${echo}.` } }));
+      const r = await runCliInProcess(["status", "--check"], { home: testHome(), env: env(server.baseUrl) });
+      expect(r.code).toBe(4);
+      expect(r.stderr).toContain("Incorrect API key provided: ");
+      expectNoneShown(r, KEY);
+    },
+  );
 
   test.each(echoes(KEY))("run, HTTP 403 echoing it %s: none of it shown", async (_name, echo) => {
     const server = await startProvider();
@@ -76,17 +79,21 @@ describe("the sign-in server echoes a token in its error_description", () => {
     expectNoneShown(r, REFRESH, ACCESS);
   });
 
-  test.each(echoes(REFRESH))("revoking at logout, the refresh token %s: none of it in the warning", async (_name, echo) => {
-    const fake = await startFakeIssuer({
-      revoke: (_form, res) => json(res, 400, { error: "invalid_request", error_description: `cannot revoke ${echo}` }),
-    });
-    const { home } = sessionHome(fake.issuer, fake.clientId, false);
-    const r = await runCliInProcess(["logout"], { home });
-    expect(r.code).toBe(0);
-    expect(r.stderr).toContain("but not revoked at");
-    expect(r.stderr).toContain("cannot revoke");
-    expectNoneShown(r, REFRESH, ACCESS);
-  });
+  test.each(echoes(REFRESH))(
+    "revoking at logout, the refresh token %s: none of it in the warning",
+    async (_name, echo) => {
+      const fake = await startFakeIssuer({
+        revoke: (_form, res) =>
+          json(res, 400, { error: "invalid_request", error_description: `cannot revoke ${echo}` }),
+      });
+      const { home } = sessionHome(fake.issuer, fake.clientId, false);
+      const r = await runCliInProcess(["logout"], { home });
+      expect(r.code).toBe(0);
+      expect(r.stderr).toContain("but not revoked at");
+      expect(r.stderr).toContain("cannot revoke");
+      expectNoneShown(r, REFRESH, ACCESS);
+    },
+  );
 
   test("device sign-in, the device code echoed in every form at once: none of it shown", async () => {
     const fake = await startFakeIssuer({

@@ -17,7 +17,16 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
-import { expectNoSecret, ROOT, type RunResult, removeAfterTest, runNodeScript, tempDir, testHome, withConfig } from "./helpers.js";
+import {
+  expectNoSecret,
+  ROOT,
+  type RunResult,
+  removeAfterTest,
+  runNodeScript,
+  tempDir,
+  testHome,
+  withConfig,
+} from "./helpers.js";
 import { runCliInProcess } from "./support/in-process.js";
 import { type FakeProvider, responsesEvents, type Script, sse, startProvider } from "./support/provider.js";
 
@@ -208,7 +217,11 @@ describe("1. a provider never receives another's credential", () => {
   test("login and logout warn only about variables the selected provider really uses", async () => {
     // A custom provider: OpenAI's variables never reach it, so they take precedence over nothing.
     const local = withConfig(providerConfig("local", "http://127.0.0.1:9/v1"));
-    const login = await runCliInProcess(["login", "--with-api-key"], { home: local.home, env: OPENAI_ENV, input: STORED_KEY });
+    const login = await runCliInProcess(["login", "--with-api-key"], {
+      home: local.home,
+      env: OPENAI_ENV,
+      input: STORED_KEY,
+    });
     expect(login.code, login.stderr).toBe(0);
     expect(login.stderr).toBe("");
     const logout = await runCliInProcess(["logout"], { home: local.home, env: OPENAI_ENV });
@@ -218,7 +231,11 @@ describe("1. a provider never receives another's credential", () => {
     const router = withConfig(
       providerConfig("openrouter", "http://127.0.0.1:9/v1", 'env_key = "OPENROUTER_API_KEY"\n'),
     );
-    const saved = await runCliInProcess(["login", "--with-api-key"], { home: router.home, env: OPENAI_ENV, input: STORED_KEY });
+    const saved = await runCliInProcess(["login", "--with-api-key"], {
+      home: router.home,
+      env: OPENAI_ENV,
+      input: STORED_KEY,
+    });
     expect(saved.code).toBe(0);
     expect(saved.stderr).toBe(
       "warning: the selected provider `openrouter` takes its key only from OPENROUTER_API_KEY, so it does not use the credential just saved\n",
@@ -387,18 +404,20 @@ describe("2. no credential in clear text: a provider's http:// base_url on anoth
   test.each([
     ["the default transport (node:http)", "undefined"],
     ["the global fetch", "globalThis.fetch"],
-  ])("the library through %s: a 307 or 308 from base_url is not followed; the other host gets nothing", async (_name, fetch) => {
-    const elsewhere = await startProvider();
-    const server = await startProvider();
-    const redirect =
-      (status: number): Script =>
-      (_req, res) => {
-        res.writeHead(status, { location: `${elsewhere.baseUrl}/responses` });
-        res.end();
-      };
-    server.reply(redirect(307), redirect(308));
-    const { codexHome } = withConfig(providerConfig("x", server.baseUrl, "", `auth_token = "${STORED_KEY}"\n`));
-    const script = `
+  ])(
+    "the library through %s: a 307 or 308 from base_url is not followed; the other host gets nothing",
+    async (_name, fetch) => {
+      const elsewhere = await startProvider();
+      const server = await startProvider();
+      const redirect =
+        (status: number): Script =>
+        (_req, res) => {
+          res.writeHead(status, { location: `${elsewhere.baseUrl}/responses` });
+          res.end();
+        };
+      server.reply(redirect(307), redirect(308));
+      const { codexHome } = withConfig(providerConfig("x", server.baseUrl, "", `auth_token = "${STORED_KEY}"\n`));
+      const script = `
       import { Config, openClient } from "codex-credentials";
       const fetch = ${fetch};
       const config = await Config.load({ codexHome: ${JSON.stringify(codexHome)} });
@@ -410,15 +429,16 @@ describe("2. no credential in clear text: a provider's http:// base_url on anoth
       }
       process.stdout.write(JSON.stringify(out));
     `;
-    const r = await runNodeScript(script, { env: { PATH: process.env.PATH, LANG: "C.UTF-8" } });
-    expect(r.stderr).toBe("");
-    expect(JSON.parse(r.stdout)).toEqual([
-      ["ApiError", 307],
-      ["ApiError", 308],
-    ]);
-    expect(server.requests).toHaveLength(2);
-    expect(elsewhere.requests).toEqual([]);
-  });
+      const r = await runNodeScript(script, { env: { PATH: process.env.PATH, LANG: "C.UTF-8" } });
+      expect(r.stderr).toBe("");
+      expect(JSON.parse(r.stdout)).toEqual([
+        ["ApiError", 307],
+        ["ApiError", 308],
+      ]);
+      expect(server.requests).toHaveLength(2);
+      expect(elsewhere.requests).toEqual([]);
+    },
+  );
 
   test("what counts as this machine: localhost, 127.0.0.0/8, [::1]; not a name, another address, or localhost.", async () => {
     const { Config, status } = await import("codex-credentials");

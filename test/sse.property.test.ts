@@ -365,7 +365,10 @@ describe("codex run: a reply split anywhere on the wire prints exactly its text"
     const server = await startProvider();
     server.reply(sse(responsesEvents(["Hel", "lo ", "wörld"]).replaceAll("\n", eol), { chunkBytes: 5 }));
     const home = testHome();
-    const r = await runCliInProcess(["run", "hi"], { home, env: { OPENAI_API_KEY: KEY, OPENAI_BASE_URL: server.baseUrl } });
+    const r = await runCliInProcess(["run", "hi"], {
+      home,
+      env: { OPENAI_API_KEY: KEY, OPENAI_BASE_URL: server.baseUrl },
+    });
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     expect(r.stdout).toBe("Hello wörld\n");

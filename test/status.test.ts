@@ -19,7 +19,15 @@ const JSON_ACCOUNT = {
   insecure_http: [],
   warnings: [],
 };
-import { codexHomeOf, expectNoSecret, homeWithConfig, pathState, type RunResult, removeAfterTest, testHome } from "./helpers.js";
+import {
+  codexHomeOf,
+  expectNoSecret,
+  homeWithConfig,
+  pathState,
+  type RunResult,
+  removeAfterTest,
+  testHome,
+} from "./helpers.js";
 import { runCliInProcess } from "./support/in-process.js";
 
 const STORED = "sk-stored-0123456789abcdefSTRD";
@@ -251,7 +259,10 @@ describe("masking", () => {
     const r = await runCliInProcess(["status"], { home });
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^Logged in with OAuth: …QWRT\n/);
-    const j = await runCliInProcess(["status", "--json"], { home, env: { OPENAI_API_KEY: "sk-env-0123456789abcdENVK" } });
+    const j = await runCliInProcess(["status", "--json"], {
+      home,
+      env: { OPENAI_API_KEY: "sk-env-0123456789abcdENVK" },
+    });
     expect(JSON.parse(j.stdout).shadowed.hint).toBe("…QWRT");
     for (const x of [r, j]) expectNoSecret(x, token, "abc_");
   });

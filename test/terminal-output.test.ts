@@ -124,9 +124,7 @@ describe("messages from servers and other programs", () => {
     server.reply(status(400, { error: { message: "bad\x1b]0;pwned\x07 request\x1b[2J\x9b31m\nsecond line\r" } }));
     const r = await runCliInProcess(["run", "hi"], { home: testHome(), env: envFor(server) });
     expect(r.code).toBe(1);
-    expect(r.stderr).toBe(
-      `error: 127.0.0.1:${server.port} refused the request (HTTP 400: bad request second line)\n`,
-    );
+    expect(r.stderr).toBe(`error: 127.0.0.1:${server.port} refused the request (HTTP 400: bad request second line)\n`);
   });
 
   test("an error event inside the stream: the same", async () => {
@@ -145,7 +143,10 @@ describe("messages from servers and other programs", () => {
   function failingCommandHome() {
     const made = withConfig("");
     const script = join(made.home, "token.sh");
-    writeFileSync(script, "#!/bin/sh\nprintf '\\033]0;pwned\\007\\033[2Jvault is sealed\\302\\233\\061m\\007\\n' >&2\nexit 2\n");
+    writeFileSync(
+      script,
+      "#!/bin/sh\nprintf '\\033]0;pwned\\007\\033[2Jvault is sealed\\302\\233\\061m\\007\\n' >&2\nexit 2\n",
+    );
     chmodSync(script, 0o700);
     writeFileSync(made.configFile, `auth_command = ${JSON.stringify([script])}\n`, { mode: 0o600 });
     return made;
@@ -192,7 +193,11 @@ describe("an ID token's claims", () => {
       expect(r.output).not.toMatch(CONTROL_ON_TTY);
       expect(r.output).not.toContain("pwned");
       expect(lf(r)).toContain(SHOWN_EMAIL);
-      expect(lf(r).split("\n").filter((l) => l.includes("admin@example.com"))).toHaveLength(1);
+      expect(
+        lf(r)
+          .split("\n")
+          .filter((l) => l.includes("admin@example.com")),
+      ).toHaveLength(1);
     }
     const plain = await runCliInPty(["status"], { home });
     expect(lf(plain).split("\n")[0]).toBe(`Logged in with OAuth as ${SHOWN_EMAIL}: …KLMN`);
