@@ -139,7 +139,7 @@ await build({
 
 await build({
   ...common,
-  entryPoints: ["src/cli.ts"],
+  entryPoints: ["src/bin.ts"],
   outfile: "dist/main.cjs",
   format: "cjs",
   // src/config/lazy-require.ts reads import.meta only when there is no CommonJS `require`, never in this bundle.
@@ -203,7 +203,7 @@ script.runInThisContext().call(mod.exports, mod.exports, require, mod, file, dis
     const steps = [["status"], ["logout"], "login", ["status"], ["status", "--json"], ["logout"], ["status"], ["--help"], ["run", "--help"]];
     for (const step of steps) {
       if (step === "login") writeFileSync(join(codexHome, "config.toml"), config, { mode: 0o600 });
-      else await mod.exports.main(["node", "codex", ...step], env);
+      else await mod.exports.run(["node", "codex", ...step], env);
     }
   } finally {
     rmSync(home, { recursive: true, force: true });

@@ -1,7 +1,8 @@
 /**
- * The `codex` executable: argument parsing and nothing else. It builds each command's explicit inputs
- * (io, env, config, clock), runs it, and turns any error into one line on stderr and an exit code:
- * 0 ok · 1 failure / not logged in · 2 usage · 4 authentication required. Stack traces only with --debug.
+ * What the `codex` executable does, as one function (`main`; bin.ts runs it for the process): argument
+ * parsing and nothing else. It builds each command's explicit inputs (io, env, config, clock), runs it, and
+ * turns any error into one line on stderr and an exit code: 0 ok · 1 failure / not logged in · 2 usage ·
+ * 4 authentication required. Stack traces only with --debug.
  *
  * Parsing uses Node's own `util.parseArgs`. Commander was tried first: loading it pulls in child_process,
  * net and dgram at start-up, which alone cost more than the whole start-up budget of `codex status`.
@@ -12,7 +13,7 @@ import { join, sep } from "node:path";
 import { parseArgs } from "node:util";
 import { COMMANDS, COMPLETION, type CommandSpec, GLOBAL_FLAGS, LOGIN, PROGRAM_FLAGS, STATUS } from "./cli-spec.js";
 import type { CommandContext } from "./commands/context.js";
-import { createIO, type IO } from "./commands/io.js";
+import type { IO } from "./commands/io.js";
 import { runLogout } from "./commands/logout.js";
 import { runStatus } from "./commands/status.js";
 import { Config } from "./config/config.js";
@@ -101,7 +102,11 @@ const RUNNERS: Record<string, Runner> = {
   token: {
     preload: true,
     run: async ({ flags }, ctx) =>
-      (await import("./commands/token.js")).runToken({ ...ctx, json: flags.json === true, force: flags.force === true }),
+      (await import("./commands/token.js")).runToken({
+        ...ctx,
+        json: flags.json === true,
+        force: flags.force === true,
+      }),
   },
   doctor: {
     preload: false,
@@ -355,9 +360,12 @@ function installedStack(stack: string): string {
   return stack.replaceAll(`(${__CACHED_AS__}`, () => `(${dir}`).replaceAll(`at ${__CACHED_AS__}`, () => `at ${dir}`);
 }
 
-export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  const io = createIO(env);
-  const args = argv.slice(2);
+/**
+ * codex with these arguments (those after the program name), this environment and these streams: the
+ * exit code, returned. Nothing here reads the process (argv, env, stdio) or ends it; bin.ts does that for
+ * the executable, and tests run this in process with their own io.
+ */
+export async function main(args: string[], env: NodeJS.ProcessEnv, io: IO): Promise<number> {
   const debug = args.includes("--debug");
   try {
     return await dispatch(io, env, args);
@@ -373,7 +381,3 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     return ExitCode.failure;
   }
 }
-
-main(process.argv).then((code) => {
-  process.exitCode = code;
-});

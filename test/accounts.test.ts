@@ -1,5 +1,5 @@
 /**
- * Accounts (profiles) through the built CLI. A profile is a file, `$CODEX_HOME/NAME.config.toml`, laid over
+ * Accounts (profiles) through the CLI. A profile is a file, `$CODEX_HOME/NAME.config.toml`, laid over
  * config.toml, as OpenAI's Codex CLI (0.134 and later) defines it: which account a command acts on
  * (--profile, CODEX_PROFILE, else config.toml's top-level keys; `profile = "…"` no longer selects),
  * `status --all`, `logout --profile` / `--all` (leaving every file byte for byte as it was before the logins,
@@ -11,7 +11,8 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, 
 import { join } from "node:path";
 import { loginWithApiKey, logout, saveCredential, status, statusAll } from "codex-credentials";
 import { describe, expect, test } from "vitest";
-import { agePath, expectNoSecret, pathState, type RunResult, runCli, testHome, withConfig } from "./helpers.js";
+import { agePath, expectNoSecret, pathState, type RunResult, testHome, withConfig } from "./helpers.js";
+import { runCliInProcess } from "./support/in-process.js";
 import { type FakeProvider, responsesEvents, sse, startProvider } from "./support/provider.js";
 
 const DEFAULT_KEY = "sk-acct-default-0123456789abcDFLT";
@@ -79,7 +80,7 @@ function writeProfile(home: string, name: string, text: string): string {
 
 /** Runs the CLI and checks that no secret of this file reached either stream. */
 async function cli(args: string[], opts: { home: string; env?: Record<string, string | undefined>; input?: string }) {
-  const r = await runCli(args, opts);
+  const r = await runCliInProcess(args, opts);
   expectNoSecret(r, ...SECRETS);
   return r;
 }
@@ -249,7 +250,10 @@ describe("login and logout per profile: every file comes back byte for byte", ()
     await login(home, O3_KEY, "o3");
     const work = profileFile(home, "work");
     expect(readFileSync(configFile, "utf8")).toBe(
-      REALISTIC.replace('approval_policy = "on-request"\n', `approval_policy = "on-request"\nauth_token = "${DEFAULT_KEY}"\n`),
+      REALISTIC.replace(
+        'approval_policy = "on-request"\n',
+        `approval_policy = "on-request"\nauth_token = "${DEFAULT_KEY}"\n`,
+      ),
     );
     expect(readFileSync(work, "utf8")).toBe(`${header("work")}auth_token = "${WORK_KEY}"\n`);
     expect(readFileSync(o3, "utf8")).toBe(`${O3_PROFILE}auth_token = "${O3_KEY}"\n`);
@@ -257,7 +261,11 @@ describe("login and logout per profile: every file comes back byte for byte", ()
 
     expectResult(await cli(["logout", "--profile", "o3"], { home }), 0, `${LOGGED_OUT}  o3: Removed from ${o3}\n`);
     expect(readFileSync(o3, "utf8")).toBe(O3_PROFILE);
-    expectResult(await cli(["logout", "--profile", "work"], { home }), 0, `${LOGGED_OUT}  work: Removed from ${work}\n`);
+    expectResult(
+      await cli(["logout", "--profile", "work"], { home }),
+      0,
+      `${LOGGED_OUT}  work: Removed from ${work}\n`,
+    );
     // codex created it and nothing else was put in it: it goes.
     expect(existsSync(work)).toBe(false);
     expectResult(await cli(["logout"], { home }), 0, `${LOGGED_OUT}  Removed from ${configFile}\n`);
@@ -285,7 +293,11 @@ describe("login and logout per profile: every file comes back byte for byte", ()
     expect(readFileSync(work, "utf8")).toBe(`${header("work")}auth_token = "${WORK_KEY}"\n`);
     expect(mode(work)).toBe(0o600);
     expect(mode(codexHome)).toBe(0o700);
-    expectResult(await cli(["logout", "--profile", "work"], { home }), 0, `${LOGGED_OUT}  work: Removed from ${work}\n`);
+    expectResult(
+      await cli(["logout", "--profile", "work"], { home }),
+      0,
+      `${LOGGED_OUT}  work: Removed from ${work}\n`,
+    );
     expect(readdirSync(codexHome)).toEqual([]);
   });
 
@@ -313,7 +325,11 @@ describe("login and logout per profile: every file comes back byte for byte", ()
       `model = "gpt-5"\nmodel_provider = "x"\nauth_token = "${DEFAULT_KEY}"\n\n[model_providers.x]\nname = "Local"\nbase_url = "http://127.0.0.1:9/v1"\nhttp_headers = { "X-Team" = "all" }\n`,
     );
     // The profile changes the model and the provider's base_url; the name and headers come from config.toml.
-    writeProfile(home, "work", `model = "o3"\nauth_token = "${WORK_KEY}"\n\n[model_providers.x]\nbase_url = "${server.baseUrl}"\n`);
+    writeProfile(
+      home,
+      "work",
+      `model = "o3"\nauth_token = "${WORK_KEY}"\n\n[model_providers.x]\nbase_url = "${server.baseUrl}"\n`,
+    );
     server.reply(sse(responsesEvents(["o", "k"])));
     expectResult(await cli(["run", "--profile", "work", "hi"], { home }), 0, "ok\n");
     const [req] = server.requests;
@@ -410,13 +426,19 @@ describe("codex 0.1.0's [profiles.NAME] credentials: read, then moved into NAME.
 
   test("logout --profile work removes it from config.toml and creates no file", async () => {
     const { home, codexHome, configFile } = withConfig(LEGACY);
-    expectResult(await cli(["logout", "--profile", "work"], { home }), 0, `${LOGGED_OUT}  work: Removed from ${configFile}\n`);
+    expectResult(
+      await cli(["logout", "--profile", "work"], { home }),
+      0,
+      `${LOGGED_OUT}  work: Removed from ${configFile}\n`,
+    );
     expect(readFileSync(configFile, "utf8")).toBe(REALISTIC);
     expect(readdirSync(codexHome)).toEqual(["config.toml"]);
   });
 
   test("the user's own keys in the table stay, and login says what is left to move; only codex's move", async () => {
-    const { home, configFile } = withConfig(`${REALISTIC}\n[profiles.work]\nmodel = "o3"   # mine\nauth_token = "${WORK_KEY}"\n`);
+    const { home, configFile } = withConfig(
+      `${REALISTIC}\n[profiles.work]\nmodel = "o3"   # mine\nauth_token = "${WORK_KEY}"\n`,
+    );
     const work = profileFile(home, "work");
     const r = await cli(["login", "--with-api-key", "--profile", "work"], { home, input: `${PERSONAL_KEY}\n` });
     expectResult(
@@ -617,11 +639,7 @@ describe("logout --profile and --all", () => {
     );
     expect(readFileSync(configFile, "utf8")).toBe("# accounts\n");
     expect(readdirSync(codexHome).sort()).toEqual(["config.toml", "personal.config.toml"]);
-    expectResult(
-      await cli(["status", "--all"], { home }),
-      1,
-      "* default   not logged in\n  personal  not logged in\n",
-    );
+    expectResult(await cli(["status", "--all"], { home }), 1, "* default   not logged in\n  personal  not logged in\n");
     expect(mode(configFile)).toBe(0o600);
     expect(mode(personal)).toBe(0o600);
   });
@@ -913,7 +931,11 @@ describe("the library", () => {
     ]);
     expect(JSON.stringify(before)).not.toContain(WORK_KEY);
     const workStatus = await status({ codexHome, env, profile: "work" });
-    expect([workStatus.account, workStatus.accountSelectedBy, workStatus.hint]).toEqual(["work", "--profile", "sk-…WORK"]);
+    expect([workStatus.account, workStatus.accountSelectedBy, workStatus.hint]).toEqual([
+      "work",
+      "--profile",
+      "sk-…WORK",
+    ]);
 
     const result = await logout({ codexHome, env, all: true });
     expect(result.removed).toBe(true);

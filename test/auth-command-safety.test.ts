@@ -10,7 +10,8 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { describe, expect, onTestFinished, test } from "vitest";
 import { CredentialCommandError, runAuthCommand } from "../src/index.js";
-import { expectNoSecret, type RunResult, runCli, runCliInPty, testHome, withConfig } from "./helpers.js";
+import { expectNoSecret, type RunResult, runCliInPty, testHome, withConfig } from "./helpers.js";
+import { runCliInProcess } from "./support/in-process.js";
 import { responsesEvents, sse, startProvider } from "./support/provider.js";
 
 const TOKEN = "sk-cmd-0123456789abcdefABCD";
@@ -78,7 +79,7 @@ describe("the command's arguments are never shown", () => {
       ["doctor", "--offline"],
       ["doctor", "--json"],
     ]) {
-      const r = await runCli(args, { home });
+      const r = await runCliInProcess(args, { home });
       expect(r.code, args.join(" ")).not.toBe(0);
       expect(`${r.stdout}${r.stderr}`, args.join(" ")).toContain(
         "auth_command `vault-read.sh` exited with status 2: permission denied",
@@ -95,7 +96,7 @@ describe("the command's arguments are never shown", () => {
   test("a working command with a token among its arguments: status, doctor and their --json name only the program", async () => {
     const { home } = commandHome((h) => [script(h, "vault-read.sh", `echo '${TOKEN}'\n`), `-token=${VAULT}`]);
     for (const args of [["status"], ["status", "--json"], ["doctor", "--offline"], ["doctor", "--json", "--offline"]]) {
-      const r = await runCli(args, { home });
+      const r = await runCliInProcess(args, { home });
       expect(`${r.stdout}${r.stderr}`, args.join(" ")).toContain("vault-read.sh");
       expectNoSecret(r, VAULT, "hvs.", "-token", TOKEN);
     }
@@ -103,10 +104,10 @@ describe("the command's arguments are never shown", () => {
 
   test("a program name with control characters in it is shown without them", async () => {
     const { home } = commandHome((h) => [join(h, "no\x1b]0;pwned\x07such\x1b[2J")]);
-    const r = await runCli(["status", "--json"], { home });
+    const r = await runCliInProcess(["status", "--json"], { home });
     const json = JSON.parse(r.stdout);
     expect(json.credential_error).toBe("auth_command `nosuch` was not found; check auth_command in config.toml");
-    const text = await runCli(["status"], { home });
+    const text = await runCliInProcess(["status"], { home });
     // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what must not appear
     expect(text.stdout).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/);
   });
@@ -138,11 +139,11 @@ describe("the command's stderr", () => {
     ],
   ])("%s: shown as one clean line, secrets masked", async (_name, body, shown) => {
     const { home, configFile } = commandHome((h) => [script(h, "tool.sh", `${body}\nexit 1\n`)]);
-    const r = await runCli(["status"], { home });
+    const r = await runCliInProcess(["status"], { home });
     expect(r.stdout).toBe(`Not logged in: auth_command \`tool.sh\` exited with status 1: ${shown}\n`);
     expect(r.code).toBe(1);
     expectNoSecret(r, VAULT, TOKEN, "correcthorse", "abc123");
-    const json = await runCli(["status", "--json"], { home });
+    const json = await runCliInProcess(["status", "--json"], { home });
     expect(JSON.parse(json.stdout)).toMatchObject({
       config_path: configFile,
       credential_error: `auth_command \`tool.sh\` exited with status 1: ${shown}`,
@@ -203,14 +204,14 @@ describe("a command that leaves a helper holding its output", () => {
     );
     const helper = pidsFrom([join(home, "helper.pid")]);
     const start = performance.now();
-    const r = await runCli(["run", "hi"], { home });
+    const r = await runCliInProcess(["run", "hi"], { home });
     expect(r.stderr).toBe("");
     expect(r.stdout).toBe("Hello\n");
     expect(r.code).toBe(0);
     expect(performance.now() - start).toBeLessThan(5_000);
     expect(server.requests[0]?.headers.authorization).toBe(`Bearer ${TOKEN}`);
     expect(alive(helper()[0] as number)).toBe(true);
-    const st = await runCli(["status"], { home });
+    const st = await runCliInProcess(["status"], { home });
     expect(st.stdout.split("\n")[0]).toBe("Logged in with a credential from command `agent.sh`: sk-…ABCD");
   });
 
@@ -220,7 +221,7 @@ describe("a command that leaves a helper holding its output", () => {
     ]);
     pidsFrom([join(home, "helper.pid")]);
     const start = performance.now();
-    const r = await runCli(["status"], { home });
+    const r = await runCliInProcess(["status"], { home });
     expect(r.stdout).toBe("Not logged in: auth_command `agent.sh` exited with status 1: vault sealed\n");
     expect(performance.now() - start).toBeLessThan(5_000);
   });

@@ -1,5 +1,5 @@
 /**
- * `auth_command` through the built CLI: another tool (pass, 1Password's `op`, Vault) prints the token,
+ * `auth_command` through the CLI: another tool (pass, 1Password's `op`, Vault) prints the token,
  * codex runs it without a shell at each use and uses the first non-empty line of its output, never writes
  * it anywhere, and says plainly when the command fails, is missing, prints nothing or hangs. Environment
  * variables win over it; it wins over a stored auth_token. Logout leaves it to the tool that owns it.
@@ -11,6 +11,7 @@ import { basename, join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { describe, expect, test } from "vitest";
 import { agePath, expectNoSecret, homeWithConfig, pathState, type RunResult, runCli, withConfig } from "./helpers.js";
+import { runCliInProcess } from "./support/in-process.js";
 import { type FakeProvider, responsesEvents, sse, startProvider } from "./support/provider.js";
 
 const TOKEN = "sk-cmd-0123456789abcdefABCD";
@@ -93,7 +94,7 @@ describe("a command that prints the token", () => {
     const { home, codexHome, configFile } = homeWith(
       (h) => `auth_command = ${tomlArray([tokenScript(h, "tok.sh", `${TOKEN}\\n`)])}\n`,
     );
-    const r = await runCli(["status"], { home });
+    const r = await runCliInProcess(["status"], { home });
     expect(r.stdout).toBe(loggedInLine("tok.sh", TOKEN) + sourceLine(configFile, "tok.sh"));
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
@@ -106,7 +107,7 @@ describe("a command that prints the token", () => {
     const { home, configFile } = homeWith(
       (h) => `auth_command = ${tomlArray([tokenScript(h, "tok.sh", `${TOKEN}\\n`)])}\n`,
     );
-    const r = await runCli(["status", "--json"], { home });
+    const r = await runCliInProcess(["status", "--json"], { home });
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual({
@@ -149,7 +150,7 @@ describe("a command that prints the token", () => {
       writeFileSync(js, `process.stdout.write(${JSON.stringify(`${TOKEN}\n`)});\n`);
       return `auth_command = ${tomlArray([process.execPath, js])}\n`;
     });
-    const r = await runCli(["status"], { home });
+    const r = await runCliInProcess(["status"], { home });
     expect(r.stdout).toBe(loggedInLine("node", TOKEN) + sourceLine(configFile, "node"));
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
@@ -161,7 +162,7 @@ describe("a command that prints the token", () => {
       tokenScript(h, "codex-test-token-tool", `${TOKEN}\\n`);
       return `auth_command = ["codex-test-token-tool"]\n`;
     });
-    const r = await runCli(["status"], { home, env: { PATH: `${home}:${process.env.PATH}` } });
+    const r = await runCliInProcess(["status"], { home, env: { PATH: `${home}:${process.env.PATH}` } });
     expect(r.stdout).toBe(
       loggedInLine("codex-test-token-tool", TOKEN) + sourceLine(configFile, "codex-test-token-tool"),
     );
@@ -183,7 +184,7 @@ describe("a command that prints the token", () => {
     const { home, codexHome, configFile } = homeWith((h) =>
       providerToml(server, `auth_command = ${tomlArray([tokenScript(h, "multi.sh", out)])}`),
     );
-    const r = await runCli(["run", "hi"], { home });
+    const r = await runCliInProcess(["run", "hi"], { home });
     expectReply(r);
     expect(server.requests).toHaveLength(1);
     expect(server.requests[0]?.headers.authorization).toBe(`Bearer ${TOKEN}`);
@@ -200,10 +201,10 @@ describe("codex run", () => {
     const { home, codexHome, configFile } = homeWith((h) =>
       providerToml(server, `auth_command = ${tomlArray([tokenScript(h, "tok.sh", `${TOKEN}\\n`)])}`),
     );
-    const first = await runCli(["run", "hi"], { home });
+    const first = await runCliInProcess(["run", "hi"], { home });
     expectReply(first);
     expect(runs(home, "tok.sh")).toBe(1);
-    const second = await runCli(["run", "hi"], { home });
+    const second = await runCliInProcess(["run", "hi"], { home });
     expectReply(second);
     expect(runs(home, "tok.sh")).toBe(2);
     expect(server.requests.map((q) => q.headers.authorization)).toEqual([`Bearer ${TOKEN}`, `Bearer ${TOKEN}`]);
@@ -218,14 +219,14 @@ describe("codex run", () => {
     const { home, codexHome, configFile } = homeWith((h) =>
       providerToml(server, `auth_command = ${tomlArray([tokenScript(h, "rotating.sh", `${TOKEN}\\n`)])}`),
     );
-    const first = await runCli(["run", "hi"], { home });
+    const first = await runCliInProcess(["run", "hi"], { home });
     expectReply(first);
     tokenScript(home, "rotating.sh", `${ROTATED}\\n`);
-    const second = await runCli(["run", "hi"], { home });
+    const second = await runCliInProcess(["run", "hi"], { home });
     expectReply(second);
     expect(server.requests.map((q) => q.headers.authorization)).toEqual([`Bearer ${TOKEN}`, `Bearer ${ROTATED}`]);
     expect(runs(home, "rotating.sh")).toBe(2);
-    const status = await runCli(["status"], { home });
+    const status = await runCliInProcess(["status"], { home });
     expect(status.stdout.split("\n")[0]).toBe(loggedInLine("rotating.sh", ROTATED).trimEnd());
     expectNoSecret(first, ...ALL);
     expectNoSecret(second, ...ALL);
@@ -246,7 +247,7 @@ describe("precedence", () => {
         "requires_openai_auth = true\n",
       ),
     );
-    const r = await runCli(["run", "hi"], { home, env: { [v]: ENV_KEY } });
+    const r = await runCliInProcess(["run", "hi"], { home, env: { [v]: ENV_KEY } });
     // The command it hides is named (not run), as run says of any credential a variable overrides.
     expectReply(
       r,
@@ -259,7 +260,7 @@ describe("precedence", () => {
 
   test("status with OPENAI_API_KEY set: the variable is in use, and the command is not run for a note", async () => {
     const { home } = homeWith((h) => `auth_command = ${tomlArray([tokenScript(h, "tok.sh", `${TOKEN}\\n`)])}\n`);
-    const r = await runCli(["status"], { home, env: { OPENAI_API_KEY: ENV_KEY } });
+    const r = await runCliInProcess(["status"], { home, env: { OPENAI_API_KEY: ENV_KEY } });
     expect(r.stdout).toBe("Logged in using an API key: sk-…ENVV\n  Source: environment variable OPENAI_API_KEY\n");
     expect(runs(home, "tok.sh")).toBe(0);
     expect(r.stderr).toBe("");
@@ -276,13 +277,13 @@ describe("precedence", () => {
         `auth_token = "${STORED}"\nauth_command = ${tomlArray([tokenScript(h, "tok.sh", `${TOKEN}\\n`)])}`,
       ),
     );
-    const r = await runCli(["run", "hi"], { home });
+    const r = await runCliInProcess(["run", "hi"], { home });
     expectReply(
       r,
       `warning: using the credential from auth_command \`tok.sh\`, not the API key stored in ${configFile} (sk-…STRD); remove auth_command from ${configFile} to use the stored one, or run \`codex logout\` to remove it\n`,
     );
     expect(server.requests[0]?.headers.authorization).toBe(`Bearer ${TOKEN}`);
-    const st = await runCli(["status"], { home });
+    const st = await runCliInProcess(["status"], { home });
     expect(st.stdout).toBe(
       loggedInLine("tok.sh", TOKEN) +
         sourceLine(configFile, "tok.sh") +
@@ -304,12 +305,12 @@ describe("a command that fails", () => {
       );
       return `auth_command = ${tomlArray([fail])}\n`;
     });
-    const r = await runCli(["status"], { home });
+    const r = await runCliInProcess(["status"], { home });
     expect(r.stdout).toBe("Not logged in: auth_command `fail.sh` exited with status 3: vault: permission denied\n");
     expect(r.stderr).toBe("");
     expect(r.code).toBe(1);
     expectNoSecret(r, ...ALL);
-    const json = await runCli(["status", "--json"], { home });
+    const json = await runCliInProcess(["status", "--json"], { home });
     expect(json.code).toBe(1);
     expect(JSON.parse(json.stdout)).toMatchObject({
       authenticated: false,
@@ -325,7 +326,7 @@ describe("a command that fails", () => {
 
   test("non-zero exit with nothing on stderr: just the status", async () => {
     const { home } = homeWith((h) => `auth_command = ${tomlArray([shScript(h, "quiet.sh", "exit 7\n")])}\n`);
-    const r = await runCli(["status"], { home });
+    const r = await runCliInProcess(["status"], { home });
     expect(r.stdout).toBe("Not logged in: auth_command `quiet.sh` exited with status 7\n");
     expect(r.code).toBe(1);
   });
@@ -336,7 +337,7 @@ describe("a command that fails", () => {
       const fail = shScript(h, "fail.sh", `echo '${TOKEN}'\necho 'vault: permission denied' >&2\nexit 3\n`);
       return providerToml(server, `auth_command = ${tomlArray([fail])}`);
     });
-    const r = await runCli(["run", "hi"], { home });
+    const r = await runCliInProcess(["run", "hi"], { home });
     expect(r.stdout).toBe("");
     expect(r.stderr).toBe("error: auth_command `fail.sh` exited with status 3: vault: permission denied\n");
     expect(r.code).toBe(1);
@@ -348,13 +349,13 @@ describe("a command that fails", () => {
     const server = await startProvider();
     for (const argv of [["/nonexistent-dir/codex-no-such-tool", "read"], ["codex-no-such-tool"]]) {
       const { home } = homeWith(() => providerToml(server, `auth_command = ${tomlArray(argv)}`));
-      const st = await runCli(["status"], { home });
+      const st = await runCliInProcess(["status"], { home });
       expect(st.stdout).toBe(
         "Not logged in: auth_command `codex-no-such-tool` was not found; check auth_command in config.toml\n",
       );
       expect(st.stderr).toBe("");
       expect(st.code).toBe(1);
-      const r = await runCli(["run", "hi"], { home });
+      const r = await runCliInProcess(["run", "hi"], { home });
       expect(r.stdout).toBe("");
       expect(r.stderr).toBe(
         "error: auth_command `codex-no-such-tool` was not found; check auth_command in config.toml\n",
@@ -370,7 +371,7 @@ describe("a command that fails", () => {
       chmodSync(path, 0o644);
       return `auth_command = ${tomlArray([path])}\n`;
     });
-    const r = await runCli(["status"], { home });
+    const r = await runCliInProcess(["status"], { home });
     expect(r.stdout).toBe("Not logged in: auth_command `noexec.sh` could not be run (EACCES)\n");
     expect(r.code).toBe(1);
     expect(runs(home, "noexec.sh")).toBe(0);
@@ -384,11 +385,11 @@ describe("a command that fails", () => {
     const { home } = homeWith((h) =>
       providerToml(server, `auth_command = ${tomlArray([tokenScript(h, "empty.sh", out)])}`),
     );
-    const st = await runCli(["status"], { home });
+    const st = await runCliInProcess(["status"], { home });
     const why = "auth_command `empty.sh` printed nothing; it must print the token on standard output";
     expect(st.stdout).toBe(`Not logged in: ${why}\n`);
     expect(st.code).toBe(1);
-    const r = await runCli(["run", "hi"], { home });
+    const r = await runCliInProcess(["run", "hi"], { home });
     expect(r.stdout).toBe("");
     expect(r.stderr).toBe(`error: ${why}\n`);
     expect(r.code).toBe(1);
@@ -402,10 +403,10 @@ describe("a command that fails", () => {
     );
     const why =
       "auth_command `spaced.sh` printed a first line that is not a token: it contains a space at position 7 (a key is printable ASCII: no spaces, quotes, control or non-ASCII characters)";
-    const st = await runCli(["status"], { home });
+    const st = await runCliInProcess(["status"], { home });
     expect(st.stdout).toBe(`Not logged in: ${why}\n`);
     expect(st.code).toBe(1);
-    const r = await runCli(["run", "hi"], { home });
+    const r = await runCliInProcess(["run", "hi"], { home });
     expect(r.stderr).toBe(`error: ${why}\n`);
     expect(r.code).toBe(1);
     expect(server.requests).toEqual([]);
@@ -434,7 +435,7 @@ describe("arguments are passed literally, without a shell", () => {
       `require("fs").writeFileSync(${JSON.stringify(join(home, "argv.json"))}, JSON.stringify(process.argv.slice(2)));\nconsole.log(${JSON.stringify(TOKEN)});\n`,
     );
     writeFileSync(configFile, `auth_command = ${tomlArray([process.execPath, js, ...args])}\n`, { mode: 0o600 });
-    const r = await runCli(["status"], { home });
+    const r = await runCliInProcess(["status"], { home });
     expect(r.stdout).toBe(loggedInLine("node", TOKEN) + sourceLine(configFile, "node"));
     expect(r.code).toBe(0);
     expect(JSON.parse(readFileSync(join(home, "argv.json"), "utf8"))).toEqual(args);
@@ -444,7 +445,7 @@ describe("arguments are passed literally, without a shell", () => {
 
   test("a program name with shell syntax in it is not interpreted either", async () => {
     const { home } = homeWith((h) => `auth_command = ["echo ${TOKEN}; touch ${join(h, "pwned")}"]\n`);
-    const r = await runCli(["status"], { home });
+    const r = await runCliInProcess(["status"], { home });
     expect(r.stdout).toMatch(/^Not logged in: auth_command `.*` was not found; check auth_command in config\.toml\n$/);
     expect(r.code).toBe(1);
     expect(existsSync(join(home, "pwned"))).toBe(false);
@@ -463,7 +464,7 @@ describe("a malformed auth_command", () => {
     const { home, configFile } = homeWith(() => `auth_command = ${value}\n`);
     const err = `error: ${configFile}: auth_command must be ${BAD_SHAPE}\n`;
     for (const args of [["status"], ["status", "--json"], ["run", "hi"], ["logout"]]) {
-      const r = await runCli(args, { home, env: { OPENAI_BASE_URL: server.baseUrl } });
+      const r = await runCliInProcess(args, { home, env: { OPENAI_BASE_URL: server.baseUrl } });
       expect(r.stdout, args.join(" ")).toBe("");
       expect(r.stderr, args.join(" ")).toBe(err);
       expect(r.code, args.join(" ")).toBe(1);
@@ -473,7 +474,7 @@ describe("a malformed auth_command", () => {
 
   test("in a profile: the key is named with its table", async () => {
     const { home, configFile } = homeWith(() => `[profiles.work]\nauth_command = "pass show work"\n`);
-    const r = await runCli(["status", "--profile", "work"], { home });
+    const r = await runCliInProcess(["status", "--profile", "work"], { home });
     expect(r.stdout).toBe("");
     expect(r.stderr).toBe(`error: ${configFile}: profiles.work.auth_command must be ${BAD_SHAPE}\n`);
     expect(r.code).toBe(1);
@@ -487,7 +488,7 @@ describe("codex logout", () => {
     );
     agePath(configFile);
     const before = pathState(configFile);
-    const r = await runCli(["logout"], { home });
+    const r = await runCliInProcess(["logout"], { home });
     expect(r.stdout).toBe("");
     expect(r.stderr).toBe(managedWarning("tok.sh"));
     expect(r.code).toBe(0);
@@ -496,7 +497,7 @@ describe("codex logout", () => {
     expect(runs(home, "tok.sh")).toBe(0);
     expectNoSecret(r, ...ALL);
     // Still logged in through the command afterwards.
-    const st = await runCli(["status"], { home });
+    const st = await runCliInProcess(["status"], { home });
     expect(st.code).toBe(0);
     expect(st.stdout).toBe(loggedInLine("tok.sh", TOKEN) + sourceLine(configFile, "tok.sh"));
   });
@@ -506,7 +507,7 @@ describe("codex logout", () => {
       (h) => `auth_token = "${STORED}"\nauth_command = ${tomlArray([tokenScript(h, "tok.sh", `${TOKEN}\\n`)])}\n`,
     );
     const commandLine = readFileSync(configFile, "utf8").split("\n")[1];
-    const r = await runCli(["logout"], { home });
+    const r = await runCliInProcess(["logout"], { home });
     expect(r.stdout).toBe(`✅ Logged out successfully\n  Removed from ${configFile}\n`);
     expect(r.stderr).toBe(managedWarning("tok.sh"));
     expect(r.code).toBe(0);
@@ -522,7 +523,7 @@ describe("codex logout", () => {
     );
     agePath(configFile);
     const before = pathState(configFile);
-    const r = await runCli(["logout", "--profile", "work"], { home });
+    const r = await runCliInProcess(["logout", "--profile", "work"], { home });
     expect(r.stdout).toBe("");
     expect(r.stderr).toBe(managedWarning("work.sh", "work: "));
     expect(r.code).toBe(0);
@@ -537,7 +538,7 @@ describe("codex login --with-api-key", () => {
       (h) => `auth_command = ${tomlArray([tokenScript(h, "tok.sh", `${TOKEN}\\n`)])}\n`,
     );
     const commandLine = readFileSync(configFile, "utf8");
-    const r = await runCli(["login", "--with-api-key"], { home, input: `${LOGIN_KEY}\n` });
+    const r = await runCliInProcess(["login", "--with-api-key"], { home, input: `${LOGIN_KEY}\n` });
     expect(r.stdout).toBe(`✅ Logged in using an API key (sk-…LOGN), stored in ${configFile}\n`);
     expect(r.stderr).toBe(
       `warning: auth_command in ${configFile} supplies this account's credential and takes precedence over the one just saved; remove it to use this one\n`,
@@ -549,7 +550,7 @@ describe("codex login --with-api-key", () => {
     expect(text).not.toContain(TOKEN);
     expect(runs(home, "tok.sh")).toBe(0);
     expectNoSecret(r, ...ALL);
-    const st = await runCli(["status"], { home });
+    const st = await runCliInProcess(["status"], { home });
     expect(st.stdout).toBe(loggedInLine("tok.sh", TOKEN) + sourceLine(configFile, "tok.sh"));
     expectNoSecret(st, ...ALL);
   });
@@ -560,7 +561,10 @@ describe("codex login --with-api-key", () => {
     writeFileSync(workFile, `auth_command = ${tomlArray([tokenScript(home, "work.sh", `${WORK}\\n`)])}\n`, {
       mode: 0o600,
     });
-    const r = await runCli(["login", "--with-api-key", "--profile", "work"], { home, input: `${LOGIN_KEY}\n` });
+    const r = await runCliInProcess(["login", "--with-api-key", "--profile", "work"], {
+      home,
+      input: `${LOGIN_KEY}\n`,
+    });
     expect(r.stdout).toBe(`✅ Logged in using an API key (sk-…LOGN), stored in ${workFile} (profile work)\n`);
     expect(r.stderr).toBe(
       `warning: auth_command in ${workFile} supplies this account's credential and takes precedence over the one just saved; remove it to use this one\n`,
@@ -575,7 +579,10 @@ describe("codex login --with-api-key", () => {
     );
     const before = readFileSync(configFile, "utf8");
     const workFile = join(codexHome, "work.config.toml");
-    const r = await runCli(["login", "--with-api-key", "--profile", "work"], { home, input: `${LOGIN_KEY}\n` });
+    const r = await runCliInProcess(["login", "--with-api-key", "--profile", "work"], {
+      home,
+      input: `${LOGIN_KEY}\n`,
+    });
     expect(r.stdout).toBe(`✅ Logged in using an API key (sk-…LOGN), stored in ${workFile} (profile work)\n`);
     expect(r.stderr).toBe(
       `warning: auth_command in ${configFile} supplies this account's credential and takes precedence over the one just saved; remove it to use this one\n` +
@@ -601,18 +608,18 @@ describe("profiles", () => {
     writeFileSync(configFile, `auth_command = ${tomlArray([tokenScript(home, "work.sh", `${WORK}\\n`)])}\n`, {
       mode: 0o600,
     });
-    const work = await runCli(["run", "--profile", "work", "hi"], { home });
+    const work = await runCliInProcess(["run", "--profile", "work", "hi"], { home });
     expectReply(work);
     expect(runs(home, "work.sh")).toBe(1);
-    const plain = await runCli(["run", "hi"], { home });
+    const plain = await runCliInProcess(["run", "hi"], { home });
     expectReply(plain);
     expect(runs(home, "work.sh")).toBe(1);
     expect(server.requests.map((q) => q.headers.authorization)).toEqual([`Bearer ${WORK}`, `Bearer ${STORED}`]);
-    const st = await runCli(["status", "--profile", "work"], { home });
+    const st = await runCliInProcess(["status", "--profile", "work"], { home });
     expect(st.stdout).toBe(workStatus(configFile, server));
     expect(st.stderr).toBe("");
     expect(st.code).toBe(0);
-    const viaEnv = await runCli(["status"], { home, env: { CODEX_PROFILE: "work" } });
+    const viaEnv = await runCliInProcess(["status"], { home, env: { CODEX_PROFILE: "work" } });
     expect(viaEnv.stdout.split("\n").slice(0, 3)).toEqual([
       loggedInLine("work.sh", WORK).trimEnd(),
       sourceLine(configFile, "work.sh").trimEnd(),
@@ -633,10 +640,10 @@ describe("profiles", () => {
         `\n[profiles.work]\nauth_command = ${tomlArray([tokenScript(h, "work.sh", `${WORK}\\n`)])}\n`,
       ),
     );
-    const work = await runCli(["run", "--profile", "work", "hi"], { home });
+    const work = await runCliInProcess(["run", "--profile", "work", "hi"], { home });
     expectReply(work);
     expect(server.requests.map((q) => q.headers.authorization)).toEqual([`Bearer ${WORK}`]);
-    const st = await runCli(["status", "--profile", "work"], { home });
+    const st = await runCliInProcess(["status", "--profile", "work"], { home });
     expect(st.stdout).toBe(workStatus(configFile, server));
     expect(st.stderr).toBe(
       `warning: ${configFile} has a legacy [profiles.work] table, which OpenAI's Codex CLI refuses beside \`--profile work\` ("move those settings into work.config.toml"); move \`auth_command\` into ${join(codexHome, "work.config.toml")} and remove the table\n`,
@@ -650,7 +657,7 @@ describe("profiles", () => {
     const { home } = homeWith(
       (h) => `[profiles.work]\nauth_command = ${tomlArray([shScript(h, "fail.sh", "echo locked >&2\nexit 3\n")])}\n`,
     );
-    const r = await runCli(["status", "--profile", "work"], { home });
+    const r = await runCliInProcess(["status", "--profile", "work"], { home });
     expect(r.stdout).toBe(
       "Not logged in: auth_command `fail.sh` exited with status 3: locked\n  Profile: work (selected by --profile)\n",
     );
@@ -696,6 +703,7 @@ describe("a command that does not finish", () => {
   test.concurrent("status gives up after 10 s, kills it, exit 1", async ({ expect, onTestFinished }) => {
     const { home } = slowHome(onTestFinished, (d) => `echo $$ > '${d}/slow.pid'\nexec sleep 60\n`);
     const start = performance.now();
+    // Spawned: that the killed command is gone shows once it has been reaped, which a process of its own ensures.
     const r = await runCli(["status"], { home, timeoutMs: 40_000 });
     const elapsed = performance.now() - start;
     expect(r.stdout).toBe(`Not logged in: ${TIMEOUT_MSG}\n`);
@@ -724,6 +732,7 @@ describe("a command that does not finish", () => {
       `model_provider = "x"\n\n[model_providers.x]\nname = "Local"\nbase_url = "${baseUrl}"\n`,
     );
     const start = performance.now();
+    // Spawned: that the killed command is gone shows once it has been reaped, which a process of its own ensures.
     const r = await runCli(["run", "hi"], { home, timeoutMs: 40_000 });
     const elapsed = performance.now() - start;
     expect(r.stdout).toBe("");
@@ -753,6 +762,7 @@ describe("a command that does not finish", () => {
       } catch {}
     });
     const start = performance.now();
+    // Spawned: that the killed command is gone shows once it has been reaped, which a process of its own ensures.
     const r = await runCli(["status"], { home, timeoutMs: 40_000 });
     const elapsed = performance.now() - start;
     expect(r.stdout).toBe(`Not logged in: ${TIMEOUT_MSG}\n`);

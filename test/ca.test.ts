@@ -8,17 +8,8 @@
 import { chmodSync, chownSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
-import {
-  asRoot,
-  codexHomeOf,
-  NOBODY,
-  type RunResult,
-  runCli,
-  runCliAs,
-  tempDir,
-  testHome,
-  withConfig,
-} from "./helpers.js";
+import { asRoot, codexHomeOf, NOBODY, type RunResult, runCliAs, tempDir, testHome, withConfig } from "./helpers.js";
+import { runCliInProcess } from "./support/in-process.js";
 import { type Certificates, makeCertificates } from "./support/forward-proxy.js";
 import { type FakeProvider, startProvider } from "./support/provider.js";
 
@@ -45,7 +36,7 @@ async function check(env: Record<string, string>): Promise<{ r: RunResult; serve
   const server = await startProvider({ tls: { key: certs.key, cert: certs.cert, hostname: "127.0.0.1" } });
   models(server);
   const { home } = withConfig(config(server.baseUrl));
-  const r = await runCli(["status", "--check"], { home, env });
+  const r = await runCliInProcess(["status", "--check"], { home, env });
   expect(r.stdout + r.stderr).not.toContain(KEY);
   expect(r.stderr).not.toMatch(/\n\s+at |unexpected failure/);
   return { r, server };
@@ -105,7 +96,7 @@ describe("without the CA", () => {
   test("codex run: exit 1, one line naming the host and CODEX_CA_CERTIFICATE", async () => {
     const server = await startProvider({ tls: { key: certs.key, cert: certs.cert, hostname: "127.0.0.1" } });
     const { home } = withConfig(config(server.baseUrl));
-    const r = await runCli(["run", "hi"], { home });
+    const r = await runCliInProcess(["run", "hi"], { home });
     expect(r.code).toBe(1);
     expect(r.stderr.split("\n").filter((l) => l !== "")).toHaveLength(1);
     expect(r.stderr).toMatch(
@@ -143,7 +134,7 @@ describe("a CA file codex cannot use: one line naming the variable and the path,
         const path = make();
         const server = await startProvider({ tls: { key: certs.key, cert: certs.cert, hostname: "127.0.0.1" } });
         const { home } = withConfig(config(server.baseUrl));
-        const r = await runCli(["run", "hi"], { home, env: { [variable]: path } });
+        const r = await runCliInProcess(["run", "hi"], { home, env: { [variable]: path } });
         expect(refusedBeforeAnyRequest(r, server)).toBe(
           `error: ${variable} names ${path}, ${why}; point ${variable} at a PEM file of CA certificates, or unset it`,
         );

@@ -8,7 +8,8 @@ import { createInterface } from "node:readline";
 import { Readable } from "node:stream";
 import { describe, expect, test } from "vitest";
 import { inputLines, LINE_TOO_LONG, MAX_PROMPT_BYTES } from "../src/commands/input-lines.js";
-import { runCli, runWithEndlessInput, testHome } from "./helpers.js";
+import { runWithEndlessInput, testHome } from "./helpers.js";
+import { runCliInProcess } from "./support/in-process.js";
 import { type FakeProvider, responsesEvents, sse, startProvider } from "./support/provider.js";
 
 const KEY = "sk-chat-input-0123456789abcdefKEY";
@@ -44,7 +45,7 @@ describe("codex chat: a message line on standard input is at most 4 MiB", () => 
     server.reply(sse(responsesEvents(["got it"])), sse(responsesEvents(["and this"])), sse(responsesEvents(["never"])));
     const big = "x".repeat(MAX_PROMPT_BYTES);
     const home = testHome();
-    const ok = await runCli(["chat"], { home, env: envFor(server), input: `${big}\r\nshort\n` });
+    const ok = await runCliInProcess(["chat"], { home, env: envFor(server), input: `${big}\r\nshort\n` });
     expect(ok.stderr).toBe("");
     expect(ok.code).toBe(0);
     expect(ok.stdout).toBe("got it\nand this\n");
@@ -54,7 +55,7 @@ describe("codex chat: a message line on standard input is at most 4 MiB", () => 
     ]);
 
     // Counted in bytes: 4 MiB less one byte, then a two-byte character.
-    const over = await runCli(["chat"], {
+    const over = await runCliInProcess(["chat"], {
       home,
       env: envFor(server),
       input: `${"x".repeat(MAX_PROMPT_BYTES - 1)}é\nnext\n`,
@@ -68,7 +69,7 @@ describe("codex chat: a message line on standard input is at most 4 MiB", () => 
   test("several normal lines: one request each, the history resent with every turn", async () => {
     const server = await startProvider();
     server.reply(sse(responsesEvents(["A1"])), sse(responsesEvents(["A2"])), sse(responsesEvents(["A3"])));
-    const r = await runCli(["chat"], { home: testHome(), env: envFor(server), input: "q1\nq2 ünï\r\nq3" });
+    const r = await runCliInProcess(["chat"], { home: testHome(), env: envFor(server), input: "q1\nq2 ünï\r\nq3" });
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     expect(r.stdout).toBe("A1\nA2\nA3\n");

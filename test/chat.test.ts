@@ -6,6 +6,7 @@
  */
 import { describe, expect, test } from "vitest";
 import { expectNoSecret, type PtyResult, runCli, runCliInPty, testHome, withConfig } from "./helpers.js";
+import { runCliInProcess } from "./support/in-process.js";
 import {
   chatEvents,
   type FakeProvider,
@@ -66,7 +67,11 @@ describe("codex chat: credential gating", () => {
   test("without a credential: exit 4, says `codex login`, sends nothing", async () => {
     const server = await startProvider();
     const home = testHome();
-    const r = await runCli(["chat"], { home, env: { OPENAI_BASE_URL: server.baseUrl }, input: "hello\nagain\n" });
+    const r = await runCliInProcess(["chat"], {
+      home,
+      env: { OPENAI_BASE_URL: server.baseUrl },
+      input: "hello\nagain\n",
+    });
     expect(r.code).toBe(4);
     expect(r.stderr).toContain("codex login");
     expect(r.stdout).toBe("");
@@ -98,13 +103,13 @@ describe("codex chat: piped input", () => {
       sse(events(["Reply 3 ", "🚀"]), { chunkBytes: 3 }),
     );
     const lines = ["first message", "second: ünïcode", "third 🚀"];
-    let r: Awaited<ReturnType<typeof runCli>>;
+    let r: Awaited<ReturnType<typeof runCliInProcess>>;
     if (wire === "chat") {
       const { home } = providerConfig(server, 'wire_api = "chat"');
-      r = await runCli(["chat"], { home, env: { OPENAI_API_KEY: KEY }, input: `${lines.join("\n")}\n` });
+      r = await runCliInProcess(["chat"], { home, env: { OPENAI_API_KEY: KEY }, input: `${lines.join("\n")}\n` });
     } else {
       const home = testHome();
-      r = await runCli(["chat"], { home, env: envFor(server), input: `${lines.join("\n")}\n` });
+      r = await runCliInProcess(["chat"], { home, env: envFor(server), input: `${lines.join("\n")}\n` });
     }
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
@@ -134,7 +139,7 @@ describe("codex chat: piped input", () => {
     const server = await startProvider();
     server.reply(sse(responsesEvents(["one"])), sse(responsesEvents(["two"])));
     const home = testHome();
-    const r = await runCli(["chat", "-m", "gpt-test-mini"], {
+    const r = await runCliInProcess(["chat", "-m", "gpt-test-mini"], {
       home,
       env: envFor(server),
       input: "\n   \r\n  hello there \r\n\t\n\nsecond\r\n\n",
@@ -149,7 +154,7 @@ describe("codex chat: piped input", () => {
 
     // Only blank lines, or no input at all: nothing to send, exit 0.
     for (const input of ["\n \n\t\n", ""]) {
-      const empty = await runCli(["chat"], { home, env: envFor(server), input });
+      const empty = await runCliInProcess(["chat"], { home, env: envFor(server), input });
       expect(empty.code).toBe(0);
       expect(empty.stdout).toBe("");
       expect(empty.stderr).toBe("");
@@ -161,7 +166,7 @@ describe("codex chat: piped input", () => {
     const server = await startProvider();
     server.reply(sse(responsesEvents(["A1"])), sse(responsesEvents(["A2"])), sse(responsesEvents(["A3"])));
     const home = testHome();
-    const r = await runCli(["chat"], { home, env: envFor(server), input: "q1\nq2\n/new\nq3\n" });
+    const r = await runCliInProcess(["chat"], { home, env: envFor(server), input: "q1\nq2\n/new\nq3\n" });
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     expect(r.stdout).toBe("A1\nA2\nA3\n");
@@ -176,7 +181,7 @@ describe("codex chat: piped input", () => {
     const server = await startProvider();
     server.reply(sse(responsesEvents(["only reply"])), sse(responsesEvents(["never"])));
     const home = testHome();
-    const r = await runCli(["chat"], { home, env: envFor(server), input: "q1\n  /exit \nq2\nq3\n" });
+    const r = await runCliInProcess(["chat"], { home, env: envFor(server), input: "q1\n  /exit \nq2\nq3\n" });
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     expect(r.stdout).toBe("only reply\n");
@@ -192,6 +197,7 @@ describe("codex chat: piped input", () => {
     );
     const home = testHome();
     const started = Date.now();
+    // Spawned: what is measured is the process's exit, which must not wait for the idle connection.
     const r = await runCli(["chat"], { home, env: envFor(server), input: "q1\nq2\nq3\n" });
     const elapsedMs = Date.now() - started;
     expect(r.code).toBe(4);
@@ -213,7 +219,7 @@ describe("codex chat: piped input", () => {
     });
     const home = testHome();
     const started = Date.now();
-    const r = await runCli(["chat"], { home, env: envFor(server), input: "q1\nq2\nq3\n" });
+    const r = await runCliInProcess(["chat"], { home, env: envFor(server), input: "q1\nq2\nq3\n" });
     const elapsedMs = Date.now() - started;
     expect(r.code).toBe(1);
     expect(r.stdout).toBe("first reply\n");
@@ -230,7 +236,7 @@ describe("codex chat: piped input", () => {
       sse(responsesEvents(["never"])),
     );
     const { home } = providerConfig(server, "request_max_retries = 0");
-    const r = await runCli(["chat"], { home, env: { OPENAI_API_KEY: KEY }, input: "q1\nq2\nq3\n" });
+    const r = await runCliInProcess(["chat"], { home, env: { OPENAI_API_KEY: KEY }, input: "q1\nq2\nq3\n" });
     expect(r.code).toBe(1);
     expect(r.stdout).toBe("first reply\n");
     expect(r.stderr).toMatch(/^error: .*HTTP 500: internal trouble for sk-…KEY2/m);

@@ -15,7 +15,8 @@ import {
   oauthSettings,
   openClient,
 } from "../src/index.js";
-import { homeWithConfig, ROOT, runCli } from "./helpers.js";
+import { homeWithConfig, ROOT } from "./helpers.js";
+import { runCliInProcess } from "./support/in-process.js";
 
 async function settingsFor(text: string) {
   const { codexHome } = homeWithConfig(text);
@@ -45,7 +46,7 @@ describe("[oauth] protocol", () => {
   test("any other value stops `codex login` before anything is opened, file untouched", async () => {
     const text = '[oauth]\nissuer = "http://127.0.0.1:9"\nprotocol = "oidc"\n';
     const { home, configFile } = homeWithConfig(text);
-    const r = await runCli(["login", "--device-auth"], { home });
+    const r = await runCliInProcess(["login", "--device-auth"], { home });
     expect(r.code).toBe(1);
     expect(r.stderr.trim()).toBe(`error: ${configFile}: oauth.protocol must be "openai" or "standard"`);
     expect(r.stdout).toBe("");
@@ -65,7 +66,9 @@ describe("forced_login_method and forced_chatgpt_workspace_id", () => {
       method: "chatgpt",
       workspaces: ["org-a"],
     });
-    expect(await restrictions('forced_login_method = "api"\nforced_chatgpt_workspace_id = ["org-a", "org-b"]\n')).toEqual({
+    expect(
+      await restrictions('forced_login_method = "api"\nforced_chatgpt_workspace_id = ["org-a", "org-b"]\n'),
+    ).toEqual({
       method: "api",
       workspaces: ["org-a", "org-b"],
     });
@@ -79,7 +82,10 @@ describe("forced_login_method and forced_chatgpt_workspace_id", () => {
     ['forced_chatgpt_workspace_id = ["org a"]\n', "forced_chatgpt_workspace_id must be a workspace id"],
   ])("%j is refused by login, naming the key", async (text, message) => {
     const { home, configFile } = homeWithConfig(text);
-    const r = await runCli(["login", "--with-api-key"], { home, input: "sk-proj-abcdefghijklmnopqrstuvwxyz\n" });
+    const r = await runCliInProcess(["login", "--with-api-key"], {
+      home,
+      input: "sk-proj-abcdefghijklmnopqrstuvwxyz\n",
+    });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`${configFile}: ${message}`);
     expect(readFileSync(configFile, "utf8")).toBe(text);
@@ -114,7 +120,7 @@ describe("chatgpt_base_url", () => {
     // `*.test` resolves to 127.0.0.1 under the preload, so even a broken refusal stays on this machine.
     const { home } = homeWithConfig(session('chatgpt_base_url = "http://chatgpt.test:9/backend-api"\n'));
     const log = join(home, "lookups");
-    const r = await runCli(["run", "hello"], {
+    const r = await runCliInProcess(["run", "hello"], {
       home,
       env: { NODE_OPTIONS: `--require ${join(ROOT, "test", "support", "test-dns.cjs")}`, TEST_DNS_LOG: log },
     });
@@ -127,7 +133,7 @@ describe("chatgpt_base_url", () => {
   test("doctor flags it with the fix, and sends nothing", async () => {
     const { home } = homeWithConfig(session('chatgpt_base_url = "http://chatgpt.test:9/backend-api"\n'));
     const log = join(home, "lookups");
-    const r = await runCli(["doctor", "--json"], {
+    const r = await runCliInProcess(["doctor", "--json"], {
       home,
       env: { NODE_OPTIONS: `--require ${join(ROOT, "test", "support", "test-dns.cjs")}`, TEST_DNS_LOG: log },
     });
@@ -143,7 +149,7 @@ describe("chatgpt_base_url", () => {
     const top = 'model_provider = "local"\n';
     const table = '\n[model_providers.local]\nbase_url = "http://127.0.0.1:9/v1"\n';
     const { home } = homeWithConfig(`${session(top)}${table}`);
-    const r = await runCli(["status"], { home });
+    const r = await runCliInProcess(["status"], { home });
     expect(r.code).toBe(1);
     expect(r.stdout).toBe(
       "Not logged in: the provider `local` does not take OpenAI's credentials, so codex will not send it your ChatGPT sign-in; give it its own (auth_command, or `codex login --with-api-key`), or set requires_openai_auth = true in its table if it is a proxy in front of OpenAI\n",
@@ -152,7 +158,7 @@ describe("chatgpt_base_url", () => {
 
   test("a value that is not a URL names the key", async () => {
     const { home, configFile } = homeWithConfig(session('chatgpt_base_url = "chatgpt"\n'));
-    const r = await runCli(["run", "hello"], { home });
+    const r = await runCliInProcess(["run", "hello"], { home });
     expect(r.code).toBe(1);
     expect(r.stderr.trim()).toBe(`error: ${configFile}: chatgpt_base_url must be an http:// or https:// URL`);
   });
@@ -161,7 +167,7 @@ describe("chatgpt_base_url", () => {
 test("a forced workspace with a standard issuer is refused before anything is opened: only a ChatGPT sign-in names one", async () => {
   const text = 'forced_chatgpt_workspace_id = "org-a"\n\n[oauth]\nissuer = "http://127.0.0.1:9"\n';
   const { home, configFile } = homeWithConfig(text);
-  const r = await runCli(["login", "--no-browser"], { home });
+  const r = await runCliInProcess(["login", "--no-browser"], { home });
   expect(r.code).toBe(1);
   expect(r.stderr.trim()).toBe(
     "error: config.toml restricts sign-in to a ChatGPT workspace (forced_chatgpt_workspace_id), which only a ChatGPT sign-in can satisfy, and [oauth] speaks the standard protocol to 127.0.0.1:9; nothing was opened or stored",

@@ -9,7 +9,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo, Socket } from "node:net";
 import { readFileSync } from "node:fs";
 import { describe, expect, onTestFinished, test } from "vitest";
-import { expectNoSecret, homeWithConfig, runCli } from "./helpers.js";
+import { expectNoSecret, homeWithConfig } from "./helpers.js";
+import { runCliInProcess } from "./support/in-process.js";
 
 type Handler = (req: IncomingMessage, body: string, res: ServerResponse) => void;
 
@@ -81,7 +82,7 @@ describe("a hostile issuer during sign-in", () => {
     );
     const { home, configFile } = homeWithConfig(config(issuer.url));
     const started = Date.now();
-    const r = await runCli(["login", "--device-auth"], { home, timeoutMs: 15_000 });
+    const r = await runCliInProcess(["login", "--device-auth"], { home, timeoutMs: 15_000 });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("answered the sign-in with something other than a JSON object");
     expect(Date.now() - started).toBeLessThan(10_000);
@@ -105,9 +106,9 @@ describe("a hostile issuer during sign-in", () => {
       ),
     );
     const { home } = homeWithConfig(config(issuer.url));
-    const login = await runCli(["login", "--device-auth"], { home, timeoutMs: 15_000 });
+    const login = await runCliInProcess(["login", "--device-auth"], { home, timeoutMs: 15_000 });
     expect(login.code).toBe(0);
-    const status = await runCli(["status"], { home });
+    const status = await runCliInProcess(["status"], { home });
     expect(status.code).toBe(0);
     for (const r of [login, status]) {
       expect(r.stdout + r.stderr).not.toContain(ESC);
@@ -132,7 +133,7 @@ describe("a hostile issuer during sign-in", () => {
         ),
       );
       const { home, configFile } = homeWithConfig(config(issuer.url));
-      const login = await runCli(["login", "--device-auth"], { home, timeoutMs: 15_000 });
+      const login = await runCliInProcess(["login", "--device-auth"], { home, timeoutMs: 15_000 });
       expect(login.stderr, String(exp)).not.toContain("unexpected failure");
       expect(login.code, String(exp)).toBe(0);
       expect(readFileSync(configFile, "utf8")).not.toContain("expires_at");
@@ -153,7 +154,7 @@ describe("a hostile issuer during sign-in", () => {
       ),
     );
     const { home, configFile } = homeWithConfig(config(issuer.url));
-    const r = await runCli(["login", "--device-auth"], { home, timeoutMs: 15_000 });
+    const r = await runCliInProcess(["login", "--device-auth"], { home, timeoutMs: 15_000 });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("returned an ID token whose chatgpt_account_id is not an id");
     expect(readFileSync(configFile, "utf8")).toBe(config(issuer.url));
@@ -162,7 +163,7 @@ describe("a hostile issuer during sign-in", () => {
   test("a user code with control characters is refused before it is shown", async () => {
     const issuer = await hostileIssuer(deviceRoutes(() => {}, `AB${ESC}[2JCD`));
     const { home } = homeWithConfig(config(issuer.url));
-    const r = await runCli(["login", "--device-auth"], { home, timeoutMs: 15_000 });
+    const r = await runCliInProcess(["login", "--device-auth"], { home, timeoutMs: 15_000 });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("without a usable device_auth_id and user_code");
     expect(r.stdout + r.stderr).not.toContain(ESC);
@@ -177,7 +178,7 @@ describe("a hostile issuer during sign-in", () => {
       ),
     );
     const { home } = homeWithConfig(config(issuer.url));
-    const r = await runCli(["login", "--device-auth"], { home, timeoutMs: 15_000 });
+    const r = await runCliInProcess(["login", "--device-auth"], { home, timeoutMs: 15_000 });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("refused the sign-in (HTTP 400, invalid_grant: bad");
     expectNoSecret(r, CODE, verifier);
@@ -199,7 +200,7 @@ describe("a hostile issuer at renewal", () => {
     });
     const refresh = "rt-must-not-travel-0123456789";
     const { home } = homeWithConfig(due(issuer.url, refresh));
-    const r = await runCli(["run", "hello"], { home, timeoutMs: 15_000 });
+    const r = await runCliInProcess(["run", "hello"], { home, timeoutMs: 15_000 });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("refused renewing the session (HTTP 307");
     expect(elsewhere.hits).toEqual([]);
@@ -212,7 +213,7 @@ describe("a hostile issuer at renewal", () => {
       "/oauth/token": (_req, body, res) => json(res, 503, { error: { message: `cannot renew ${body}` } }),
     });
     const { home } = homeWithConfig(due(issuer.url, refresh));
-    const r = await runCli(["run", "hello"], { home, timeoutMs: 15_000 });
+    const r = await runCliInProcess(["run", "hello"], { home, timeoutMs: 15_000 });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("refused renewing the session (HTTP 503");
     expectNoSecret(r, refresh);

@@ -1,5 +1,5 @@
 /**
- * `codex login` with ChatGPT, end to end: the built CLI against the protocol-faithful fake of auth.openai.com
+ * `codex login` with ChatGPT, end to end: the CLI against the protocol-faithful fake of auth.openai.com
  * (test/support/openai-fake.ts, on 127.0.0.1, `[oauth] protocol = "openai"`), the browser part driven by real
  * headless Chromium. What OpenAI's Codex CLI sends is what the fake insists on; these tests add what the user
  * sees and what is stored (or, on every refusal, that nothing is).
@@ -7,7 +7,8 @@
 import { readFileSync, statSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { describe, expect, test } from "vitest";
-import { expectNoSecret, freePort, reachable, type RunResult, runCli, withConfig } from "./helpers.js";
+import { expectNoSecret, freePort, reachable, type RunResult, withConfig } from "./helpers.js";
+import { runCliInProcess } from "./support/in-process.js";
 import { signInWithBrowser } from "./support/browser.js";
 import { type RunningCli, startCli } from "./support/oauth-cli.js";
 import {
@@ -122,7 +123,6 @@ async function startDeviceLogin(home: string): Promise<{ cli: RunningCli; userCo
   const [, userCode] = await cli.waitFor(USER_CODE);
   return { cli, userCode: userCode as string };
 }
-
 
 /** Holds `port` on 127.0.0.1 (as another program would); undefined when someone else already holds it. */
 function hold(port: number): Promise<Server | undefined> {
@@ -292,13 +292,16 @@ describe("browser sign-in with ChatGPT", () => {
     try {
       const flag = withConfig(await fakeConfig(fake, { port: null }));
       const before = readFileSync(flag.configFile);
-      const r = await runCli(["login", "--no-browser", "--port", String(port)], { home: flag.home, timeoutMs: 10_000 });
+      const r = await runCliInProcess(["login", "--no-browser", "--port", String(port)], {
+        home: flag.home,
+        timeoutMs: 10_000,
+      });
       expect(r.code).toBe(1);
       expect(r.stderr).toBe(expected);
       expect(readFileSync(flag.configFile)).toEqual(before);
 
       const setting = withConfig(await fakeConfig(fake, { port }));
-      const r2 = await runCli(["login", "--no-browser"], { home: setting.home, timeoutMs: 10_000 });
+      const r2 = await runCliInProcess(["login", "--no-browser"], { home: setting.home, timeoutMs: 10_000 });
       expect(r2.code).toBe(1);
       expect(r2.stderr).toBe(expected);
       expect(fake.authorizeRequests).toHaveLength(0);
@@ -390,7 +393,7 @@ describe("device sign-in with ChatGPT (--device-auth)", () => {
     const fake = await fakeWith({ deviceAuthEnabled: false });
     const { home, configFile } = withConfig(await fakeConfig(fake));
     const before = readFileSync(configFile);
-    const r = await runCli(["login", "--device-auth"], { home });
+    const r = await runCliInProcess(["login", "--device-auth"], { home });
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(
       `error: device sign-in is not enabled on ${new URL(fake.issuer).host}; use \`codex login\` in a browser, or \`codex login --with-api-key\`\n`,
@@ -483,7 +486,7 @@ describe("signing in again replaces the session and revokes the one it replaces"
     const old = fake.mintSession();
     const { home, configFile } = withConfig(await fakeConfig(fake, seededSession(fake, old)));
     const key = "sk-test-replaces-a-chatgpt-session-1234";
-    const r = await runCli(["login", "--with-api-key"], { home, input: `${key}\n` });
+    const r = await runCliInProcess(["login", "--with-api-key"], { home, input: `${key}\n` });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toBe(
       `✅ Logged in using an API key (sk-…1234), stored in ${configFile}\n  The previous session was revoked at ${new URL(fake.issuer).host}.\n`,
@@ -502,7 +505,7 @@ describe("signing in again replaces the session and revokes the one it replaces"
     const gone = `http://127.0.0.1:${await freePort()}`;
     const { home, configFile } = withConfig(await fakeConfig(fake, seededSession(fake, old, gone)));
     const key = "sk-test-after-a-failed-revocation-5678";
-    const r = await runCli(["login", "--with-api-key"], { home, input: key });
+    const r = await runCliInProcess(["login", "--with-api-key"], { home, input: key });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toBe(`✅ Logged in using an API key (sk-…5678), stored in ${configFile}\n`);
     const host = new URL(gone).host;
@@ -521,7 +524,7 @@ describe("forced_login_method", () => {
     const { home, configFile } = withConfig(await fakeConfig(fake, { top: 'forced_login_method = "chatgpt"\n' }));
     const before = readFileSync(configFile);
     // Standard input stays open and silent: a codex that read it first would wait there, not answer.
-    const r = await runCli(["login", "--with-api-key"], { home, silentStdin: true, timeoutMs: 10_000 });
+    const r = await runCliInProcess(["login", "--with-api-key"], { home, silentStdin: true, timeoutMs: 10_000 });
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(
       'error: config.toml allows only sign-in with ChatGPT (forced_login_method = "chatgpt"), not an API key; run `codex login` (or `codex login --device-auth`)\n',
@@ -534,7 +537,7 @@ describe("forced_login_method", () => {
     const fake = await fakeWith();
     const { home, configFile } = withConfig(await fakeConfig(fake, { top: 'forced_login_method = "api"\n' }));
     const before = readFileSync(configFile);
-    const r = await runCli(["login", "--device-auth"], { home });
+    const r = await runCliInProcess(["login", "--device-auth"], { home });
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(
       'error: config.toml allows only API keys (forced_login_method = "api"), not sign-in in a browser or on another device; run `codex login --with-api-key`\n',
@@ -543,7 +546,7 @@ describe("forced_login_method", () => {
     expect(readFileSync(configFile)).toEqual(before);
 
     const key = "sk-test-only-keys-here-abcd";
-    const ok = await runCli(["login"], { home, input: `${key}\n`, timeoutMs: 10_000 });
+    const ok = await runCliInProcess(["login"], { home, input: `${key}\n`, timeoutMs: 10_000 });
     expect(ok.code, ok.stderr).toBe(0);
     expect(ok.stdout).toBe(`✅ Logged in using an API key (sk-…abcd), stored in ${configFile}\n`);
     expect(readFileSync(configFile, "utf8")).toContain(`auth_token = "${key}"\n`);
@@ -640,7 +643,7 @@ describe("the protocol is never guessed", () => {
       const fake = await fakeWith();
       const { home, configFile } = withConfig(await fakeConfig(fake, { protocol }));
       const before = readFileSync(configFile);
-      const r = await runCli(["login", "--device-auth"], { home });
+      const r = await runCliInProcess(["login", "--device-auth"], { home });
       expect(r.code).toBe(1);
       expect(r.stderr).toBe(
         `error: ${fake.issuer} does not offer device sign-in (it publishes no device_authorization_endpoint); use \`codex login\` in a browser, or \`codex login --with-api-key\`\n`,

@@ -1,5 +1,5 @@
 /**
- * A ChatGPT session in use, end to end: the built CLI against the OpenAI fake (./support/openai-fake.ts,
+ * A ChatGPT session in use, end to end: the CLI against the OpenAI fake (./support/openai-fake.ts,
  * auth.openai.com and the ChatGPT Codex backend on 127.0.0.1), with config.toml (or the keyring) seeded as
  * a sign-in leaves it. `run` and `chat` reach `{chatgpt_base_url}/codex/responses` as OpenAI's Codex CLI
  * sends them; the session is renewed with Codex's JSON refresh before a request (5 minutes before `exp`, or
@@ -11,7 +11,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import { Config, openClient } from "codex-credentials";
 import { describe, expect, onTestFinished, test } from "vitest";
-import { expectNoSecret, freePort, type RunResult, runCli, withConfig, storedSession } from "./helpers.js";
+import { expectNoSecret, freePort, runCli, type RunResult, storedSession, withConfig } from "./helpers.js";
+import { runCliInProcess } from "./support/in-process.js";
 import { type Keyring, startKeyring } from "./support/keyring.js";
 import {
   CODEX_CLIENT_ID,
@@ -37,7 +38,6 @@ function jwtExp(jwt: string): number {
 
 /** A TOML datetime as codex writes them. */
 const tomlDate = (d: Date) => d.toISOString();
-
 
 interface SeedOptions {
   /** Options for a fake started here (ignored with `fake`). */
@@ -70,7 +70,10 @@ interface Seeded {
   /** config.toml as seeded, less `auth_token` and `[oauth_session]`: what logout must leave. */
   withoutCredential: string;
   /** Runs the CLI; no token known so far may appear in its output. */
-  cli(args: string[], opts?: { env?: Record<string, string | undefined>; input?: string }): Promise<RunResult>;
+  cli(
+    args: string[],
+    opts?: { env?: Record<string, string | undefined>; input?: string; spawned?: boolean },
+  ): Promise<RunResult>;
   /** Remembers a token (read from the file) as a secret that no output may contain. */
   secret(...tokens: Array<string | undefined>): void;
   /** No token seen in this test appears in any output of any command run in it. */
@@ -121,7 +124,7 @@ async function seed(opts: SeedOptions = {}): Promise<Seeded> {
     seeded,
     withoutCredential,
     async cli(args, o = {}) {
-      const r = await runCli(args, { home, env: o.env, input: o.input });
+      const r = await (o.spawned ? runCli : runCliInProcess)(args, { home, env: o.env, input: o.input });
       results.push(r);
       expectNoSecret(r, ...secrets);
       expect(r.stderr).not.toMatch(/\n\s+at |unexpected failure/);
@@ -131,7 +134,8 @@ async function seed(opts: SeedOptions = {}): Promise<Seeded> {
       for (const t of more) if (t !== undefined) secrets.add(t);
     },
     noSecretLeaked() {
-      for (const t of [storedSession(configFile).access, storedSession(configFile).refresh]) if (t !== undefined) secrets.add(t);
+      for (const t of [storedSession(configFile).access, storedSession(configFile).refresh])
+        if (t !== undefined) secrets.add(t);
       for (const r of results) expectNoSecret(r, ...secrets);
     },
   };
@@ -365,7 +369,8 @@ describe("a 401 from the backend", () => {
 test("10 concurrent runs with an expiring token: one refresh at the fake, all 10 succeed", async () => {
   const fake = await startOpenAIFake({ refreshDelayMs: 300 });
   const s = await seed({ fake, accessTokenTtlSeconds: 120 });
-  const runs = await Promise.all(Array.from({ length: 10 }, (_, i) => s.cli(["run", `run ${i}`])));
+  // Spawned: one refresh between ten processes is what the lock is for.
+  const runs = await Promise.all(Array.from({ length: 10 }, (_, i) => s.cli(["run", `run ${i}`], { spawned: true })));
   runs.forEach((r, i) => {
     expect(r, r.stderr).toMatchObject({ code: 0, stdout: `You said: run ${i}\n` });
   });
@@ -701,12 +706,12 @@ describe.skipIf(!hasSecretService)("the session in the keyring", () => {
     const env = keyring.env;
     const secrets = [tokens.accessToken, tokens.refreshToken];
 
-    const st = await runCli(["status"], { home, env });
+    const st = await runCliInProcess(["status"], { home, env });
     expect(st.code, st.stderr).toBe(0);
     expect(st.stdout).toMatch(/^Logged in using ChatGPT as user@example\.com \(plus plan\): …/);
     expect(st.stdout).toContain("\n  Source: system keyring (Secret Service)\n");
 
-    const r = await runCli(["run", "hi"], { home, env });
+    const r = await runCliInProcess(["run", "hi"], { home, env });
     expect(r).toMatchObject({ code: 0, stdout: "You said: hi\n", stderr: "" });
     expect(fake.refreshCount).toBe(1);
     const items = await keyring.search(entry);

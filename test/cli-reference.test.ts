@@ -1,5 +1,5 @@
 /**
- * Help that teaches, and a reference that cannot drift: every command's `--help` (from the built CLI) has a
+ * Help that teaches, and a reference that cannot drift: every command's `--help` (from the CLI) has a
  * description and worked examples, and docs/cli.md is exactly what `npm run docs` renders from the command
  * definitions.
  */
@@ -8,7 +8,8 @@ import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { renderReference } from "../src/cli-reference.js";
 import { COMMANDS } from "../src/cli-spec.js";
-import { ROOT, runCli, testHome } from "./helpers.js";
+import { ROOT, testHome } from "./helpers.js";
+import { runCliInProcess } from "./support/in-process.js";
 
 describe("docs/cli.md", () => {
   test("is up to date with the command definitions (if not: run `npm run docs` and commit docs/cli.md)", () => {
@@ -33,7 +34,7 @@ describe("--help", () => {
     "codex %s --help: usage, every flag, a description and worked examples",
     async (name) => {
       const home = testHome();
-      const r = await runCli([name, "--help"], { home });
+      const r = await runCliInProcess([name, "--help"], { home });
       expect(r.code).toBe(0);
       expect(r.stderr).toBe("");
       const spec = COMMANDS.find((c) => c.name === name);
@@ -49,15 +50,16 @@ describe("--help", () => {
       const lines = examples.split("\n").filter((l) => l.startsWith("  $ "));
       expect(lines.length, `${name} has worked examples`).toBeGreaterThanOrEqual(3);
       // codex itself, or a program fed by it (`curl -H "Authorization: Bearer $(codex token)" …`).
-      for (const line of lines) expect(line).toMatch(/^ {2}\$ (.+\| )?codex |^ {2}\$ (echo|printf|git|printenv)|\$\(codex /);
+      for (const line of lines)
+        expect(line).toMatch(/^ {2}\$ (.+\| )?codex |^ {2}\$ (echo|printf|git|printenv)|\$\(codex /);
       // `codex help NAME` is the same page.
-      const viaHelp = await runCli(["help", name], { home });
+      const viaHelp = await runCliInProcess(["help", name], { home });
       expect(viaHelp.stdout).toBe(r.stdout);
     },
   );
 
   test("codex --help lists every command, with examples and the exit statuses", async () => {
-    const r = await runCli(["--help"], { home: testHome() });
+    const r = await runCliInProcess(["--help"], { home: testHome() });
     expect(r.code).toBe(0);
     // At 80 columns (piped), a long summary wraps under itself.
     for (const spec of COMMANDS) {

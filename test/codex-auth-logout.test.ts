@@ -16,7 +16,8 @@ import { createServer, type Server, type Socket } from "node:net";
 import { join } from "node:path";
 import { logout } from "codex-credentials";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { asRoot, expectNoSecret, freePort, NOBODY, ROOT, runCli, testHome, withConfig } from "./helpers.js";
+import { asRoot, expectNoSecret, freePort, NOBODY, ROOT, testHome, withConfig } from "./helpers.js";
+import { runCliInProcess } from "./support/in-process.js";
 import { CODEX_CLIENT_ID, type OpenAIFake, type SessionTokens, startOpenAIFake } from "./support/openai-fake.js";
 import { codexAuthJson } from "./support/real-codex.js";
 
@@ -41,7 +42,7 @@ function homeWithSession(config: string, extra?: Record<string, unknown>) {
 }
 
 async function cli(args: string[], home: string, tokens: SessionTokens, env?: Record<string, string>) {
-  const r = await runCli(args, { home, env, timeoutMs: 20_000 });
+  const r = await runCliInProcess(args, { home, env, timeoutMs: 20_000 });
   expectNoSecret(r, tokens.accessToken, tokens.refreshToken, tokens.idToken);
   return r;
 }

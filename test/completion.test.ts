@@ -8,7 +8,8 @@ import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
 import { COMMANDS, GLOBAL_FLAGS, PROGRAM_FLAGS } from "../src/cli-spec.js";
-import { CLI, cleanEnv, codexHomeOf, homeWithConfig, run, runCli, runInPty } from "./helpers.js";
+import { CLI, cleanEnv, codexHomeOf, homeWithConfig, run, runInPty } from "./helpers.js";
+import { runCliInProcess } from "./support/in-process.js";
 
 const SHELLS = ["bash", "zsh", "fish"] as const;
 type Shell = (typeof SHELLS)[number];
@@ -46,7 +47,7 @@ let shared: ReturnType<typeof shellHome>;
 beforeAll(async () => {
   shared = shellHome();
   for (const shell of SHELLS) {
-    const r = await runCli(["completion", shell], { home: shared.home });
+    const r = await runCliInProcess(["completion", shell], { home: shared.home });
     expect(r, r.stderr).toMatchObject({ code: 0, stderr: "" });
     scripts[shell] = r.stdout;
     writeFileSync(shared.script(shell), r.stdout);
@@ -83,26 +84,32 @@ describe("the scripts", () => {
 
 describe("codex completion", () => {
   test("--profiles prints the profile names in config.toml, in file order", async () => {
-    const r = await runCli(["completion", "--profiles"], { home: shared.home });
+    const r = await runCliInProcess(["completion", "--profiles"], { home: shared.home });
     expect(r).toMatchObject({ code: 0, stdout: "work\npersonal\n", stderr: "" });
   });
 
   test("--profiles prints each NAME.config.toml by name, then codex 0.1.0's tables; the files even when config.toml is broken", async () => {
     const { home, codexHome, configFile } = homeWithConfig('[profiles.old]\nauth_token = "sk-x"\n[profiles.work]\n');
-    for (const f of ["work.config.toml", "alpha.config.toml", "default.config.toml", "bad.name.config.toml", "x.toml"]) {
+    for (const f of [
+      "work.config.toml",
+      "alpha.config.toml",
+      "default.config.toml",
+      "bad.name.config.toml",
+      "x.toml",
+    ]) {
       writeFileSync(join(codexHome, f), "");
     }
-    const r = await runCli(["completion", "--profiles"], { home });
+    const r = await runCliInProcess(["completion", "--profiles"], { home });
     expect(r).toMatchObject({ code: 0, stdout: "alpha\nwork\nold\n", stderr: "" });
     writeFileSync(configFile, "[profiles.old\n");
-    const broken = await runCli(["completion", "--profiles"], { home });
+    const broken = await runCliInProcess(["completion", "--profiles"], { home });
     expect(broken).toMatchObject({ code: 0, stdout: "alpha\nwork\n", stderr: "" });
   });
 
   test("--profiles prints nothing, and no error, when config.toml is missing or does not parse", async () => {
     for (const config of [undefined, "model = [\n"]) {
       const { home } = homeWithConfig(config);
-      const r = await runCli(["completion", "--profiles"], { home });
+      const r = await runCliInProcess(["completion", "--profiles"], { home });
       expect(r).toMatchObject({ code: 0, stdout: "", stderr: "" });
     }
   });
@@ -111,14 +118,14 @@ describe("codex completion", () => {
     [[], /needs a shell: bash, zsh or fish/],
     [["tcsh"], /knows bash, zsh and fish, not 'tcsh'/],
   ])("codex completion %j is a usage error (exit 2)", async (args, message) => {
-    const r = await runCli(["completion", ...args], { home: shared.home });
+    const r = await runCliInProcess(["completion", ...args], { home: shared.home });
     expect(r.code).toBe(2);
     expect(r.stdout).toBe("");
     expect(r.stderr).toMatch(message);
   });
 
   test("codex completion bash --help shows how to install each script", async () => {
-    const r = await runCli(["completion", "--help"], { home: shared.home });
+    const r = await runCliInProcess(["completion", "--help"], { home: shared.home });
     expect(r.code).toBe(0);
     for (const shell of SHELLS) expect(r.stdout).toContain(`codex completion ${shell}`);
   });

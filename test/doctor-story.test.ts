@@ -20,11 +20,11 @@ import {
   NOBODY,
   type RunResult,
   removeAfterTest,
-  runCli,
   runCliAs,
   testHome,
   withConfig,
 } from "./helpers.js";
+import { runCliInProcess } from "./support/in-process.js";
 import { expectOneStory } from "./support/doctor-story.js";
 import { withoutBus } from "./support/keyring.js";
 
@@ -70,7 +70,7 @@ async function doctor(
   const args = ["doctor", "--offline", ...(opts.args ?? [])];
   const json = ["doctor", "--json", "--offline", ...(opts.args ?? [])];
   const run = (a: string[]): Promise<RunResult> =>
-    opts.user === undefined ? runCli(a, { home, env }) : runCliAs(opts.user, a, { home, env });
+    opts.user === undefined ? runCliInProcess(a, { home, env }) : runCliAs(opts.user, a, { home, env });
   const [text, report] = [await run(args), await run(json)];
   for (const r of [text, report]) {
     expect(r.stderr, r.stderr).toBe("");
@@ -262,7 +262,7 @@ describe("something in the wrong place: the real cause and its fix; no other che
       ["logout", "--all"],
     ])("codex %s %s …: the same cause and fix, one line, exit 1", async (...args) => {
       const { home, workFile } = plant();
-      const r = await runCli(args, { home, input: `${KEY}\n`, env: withoutBus() });
+      const r = await runCliInProcess(args, { home, input: `${KEY}\n`, env: withoutBus() });
       expect(r.code).toBe(1);
       expect(r.stdout).toBe("");
       expect(r.stderr).toBe(`error: ${workFile} is a directory, not a file; remove or rename it\n`);
@@ -379,13 +379,13 @@ describe("an auth_command in a config.toml others can write: reported once, wher
 
   test("status: said once, as why there is no credential (not also as a warning)", async () => {
     const { home, configFile } = plant();
-    const r = await runCli(["status"], { home, env: withoutBus() });
+    const r = await runCliInProcess(["status"], { home, env: withoutBus() });
     expect(r.code).toBe(1);
     expect(r.stderr).toBe("");
     expect(r.stdout).toBe(
       `Not logged in: ${configFile} is writable by its group and others (mode 0666): codex will not run an auth_command it names; run \`chmod go-w ${configFile}\`\n`,
     );
-    const json = JSON.parse((await runCli(["status", "--json"], { home, env: withoutBus() })).stdout) as {
+    const json = JSON.parse((await runCliInProcess(["status", "--json"], { home, env: withoutBus() })).stdout) as {
       credential_error: string;
       warnings: string[];
     };

@@ -1,5 +1,5 @@
 /**
- * `codex doctor`, end to end with the built CLI: a healthy home says "No problems found." (exit 0), and a
+ * `codex doctor`, end to end with the CLI: a healthy home says "No problems found." (exit 0), and a
  * home with one of the problems the command exists for planted — a config.toml that does not parse, modes
  * too open, a credential in two places, an environment variable hiding the stored one, an OAuth session
  * that has ended or is about to, a keyring that is needed and does not answer, a lock left by a dead
@@ -20,11 +20,11 @@ import {
   freePort,
   type PathState,
   pathState,
-  runCli,
   sleeperProcess,
   testHome,
   withConfig,
 } from "./helpers.js";
+import { runCliInProcess } from "./support/in-process.js";
 import { expectOneStory } from "./support/doctor-story.js";
 import { type Keyring, startKeyring, withoutBus } from "./support/keyring.js";
 import { type FakeProvider, type Script, startProvider, status } from "./support/provider.js";
@@ -119,8 +119,8 @@ async function doctor(
   // No session bus unless a test gives one: a developer's own keyring must not answer.
   const env = { ...withoutBus(), ...opts.env };
   const args = opts.args ?? [];
-  const text = await runCli(["doctor", ...args], { home, env });
-  const json = await runCli(["doctor", "--json", ...args], { home, env });
+  const text = await runCliInProcess(["doctor", ...args], { home, env });
+  const json = await runCliInProcess(["doctor", "--json", ...args], { home, env });
   for (const r of [text, json]) {
     expectNoSecret(r, ...SECRETS);
     expect(r.stderr, r.stderr).toBe("");
@@ -206,7 +206,7 @@ describe("a healthy home", () => {
   test("logged in with `codex login --with-api-key` (key on stdin): exit 0, 'No problems found.', --json ok with every check ok or skipped", async () => {
     const server = await healthyProvider();
     const { home, codexHome, configFile } = withConfig(providerToml(server.baseUrl));
-    const login = await runCli(["login", "--with-api-key"], { home, input: `${KEY}\n`, env: withoutBus() });
+    const login = await runCliInProcess(["login", "--with-api-key"], { home, input: `${KEY}\n`, env: withoutBus() });
     expect(login.code, login.stderr).toBe(0);
     expectNoSecret(login, KEY);
 
@@ -774,7 +774,7 @@ describe("with a keyring that answers (gnome-keyring on a private D-Bus)", () =>
       `cli_auth_credentials_store = "keyring"\n${providerToml(server.baseUrl)}`,
     );
     const env = keyring.env;
-    const login = await runCli(["login", "--with-api-key"], { home, env, input: `${OTHER_KEY}\n` });
+    const login = await runCliInProcess(["login", "--with-api-key"], { home, env, input: `${OTHER_KEY}\n` });
     expect(login.code, login.stderr).toBe(0);
     expectNoSecret(login, OTHER_KEY);
     expect(await keyring.lookup({ service: "codex", username: `default@${codexHome}` })).toBe(

@@ -1,5 +1,5 @@
 /**
- * Failures through the built CLI: a malformed, unreadable or misplaced config.toml is one clear line on
+ * Failures through the CLI: a malformed, unreadable or misplaced config.toml is one clear line on
  * stderr (`error: <path>:<line>:<col>: <reason>` for a parse error), exit 1, no stack trace unless --debug,
  * nothing secret echoed and the file untouched. Also help, version, usage errors and plain (colourless)
  * output when not on a terminal.
@@ -24,12 +24,13 @@ import {
   NOBODY,
   pathState,
   ROOT,
-  type RunResult,
   runCli,
   runCliAs,
+  type RunResult,
   testHome,
   withConfig,
 } from "./helpers.js";
+import { runCliInProcess } from "./support/in-process.js";
 
 const KEY = "sk-errors-0123456789abcdefERRS";
 const LEAK = "sk-leak-0123456789abcdefLEAK";
@@ -129,7 +130,7 @@ describe("malformed config.toml", () => {
         const { home, codexHome, configFile } = withConfig(c.bytes);
         agePath(configFile);
         const before = pathState(configFile);
-        const r = await runCli(cmd.args, { home, input: cmd.input });
+        const r = await runCliInProcess(cmd.args, { home, input: cmd.input });
         expect(r.code).toBe(1);
         expect(r.stdout).toBe("");
         expect(r.stderr).toBe(`error: ${configFile}:${c.line}:${c.column}: ${c.reason}\n`);
@@ -153,11 +154,12 @@ describe("malformed config.toml", () => {
     ],
   ])("truncated UTF-8 (%s) is reported at its first byte", async (_name, bytes, line, column) => {
     const { home, configFile } = withConfig(bytes);
-    const r = await runCli(["status"], { home });
+    const r = await runCliInProcess(["status"], { home });
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(`error: ${configFile}:${line}:${column}: invalid UTF-8 (config.toml must be UTF-8 text)\n`);
   });
 
+  // Spawned, as the two tests below: the stack trace is the bundle's (dist/main.cjs, class names kept by the build).
   test("--debug adds a stack trace (still no secret), before or after the command", async () => {
     const { home, configFile } = withConfig(`auth_token = "${LEAK}`);
     for (const args of [
@@ -264,7 +266,7 @@ describe("config.toml that cannot be read or written", () => {
     const home = testHome();
     const configFile = join(codexHomeOf(home), "config.toml");
     mkdirSync(configFile, { recursive: true });
-    const r = await runCli(cmd.args, { home, input: cmd.input });
+    const r = await runCliInProcess(cmd.args, { home, input: cmd.input });
     expect(r.code).toBe(1);
     expect(r.stdout).toBe("");
     // The cause and its fix, not "make it readable": no chmod helps a directory that is in the way.
@@ -278,7 +280,7 @@ describe("config.toml that cannot be read or written", () => {
     const home = testHome();
     const codexHome = codexHomeOf(home);
     writeFileSync(codexHome, "not a directory\n");
-    const r = await runCli(cmd.args, { home, input: cmd.input });
+    const r = await runCliInProcess(cmd.args, { home, input: cmd.input });
     expect(r.code).toBe(1);
     expect(r.stdout).toBe("");
     expect(r.stderr).toBe(
@@ -304,7 +306,7 @@ describe("symlinked config.toml (a dotfile manager's link into another directory
 
   test("login writes through the link: the link stays, the target gets the key and mode 0600", async () => {
     const { home, codexHome, dotfiles, target, link } = linked('model = "o3"\n');
-    const r = await runCli(["login", "--with-api-key"], { home, input: `${KEY}\n` });
+    const r = await runCliInProcess(["login", "--with-api-key"], { home, input: `${KEY}\n` });
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(`✅ Logged in using an API key (sk-…ERRS), stored in ${link}\n`);
     expect(pathState(link)).toMatchObject({ kind: "symlink", linkTarget: "../dotfiles/codex.toml" });
@@ -314,14 +316,14 @@ describe("symlinked config.toml (a dotfile manager's link into another directory
     expect(readdirSync(dotfiles)).toEqual(["codex.toml"]);
     expectNoSecret(r, KEY);
 
-    const status = await runCli(["status"], { home });
+    const status = await runCliInProcess(["status"], { home });
     expect(status.code).toBe(0);
     expect(status.stdout).toBe(`Logged in using an API key: sk-…ERRS\n  Source: ${link}\n`);
   });
 
   test("logout writes through the link too", async () => {
     const { home, target, link } = linked(`model = "o3"\nauth_token = "${KEY}"\n`);
-    const r = await runCli(["logout"], { home });
+    const r = await runCliInProcess(["logout"], { home });
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(`✅ Logged out successfully\n  Removed from ${link}\n`);
     expect(pathState(link)).toMatchObject({ kind: "symlink", linkTarget: "../dotfiles/codex.toml" });
@@ -332,7 +334,7 @@ describe("symlinked config.toml (a dotfile manager's link into another directory
   test("a dangling link: login exits 1 naming both ends, the link unchanged, the target not created", async () => {
     const { home, target, link } = linked(undefined);
     const before = pathState(link);
-    const r = await runCli(["login", "--with-api-key"], { home, input: `${KEY}\n` });
+    const r = await runCliInProcess(["login", "--with-api-key"], { home, input: `${KEY}\n` });
     expect(r.code).toBe(1);
     expect(r.stdout).toBe("");
     expect(r.stderr).toBe(
@@ -361,7 +363,7 @@ describe("help, version and usage errors", () => {
     [["login", "status", "--help"], "codex login status"],
   ])("codex %j: usage on stdout, exit 0", async (args, usage) => {
     const home = testHome();
-    const r = await runCli(args, { home });
+    const r = await runCliInProcess(args, { home });
     expect(r.code).toBe(0);
     expect(r.stderr).toBe("");
     expect(r.stdout).toMatch(new RegExp(`^Usage: ${usage}( |$)`, "m"));
@@ -370,7 +372,7 @@ describe("help, version and usage errors", () => {
 
   test("--help wins over a pending login: nothing read, nothing written", async () => {
     const home = testHome();
-    const r = await runCli(["login", "--with-api-key", "--help"], { home, input: `${KEY}\n` });
+    const r = await runCliInProcess(["login", "--with-api-key", "--help"], { home, input: `${KEY}\n` });
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^Usage: codex login/m);
     expect(readdirSync(home)).toEqual([]);
@@ -378,7 +380,7 @@ describe("help, version and usage errors", () => {
   });
 
   test.each([["--version"], ["-V"]])("%s prints the package.json version", async (flag) => {
-    const r = await runCli([flag], { home: testHome() });
+    const r = await runCliInProcess([flag], { home: testHome() });
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(`${VERSION}\n`);
     expect(r.stderr).toBe("");
@@ -398,7 +400,7 @@ describe("help, version and usage errors", () => {
     [["status", "--json=yes"]],
   ])("codex %j: exit 2, one error line on stderr, nothing on stdout", async (args) => {
     const home = testHome();
-    const r = await runCli(args, { home });
+    const r = await runCliInProcess(args, { home });
     expect(r.code).toBe(2);
     expect(r.stdout).toBe("");
     expect(r.stderr).toMatch(/^error: [^\n]+\n(\(did you mean [^\n]+\)\n)?$/i);
@@ -424,7 +426,7 @@ describe("help, version and usage errors", () => {
     [["hello"], "error: unknown command 'hello'; see `codex --help`"],
   ])("codex %j: says what was meant", async (args, line) => {
     const home = testHome();
-    const r = await runCli(args, { home });
+    const r = await runCliInProcess(args, { home });
     expect(r.code).toBe(2);
     expect(r.stdout).toBe("");
     expect(r.stderr).toBe(`${line}\n`);
@@ -439,7 +441,7 @@ describe("help, version and usage errors", () => {
     ["a prompt with a bidi control", ["fix \u202e the tests"]],
     ["a prompt too long to read in one line", ["x ".repeat(40)]],
   ])("%s: the prompt is not repeated", async (_name, args) => {
-    const r = await runCli(args, { home: testHome() });
+    const r = await runCliInProcess(args, { home: testHome() });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("`codex run PROMPT`");
     for (const shown of ["\x1b", "\x07", "\u202e", "pwned"]) expect(r.stderr).not.toContain(shown);
@@ -458,7 +460,7 @@ describe("help, version and usage errors", () => {
     ["codex login -k<key>", ["login", `-k${KEY}`]],
   ])("%s: exit 2 and the key is not echoed", async (_name, args) => {
     const home = testHome();
-    const r = await runCli(args, { home });
+    const r = await runCliInProcess(args, { home });
     expect(r.code).toBe(2);
     expectNoSecret(r, KEY, "0123456789abcdef");
     expect(readdirSync(home)).toEqual([]);
@@ -474,18 +476,18 @@ describe("no ANSI escapes when output is not a terminal", () => {
     const empty = testHome();
     const warn = { ...env, OPENAI_API_KEY: `${KEY}-env` };
     return [
-      await runCli(["status"], { home, env }),
-      await runCli(["status"], { home, env: warn }),
-      await runCli(["status", "--json"], { home, env }),
-      await runCli(["status"], { home: empty, env }),
-      await runCli(["login", "--with-api-key"], { home, env: warn, input: `${KEY}\n` }),
-      await runCli(["login", "--with-api-key"], { home, env, input: "\n" }),
-      await runCli(["logout"], { home, env: warn }),
-      await runCli(["logout"], { home, env }),
-      await runCli(["status"], { home: broken.home, env }),
-      await runCli(["bogus"], { home: empty, env }),
-      await runCli(["--help"], { home: empty, env }),
-      await runCli(["login", "--help"], { home: empty, env }),
+      await runCliInProcess(["status"], { home, env }),
+      await runCliInProcess(["status"], { home, env: warn }),
+      await runCliInProcess(["status", "--json"], { home, env }),
+      await runCliInProcess(["status"], { home: empty, env }),
+      await runCliInProcess(["login", "--with-api-key"], { home, env: warn, input: `${KEY}\n` }),
+      await runCliInProcess(["login", "--with-api-key"], { home, env, input: "\n" }),
+      await runCliInProcess(["logout"], { home, env: warn }),
+      await runCliInProcess(["logout"], { home, env }),
+      await runCliInProcess(["status"], { home: broken.home, env }),
+      await runCliInProcess(["bogus"], { home: empty, env }),
+      await runCliInProcess(["--help"], { home: empty, env }),
+      await runCliInProcess(["login", "--help"], { home: empty, env }),
     ];
   }
 

@@ -1,5 +1,6 @@
 /**
- * Fault injection through the built CLI (dist/cli.cjs spawned as a real process): a file-size limit
+ * Fault injection through the CLI (dist/cli.cjs spawned as a real process where the fault is the process's:
+ * its file-size limit, its clock; in process otherwise): a file-size limit
  * (RLIMIT_FSIZE, with SIGXFSZ at its default and ignored), a full filesystem (a real tmpfs, ENOSPC), a
  * config.toml the user may not write (EACCES on the file itself, another user's or one's own read-only
  * file), a read-only or unsearchable directory above CODEX_HOME, lock files stamped far in the future or
@@ -49,13 +50,13 @@ import {
   pathState,
   type RunResult,
   run,
-  runCli,
   runCliAs,
   sleeperProcess,
   tempDir,
   testHome,
   withConfig,
 } from "./helpers.js";
+import { runCliInProcess } from "./support/in-process.js";
 
 /** The key `codex login --with-api-key` is given (on stdin, never in argv). */
 const KEY = "sk-faults-0123456789abcdefNEWK";
@@ -203,7 +204,7 @@ describe.skipIf(!asRoot)("a full filesystem (a real tmpfs as CODEX_HOME: ENOSPC)
     // 40 KiB of config (10 pages) + the lock (1 page) leaves 5 pages: half the new copy.
     const { home, codexHome, configFile } = tmpfsHome(padded(cmd.config, 40 * 1024));
     const before = pathState(configFile);
-    const r = await runCli(cmd.args, { home, input: cmd.input });
+    const r = await runCliInProcess(cmd.args, { home, input: cmd.input });
     expectOneErrorLine(r, `error: cannot write ${configFile}: no space left on device`);
     expectUntouched(codexHome, before);
   });
@@ -211,7 +212,7 @@ describe.skipIf(!asRoot)("a full filesystem (a real tmpfs as CODEX_HOME: ENOSPC)
   test.each(WRITERS)("not a byte free, not even for the lock: $name exits 1, one line, no lock left", async (cmd) => {
     const { home, codexHome, configFile } = tmpfsHome(padded(cmd.config, TMPFS_KIB * 1024));
     const before = pathState(configFile);
-    const r = await runCli(cmd.args, { home, input: cmd.input });
+    const r = await runCliInProcess(cmd.args, { home, input: cmd.input });
     expectOneErrorLine(
       r,
       new RegExp(`^error: cannot [^\\n]*${escapeRegExp(configFile)}(\\.lock)?: no space left on device\\n$`),
@@ -222,7 +223,7 @@ describe.skipIf(!asRoot)("a full filesystem (a real tmpfs as CODEX_HOME: ENOSPC)
   test("not a byte free: status still reads the key and writes nothing", async () => {
     const { home, codexHome, configFile } = tmpfsHome(padded(STATUS.config, TMPFS_KIB * 1024));
     const before = pathState(configFile);
-    const r = await runCli(STATUS.args, { home });
+    const r = await runCliInProcess(STATUS.args, { home });
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(`Logged in using an API key: sk-…OLDK\n  Source: ${configFile}\n`);
@@ -375,7 +376,7 @@ describe("a lock file stamped far in the future or the past (clock skew on a sha
       const host = holder === "another host" ? `not-${hostname()}` : hostname();
       writeLock(`${configFile}.lock`, { pid, host }, Date.now() + (when === "future" ? YEAR_MS : -YEAR_MS));
       const started = Date.now();
-      const r = await runCli(cmd.args, { home, input: cmd.input, timeoutMs: 30_000 });
+      const r = await runCliInProcess(cmd.args, { home, input: cmd.input, timeoutMs: 30_000 });
       const elapsed = Date.now() - started;
       expectNoSecret(r, KEY, OLD);
       ctx.expect(r.stderr).toBe("");

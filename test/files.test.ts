@@ -1,5 +1,5 @@
 /**
- * Files others control, or put in codex's way (issue #18, items 5, 6, 7, 10 and 11), through the built CLI:
+ * Files others control, or put in codex's way (issue #18, items 5, 6, 7, 10 and 11), through the CLI:
  *
  * - a config.toml (or CODEX_HOME) that someone else can change is never used to run an auth_command or to
  *   decide where a credential goes: status reports a stored key with a warning, everything that would run
@@ -33,8 +33,8 @@ import { describe, expect, test } from "vitest";
 import { Config, refreshSession } from "../src/index.js";
 import {
   asRoot,
-  CLI,
   cleanEnv,
+  CLI,
   codexHomeOf,
   expectNoSecret,
   NOBODY,
@@ -45,6 +45,7 @@ import {
   testHome,
   withConfig,
 } from "./helpers.js";
+import { runCliInProcess } from "./support/in-process.js";
 import { startProvider } from "./support/provider.js";
 
 const KEY = "sk-files-0123456789abcdefFILE";
@@ -319,7 +320,7 @@ describe("only regular files", () => {
     const { home, configFile } = withConfig("");
     spawnSync("rm", [configFile]);
     expect(spawnSync("mkfifo", [configFile]).status).toBe(0);
-    const r = await runCli(["status"], { home, timeoutMs: 5_000 });
+    const r = await runCliInProcess(["status"], { home, timeoutMs: 5_000 });
     expect(r.signal).toBe(null);
     expect(r.stderr).toBe(
       `error: ${configFile} is a FIFO (named pipe), not a regular file; codex reads and writes config files only as regular files\n`,
@@ -331,11 +332,11 @@ describe("only regular files", () => {
     const { home, codexHome } = withConfig(`auth_token = "${KEY}"\n`);
     const fifo = join(codexHome, "auth.json");
     expect(spawnSync("mkfifo", [fifo]).status).toBe(0);
-    const status = await runCli(["status"], { home, timeoutMs: 5_000 });
+    const status = await runCliInProcess(["status"], { home, timeoutMs: 5_000 });
     expect(status.signal).toBe(null);
     expect(status.code).toBe(0);
     expect(status.stderr).toBe("");
-    const logout = await runCli(["logout", "--all"], { home, timeoutMs: 5_000 });
+    const logout = await runCliInProcess(["logout", "--all"], { home, timeoutMs: 5_000 });
     expect(logout.code).toBe(0);
     expect(pathState(fifo).kind).toBe("other");
   });
@@ -366,7 +367,7 @@ describe("only regular files", () => {
       expect(spawnSync("mknod", [node, "c", "1", "3"]).status).toBe(0);
       spawnSync("rm", [configFile]);
       symlinkSync(node, configFile);
-      const r = await runCli(["login", "--with-api-key"], { home, input: `${KEY}\n` });
+      const r = await runCliInProcess(["login", "--with-api-key"], { home, input: `${KEY}\n` });
       expect(r.stderr).toBe(
         `error: ${configFile} is a symbolic link to ${node}, a character device, not a regular file; codex reads and writes config files only as regular files\n`,
       );
@@ -384,7 +385,7 @@ describe("only regular files", () => {
     expect(spawnSync("mkfifo", [fifo]).status).toBe(0);
     spawnSync("rm", [configFile]);
     symlinkSync(fifo, configFile);
-    const r = await runCli(["login", "--with-api-key"], { home, input: `${KEY}\n`, timeoutMs: 5_000 });
+    const r = await runCliInProcess(["login", "--with-api-key"], { home, input: `${KEY}\n`, timeoutMs: 5_000 });
     expect(r.signal).toBe(null);
     expect(r.stderr).toContain(`error: ${configFile} is a symbolic link to ${fifo}, a FIFO (named pipe)`);
     expect(r.code).toBe(1);
@@ -396,7 +397,7 @@ describe("size limits", () => {
   test("a config.toml over 16 MiB is refused before reading: exit 1, its size and the limit", async () => {
     const size = 16 * MiB + 1;
     const { home, configFile } = withConfig(`${"#".repeat(size - 1)}\n`);
-    const r = await runCli(["status"], { home });
+    const r = await runCliInProcess(["status"], { home });
     expect(r.stderr).toBe(
       `error: ${configFile} is 16 MiB (${size} bytes); codex reads config files of up to 16 MiB, so it did not read it\n`,
     );
@@ -435,7 +436,7 @@ describe("size limits", () => {
     const text = make(16 * MiB - 64 - 60);
     expect(text.length).toBeLessThan(16 * MiB - 32);
     const { home, configFile } = withConfig(text);
-    const r = await runCli(["logout"], { home, timeoutMs: 30_000 });
+    const r = await runCliInProcess(["logout"], { home, timeoutMs: 30_000 });
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     const after = readFileSync(configFile, "utf8");
@@ -448,7 +449,7 @@ describe("size limits", () => {
     const lines = [`auth_token = "${KEY}"`];
     for (let i = 0; lines.length < 80_000; i++) lines.push(`key_${i} = ${i}`);
     const { home, configFile } = withConfig(`${lines.join("\n")}\n`);
-    const r = await runCli(["logout"], { home, timeoutMs: 30_000 });
+    const r = await runCliInProcess(["logout"], { home, timeoutMs: 30_000 });
     expect(r.code).toBe(0);
     expect(readFileSync(configFile, "utf8")).toBe(`${lines.slice(1).join("\n")}\n`);
   });
@@ -474,6 +475,7 @@ describe("one lock per file", () => {
         { mode: 0o600 },
       );
       const logouts = homes.flatMap((home, h) =>
+        // Spawned: the lock is between processes.
         [0, 1].map((i) => runCli(["logout", "--profile", `p${round}_${h}_${i}`], { home })),
       );
       const results = await Promise.all(logouts);
@@ -492,7 +494,7 @@ describe("logout says what it cannot remove", () => {
     const copy = join(home, "backup.toml");
     linkSync(configFile, copy);
     const ino = statSync(configFile).ino;
-    const r = await runCli(["logout"], { home });
+    const r = await runCliInProcess(["logout"], { home });
     expect(r.stdout).toBe(`Logged out, but not from every place:\n  Removed from ${configFile}\n`);
     expect(r.stderr).toMatch(
       new RegExp(
@@ -511,7 +513,7 @@ describe("logout says what it cannot remove", () => {
     writeFileSync(target, JSON.stringify({ OPENAI_API_KEY: KEY }), { mode: 0o600 });
     const link = join(codexHome, "auth.json");
     symlinkSync(target, link);
-    const r = await runCli(["logout", "--all"], { home });
+    const r = await runCliInProcess(["logout", "--all"], { home });
     expect(r.stderr).toBe("");
     expect(r.stdout).toBe(
       `✅ Logged out successfully\n  Removed ${link} (OpenAI's Codex CLI's sign-in)\n  Removed ${target}, the file it was a symbolic link to\n`,
@@ -530,7 +532,7 @@ describe("logout says what it cannot remove", () => {
       chownSync(target, NOBODY.uid, NOBODY.gid);
       const link = join(codexHome, "auth.json");
       symlinkSync(target, link);
-      const r = await runCli(["logout", "--all"], { home });
+      const r = await runCliInProcess(["logout", "--all"], { home });
       expect(r.stdout).toBe("");
       expect(r.stderr).toBe(
         `error: ${link} is a symbolic link to ${target}, owned by another user (uid ${NOBODY.uid}): codex did not follow it to delete that file, so the credential in it remains; delete it yourself if it is yours to delete\n`,

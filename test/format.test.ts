@@ -1,12 +1,13 @@
 /**
- * Format preservation through the built CLI: `codex login` adds exactly one `auth_token` line among the
+ * Format preservation through the CLI: `codex login` adds exactly one `auth_token` line among the
  * top-level keys (before the first table header) and changes no other byte; `codex logout` removes that line
  * again, so login-then-logout gives back the original file byte for byte — whatever the file looks like.
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { parse } from "smol-toml";
 import { describe, expect, test } from "vitest";
-import { homeWithConfig, linesWithEndings, removeAfterTest, runCli } from "./helpers.js";
+import { homeWithConfig, linesWithEndings, removeAfterTest } from "./helpers.js";
+import { runCliInProcess } from "./support/in-process.js";
 
 /** A throwaway home holding config.toml with exactly these bytes, removed after the test. */
 function fresh(content: string | Buffer): ReturnType<typeof homeWithConfig> {
@@ -87,14 +88,14 @@ interface LoginOutcome {
 
 /** Logs in with KEY on a home holding `original` and checks everything both runs print. */
 async function login(home: string, key = KEY): Promise<void> {
-  const r = await runCli(["login", "--with-api-key"], { home, input: `${key}\n` });
+  const r = await runCliInProcess(["login", "--with-api-key"], { home, input: `${key}\n` });
   expect(r.stderr).toBe("");
   expect(r.code).toBe(0);
   expect(r.stdout + r.stderr).not.toContain(key);
 }
 
 async function logout(home: string, keys: string[] = [KEY]): Promise<void> {
-  const r = await runCli(["logout"], { home });
+  const r = await runCliInProcess(["logout"], { home });
   expect(r.stderr).toBe("");
   expect(r.code).toBe(0);
   for (const key of keys) expect(r.stdout + r.stderr).not.toContain(key);
@@ -158,7 +159,7 @@ async function roundTrip(original: string | Buffer, firstHeader?: string): Promi
   const afterBytes = readFileSync(configFile);
   const outcome = expectOneLineAdded(originalBytes.toString("utf8"), afterBytes.toString("utf8"), firstHeader);
 
-  const st = await runCli(["status", "--json"], { home });
+  const st = await runCliInProcess(["status", "--json"], { home });
   expect(st.code).toBe(0);
   expect(JSON.parse(st.stdout)).toMatchObject({ authenticated: true, source: configFile });
   expect(st.stdout).not.toContain(KEY);
@@ -168,7 +169,7 @@ async function roundTrip(original: string | Buffer, firstHeader?: string): Promi
 
   // Logging out again is a no-op that does not touch the file at all.
   const before = statSync(configFile, { bigint: true });
-  const again = await runCli(["logout"], { home });
+  const again = await runCliInProcess(["logout"], { home });
   expect(again.code).toBe(0);
   expect(again.stdout).not.toContain("Logged out successfully");
   const afterStat = statSync(configFile, { bigint: true });

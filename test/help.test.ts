@@ -9,7 +9,8 @@ import { cpSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { COMMANDS, type CommandSpec, GLOBAL_FLAGS, PROGRAM_EXAMPLES, PROGRAM_FLAGS } from "../src/cli-spec.js";
-import { ROOT, removeAfterTest, run, runCli, runCliInPty, tempDir, testHome } from "./helpers.js";
+import { ROOT, removeAfterTest, run, runCliInPty, tempDir, testHome } from "./helpers.js";
+import { runCliInProcess } from "./support/in-process.js";
 
 /** Every help page: the program's, each command's, and the alias `codex login status`. */
 const PAGES: Array<{ args: string[]; spec?: CommandSpec }> = [
@@ -72,13 +73,13 @@ describe("piped", () => {
   test("80 columns, and the same page a terminal of 80 gets", async () => {
     const home = testHome();
     for (const page of PAGES) {
-      const piped = await runCli(page.args, { home });
+      const piped = await runCliInProcess(page.args, { home });
       expect(piped.code).toBe(0);
       expectFits(piped.stdout, 80, page.spec);
       expect(Math.max(...piped.stdout.split("\n").map(width))).toBeGreaterThan(70);
     }
     const onTerminal = await runCliInPty(["logout", "--help"], { home, columns: 80 });
-    const piped = await runCli(["logout", "--help"], { home });
+    const piped = await runCliInProcess(["logout", "--help"], { home });
     expect(onTerminal.output.replaceAll("\r\n", "\n")).toBe(piped.stdout);
   });
 
@@ -91,7 +92,7 @@ describe("piped", () => {
   ])("COLUMNS=%s: %i columns", async (value, columns) => {
     const home = testHome();
     for (const page of PAGES) {
-      const r = await runCli(page.args, { home, env: { COLUMNS: value } });
+      const r = await runCliInProcess(page.args, { home, env: { COLUMNS: value } });
       expect(r.code).toBe(0);
       expectFits(r.stdout, columns, page.spec);
       expect(Math.max(...r.stdout.split("\n").map(width))).toBeGreaterThan(columns - 10);
@@ -100,7 +101,7 @@ describe("piped", () => {
 });
 
 test("flag descriptions keep their column and wrap under it", async () => {
-  const r = await runCli(["logout", "--help"], { home: testHome() });
+  const r = await runCliInProcess(["logout", "--help"], { home: testHome() });
   const flags = r.stdout.split("Flags:\n")[1]?.split("\n\n")[0] ?? "";
   expect(flags).toBe(
     [
@@ -119,34 +120,35 @@ test("flag descriptions keep their column and wrap under it", async () => {
 });
 
 test("a narrow terminal: descriptions under their flags, comments above their commands", async () => {
-  const r = await runCli(["logout", "--help"], { home: testHome(), env: { COLUMNS: "45" } });
+  const r = await runCliInProcess(["logout", "--help"], { home: testHome(), env: { COLUMNS: "45" } });
   expect(r.stdout).toContain(
     "\nFlags:\n  --no-revoke\n      do not revoke OAuth sessions at the\n      server\n  --all\n      sign out of every account, and remove\n",
   );
-  expect(r.stdout).toContain(
-    "\n  # offline: forget the session, tell no\n  # server\n  $ codex logout --no-revoke\n",
-  );
+  expect(r.stdout).toContain("\n  # offline: forget the session, tell no\n  # server\n  $ codex logout --no-revoke\n");
 });
 
 test("usage, flags and examples come first; the prose after them is short", async () => {
   for (const spec of COMMANDS) {
-    const r = await runCli([spec.name, "--help"], { home: testHome() });
+    const r = await runCliInProcess([spec.name, "--help"], { home: testHome() });
     const sections = r.stdout.split("\n\n").map((s) => s.split("\n")[0]);
     expect(sections[1], spec.name).toMatch(new RegExp(`^Usage: codex ${spec.name}\\b`));
     expect(sections.slice(2, 4), spec.name).toEqual(["Flags:", "Examples:"]);
     const prose = spec.about.map((p) => words(p).split(" ").length);
     for (const n of prose) expect(n, `${spec.name}: words in a paragraph`).toBeLessThanOrEqual(50);
-    expect(prose.reduce((a, b) => a + b, 0), `${spec.name}: words of prose`).toBeLessThanOrEqual(80);
+    expect(
+      prose.reduce((a, b) => a + b, 0),
+      `${spec.name}: words of prose`,
+    ).toBeLessThanOrEqual(80);
   }
 });
 
 describe("where the docs are", () => {
   test("the docs/ directory beside the bundle, by its absolute path", async () => {
     const docs = join(ROOT, "docs");
-    const program = await runCli(["--help"], { home: testHome() });
+    const program = await runCliInProcess(["--help"], { home: testHome() });
     expect(program.stdout).toContain(`\nDocs, in ${docs}:\n  cli.md  `);
     expect(program.stdout).toMatch(/\n {2}authentication\.md +\S/);
-    const command = await runCli(["logout", "--help"], { home: testHome() });
+    const command = await runCliInProcess(["logout", "--help"], { home: testHome() });
     expect(command.stdout.endsWith(`\n\nMore: ${join(docs, "authentication.md")}\n`)).toBe(true);
   });
 

@@ -1,6 +1,8 @@
 /**
- * Test helpers: every behaviour test spawns the built CLI (dist/cli.cjs, built by `npm install` /
- * `npm run build`) as a child process, in a throwaway CODEX_HOME, with a clean environment.
+ * Test helpers: `runCli` spawns the built CLI (dist/cli.cjs, built by `npm install` / `npm run build`) as a
+ * child process, in a throwaway CODEX_HOME, with a clean environment. Most behaviour tests run it in
+ * process instead (`runCliInProcess`, ./support/in-process.ts, same options and result); the ones that
+ * spawn test what a process adds: its exit, signals, terminals, locks between processes, start-up.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import {

@@ -13,12 +13,12 @@ import {
   codexHomeOf,
   expectNoSecret,
   type RunResult,
-  runCli,
   runWithEndlessInput,
   runCliInPty,
   testHome,
   withConfig,
 } from "./helpers.js";
+import { runCliInProcess } from "./support/in-process.js";
 import { responsesEvents, sse, startProvider } from "./support/provider.js";
 
 const RULE = "(a key is printable ASCII: no spaces, quotes, control or non-ASCII characters)";
@@ -31,7 +31,7 @@ const refusedLine = (what: string) => `error: the API key contains ${what}; noth
 /** Runs `codex login --with-api-key` with this input in a fresh home: exit 1, one line, nothing created. */
 async function refusedLogin(input: string | Buffer): Promise<RunResult> {
   const home = testHome();
-  const r = await runCli(["login", "--with-api-key"], { home, input });
+  const r = await runCliInProcess(["login", "--with-api-key"], { home, input });
   expect(r.code).toBe(1);
   expect(r.stdout).toBe("");
   expect(r.stderr.split("\n")).toHaveLength(2);
@@ -75,7 +75,7 @@ describe("a key on standard input", () => {
 
   test("spaces, tabs, CR and LF around the key are trimmed (as Codex does); the key is stored exactly", async () => {
     const { home, configFile } = withConfig("");
-    const r = await runCli(["login", "--with-api-key"], { home, input: `\r\n \t${GOOD}\t \r\n\n` });
+    const r = await runCliInProcess(["login", "--with-api-key"], { home, input: `\r\n \t${GOOD}\t \r\n\n` });
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     expect(readFileSync(configFile, "utf8")).toBe(`auth_token = "${GOOD}"\n`);
@@ -84,7 +84,7 @@ describe("a key on standard input", () => {
   test("a key of exactly 64 KiB is read whole; one byte more is refused, nothing saved", async () => {
     const { home, configFile } = withConfig("");
     const long = `sk-${"a".repeat(64 * 1024 - 4)}`;
-    const ok = await runCli(["login", "--with-api-key"], { home, input: `${long}\n` });
+    const ok = await runCliInProcess(["login", "--with-api-key"], { home, input: `${long}\n` });
     expect(ok.code, ok.stderr).toBe(0);
     expect(readFileSync(configFile, "utf8")).toBe(`auth_token = "${long}"\n`);
     const over = await refusedLogin(`${long}\n\n`);
@@ -126,7 +126,7 @@ describe("standard input that never ends", () => {
     const server = await startProvider();
     server.reply(sse(responsesEvents(["Hello"])));
     const prompt = "x".repeat(3 * 1024 * 1024);
-    const r = await runCli(["run"], {
+    const r = await runCliInProcess(["run"], {
       home: testHome(),
       input: prompt,
       env: { OPENAI_API_KEY: GOOD, OPENAI_BASE_URL: server.baseUrl },
@@ -154,17 +154,20 @@ describe("a key in an environment variable", () => {
       const server = await startProvider();
       const home = testHome();
       const line = `${variable} contains ${what} at position ${position}, so it holds no usable API key ${RULE}; correct or unset it (nothing was sent)`;
-      const r = await runCli(["run", "hi"], { home, env: { [variable]: value, OPENAI_BASE_URL: server.baseUrl } });
+      const r = await runCliInProcess(["run", "hi"], {
+        home,
+        env: { [variable]: value, OPENAI_BASE_URL: server.baseUrl },
+      });
       expect(r.stderr).toBe(`error: ${line}\n`);
       expect(r.stdout).toBe("");
       expect(r.code).toBe(1);
       expect(server.requests).toEqual([]);
       expectNoSecret(r, BODY);
-      const st = await runCli(["status"], { home, env: { [variable]: value } });
+      const st = await runCliInProcess(["status"], { home, env: { [variable]: value } });
       expect(st.stdout).toBe(`Not logged in: ${line}\n`);
       expect(st.code).toBe(1);
       expectNoSecret(st, BODY);
-      const doctor = await runCli(["doctor", "--offline"], { home, env: { [variable]: value } });
+      const doctor = await runCliInProcess(["doctor", "--offline"], { home, env: { [variable]: value } });
       expect(doctor.stdout).toContain(`✗ the credential could not be read: ${line}\n`);
       expect(doctor.stdout).toContain("fix: correct the variable, or unset it to use the credential codex stores\n");
       expect(doctor.code).toBe(1);
@@ -177,7 +180,7 @@ describe("a key in an environment variable", () => {
     const { home } = withConfig(
       `model_provider = "x"\n\n[model_providers.x]\nname = "Local"\nbase_url = "${server.baseUrl}"\nenv_key = "LOCAL_KEY"\n`,
     );
-    const r = await runCli(["run", "hi"], { home, env: { LOCAL_KEY: `sk-${BODY}"01` } });
+    const r = await runCliInProcess(["run", "hi"], { home, env: { LOCAL_KEY: `sk-${BODY}"01` } });
     expect(r.stderr).toBe(
       `error: LOCAL_KEY contains a double quote at position 19, so it holds no usable API key ${RULE}; correct or unset it (nothing was sent)\n`,
     );
@@ -188,7 +191,7 @@ describe("a key in an environment variable", () => {
   test("spaces and line endings around the value are trimmed; the key is sent as is", async () => {
     const server = await startProvider();
     server.reply(sse(responsesEvents(["Hello"])));
-    const r = await runCli(["run", "hi"], {
+    const r = await runCliInProcess(["run", "hi"], {
       home: testHome(),
       env: { OPENAI_API_KEY: ` ${GOOD}\r\n`, OPENAI_BASE_URL: server.baseUrl },
     });
@@ -254,18 +257,18 @@ describe("a key codex already stored (by an older codex, or by hand)", () => {
       const { home, line, fix } = stored(token, what, position);
       const server = await startProvider();
       const env = { OPENAI_BASE_URL: server.baseUrl };
-      const r = await runCli(["run", "hi"], { home, env });
+      const r = await runCliInProcess(["run", "hi"], { home, env });
       expect(r.stderr).toBe(`error: ${line}\n`);
       expect(r.stdout).toBe("");
       expect(r.code).toBe(1);
-      const chat = await runCli(["chat"], { home, env, input: "hello\n" });
+      const chat = await runCliInProcess(["chat"], { home, env, input: "hello\n" });
       expect(chat.stderr).toContain(line);
       expect(chat.code).toBe(1);
       expect(server.requests).toEqual([]);
-      const st = await runCli(["status"], { home });
+      const st = await runCliInProcess(["status"], { home });
       expect(st.stdout).toBe(`Not logged in: ${line}\n`);
       expect(st.code).toBe(1);
-      const doctor = await runCli(["doctor", "--offline"], { home });
+      const doctor = await runCliInProcess(["doctor", "--offline"], { home });
       expect(doctor.stdout).toContain(`✗ the credential could not be read: ${line}\n    fix: ${fix}\n`);
       expect(doctor.code).toBe(1);
       for (const result of [r, chat, st, doctor]) expectNoSecret(result, BODY);
@@ -274,21 +277,21 @@ describe("a key codex already stored (by an older codex, or by hand)", () => {
 
   test("logout still removes it, and the file no longer holds it", async () => {
     const { home, configFile } = stored(`sk-${BODY}\uFFFD01`, "", 0);
-    const r = await runCli(["logout"], { home });
+    const r = await runCliInProcess(["logout"], { home });
     expect(r.stderr).toBe("");
     expect(r.stdout).toBe(`✅ Logged out successfully\n  Removed from ${configFile}\n`);
     expect(r.code).toBe(0);
     expect(readFileSync(configFile, "utf8")).not.toContain("auth_token");
-    expect((await runCli(["status"], { home })).stdout).toContain("Not logged in.");
+    expect((await runCliInProcess(["status"], { home })).stdout).toContain("Not logged in.");
   });
 
   test("a profile's key: named with its profile, the fix logs in to that profile", async () => {
     const { home, line, fix } = stored(`sk-${BODY} 01`, "a space", 19, "work");
-    const st = await runCli(["status"], { home, env: { CODEX_PROFILE: "work" } });
+    const st = await runCliInProcess(["status"], { home, env: { CODEX_PROFILE: "work" } });
     expect(st.stdout).toBe(`Not logged in: ${line}\n  Profile: work (selected by CODEX_PROFILE)\n`);
     expect(st.code).toBe(1);
     expect(fix).toBe("run `codex login --profile work` to replace it");
-    const doctor = await runCli(["doctor", "--offline"], { home, env: { CODEX_PROFILE: "work" } });
+    const doctor = await runCliInProcess(["doctor", "--offline"], { home, env: { CODEX_PROFILE: "work" } });
     expect(doctor.stdout).toContain(`    fix: ${fix}\n`);
   });
 
@@ -296,7 +299,7 @@ describe("a key codex already stored (by an older codex, or by hand)", () => {
     const { home, configFile } = withConfig(
       `auth_token = "eyJ${BODY} 01"\n\n[oauth_session]\nissuer = "https://auth.example.com"\nclient_id = "app_1"\n`,
     );
-    const st = await runCli(["status"], { home });
+    const st = await runCliInProcess(["status"], { home });
     expect(st.stdout).toBe(
       `Not logged in: the OAuth access token stored in ${configFile} contains a space at position 19, so it cannot be sent ${RULE}; run \`codex login\` to replace it\n`,
     );
@@ -308,7 +311,7 @@ describe("a key codex already stored (by an older codex, or by hand)", () => {
     const server = await startProvider();
     server.reply(sse(responsesEvents(["Hello"])));
     const { home } = withConfig(`auth_token = " ${GOOD}\\n"\n`);
-    const r = await runCli(["run", "hi"], { home, env: { OPENAI_BASE_URL: server.baseUrl } });
+    const r = await runCliInProcess(["run", "hi"], { home, env: { OPENAI_BASE_URL: server.baseUrl } });
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     expect(server.requests[0]?.headers.authorization).toBe(`Bearer ${GOOD}`);

@@ -6,7 +6,8 @@
  */
 import { readFileSync, realpathSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { freePort, runCli, runNodeScript, withConfig } from "./helpers.js";
+import { freePort, runNodeScript, withConfig } from "./helpers.js";
+import { runCliInProcess } from "./support/in-process.js";
 import { type Keyring, startKeyring, withoutBus } from "./support/keyring.js";
 import { oauthConfig, startCli } from "./support/oauth-cli.js";
 import { startOAuthServer } from "./support/oauth-server.js";
@@ -24,7 +25,7 @@ describe("a keyring that does not answer: one line, and the issuer sees nothing"
     const server = await startOAuthServer();
     const { home, configFile } = withConfig(`cli_auth_credentials_store = "keyring"\n${await oauthConfig(server)}`);
     const before = readFileSync(configFile, "utf8");
-    const r = await runCli(["login", flag as string], { home, env: withoutBus(), timeoutMs: 15_000 });
+    const r = await runCliInProcess(["login", flag as string], { home, env: withoutBus(), timeoutMs: 15_000 });
     expect(r).toMatchObject({ code: 1, stdout: "", stderr: `error: ${NO_BUS}; ${NOT_STARTED}\n` });
     expect(server.requests).toEqual([]);
     expect(readFileSync(configFile, "utf8")).toBe(before);
@@ -35,7 +36,7 @@ describe("a keyring that does not answer: one line, and the issuer sees nothing"
     const { home } = withConfig(
       `cli_auth_credentials_store = "keyring"\n[oauth]\nissuer = "${fake.issuer}"\nprotocol = "openai"\nredirect_port = ${await freePort()}\n`,
     );
-    const r = await runCli(["login", flag as string], { home, env: withoutBus(), timeoutMs: 15_000 });
+    const r = await runCliInProcess(["login", flag as string], { home, env: withoutBus(), timeoutMs: 15_000 });
     expect(r).toMatchObject({ code: 1, stdout: "", stderr: `error: ${NO_BUS}; ${NOT_STARTED}\n` });
     expect(fake.authorizeRequests).toEqual([]);
     expect(fake.deviceCodeRequests).toEqual([]);
@@ -72,12 +73,12 @@ describe("a locked keyring (a real Secret Service)", () => {
       `cli_auth_credentials_store = "keyring"\n[oauth]\nissuer = "${fake.issuer}"\nprotocol = "openai"\n`,
     );
     const key = "sk-kr-first-0123456789abcdefFRST";
-    const stored = await runCli(["login", "--with-api-key"], { home, env: keyring.env, input: key });
+    const stored = await runCliInProcess(["login", "--with-api-key"], { home, env: keyring.env, input: key });
     expect(stored.code, stored.stderr).toBe(0);
     const before = readFileSync(configFile, "utf8");
     await keyring.lock();
     try {
-      const r = await runCli(["login", "--device-auth"], { home, env: keyring.env, timeoutMs: 15_000 });
+      const r = await runCliInProcess(["login", "--device-auth"], { home, env: keyring.env, timeoutMs: 15_000 });
       expect(r.code).toBe(1);
       expect(r.stdout).toBe("");
       expect(r.stderr).toMatch(
@@ -100,7 +101,7 @@ describe("a locked keyring (a real Secret Service)", () => {
     );
     await keyring.lock();
     try {
-      const r = await runCli(["login", "--device-auth", "--profile", "fresh"], {
+      const r = await runCliInProcess(["login", "--device-auth", "--profile", "fresh"], {
         home,
         env: keyring.env,
         timeoutMs: 15_000,

@@ -1,11 +1,20 @@
 /**
- * `codex login` through the built CLI: the key comes only from standard input (spaces, tabs and line
+ * `codex login` through the CLI: the key comes only from standard input (spaces, tabs and line
  * endings around it trimmed), never from argv; bad input writes nothing; the file and its directory end up private.
  */
 import { chmodSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
-import { codexHomeOf, expectNoSecret, freePort, homeWithConfig, removeAfterTest, runCli, testHome, CREATED } from "./helpers.js";
+import {
+  codexHomeOf,
+  expectNoSecret,
+  freePort,
+  homeWithConfig,
+  removeAfterTest,
+  testHome,
+  CREATED,
+} from "./helpers.js";
+import { runCliInProcess } from "./support/in-process.js";
 
 const KEY = "sk-login-0123456789abcdefWXYZ";
 const KEY2 = "sk-login-second-9876543210vuts";
@@ -35,7 +44,7 @@ describe("key from standard input", () => {
   ])("with %s: stored exactly, exit 0", async (_name, input) => {
     const home = testHome();
     const { configFile } = paths(home);
-    const r = await runCli(["login", "--with-api-key"], { home, input });
+    const r = await runCliInProcess(["login", "--with-api-key"], { home, input });
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(loggedIn(KEY, configFile));
     expect(r.stderr).toBe("");
@@ -50,7 +59,7 @@ describe("key from standard input", () => {
     ["only spaces", "   \n"],
   ])("%s: exit 1, says the key is empty, creates nothing", async (_name, input) => {
     const home = testHome();
-    const r = await runCli(["login", "--with-api-key"], { home, input });
+    const r = await runCliInProcess(["login", "--with-api-key"], { home, input });
     expect(r.code).toBe(1);
     expect(r.stdout).toBe("");
     expect(r.stderr).toBe("error: the API key is empty; nothing was stored\n");
@@ -65,7 +74,7 @@ describe("key from standard input", () => {
   ])("%s: exit 1, nothing written, key not echoed", async (_name, input, what) => {
     const { home, configFile } = withConfig('model = "o3"\n');
     const before = readFileSync(configFile);
-    const r = await runCli(["login", "--with-api-key"], { home, input });
+    const r = await runCliInProcess(["login", "--with-api-key"], { home, input });
     expect(r.code).toBe(1);
     expect(r.stdout).toBe("");
     expect(r.stderr).toBe(
@@ -89,7 +98,7 @@ describe("a key on the command line is refused, and never echoed", () => {
   ])("%s: exit 2, tells to use standard input", async (_name, args) => {
     const home = testHome();
     // Even with a (different) key waiting on stdin, nothing is read or stored.
-    const r = await runCli(args, { home, input: `${KEY2}\n` });
+    const r = await runCliInProcess(args, { home, input: `${KEY2}\n` });
     expect(r.code).toBe(2);
     expect(r.stdout).toBe("");
     expect(r.stderr).toBe(ARGV_HINT);
@@ -104,7 +113,7 @@ describe("a key on the command line is refused, and never echoed", () => {
     ["--token=<key> --with-api-key", [`--token=${KEY}`, "--with-api-key"], "--token"],
   ])("login %s: exit 2, names the flag but not the key", async (_name, extra, flag) => {
     const home = testHome();
-    const r = await runCli(["login", ...extra], { home, input: `${KEY2}\n` });
+    const r = await runCliInProcess(["login", ...extra], { home, input: `${KEY2}\n` });
     expect(r.code).toBe(2);
     expect(r.stdout).toBe("");
     expect(r.stderr).toMatch(/^error: [^\n]*\n$/);
@@ -117,7 +126,7 @@ describe("a key on the command line is refused, and never echoed", () => {
 test("no terminal and no flag: the browser sign-in (here its issuer is unreachable), no key read from stdin", async () => {
   const port = await freePort();
   const { home, codexHome } = withConfig(`[oauth]\nissuer = "http://127.0.0.1:${port}"\n`);
-  const r = await runCli(["login"], { home, input: `${KEY}\n` });
+  const r = await runCliInProcess(["login"], { home, input: `${KEY}\n` });
   expect(r.code).toBe(1);
   expect(r.stdout).toBe("");
   expect(r.stderr).toBe(`error: could not reach the sign-in server 127.0.0.1:${port}: connection refused\n`);
@@ -129,7 +138,7 @@ describe("permissions", () => {
   test("a missing CODEX_HOME is created 0700, config.toml 0600", async () => {
     const home = testHome();
     const { codexHome, configFile } = paths(home);
-    const r = await runCli(["login", "--with-api-key"], { home, input: `${KEY}\n` });
+    const r = await runCliInProcess(["login", "--with-api-key"], { home, input: `${KEY}\n` });
     expect(r.code).toBe(0);
     expect(statSync(codexHome).mode & 0o777).toBe(0o700);
     expect(statSync(configFile).mode & 0o777).toBe(0o600);
@@ -140,7 +149,7 @@ describe("permissions", () => {
   test("a missing CODEX_HOME several levels deep is created", async () => {
     const home = testHome();
     const codexHome = join(home, "a", "b", "codex");
-    const r = await runCli(["login", "--with-api-key"], { home, input: KEY, env: { CODEX_HOME: codexHome } });
+    const r = await runCliInProcess(["login", "--with-api-key"], { home, input: KEY, env: { CODEX_HOME: codexHome } });
     expect(r.code).toBe(0);
     expect(readFileSync(join(codexHome, "config.toml"), "utf8")).toBe(`${CREATED}auth_token = "${KEY}"\n`);
     expect(statSync(codexHome).mode & 0o777).toBe(0o700);
@@ -151,7 +160,7 @@ describe("permissions", () => {
     const { home, codexHome, configFile } = withConfig('model = "o3"\n');
     chmodSync(configFile, 0o644);
     chmodSync(codexHome, 0o755);
-    const r = await runCli(["login", "--with-api-key"], { home, input: `${KEY}\n` });
+    const r = await runCliInProcess(["login", "--with-api-key"], { home, input: `${KEY}\n` });
     expect(r.code).toBe(0);
     expect(statSync(configFile).mode & 0o777).toBe(0o600);
     expect(statSync(codexHome).mode & 0o777).toBe(0o700);
@@ -164,7 +173,7 @@ describe("re-login", () => {
   test("replaces the key in place: one auth_token line, every other byte kept", async () => {
     const original = `# my settings\nmodel = "o3"\nauth_token = "${KEY}"   # old one\n\n[tui]\ntheme = "dark"\n`;
     const { home, configFile } = withConfig(original);
-    const r = await runCli(["login", "--with-api-key"], { home, input: `${KEY2}\n` });
+    const r = await runCliInProcess(["login", "--with-api-key"], { home, input: `${KEY2}\n` });
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(loggedIn(KEY2, configFile));
     expect(readFileSync(configFile, "utf8")).toBe(original.replace(KEY, KEY2));
@@ -174,8 +183,8 @@ describe("re-login", () => {
   test("twice in a row leaves a single auth_token line with the newest key", async () => {
     const home = testHome();
     const { configFile } = paths(home);
-    const first = await runCli(["login", "--with-api-key"], { home, input: `${KEY}\n` });
-    const second = await runCli(["login", "--with-api-key"], { home, input: `${KEY2}\n` });
+    const first = await runCliInProcess(["login", "--with-api-key"], { home, input: `${KEY}\n` });
+    const second = await runCliInProcess(["login", "--with-api-key"], { home, input: `${KEY2}\n` });
     expect([first.code, second.code]).toEqual([0, 0]);
     expect(readFileSync(configFile, "utf8")).toBe(`${CREATED}auth_token = "${KEY2}"\n`);
     expectNoSecret(first, KEY, KEY2);
@@ -186,7 +195,7 @@ describe("re-login", () => {
     const { home, configFile } = withConfig(`auth_token = "${KEY}"\n`);
     chmodSync(configFile, 0o600);
     const before = statSync(configFile);
-    const r = await runCli(["login", "--with-api-key"], { home, input: `${KEY}\n` });
+    const r = await runCliInProcess(["login", "--with-api-key"], { home, input: `${KEY}\n` });
     expect(r.code).toBe(0);
     const after = statSync(configFile);
     expect([after.ino, after.mtimeMs]).toEqual([before.ino, before.mtimeMs]);
@@ -202,7 +211,7 @@ describe("a credential variable in the environment", () => {
   test.each(["OPENAI_API_KEY", "CODEX_API_KEY"])("%s set: still saves, warns on stderr naming it", async (v) => {
     const home = testHome();
     const { configFile } = paths(home);
-    const r = await runCli(["login", "--with-api-key"], { home, input: `${KEY}\n`, env: { [v]: ENV_KEY } });
+    const r = await runCliInProcess(["login", "--with-api-key"], { home, input: `${KEY}\n`, env: { [v]: ENV_KEY } });
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(loggedIn(KEY, configFile));
     expect(r.stderr).toBe(precedence(v));
@@ -212,7 +221,7 @@ describe("a credential variable in the environment", () => {
 
   test("both set: one warning for each, strongest first", async () => {
     const home = testHome();
-    const r = await runCli(["login", "--with-api-key"], {
+    const r = await runCliInProcess(["login", "--with-api-key"], {
       home,
       input: `${KEY}\n`,
       env: { OPENAI_API_KEY: ENV_KEY, CODEX_API_KEY: `${ENV_KEY}-codex` },
@@ -224,7 +233,7 @@ describe("a credential variable in the environment", () => {
 
   test("set but empty: no warning", async () => {
     const home = testHome();
-    const r = await runCli(["login", "--with-api-key"], {
+    const r = await runCliInProcess(["login", "--with-api-key"], {
       home,
       input: `${KEY}\n`,
       env: { OPENAI_API_KEY: "", CODEX_API_KEY: "  " },
@@ -237,7 +246,11 @@ describe("a credential variable in the environment", () => {
 
 test("CODEX_HOME unset: the key goes to $HOME/.codex/config.toml", async () => {
   const home = testHome();
-  const r = await runCli(["login", "--with-api-key"], { home, input: `${KEY}\n`, env: { CODEX_HOME: undefined } });
+  const r = await runCliInProcess(["login", "--with-api-key"], {
+    home,
+    input: `${KEY}\n`,
+    env: { CODEX_HOME: undefined },
+  });
   expect(r.code).toBe(0);
   const configFile = join(home, ".codex", "config.toml");
   expect(r.stdout).toBe(loggedIn(KEY, configFile));
@@ -249,7 +262,7 @@ test("a failed login over an existing config leaves it byte for byte", async () 
   const original = `auth_token = "${KEY}"\n`;
   const { home, configFile } = withConfig(original);
   writeFileSync(configFile, original);
-  const r = await runCli(["login", "--with-api-key"], { home, input: "\n" });
+  const r = await runCliInProcess(["login", "--with-api-key"], { home, input: "\n" });
   expect(r.code).toBe(1);
   expect(readFileSync(configFile, "utf8")).toBe(original);
   expect(existsSync(`${configFile}.lock`)).toBe(false);

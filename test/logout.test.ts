@@ -1,11 +1,12 @@
 /**
- * `codex logout` through the built CLI: removes the stored key and nothing else, touches nothing when there
+ * `codex logout` through the CLI: removes the stored key and nothing else, touches nothing when there
  * is nothing to remove, and says plainly which environment variables still authenticate.
  */
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
-import { agePath, expectNoSecret, pathState, runCli, testHome, withConfig } from "./helpers.js";
+import { agePath, expectNoSecret, pathState, testHome, withConfig } from "./helpers.js";
+import { runCliInProcess } from "./support/in-process.js";
 
 const KEY = "sk-logout-0123456789abcdefLGOT";
 const ENV_KEY = "sk-logout-env-0123456789abcdENVK";
@@ -20,13 +21,13 @@ const stillAuth = (v: string) =>
 describe("logged in", () => {
   test("removes auth_token, prints exactly the success line, exit 0", async () => {
     const { home, configFile } = withConfig(`auth_token = "${KEY}"\n`);
-    const r = await runCli(["logout"], { home });
+    const r = await runCliInProcess(["logout"], { home });
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(loggedOut(home));
     expect(r.stderr).toBe("");
     expect(readFileSync(configFile, "utf8")).toBe("");
     expectNoSecret(r, KEY);
-    const status = await runCli(["status"], { home });
+    const status = await runCliInProcess(["status"], { home });
     expect(status.code).toBe(1);
   });
 
@@ -35,7 +36,7 @@ describe("logged in", () => {
     const { home, configFile } = withConfig(
       [rest[0], rest[1], `auth_token = "${KEY}"  # mine\n`, ...rest.slice(2)].join(""),
     );
-    const r = await runCli(["logout"], { home });
+    const r = await runCliInProcess(["logout"], { home });
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(loggedOut(home));
     expect(readFileSync(configFile, "utf8")).toBe(rest.join(""));
@@ -45,10 +46,10 @@ describe("logged in", () => {
   test("login then logout gives back the original file byte for byte", async () => {
     const original = '# keep me\r\nmodel = "o3"   \r\n\r\n[tui]\r\ntheme = "dark"\r\n';
     const { home, configFile } = withConfig(original);
-    const login = await runCli(["login", "--with-api-key"], { home, input: `${KEY}\n` });
+    const login = await runCliInProcess(["login", "--with-api-key"], { home, input: `${KEY}\n` });
     expect(login.code).toBe(0);
     expect(readFileSync(configFile, "utf8")).toContain(`auth_token = "${KEY}"\r\n`);
-    const logout = await runCli(["logout"], { home });
+    const logout = await runCliInProcess(["logout"], { home });
     expect(logout.code).toBe(0);
     expect(readFileSync(configFile, "utf8")).toBe(original);
     expectNoSecret(login, KEY);
@@ -57,11 +58,11 @@ describe("logged in", () => {
 
   test("a second logout finds nothing and changes nothing", async () => {
     const { home, configFile } = withConfig(`model = "o3"\nauth_token = "${KEY}"\n`);
-    const first = await runCli(["logout"], { home });
+    const first = await runCliInProcess(["logout"], { home });
     expect(first.stdout).toBe(loggedOut(home));
     agePath(configFile);
     const before = pathState(configFile);
-    const second = await runCli(["logout"], { home });
+    const second = await runCliInProcess(["logout"], { home });
     expect(second.code).toBe(0);
     expect(second.stdout).toBe(NOTHING);
     expect(pathState(configFile)).toEqual(before);
@@ -77,10 +78,10 @@ describe("no litter", () => {
   test("login into an empty home, then logout: no config.toml left, nothing else either", async () => {
     const home = testHome();
     const codexHome = join(home, ".codex");
-    const login = await runCli(["login", "--with-api-key"], { home, input: `${KEY}\n` });
+    const login = await runCliInProcess(["login", "--with-api-key"], { home, input: `${KEY}\n` });
     expect(login.code).toBe(0);
     expect(readFileSync(join(codexHome, "config.toml"), "utf8")).toBe(`${CREATED}auth_token = "${KEY}"\n`);
-    const logout = await runCli(["logout"], { home });
+    const logout = await runCliInProcess(["logout"], { home });
     expect(logout.code).toBe(0);
     expect(logout.stdout).toBe(loggedOut(home));
     expect(readdirSync(codexHome)).toEqual([]);
@@ -91,18 +92,18 @@ describe("no litter", () => {
   test("login twice, then logout: still nothing left", async () => {
     const home = testHome();
     for (const key of [KEY, `${KEY}2`]) {
-      expect((await runCli(["login", "--with-api-key"], { home, input: `${key}\n` })).code).toBe(0);
+      expect((await runCliInProcess(["login", "--with-api-key"], { home, input: `${key}\n` })).code).toBe(0);
     }
-    expect((await runCli(["logout"], { home })).code).toBe(0);
+    expect((await runCliInProcess(["logout"], { home })).code).toBe(0);
     expect(readdirSync(join(home, ".codex"))).toEqual([]);
   });
 
   test("a file codex created that the user added to: logout leaves the user's part", async () => {
     const home = testHome();
     const configFile = join(home, ".codex", "config.toml");
-    await runCli(["login", "--with-api-key"], { home, input: `${KEY}\n` });
+    await runCliInProcess(["login", "--with-api-key"], { home, input: `${KEY}\n` });
     writeFileSync(configFile, `${readFileSync(configFile, "utf8")}model = "o3"\n`);
-    expect((await runCli(["logout"], { home })).code).toBe(0);
+    expect((await runCliInProcess(["logout"], { home })).code).toBe(0);
     expect(readFileSync(configFile, "utf8")).toBe(`${CREATED}model = "o3"\n`);
   });
 
@@ -112,8 +113,8 @@ describe("no litter", () => {
     ["only a comment", "# mine\n"],
   ])("the user's own config.toml (%s): login then logout gives it back byte for byte", async (_name, original) => {
     const { home, configFile } = withConfig(original);
-    expect((await runCli(["login", "--with-api-key"], { home, input: `${KEY}\n` })).code).toBe(0);
-    expect((await runCli(["logout"], { home })).code).toBe(0);
+    expect((await runCliInProcess(["login", "--with-api-key"], { home, input: `${KEY}\n` })).code).toBe(0);
+    expect((await runCliInProcess(["logout"], { home })).code).toBe(0);
     expect(readFileSync(configFile, "utf8")).toBe(original);
   });
 });
@@ -124,7 +125,7 @@ describe("logged out", () => {
     agePath(configFile);
     const before = pathState(configFile);
     const dirBefore = pathState(codexHome);
-    const r = await runCli(["logout"], { home });
+    const r = await runCliInProcess(["logout"], { home });
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(NOTHING);
     expect(r.stderr).toBe("");
@@ -135,7 +136,7 @@ describe("logged out", () => {
 
   test("no CODEX_HOME at all: exit 0, nothing created", async () => {
     const home = testHome();
-    const r = await runCli(["logout"], { home });
+    const r = await runCliInProcess(["logout"], { home });
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(NOTHING);
     expect(r.stderr).toBe("");
@@ -146,7 +147,7 @@ describe("logged out", () => {
     const { home, codexHome, configFile } = withConfig("");
     agePath(configFile);
     const before = pathState(configFile);
-    const r = await runCli(["logout"], { home });
+    const r = await runCliInProcess(["logout"], { home });
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(NOTHING);
     expect(pathState(configFile)).toEqual(before);
@@ -157,7 +158,7 @@ describe("logged out", () => {
 describe("a credential variable in the environment", () => {
   test.each(["OPENAI_API_KEY", "CODEX_API_KEY"])("%s set: still clears the stored key, warns naming it", async (v) => {
     const { home, configFile } = withConfig(`auth_token = "${KEY}"\n`);
-    const r = await runCli(["logout"], { home, env: { [v]: ENV_KEY } });
+    const r = await runCliInProcess(["logout"], { home, env: { [v]: ENV_KEY } });
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(loggedOut(home));
     expect(r.stderr).toBe(stillAuth(v));
@@ -167,7 +168,10 @@ describe("a credential variable in the environment", () => {
 
   test("both set: clears the stored key, warns about both, strongest first", async () => {
     const { home, configFile } = withConfig(`auth_token = "${KEY}"\n`);
-    const r = await runCli(["logout"], { home, env: { OPENAI_API_KEY: ENV_KEY, CODEX_API_KEY: `${ENV_KEY}2` } });
+    const r = await runCliInProcess(["logout"], {
+      home,
+      env: { OPENAI_API_KEY: ENV_KEY, CODEX_API_KEY: `${ENV_KEY}2` },
+    });
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(loggedOut(home));
     expect(r.stderr).toBe(stillAuth("CODEX_API_KEY") + stillAuth("OPENAI_API_KEY"));
@@ -177,7 +181,7 @@ describe("a credential variable in the environment", () => {
 
   test("nothing stored but a variable set: still warns, touches nothing", async () => {
     const home = testHome();
-    const r = await runCli(["logout"], { home, env: { OPENAI_API_KEY: ENV_KEY } });
+    const r = await runCliInProcess(["logout"], { home, env: { OPENAI_API_KEY: ENV_KEY } });
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(NOTHING);
     expect(r.stderr).toBe(stillAuth("OPENAI_API_KEY"));
@@ -187,7 +191,7 @@ describe("a credential variable in the environment", () => {
 
   test("empty variables are not warned about", async () => {
     const { home } = withConfig(`auth_token = "${KEY}"\n`);
-    const r = await runCli(["logout"], { home, env: { OPENAI_API_KEY: "", CODEX_API_KEY: " " } });
+    const r = await runCliInProcess(["logout"], { home, env: { OPENAI_API_KEY: "", CODEX_API_KEY: " " } });
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(loggedOut(home));
     expect(r.stderr).toBe("");
@@ -197,7 +201,7 @@ describe("a credential variable in the environment", () => {
 
 test("logout takes no arguments: exit 2, the argument not echoed, nothing removed", async () => {
   const { home, configFile } = withConfig(`auth_token = "${KEY}"\n`);
-  const r = await runCli(["logout", ENV_KEY], { home });
+  const r = await runCliInProcess(["logout", ENV_KEY], { home });
   expect(r.code).toBe(2);
   expect(r.stdout).toBe("");
   expect(r.stderr).toMatch(/^error: [^\n]*\n$/);
@@ -209,7 +213,7 @@ test("a provider's env_key variable is warned about; OPENAI_API_KEY, which that 
   const { home } = withConfig(
     `auth_token = "sk-stored-0123456789abcdefSTRD"\nmodel_provider = "local"\n\n[model_providers.local]\nbase_url = "http://127.0.0.1:9/v1"\nenv_key = "LOCAL_API_KEY"\n`,
   );
-  const r = await runCli(["logout"], {
+  const r = await runCliInProcess(["logout"], {
     home,
     env: { LOCAL_API_KEY: "sk-local-key-0123456789", OPENAI_API_KEY: "sk-o-0123456789abcdef" },
   });

@@ -1,5 +1,5 @@
 /**
- * `codex login` with OAuth, end to end: the built CLI against a real authorization server (oidc-provider,
+ * `codex login` with OAuth, end to end: the CLI against a real authorization server (oidc-provider,
  * in process on 127.0.0.1) and a real browser (Chromium through playwright-core) signing in on the
  * server's own pages.
  */
@@ -9,7 +9,8 @@ import { networkInterfaces } from "node:os";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { Config, loginWithBrowser, OAuthError, oauthSettings } from "../src/index.js";
-import { codexHomeOf, expectNoSecret, freePort, httpGet, reachable, runCli, testHome, withConfig } from "./helpers.js";
+import { codexHomeOf, expectNoSecret, freePort, httpGet, reachable, testHome, withConfig } from "./helpers.js";
+import { runCliInProcess } from "./support/in-process.js";
 import { approveDevice, signInWithBrowser } from "./support/browser.js";
 import { AUTH_URL, browserLogin, oauthConfig, signedIn, startCli } from "./support/oauth-cli.js";
 import { startOAuthServer } from "./support/oauth-server.js";
@@ -42,7 +43,7 @@ describe("browser sign-in", () => {
     expectNoSecret(r, access, refresh);
     expect((await server.introspect(access)).active).toBe(true);
 
-    const st = await runCli(["status", "--json"], { home });
+    const st = await runCliInProcess(["status", "--json"], { home });
     expect(st.code).toBe(0);
     const json = JSON.parse(st.stdout);
     expect(json).toMatchObject({
@@ -61,7 +62,7 @@ describe("browser sign-in", () => {
     expect(Date.parse(json.oauth.expires_at)).toBeGreaterThan(Date.now() + 30 * 60_000);
     expectNoSecret(st, access, refresh);
 
-    const text = await runCli(["status"], { home });
+    const text = await runCliInProcess(["status"], { home });
     expect(text.code).toBe(0);
     expect(text.stdout).toMatch(/^Logged in with OAuth as alice@example.com: …\S{4}\n/);
     expect(text.stdout).toContain(`  Issuer: ${server.issuer}\n`);
@@ -181,7 +182,7 @@ describe("browser sign-in", () => {
     try {
       const { home, configFile } = withConfig(await oauthConfig(server));
       const before = readFileSync(configFile);
-      const r = await runCli(["login", "--no-browser", "--port", String(port)], { home });
+      const r = await runCliInProcess(["login", "--no-browser", "--port", String(port)], { home });
       expect(r.code).toBe(1);
       expect(r.stderr).toBe(
         `error: port ${port} on 127.0.0.1 is in use (another \`codex login\` running?); choose another with \`codex login --port N\`, or sign in with \`codex login --device-auth\`\n`,
@@ -201,7 +202,7 @@ describe("browser sign-in", () => {
     const config = readFileSync(configFile, "utf8");
     expect(config).not.toContain("account =");
     expect(config).toContain("refresh_token =");
-    const st = await runCli(["status", "--json"], { home });
+    const st = await runCliInProcess(["status", "--json"], { home });
     expect(JSON.parse(st.stdout).oauth).toMatchObject({ account: null, issuer: server.issuer });
     expect(server.requests.map((q) => q.path)).toContain("/.well-known/oauth-authorization-server");
   });
@@ -211,7 +212,7 @@ describe("browser sign-in", () => {
     const original = await oauthConfig(server);
     const { home, configFile } = withConfig(original);
     await signedIn(home);
-    const r = await runCli(["login", "--with-api-key"], { home, input: "sk-replacement-key-000000001111\n" });
+    const r = await runCliInProcess(["login", "--with-api-key"], { home, input: "sk-replacement-key-000000001111\n" });
     expect(r.code).toBe(0);
     expect(readFileSync(configFile, "utf8")).toBe(`auth_token = "sk-replacement-key-000000001111"\n${original}`);
   });
@@ -242,7 +243,9 @@ describe("device sign-in (RFC 8628)", () => {
     const cli = startCli(["login", "--device-auth"], { home });
     const [, verification] = await cli.waitFor(DEVICE_URL);
     const [, code] = await cli.waitFor(USER_CODE);
-    await cli.waitFor(/Waiting for you to enter the code for up to \d+ minutes \(until \d\d:\d\d\)\. Press Ctrl-C to cancel\./);
+    await cli.waitFor(
+      /Waiting for you to enter the code for up to \d+ minutes \(until \d\d:\d\d\)\. Press Ctrl-C to cancel\./,
+    );
     await approveDevice(verification as string, code as string, { login: "dana" });
     const r = await cli.result;
     expect(r.code, r.stderr).toBe(0);
@@ -287,7 +290,7 @@ describe("device sign-in (RFC 8628)", () => {
   test("an issuer without device flow: a clear error before anything is shown", async () => {
     const server = await startOAuthServer({ deviceFlow: false });
     const { home } = withConfig(await oauthConfig(server));
-    const r = await runCli(["login", "--device-auth"], { home });
+    const r = await runCliInProcess(["login", "--device-auth"], { home });
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(
       `error: ${server.issuer} does not offer device sign-in (it publishes no device_authorization_endpoint); use \`codex login\` in a browser, or \`codex login --with-api-key\`\n`,
@@ -299,7 +302,7 @@ describe("settings and usage", () => {
   test('[oauth] issuer = "http://auth.example.com": exit 1, refused as unencrypted, nothing contacted or written', async () => {
     const { home, configFile } = withConfig('[oauth]\nissuer = "http://auth.example.com"\n');
     const before = readFileSync(configFile);
-    const r = await runCli(["login", "--no-browser"], { home });
+    const r = await runCliInProcess(["login", "--no-browser"], { home });
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(
       "error: refusing to sign in with auth.example.com over plain http:// (oauth.issuer): the code and tokens would travel unencrypted; use an https:// issuer, or, only if the network to auth.example.com is trusted, set allow_insecure_http = true in [oauth]\n",
@@ -315,7 +318,7 @@ describe("settings and usage", () => {
   ])("[oauth] %s: exit 1 naming the key, nothing contacted or written", async (line, message) => {
     const { home, configFile } = withConfig(`[oauth]\n${line}\n`);
     const before = readFileSync(configFile);
-    const r = await runCli(["login", "--no-browser"], { home });
+    const r = await runCliInProcess(["login", "--no-browser"], { home });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`error: ${configFile}: ${message}`);
     expect(r.stderr.split("\n")).toHaveLength(2);
@@ -329,7 +332,7 @@ describe("settings and usage", () => {
     [["login", "--with-api-key", "--no-browser"], "--port and --no-browser apply to the browser sign-in"],
   ])("%j: usage error, exit 2", async (args, message) => {
     const home = testHome();
-    const r = await runCli(args, { home, input: "sk-unused-key-0000000000\n" });
+    const r = await runCliInProcess(args, { home, input: "sk-unused-key-0000000000\n" });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(message);
     expect(readdirSync(home)).toEqual([]);

@@ -10,7 +10,8 @@ import { createServer, type Server } from "node:net";
 import { join } from "node:path";
 import { describe, expect, onTestFinished, test } from "vitest";
 import { Config, loginWithBrowser, oauthSettings, PortInUseError } from "../src/index.js";
-import { CLI, cleanEnv, expectNoSecret, freePort, httpGet, reachable, run, runCli, withConfig } from "./helpers.js";
+import { CLI, cleanEnv, expectNoSecret, freePort, httpGet, reachable, run, withConfig } from "./helpers.js";
+import { runCliInProcess } from "./support/in-process.js";
 import { signInWithBrowser } from "./support/browser.js";
 import { AUTH_URL, oauthConfig, startCli } from "./support/oauth-cli.js";
 import { startOAuthServer } from "./support/oauth-server.js";
@@ -59,7 +60,7 @@ describe.skipIf(!hasIPv6)("the callback listens on 127.0.0.1 and [::1]", () => {
       const opened = join(home, "opened-url");
       const browser = join(home, "browser.cjs");
       writeFileSync(browser, `require("fs").writeFileSync(${JSON.stringify(opened)}, process.argv[2]);\n`);
-      const r = await runCli(["login", "--port", String(held.port)], {
+      const r = await runCliInProcess(["login", "--port", String(held.port)], {
         home,
         env: { BROWSER: `${process.execPath} ${browser}` },
         timeoutMs: 10_000,

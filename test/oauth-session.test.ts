@@ -1,5 +1,5 @@
 /**
- * An OAuth session from sign-in to sign-out, end to end with the built CLI spawned as a child process: renewal
+ * An OAuth session from sign-in to sign-out, end to end with the CLI (spawned where processes meet): renewal
  * before expiry and after a 401, one renewal between ten concurrent processes, a session the server ended (and
  * one that cannot be renewed), what `codex status` says at each stage, and `codex logout` revoking at the
  * issuer — or saying what it could not, when the issuer is down, silent, or offers no revocation.
@@ -13,7 +13,8 @@ import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type Socket } from "node:net";
 import { describe, expect, onTestFinished, test } from "vitest";
 import { Config, logout, maskToken, refreshSession, SessionEndedError, status } from "../src/index.js";
-import { expectNoSecret, type RunResult, runCli, withConfig, storedSession } from "./helpers.js";
+import { expectNoSecret, type RunResult, runCli, storedSession, withConfig } from "./helpers.js";
+import { runCliInProcess } from "./support/in-process.js";
 import { browserLogin, oauthConfig } from "./support/oauth-cli.js";
 import { type OAuthServer, type OAuthServerOptions, startOAuthServer } from "./support/oauth-server.js";
 import { type FakeProvider, responsesEvents, type Script, sse, startProvider } from "./support/provider.js";
@@ -73,7 +74,6 @@ async function revokeAtServer(oauth: OAuthServer, token: string, hint: "refresh_
   expect(res.status).toBe(200);
 }
 
-
 interface Session {
   oauth: OAuthServer;
   api: FakeProvider;
@@ -86,7 +86,7 @@ interface Session {
   access: string;
   refresh: string;
   /** Runs the CLI with OPENAI_BASE_URL at the fake API; every result is kept for `noSecretLeaked`. */
-  cli(args: string[], opts?: { timeoutMs?: number }): Promise<RunResult>;
+  cli(args: string[], opts?: { timeoutMs?: number; spawned?: boolean }): Promise<RunResult>;
   /** Reads config.toml, remembering every token it holds as a secret. */
   read(): ReturnType<typeof storedSession>;
   /** Rewrites `expires_at` in [oauth_session] (the token itself is unchanged). */
@@ -118,7 +118,7 @@ async function session(options: OAuthServerOptions & { original?: (oauthSection:
     access: "",
     refresh: "",
     async cli(args, opts = {}) {
-      const r = await runCli(args, { home, env, timeoutMs: opts.timeoutMs });
+      const r = await (opts.spawned ? runCli : runCliInProcess)(args, { home, env, timeoutMs: opts.timeoutMs });
       results.push(r);
       s.read();
       return r;
@@ -289,7 +289,10 @@ describe("renewal", () => {
     const s = await session();
     s.setExpiry(new Date(Date.now() - 1_000));
     for (let i = 0; i < 10; i++) s.api.reply(checked(s.oauth, "concurrent reply"));
-    const runs = await Promise.all(Array.from({ length: 10 }, () => s.cli(["run", "hi"], { timeoutMs: 40_000 })));
+    // Spawned: one renewal between ten processes is what the lock is for.
+    const runs = await Promise.all(
+      Array.from({ length: 10 }, () => s.cli(["run", "hi"], { timeoutMs: 40_000, spawned: true })),
+    );
     for (const r of runs) {
       expect(r.code, r.stderr).toBe(0);
       expect(r.stdout).toBe("concurrent reply\n");
@@ -429,7 +432,10 @@ describe("a session that ended", () => {
     const s = await session();
     await revokeAtServer(s.oauth, s.refresh, "refresh_token");
     s.setExpiry(new Date(Date.now() - 1_000));
-    const runs = await Promise.all(Array.from({ length: 10 }, () => s.cli(["run", "hi"], { timeoutMs: 40_000 })));
+    // Spawned: one renewal between ten processes is what the lock is for.
+    const runs = await Promise.all(
+      Array.from({ length: 10 }, () => s.cli(["run", "hi"], { timeoutMs: 40_000, spawned: true })),
+    );
     for (const r of runs) {
       expect(r.code).toBe(4);
       expect(r.stderr).toMatch(/^error: your session ended\b.*run `codex login`/);

@@ -8,7 +8,8 @@
 import { chmodSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
-import { expectNoSecret, type RunResult, runCli, withConfig } from "./helpers.js";
+import { expectNoSecret, type RunResult, withConfig } from "./helpers.js";
+import { runCliInProcess } from "./support/in-process.js";
 import { type FakeProvider, responsesEvents, sse, startProvider } from "./support/provider.js";
 
 const ENV_KEY = "sk-override-0123456789abcdefENVV";
@@ -44,7 +45,10 @@ describe("run and chat say when a variable or an auth_command overrides the acco
   test("run: a variable over a stored API key, one line on stderr naming both (masked) and the way out", async () => {
     const server = await provider();
     const { home, configFile } = withConfig(`auth_token = "${STORED}"\n`);
-    const r = await runCli(["run", "hi"], { home, env: { OPENAI_API_KEY: ENV_KEY, OPENAI_BASE_URL: server.baseUrl } });
+    const r = await runCliInProcess(["run", "hi"], {
+      home,
+      env: { OPENAI_API_KEY: ENV_KEY, OPENAI_BASE_URL: server.baseUrl },
+    });
     expect(r.code).toBe(0);
     expect(r.stdout).toBe("Hello\n");
     expect(bearer(server)).toBe(`Bearer ${ENV_KEY}`);
@@ -57,7 +61,7 @@ describe("run and chat say when a variable or an auth_command overrides the acco
   test("chat: said once for the whole conversation, never on stdout", async () => {
     const server = await provider(3);
     const { home } = withConfig(`auth_token = "${STORED}"\n`);
-    const r = await runCli(["chat"], {
+    const r = await runCliInProcess(["chat"], {
       home,
       env: { CODEX_API_KEY: ENV_KEY, OPENAI_BASE_URL: server.baseUrl },
       input: "one\ntwo\nthree\n",
@@ -77,7 +81,10 @@ describe("run and chat say when a variable or an auth_command overrides the acco
     const { home, configFile } = withConfig(
       `auth_token = "${SESSION_TOKEN}"\n\n[oauth_session]\nissuer = "https://auth.example.com"\nclient_id = "c"\naccount = "dev@example.com"\n`,
     );
-    const r = await runCli(["run", "hi"], { home, env: { OPENAI_API_KEY: ENV_KEY, OPENAI_BASE_URL: server.baseUrl } });
+    const r = await runCliInProcess(["run", "hi"], {
+      home,
+      env: { OPENAI_API_KEY: ENV_KEY, OPENAI_BASE_URL: server.baseUrl },
+    });
     expect(r.code).toBe(0);
     expect(warnings(r)).toEqual([
       `warning: using OPENAI_API_KEY from the environment, not the OAuth session stored in ${configFile} (dev@example.com); unset OPENAI_API_KEY, or set credential_source = "stored" in ${configFile}, to use the stored one`,
@@ -89,7 +96,7 @@ describe("run and chat say when a variable or an auth_command overrides the acco
     const server = await provider();
     // No keyring runs here: asking it would fail the run (DBUS_SESSION_BUS_ADDRESS points nowhere).
     const { home } = withConfig('auth_storage = "keyring"\n');
-    const r = await runCli(["run", "hi"], {
+    const r = await runCliInProcess(["run", "hi"], {
       home,
       env: {
         OPENAI_API_KEY: ENV_KEY,
@@ -106,7 +113,10 @@ describe("run and chat say when a variable or an auth_command overrides the acco
     const server = await provider();
     const { home, configFile } = withConfig("");
     writeFileSync(configFile, `${commandToml(home)}auth_token = "${STORED}"\n`);
-    const r = await runCli(["run", "hi"], { home, env: { OPENAI_API_KEY: ENV_KEY, OPENAI_BASE_URL: server.baseUrl } });
+    const r = await runCliInProcess(["run", "hi"], {
+      home,
+      env: { OPENAI_API_KEY: ENV_KEY, OPENAI_BASE_URL: server.baseUrl },
+    });
     expect(r.code).toBe(0);
     expect(bearer(server)).toBe(`Bearer ${ENV_KEY}`);
     expect(warnings(r)).toEqual([
@@ -120,12 +130,12 @@ describe("run and chat say when a variable or an auth_command overrides the acco
     const { home, configFile } = withConfig("");
     writeFileSync(configFile, `${commandToml(home)}auth_token = "${STORED}"\n`);
     const env = { OPENAI_BASE_URL: server.baseUrl };
-    const r = await runCli(["run", "hi"], { home, env });
+    const r = await runCliInProcess(["run", "hi"], { home, env });
     expect(r.code).toBe(0);
     expect(bearer(server)).toBe(`Bearer ${COMMAND_TOKEN}`);
     const line = `warning: using the credential from auth_command \`tok.sh\`, not the API key stored in ${configFile} (sk-…STRD); remove auth_command from ${configFile} to use the stored one, or run \`codex logout\` to remove it`;
     expect(warnings(r)).toEqual([line]);
-    const c = await runCli(["chat"], { home, env, input: "hi\n" });
+    const c = await runCliInProcess(["chat"], { home, env, input: "hi\n" });
     expect(c.code).toBe(0);
     expect(c.stdout).toBe("Hello\n");
     expect(warnings(c)).toEqual([line]);
@@ -141,9 +151,9 @@ describe("run and chat say when a variable or an auth_command overrides the acco
     const command = withConfig("");
     writeFileSync(command.configFile, commandToml(command.home));
     const runs = [
-      await runCli(["run", "hi"], { home: variable.home, env: { ...env, OPENAI_API_KEY: ENV_KEY } }),
-      await runCli(["run", "hi"], { home: stored.home, env }),
-      await runCli(["run", "hi"], { home: command.home, env }),
+      await runCliInProcess(["run", "hi"], { home: variable.home, env: { ...env, OPENAI_API_KEY: ENV_KEY } }),
+      await runCliInProcess(["run", "hi"], { home: stored.home, env }),
+      await runCliInProcess(["run", "hi"], { home: command.home, env }),
     ];
     for (const r of runs)
       expect({ code: r.code, stdout: r.stdout, stderr: r.stderr }).toEqual({ code: 0, stdout: "Hello\n", stderr: "" });
@@ -154,7 +164,7 @@ describe("run and chat say when a variable or an auth_command overrides the acco
     const { home } = withConfig(
       `auth_token = "${STORED}"\nmodel_provider = "x"\n\n[model_providers.x]\nbase_url = "${server.baseUrl}"\nenv_key = "X_KEY"\n`,
     );
-    const r = await runCli(["run", "hi"], { home, env: { X_KEY: ENV_KEY } });
+    const r = await runCliInProcess(["run", "hi"], { home, env: { X_KEY: ENV_KEY } });
     expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: "" });
     expect(bearer(server)).toBe(`Bearer ${ENV_KEY}`);
   });
@@ -165,10 +175,10 @@ describe('credential_source = "stored"', () => {
     const server = await provider();
     const { home, configFile } = withConfig(`credential_source = "stored"\nauth_token = "${STORED}"\n`);
     const env = { OPENAI_API_KEY: ENV_KEY, CODEX_API_KEY: ENV_KEY, OPENAI_BASE_URL: server.baseUrl };
-    const r = await runCli(["run", "hi"], { home, env });
+    const r = await runCliInProcess(["run", "hi"], { home, env });
     expect({ code: r.code, stdout: r.stdout, stderr: r.stderr }).toEqual({ code: 0, stdout: "Hello\n", stderr: "" });
     expect(bearer(server)).toBe(`Bearer ${STORED}`);
-    const st = await runCli(["status"], { home, env });
+    const st = await runCliInProcess(["status"], { home, env });
     expect(st.stdout).toBe(
       "Logged in using an API key: sk-…STRD\n" +
         `  Source: ${configFile}\n` +
@@ -176,7 +186,7 @@ describe('credential_source = "stored"', () => {
         `  Note: CODEX_API_KEY and OPENAI_API_KEY are set but not used: credential_source = "stored" in ${configFile}\n`,
     );
     expect(st.code).toBe(0);
-    const json = JSON.parse((await runCli(["status", "--json"], { home, env })).stdout);
+    const json = JSON.parse((await runCliInProcess(["status", "--json"], { home, env })).stdout);
     expect(json).toMatchObject({
       source_type: "file",
       hint: "sk-…STRD",
@@ -190,7 +200,7 @@ describe('credential_source = "stored"', () => {
   test("a variable holding no valid key is ignored too, not an error", async () => {
     const server = await provider();
     const { home } = withConfig(`credential_source = "stored"\nauth_token = "${STORED}"\n`);
-    const r = await runCli(["run", "hi"], {
+    const r = await runCliInProcess(["run", "hi"], {
       home,
       env: { OPENAI_API_KEY: "not a key\n", OPENAI_BASE_URL: server.baseUrl },
     });
@@ -201,10 +211,10 @@ describe('credential_source = "stored"', () => {
   test("nothing stored: not logged in, whatever the variable holds (exit 4 for run, 1 for status)", async () => {
     const { home } = withConfig('credential_source = "stored"\n');
     const env = { OPENAI_API_KEY: ENV_KEY };
-    const r = await runCli(["run", "hi"], { home, env });
+    const r = await runCliInProcess(["run", "hi"], { home, env });
     expect(r.code).toBe(4);
     expect(r.stderr).toMatch(/^error: not logged in; run `codex login` to sign in/);
-    const st = await runCli(["status"], { home, env });
+    const st = await runCliInProcess(["status"], { home, env });
     expect(st.code).toBe(1);
     expect(st.stdout).toContain('Note: OPENAI_API_KEY is set but not used: credential_source = "stored"');
     expectNoSecret(r, ...ALL);
@@ -214,7 +224,10 @@ describe('credential_source = "stored"', () => {
     const server = await provider();
     const { home, configFile } = withConfig("");
     writeFileSync(configFile, `credential_source = "stored"\n${commandToml(home)}`);
-    const r = await runCli(["run", "hi"], { home, env: { OPENAI_API_KEY: ENV_KEY, OPENAI_BASE_URL: server.baseUrl } });
+    const r = await runCliInProcess(["run", "hi"], {
+      home,
+      env: { OPENAI_API_KEY: ENV_KEY, OPENAI_BASE_URL: server.baseUrl },
+    });
     expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: "" });
     expect(bearer(server)).toBe(`Bearer ${COMMAND_TOKEN}`);
   });
@@ -223,7 +236,7 @@ describe('credential_source = "stored"', () => {
     const { home, configFile } = withConfig(
       `credential_source = "stored"\nmodel_provider = "x"\n\n[model_providers.x]\nbase_url = "http://127.0.0.1:9/v1"\nenv_key = "X_KEY"\n`,
     );
-    const r = await runCli(["run", "hi"], { home, env: { X_KEY: ENV_KEY } });
+    const r = await runCliInProcess(["run", "hi"], { home, env: { X_KEY: ENV_KEY } });
     expect(r.code).toBe(4);
     expect(r.stderr).toBe(
       `error: the provider \`x\` reads its key only from X_KEY, which credential_source = "stored" in ${configFile} ignores; set credential_source = "auto" there (or in this profile's file), or choose another provider\n`,
@@ -238,7 +251,7 @@ describe('credential_source = "stored"', () => {
     const { home, configFile } = withConfig(`credential_source = ${value}\nauth_token = "${STORED}"\n`);
     const expected = `error: ${configFile}: credential_source must be "auto" or "stored"\n`;
     for (const args of [["run", "hi"], ["status"]]) {
-      const r = await runCli(args, { home, env: { OPENAI_API_KEY: ENV_KEY } });
+      const r = await runCliInProcess(args, { home, env: { OPENAI_API_KEY: ENV_KEY } });
       expect({ code: r.code, stdout: r.stdout, stderr: r.stderr }).toEqual({ code: 1, stdout: "", stderr: expected });
     }
   });
@@ -246,7 +259,10 @@ describe('credential_source = "stored"', () => {
   test('"auto" is the default, written out', async () => {
     const server = await provider();
     const { home } = withConfig(`credential_source = "auto"\nauth_token = "${STORED}"\n`);
-    const r = await runCli(["run", "hi"], { home, env: { OPENAI_API_KEY: ENV_KEY, OPENAI_BASE_URL: server.baseUrl } });
+    const r = await runCliInProcess(["run", "hi"], {
+      home,
+      env: { OPENAI_API_KEY: ENV_KEY, OPENAI_BASE_URL: server.baseUrl },
+    });
     expect(r.code).toBe(0);
     expect(bearer(server)).toBe(`Bearer ${ENV_KEY}`);
     expect(warnings(r)).toHaveLength(1);
@@ -259,10 +275,10 @@ describe('credential_source = "stored"', () => {
       mode: 0o600,
     });
     const env = { OPENAI_API_KEY: ENV_KEY, OPENAI_BASE_URL: server.baseUrl };
-    const work = await runCli(["--profile", "work", "run", "hi"], { home, env });
+    const work = await runCliInProcess(["--profile", "work", "run", "hi"], { home, env });
     expect({ code: work.code, stderr: work.stderr }).toEqual({ code: 0, stderr: "" });
     expect(bearer(server, 0)).toBe(`Bearer ${WORK}`);
-    const dflt = await runCli(["run", "hi"], { home, env });
+    const dflt = await runCliInProcess(["run", "hi"], { home, env });
     expect(dflt.code).toBe(0);
     expect(bearer(server, 1)).toBe(`Bearer ${ENV_KEY}`);
     expect(warnings(dflt)).toHaveLength(1);
@@ -273,10 +289,10 @@ describe('credential_source = "stored"', () => {
     writeFileSync(join(other.codexHome, "lab.config.toml"), `credential_source = "auto"\nauth_token = "${WORK}"\n`, {
       mode: 0o600,
     });
-    const inherited = await runCli(["--profile", "home", "run", "hi"], { home: other.home, env });
+    const inherited = await runCliInProcess(["--profile", "home", "run", "hi"], { home: other.home, env });
     expect({ code: inherited.code, stderr: inherited.stderr }).toEqual({ code: 0, stderr: "" });
     expect(bearer(server, 2)).toBe(`Bearer ${WORK}`);
-    const lab = await runCli(["--profile", "lab", "run", "hi"], { home: other.home, env });
+    const lab = await runCliInProcess(["--profile", "lab", "run", "hi"], { home: other.home, env });
     expect(lab.code).toBe(0);
     expect(bearer(server, 3)).toBe(`Bearer ${ENV_KEY}`);
     expect(warnings(lab)[0]).toContain(
@@ -288,18 +304,18 @@ describe('credential_source = "stored"', () => {
   test("login and logout do not say that an ignored variable takes precedence or still authenticates", async () => {
     const { home } = withConfig('credential_source = "stored"\n');
     const env = { OPENAI_API_KEY: ENV_KEY };
-    const login = await runCli(["login", "--with-api-key"], { home, env, input: `${STORED}\n` });
+    const login = await runCliInProcess(["login", "--with-api-key"], { home, env, input: `${STORED}\n` });
     expect(login.code).toBe(0);
     expect(login.stderr).toBe("");
-    const logout = await runCli(["logout"], { home, env });
+    const logout = await runCliInProcess(["logout"], { home, env });
     expect(logout.code).toBe(0);
     expect(logout.stderr).toBe("");
     // Under "auto" both say it.
     const auto = withConfig("");
     expect(
-      (await runCli(["login", "--with-api-key"], { home: auto.home, env, input: `${STORED}\n` })).stderr,
+      (await runCliInProcess(["login", "--with-api-key"], { home: auto.home, env, input: `${STORED}\n` })).stderr,
     ).toContain("OPENAI_API_KEY is set in your environment and takes precedence");
-    expect((await runCli(["logout"], { home: auto.home, env })).stderr).toContain(
+    expect((await runCliInProcess(["logout"], { home: auto.home, env })).stderr).toContain(
       "OPENAI_API_KEY is set in your environment and still authenticates",
     );
     expectNoSecret(login, ...ALL);
@@ -308,7 +324,7 @@ describe('credential_source = "stored"', () => {
   test("doctor: the variable is named as set but not used; an invalid value is a settings problem", async () => {
     const { home, configFile } = withConfig(`credential_source = "stored"\nauth_token = "${STORED}"\n`);
     const env = { OPENAI_API_KEY: ENV_KEY };
-    const d = await runCli(["doctor", "--offline", "--json"], { home, env });
+    const d = await runCliInProcess(["doctor", "--offline", "--json"], { home, env });
     const checks = JSON.parse(d.stdout).checks as { id: string; status: string; message: string; fix?: string }[];
     expect(checks.find((c) => c.id === "environment")).toEqual({
       id: "environment",
@@ -319,7 +335,7 @@ describe('credential_source = "stored"', () => {
     expectNoSecret(d, ...ALL);
 
     const bad = withConfig(`credential_source = "never"\nauth_token = "${STORED}"\n`);
-    const b = await runCli(["doctor", "--offline", "--json"], { home: bad.home, env });
+    const b = await runCliInProcess(["doctor", "--offline", "--json"], { home: bad.home, env });
     const badChecks = JSON.parse(b.stdout).checks as { id: string; status: string; message: string }[];
     expect(badChecks.find((c) => c.id === "settings")).toMatchObject({
       status: "problem",
@@ -332,7 +348,7 @@ describe('credential_source = "stored"', () => {
     const envKey = withConfig(
       `credential_source = "stored"\nmodel_provider = "x"\n\n[model_providers.x]\nbase_url = "http://127.0.0.1:9/v1"\nenv_key = "X_KEY"\n`,
     );
-    const e = await runCli(["doctor", "--offline", "--json"], { home: envKey.home, env: { X_KEY: ENV_KEY } });
+    const e = await runCliInProcess(["doctor", "--offline", "--json"], { home: envKey.home, env: { X_KEY: ENV_KEY } });
     const envChecks = JSON.parse(e.stdout).checks as { id: string; status: string; message: string; fix?: string }[];
     expect(envChecks.find((c) => c.id === "credential")).toEqual({
       id: "credential",

@@ -9,7 +9,8 @@ import { chmodSync, existsSync, lstatSync, readdirSync, readFileSync, symlinkSyn
 import { join } from "node:path";
 import { Config, InvalidInputError } from "codex-credentials";
 import { describe, expect, test } from "vitest";
-import { expectNoSecret, runCli, storedSession, withConfig } from "./helpers.js";
+import { expectNoSecret, storedSession, withConfig } from "./helpers.js";
+import { runCliInProcess } from "./support/in-process.js";
 import { withoutBus } from "./support/keyring.js";
 import { CODEX_CLIENT_ID, startOpenAIFake } from "./support/openai-fake.js";
 import { responsesEvents, sse, startProvider } from "./support/provider.js";
@@ -34,16 +35,16 @@ describe("a profile's file is trusted as config.toml is", () => {
       `model_provider = "x"\nauth_token = "${KEY}"\n\n[model_providers.x]\nname = "Local"\nbase_url = "${server.baseUrl}"\n`,
     );
     const work = profile(codexHome, "work", `auth_token = "${WORK_KEY}"\n`, 0o666);
-    const r = await runCli(["run", "--profile", "work", "hi"], { home });
+    const r = await runCliInProcess(["run", "--profile", "work", "hi"], { home });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`${work} is writable by its group and others (mode 0666)`);
     expect(r.stderr).toContain(`chmod go-w ${work}`);
     expect(server.requests).toEqual([]);
-    const st = await runCli(["status", "--profile", "work"], { home });
+    const st = await runCliInProcess(["status", "--profile", "work"], { home });
     expect(st.stderr).toContain(`${work} is writable by its group and others (mode 0666)`);
     // The default account's settings come from config.toml alone, which is the user's.
     server.reply(sse(responsesEvents(["ok"])));
-    expect(await runCli(["run", "hi"], { home })).toMatchObject({ code: 0, stdout: "ok\n" });
+    expect(await runCliInProcess(["run", "hi"], { home })).toMatchObject({ code: 0, stdout: "ok\n" });
     expect(server.requests.map((q) => q.headers.authorization)).toEqual([`Bearer ${KEY}`]);
     for (const x of [r, st]) expectNoSecret(x, KEY, WORK_KEY);
   });
@@ -55,7 +56,7 @@ describe("a profile's file is trusted as config.toml is", () => {
     );
     chmodSync(configFile, 0o666);
     profile(codexHome, "work", `auth_token = "${WORK_KEY}"\n`);
-    const r = await runCli(["run", "--profile", "work", "hi"], { home });
+    const r = await runCliInProcess(["run", "--profile", "work", "hi"], { home });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`${configFile} is writable by its group and others (mode 0666)`);
     expect(server.requests).toEqual([]);
@@ -68,7 +69,7 @@ describe("a profile's file is trusted as config.toml is", () => {
     const script = join(home, "tok.sh");
     writeFileSync(script, `#!/bin/sh\ntouch '${marker}'\necho ${WORK_KEY}\n`, { mode: 0o700 });
     const work = profile(codexHome, "work", `auth_command = ["${script}"]\n`, 0o620);
-    const st = await runCli(["status", "--profile", "work"], { home });
+    const st = await runCliInProcess(["status", "--profile", "work"], { home });
     expect(st.code).toBe(1);
     expect(st.stdout).toContain(`${work} is writable by its group (mode 0620)`);
     expect(existsSync(marker)).toBe(false);
@@ -81,17 +82,24 @@ describe("a profile's file that does not parse", () => {
     const { home, codexHome } = withConfig(`auth_token = "${KEY}"\n`);
     const text = `auth_token = "${WORK_KEY}"\nmodel = = "o3"\n`;
     const work = profile(codexHome, "work", text);
-    for (const args of [["status", "--profile", "work"], ["logout", "--profile", "work"], ["run", "--profile", "work", "hi"]]) {
-      const r = await runCli(args, { home });
+    for (const args of [
+      ["status", "--profile", "work"],
+      ["logout", "--profile", "work"],
+      ["run", "--profile", "work", "hi"],
+    ]) {
+      const r = await runCliInProcess(args, { home });
       expect(r.code).toBe(1);
       expect(r.stderr).toMatch(new RegExp(`^error: ${work.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:2:9: `));
       expectNoSecret(r, WORK_KEY);
     }
-    const login = await runCli(["login", "--with-api-key", "--profile", "work"], { home, input: `${KEY}\n` });
+    const login = await runCliInProcess(["login", "--with-api-key", "--profile", "work"], { home, input: `${KEY}\n` });
     expect(login.code).toBe(1);
     expect(readFileSync(work, "utf8")).toBe(text);
-    expect((await runCli(["status"], { home })).code).toBe(0);
-    const doctor = await runCli(["doctor", "--offline", "--json", "--profile", "work"], { home, env: withoutBus() });
+    expect((await runCliInProcess(["status"], { home })).code).toBe(0);
+    const doctor = await runCliInProcess(["doctor", "--offline", "--json", "--profile", "work"], {
+      home,
+      env: withoutBus(),
+    });
     const config = (JSON.parse(doctor.stdout) as { checks: Array<{ id: string; status: string; message: string }> })
       .checks[0];
     expect(config).toMatchObject({ id: "config", status: "problem" });
@@ -119,7 +127,7 @@ describe("a ChatGPT session codex 0.1.0 kept in [profiles.work]", () => {
       "",
     ].join("\n");
     const { home, codexHome, configFile } = withConfig(base + legacy);
-    const r = await runCli(["run", "--profile", "work", "hi"], { home });
+    const r = await runCliInProcess(["run", "--profile", "work", "hi"], { home });
     expect(r).toMatchObject({ code: 0, stdout: "You said: hi\n", stderr: "" });
     const work = join(codexHome, "work.config.toml");
     const moved = storedSession(work);
@@ -143,7 +151,7 @@ describe("codex doctor: what OpenAI's Codex CLI refuses", () => {
     fix?: string;
   }
   async function codexCli(home: string, args: string[] = []): Promise<{ code: number | null; checks: Check[] }> {
-    const r = await runCli(["doctor", "--offline", "--json", ...args], { home, env: withoutBus() });
+    const r = await runCliInProcess(["doctor", "--offline", "--json", ...args], { home, env: withoutBus() });
     const checks = (JSON.parse(r.stdout) as { checks: Check[] }).checks.filter((c) => c.id === "codex-cli");
     return { code: r.code, checks };
   }
@@ -178,12 +186,15 @@ describe("codex doctor: what OpenAI's Codex CLI refuses", () => {
     profile(clean.codexHome, "work", `auth_token = "${WORK_KEY}"\n`);
     expect(await codexCli(clean.home)).toEqual({
       code: 0,
-      checks: [{ id: "codex-cli", status: "ok", message: "nothing here that OpenAI's Codex CLI refuses (1 profile file)" }],
+      checks: [
+        { id: "codex-cli", status: "ok", message: "nothing here that OpenAI's Codex CLI refuses (1 profile file)" },
+      ],
     });
   });
 
   test('wire_api = "chat": a warning, not a problem (codex speaks it); in config.toml, and in the profile doctor is asked about', async () => {
-    const chat = '[model_providers.local]\nname = "Ollama"\nbase_url = "http://127.0.0.1:11434/v1"\nwire_api = "chat"\n';
+    const chat =
+      '[model_providers.local]\nname = "Ollama"\nbase_url = "http://127.0.0.1:11434/v1"\nwire_api = "chat"\n';
     const { home, codexHome, configFile } = withConfig(`model_provider = "local"\n${chat}`);
     const inBase = await codexCli(home);
     expect(inBase.checks).toHaveLength(1);
@@ -191,7 +202,9 @@ describe("codex doctor: what OpenAI's Codex CLI refuses", () => {
       status: "warning",
       message: `model_providers.local.wire_api = "chat" in ${configFile}: codex speaks Chat Completions to it, but OpenAI's Codex CLI refuses to load a config with it (it says wire_api = "chat" is no longer supported)`,
     });
-    expect(inBase.checks[0]?.fix).toContain(`move this provider into a profile file (e.g. ${join(codexHome, "chat.config.toml")}`);
+    expect(inBase.checks[0]?.fix).toContain(
+      `move this provider into a profile file (e.g. ${join(codexHome, "chat.config.toml")}`,
+    );
 
     const moved = withConfig("");
     const file = profile(moved.codexHome, "local", `model_provider = "local"\n${chat}`);
@@ -212,7 +225,10 @@ describe("codex doctor: what OpenAI's Codex CLI refuses", () => {
       { status: "warning", message: expect.stringContaining(`in ${other.configFile}:`) },
     ]);
     // A warning alone does not fail doctor, whose text output marks it "!".
-    const text = await runCli(["doctor", "--offline", "--profile", "local"], { home: moved.home, env: withoutBus() });
+    const text = await runCliInProcess(["doctor", "--offline", "--profile", "local"], {
+      home: moved.home,
+      env: withoutBus(),
+    });
     expect(text.stdout).toContain(`! model_providers.local.wire_api = "chat" in ${file}`);
   });
 
@@ -253,14 +269,14 @@ describe("openai_base_url, Codex's key for the built-in provider's URL", () => {
     const server = await startProvider();
     const { home, codexHome } = withConfig(`openai_base_url = "${server.baseUrl}"\nauth_token = "${KEY}"\n`);
     server.reply(sse(responsesEvents(["ok"])));
-    const r = await runCli(["run", "hi"], { home, env: { OPENAI_BASE_URL: "http://127.0.0.1:9/v1" } });
+    const r = await runCliInProcess(["run", "hi"], { home, env: { OPENAI_BASE_URL: "http://127.0.0.1:9/v1" } });
     expect(r).toMatchObject({ code: 0, stdout: "ok\n" });
     expect(server.requests.map((q) => q.headers.authorization)).toEqual([`Bearer ${KEY}`]);
-    const st = await runCli(["status"], { home });
+    const st = await runCliInProcess(["status"], { home });
     expect(st.stdout).toContain(`  Provider: OpenAI (${server.baseUrl}, responses API)\n`);
     // In a profile's file too.
     profile(codexHome, "lan", 'openai_base_url = "http://llm.lan:8080/v1"\n');
-    const lan = await runCli(["run", "--profile", "lan", "hi"], { home });
+    const lan = await runCliInProcess(["run", "--profile", "lan", "hi"], { home });
     expect(lan.code).toBe(1);
     expect(lan.stderr).toContain("over plain http:// (openai_base_url)");
     expect(server.requests).toHaveLength(1);
@@ -306,7 +322,7 @@ describe("a profile's file codex created, behind a symbolic link", () => {
     const target = join(home, "dotfiles-work.toml");
     writeFileSync(target, `${header("work")}auth_token = "${WORK_KEY}"\n`, { mode: 0o600 });
     symlinkSync(target, join(codexHome, "work.config.toml"));
-    const r = await runCli(["logout", "--profile", "work"], { home });
+    const r = await runCliInProcess(["logout", "--profile", "work"], { home });
     expect(r.code).toBe(0);
     expect(lstatSync(join(codexHome, "work.config.toml")).isSymbolicLink()).toBe(true);
     expect(readFileSync(target, "utf8")).toBe(header("work"));

@@ -5,7 +5,8 @@
  * sent on its own, so no message is cut short before the echo (server text is shortened to one line).
  */
 import { describe, expect, test } from "vitest";
-import { type RunResult, runCli, testHome, withConfig } from "./helpers.js";
+import { type RunResult, testHome, withConfig } from "./helpers.js";
+import { runCliInProcess } from "./support/in-process.js";
 import { json, startFakeIssuer } from "./support/fake-issuer.js";
 import { sse, startProvider, status } from "./support/provider.js";
 import { echoes, forbidden } from "./support/secret-forms.js";
@@ -24,19 +25,22 @@ function expectNoneShown(r: RunResult, ...secrets: string[]): void {
 const env = (baseUrl: string) => ({ OPENAI_API_KEY: KEY, OPENAI_BASE_URL: baseUrl });
 
 describe("the provider echoes the API key", () => {
-  test.each(echoes(KEY))("status --check, HTTP 401 echoing it %s: none of it shown, the masked hint instead", async (_name, echo) => {
-    const server = await startProvider();
-    server.reply(status(401, { error: { message: `Incorrect API key provided: ${echo}.` } }));
-    const r = await runCli(["status", "--check"], { home: testHome(), env: env(server.baseUrl) });
-    expect(r.code).toBe(4);
-    expect(r.stderr).toContain("Incorrect API key provided: ");
-    expectNoneShown(r, KEY);
-  });
+  test.each(echoes(KEY))(
+    "status --check, HTTP 401 echoing it %s: none of it shown, the masked hint instead",
+    async (_name, echo) => {
+      const server = await startProvider();
+      server.reply(status(401, { error: { message: `Incorrect API key provided: ${echo}.` } }));
+      const r = await runCliInProcess(["status", "--check"], { home: testHome(), env: env(server.baseUrl) });
+      expect(r.code).toBe(4);
+      expect(r.stderr).toContain("Incorrect API key provided: ");
+      expectNoneShown(r, KEY);
+    },
+  );
 
   test.each(echoes(KEY))("run, HTTP 403 echoing it %s: none of it shown", async (_name, echo) => {
     const server = await startProvider();
     server.reply(status(403, { error: { message: `key ${echo} has no access to this model` } }));
-    const r = await runCli(["run", "hi"], { home: testHome(), env: env(server.baseUrl) });
+    const r = await runCliInProcess(["run", "hi"], { home: testHome(), env: env(server.baseUrl) });
     expect(r.code).toBe(4);
     expect(r.stderr).toContain("has no access to this model");
     expectNoneShown(r, KEY);
@@ -48,7 +52,7 @@ describe("the provider echoes the API key", () => {
       .map(([, e]) => e)
       .join(" ");
     server.reply(sse(`data: ${JSON.stringify({ type: "error", error: { message: all } })}\n\n`));
-    const r = await runCli(["run", "hi"], { home: testHome(), env: env(server.baseUrl) });
+    const r = await runCliInProcess(["run", "hi"], { home: testHome(), env: env(server.baseUrl) });
     expect(r.code).toBe(1);
     expectNoneShown(r, KEY);
   });
@@ -68,24 +72,28 @@ describe("the sign-in server echoes a token in its error_description", () => {
       token: (_form, res) => json(res, 400, { error: "invalid_request", error_description: `bad token ${echo}` }),
     });
     const { home } = sessionHome(fake.issuer, fake.clientId, true);
-    const r = await runCli(["run", "hi"], { home, env: { OPENAI_BASE_URL: "http://127.0.0.1:9/v1" } });
+    const r = await runCliInProcess(["run", "hi"], { home, env: { OPENAI_BASE_URL: "http://127.0.0.1:9/v1" } });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("refused renewing the session (invalid_request: bad token");
     expect(fake.posts[0]?.form.get("refresh_token")).toBe(REFRESH);
     expectNoneShown(r, REFRESH, ACCESS);
   });
 
-  test.each(echoes(REFRESH))("revoking at logout, the refresh token %s: none of it in the warning", async (_name, echo) => {
-    const fake = await startFakeIssuer({
-      revoke: (_form, res) => json(res, 400, { error: "invalid_request", error_description: `cannot revoke ${echo}` }),
-    });
-    const { home } = sessionHome(fake.issuer, fake.clientId, false);
-    const r = await runCli(["logout"], { home });
-    expect(r.code).toBe(0);
-    expect(r.stderr).toContain("but not revoked at");
-    expect(r.stderr).toContain("cannot revoke");
-    expectNoneShown(r, REFRESH, ACCESS);
-  });
+  test.each(echoes(REFRESH))(
+    "revoking at logout, the refresh token %s: none of it in the warning",
+    async (_name, echo) => {
+      const fake = await startFakeIssuer({
+        revoke: (_form, res) =>
+          json(res, 400, { error: "invalid_request", error_description: `cannot revoke ${echo}` }),
+      });
+      const { home } = sessionHome(fake.issuer, fake.clientId, false);
+      const r = await runCliInProcess(["logout"], { home });
+      expect(r.code).toBe(0);
+      expect(r.stderr).toContain("but not revoked at");
+      expect(r.stderr).toContain("cannot revoke");
+      expectNoneShown(r, REFRESH, ACCESS);
+    },
+  );
 
   test("device sign-in, the device code echoed in every form at once: none of it shown", async () => {
     const fake = await startFakeIssuer({
@@ -107,7 +115,7 @@ describe("the sign-in server echoes a token in its error_description", () => {
         }),
     });
     const { home } = withConfig(`[oauth]\nissuer = "${fake.issuer}"\nclient_id = "${fake.clientId}"\n`);
-    const r = await runCli(["login", "--device-auth"], { home });
+    const r = await runCliInProcess(["login", "--device-auth"], { home });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("refused the device sign-in (invalid_request: ");
     expectNoneShown(r, DEVICE_CODE);

@@ -1,5 +1,5 @@
 /**
- * Where a credential may go (issue #18, items 1 and 2), end to end with the built CLI and the library:
+ * Where a credential may go (issue #18, items 1 and 2), end to end with the CLI and the library:
  *
  * 1. A provider never receives another's credential. A provider with `env_key` gets that variable or
  *    nothing (exit 4 naming it), never CODEX_API_KEY, OPENAI_API_KEY or the stored key; a custom provider
@@ -22,12 +22,12 @@ import {
   ROOT,
   type RunResult,
   removeAfterTest,
-  runCli,
   runNodeScript,
   tempDir,
   testHome,
   withConfig,
 } from "./helpers.js";
+import { runCliInProcess } from "./support/in-process.js";
 import { type FakeProvider, responsesEvents, type Script, sse, startProvider } from "./support/provider.js";
 
 const OPENAI_KEY = "sk-route-openai-0123456789abcdefOPNA";
@@ -78,7 +78,7 @@ describe("1. a provider never receives another's credential", () => {
     server.reply(sse(responsesEvents(["must not be sent"])));
     const { home } = withConfig(ROUTER(server));
     for (const blank of [undefined, "", "   "]) {
-      const r = await runCli(["run", "hi"], { home, env: { ...OPENAI_ENV, OPENROUTER_API_KEY: blank } });
+      const r = await runCliInProcess(["run", "hi"], { home, env: { ...OPENAI_ENV, OPENROUTER_API_KEY: blank } });
       expect(r.code).toBe(4);
       expect(r.stdout).toBe("");
       expect(oneError(r)).toBe(MISSING);
@@ -91,7 +91,7 @@ describe("1. a provider never receives another's credential", () => {
     const server = await startProvider();
     server.reply(sse(responsesEvents(["ok"])));
     const { home } = withConfig(ROUTER(server));
-    const r = await runCli(["run", "hi"], { home, env: { ...OPENAI_ENV, OPENROUTER_API_KEY: ROUTER_KEY } });
+    const r = await runCliInProcess(["run", "hi"], { home, env: { ...OPENAI_ENV, OPENROUTER_API_KEY: ROUTER_KEY } });
     expect(r.code, r.stderr).toBe(0);
     expect(authorizations(server)).toEqual([`Bearer ${ROUTER_KEY}`]);
   });
@@ -100,14 +100,14 @@ describe("1. a provider never receives another's credential", () => {
     const server = await startProvider();
     server.reply(models);
     const { home } = withConfig(ROUTER(server));
-    const text = await runCli(["status"], { home, env: OPENAI_ENV });
+    const text = await runCliInProcess(["status"], { home, env: OPENAI_ENV });
     expect(text.code).toBe(1);
     expect(text.stdout).toBe(
       `Not logged in: ${MISSING}\n` +
         "  Note: CODEX_API_KEY and OPENAI_API_KEY are set but not sent to provider `openrouter`, which takes its key only from OPENROUTER_API_KEY\n",
     );
     expect(text.stderr).toBe("");
-    const json = await runCli(["status", "--json"], { home, env: OPENAI_ENV });
+    const json = await runCliInProcess(["status", "--json"], { home, env: OPENAI_ENV });
     expect(json.code).toBe(1);
     expect(JSON.parse(json.stdout)).toMatchObject({
       authenticated: false,
@@ -119,7 +119,7 @@ describe("1. a provider never receives another's credential", () => {
       missing_env_key: "OPENROUTER_API_KEY",
       ignored_env: ["CODEX_API_KEY", "OPENAI_API_KEY"],
     });
-    const check = await runCli(["status", "--check"], { home, env: OPENAI_ENV });
+    const check = await runCliInProcess(["status", "--check"], { home, env: OPENAI_ENV });
     expect(check.code).toBe(1);
     for (const r of [text, json, check]) expectNoSecret(r, ...SECRETS);
     expect(server.requests).toEqual([]);
@@ -128,7 +128,7 @@ describe("1. a provider never receives another's credential", () => {
   test("doctor: a credential problem naming the variable, with the fix; nothing sent", async () => {
     const server = await startProvider();
     const { home } = withConfig(ROUTER(server));
-    const r = await runCli(["doctor", "--json"], { home, env: OPENAI_ENV });
+    const r = await runCliInProcess(["doctor", "--json"], { home, env: OPENAI_ENV });
     expect(r.code).toBe(1);
     const checks = (
       JSON.parse(r.stdout) as { checks: Array<{ id: string; status: string; message: string; fix?: string }> }
@@ -167,10 +167,10 @@ describe("1. a provider never receives another's credential", () => {
     const server = await startProvider();
     server.reply(sse(responsesEvents(["ok"])));
     const { home } = withConfig(providerConfig("local", server.baseUrl, "", `auth_token = "${STORED_KEY}"\n`));
-    const r = await runCli(["run", "hi"], { home, env: OPENAI_ENV });
+    const r = await runCliInProcess(["run", "hi"], { home, env: OPENAI_ENV });
     expect(r.code, r.stderr).toBe(0);
     expect(authorizations(server)).toEqual([`Bearer ${STORED_KEY}`]);
-    const st = await runCli(["status", "--json"], { home, env: OPENAI_ENV });
+    const st = await runCliInProcess(["status", "--json"], { home, env: OPENAI_ENV });
     expect(JSON.parse(st.stdout)).toMatchObject({
       authenticated: true,
       source_type: "file",
@@ -186,17 +186,17 @@ describe("1. a provider never receives another's credential", () => {
     const server = await startProvider();
     server.reply(sse(responsesEvents(["must not be sent"])));
     const { home } = withConfig(providerConfig("local", server.baseUrl));
-    const run = await runCli(["run", "hi"], { home, env: OPENAI_ENV });
+    const run = await runCliInProcess(["run", "hi"], { home, env: OPENAI_ENV });
     expect(run.code).toBe(4);
     expect(oneError(run)).toBe("not logged in; run `codex login` to sign in");
-    const st = await runCli(["status"], { home, env: OPENAI_ENV });
+    const st = await runCliInProcess(["status"], { home, env: OPENAI_ENV });
     expect(st.code).toBe(1);
     expect(st.stdout).toBe(
       "Not logged in. Run `codex login` to sign in.\n" +
         "  Note: CODEX_API_KEY and OPENAI_API_KEY are set but not sent to provider `local`: OpenAI's keys go only to providers with requires_openai_auth = true\n",
     );
     // Logout does not claim that a variable this provider never gets still authenticates codex.
-    const out = await runCli(["logout"], { home, env: OPENAI_ENV });
+    const out = await runCliInProcess(["logout"], { home, env: OPENAI_ENV });
     expect(out.code).toBe(0);
     expect(out.stderr).toBe("");
     for (const r of [run, st, out]) expectNoSecret(r, ...SECRETS);
@@ -209,30 +209,38 @@ describe("1. a provider never receives another's credential", () => {
     const { home } = withConfig(
       providerConfig("proxy", server.baseUrl, "requires_openai_auth = true\n", `auth_token = "${STORED_KEY}"\n`),
     );
-    expect((await runCli(["run", "hi"], { home, env: OPENAI_ENV })).code).toBe(0);
-    expect((await runCli(["run", "hi"], { home })).code).toBe(0);
+    expect((await runCliInProcess(["run", "hi"], { home, env: OPENAI_ENV })).code).toBe(0);
+    expect((await runCliInProcess(["run", "hi"], { home })).code).toBe(0);
     expect(authorizations(server)).toEqual([`Bearer ${CODEX_KEY}`, `Bearer ${STORED_KEY}`]);
   });
 
   test("login and logout warn only about variables the selected provider really uses", async () => {
     // A custom provider: OpenAI's variables never reach it, so they take precedence over nothing.
     const local = withConfig(providerConfig("local", "http://127.0.0.1:9/v1"));
-    const login = await runCli(["login", "--with-api-key"], { home: local.home, env: OPENAI_ENV, input: STORED_KEY });
+    const login = await runCliInProcess(["login", "--with-api-key"], {
+      home: local.home,
+      env: OPENAI_ENV,
+      input: STORED_KEY,
+    });
     expect(login.code, login.stderr).toBe(0);
     expect(login.stderr).toBe("");
-    const logout = await runCli(["logout"], { home: local.home, env: OPENAI_ENV });
+    const logout = await runCliInProcess(["logout"], { home: local.home, env: OPENAI_ENV });
     expect(logout.code).toBe(0);
     expect(logout.stderr).toBe("");
     // A provider with env_key: the key just saved is never sent to it, whatever is unset.
     const router = withConfig(
       providerConfig("openrouter", "http://127.0.0.1:9/v1", 'env_key = "OPENROUTER_API_KEY"\n'),
     );
-    const saved = await runCli(["login", "--with-api-key"], { home: router.home, env: OPENAI_ENV, input: STORED_KEY });
+    const saved = await runCliInProcess(["login", "--with-api-key"], {
+      home: router.home,
+      env: OPENAI_ENV,
+      input: STORED_KEY,
+    });
     expect(saved.code).toBe(0);
     expect(saved.stderr).toBe(
       "warning: the selected provider `openrouter` takes its key only from OPENROUTER_API_KEY, so it does not use the credential just saved\n",
     );
-    const gone = await runCli(["logout"], {
+    const gone = await runCliInProcess(["logout"], {
       home: router.home,
       env: { ...OPENAI_ENV, OPENROUTER_API_KEY: ROUTER_KEY },
     });
@@ -246,7 +254,7 @@ describe("1. a provider never receives another's credential", () => {
 /** Runs the CLI with test-dns.cjs preloaded; `log` receives every name it looked up. */
 function runWithTestDns(args: string[], opts: { home: string; env?: Record<string, string | undefined> }) {
   const log = join(removeAfterTest(tempDir("codex-dns-")), "lookups");
-  return runCli(args, {
+  return runCliInProcess(args, {
     home: opts.home,
     env: { NODE_OPTIONS: `--require ${PRELOAD}`, TEST_DNS_LOG: log, ...opts.env },
   }).then((r) => ({ ...r, lookups: lookedUp(log) }));
@@ -396,18 +404,20 @@ describe("2. no credential in clear text: a provider's http:// base_url on anoth
   test.each([
     ["the default transport (node:http)", "undefined"],
     ["the global fetch", "globalThis.fetch"],
-  ])("the library through %s: a 307 or 308 from base_url is not followed; the other host gets nothing", async (_name, fetch) => {
-    const elsewhere = await startProvider();
-    const server = await startProvider();
-    const redirect =
-      (status: number): Script =>
-      (_req, res) => {
-        res.writeHead(status, { location: `${elsewhere.baseUrl}/responses` });
-        res.end();
-      };
-    server.reply(redirect(307), redirect(308));
-    const { codexHome } = withConfig(providerConfig("x", server.baseUrl, "", `auth_token = "${STORED_KEY}"\n`));
-    const script = `
+  ])(
+    "the library through %s: a 307 or 308 from base_url is not followed; the other host gets nothing",
+    async (_name, fetch) => {
+      const elsewhere = await startProvider();
+      const server = await startProvider();
+      const redirect =
+        (status: number): Script =>
+        (_req, res) => {
+          res.writeHead(status, { location: `${elsewhere.baseUrl}/responses` });
+          res.end();
+        };
+      server.reply(redirect(307), redirect(308));
+      const { codexHome } = withConfig(providerConfig("x", server.baseUrl, "", `auth_token = "${STORED_KEY}"\n`));
+      const script = `
       import { Config, openClient } from "codex-credentials";
       const fetch = ${fetch};
       const config = await Config.load({ codexHome: ${JSON.stringify(codexHome)} });
@@ -419,15 +429,16 @@ describe("2. no credential in clear text: a provider's http:// base_url on anoth
       }
       process.stdout.write(JSON.stringify(out));
     `;
-    const r = await runNodeScript(script, { env: { PATH: process.env.PATH, LANG: "C.UTF-8" } });
-    expect(r.stderr).toBe("");
-    expect(JSON.parse(r.stdout)).toEqual([
-      ["ApiError", 307],
-      ["ApiError", 308],
-    ]);
-    expect(server.requests).toHaveLength(2);
-    expect(elsewhere.requests).toEqual([]);
-  });
+      const r = await runNodeScript(script, { env: { PATH: process.env.PATH, LANG: "C.UTF-8" } });
+      expect(r.stderr).toBe("");
+      expect(JSON.parse(r.stdout)).toEqual([
+        ["ApiError", 307],
+        ["ApiError", 308],
+      ]);
+      expect(server.requests).toHaveLength(2);
+      expect(elsewhere.requests).toEqual([]);
+    },
+  );
 
   test("what counts as this machine: localhost, 127.0.0.0/8, [::1]; not a name, another address, or localhost.", async () => {
     const { Config, status } = await import("codex-credentials");

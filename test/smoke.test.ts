@@ -18,6 +18,27 @@ test("login, status, logout round trip through the built CLI", async () => {
 });
 
 /**
+ * Most behaviour tests run codex in process (test/support/in-process.ts); this is each exit code once from
+ * the built CLI's own process, with the one line on stderr and no stack trace.
+ */
+test.each([
+  ["0, ok", ["--version"], 0, ""],
+  ["1, failure (not logged in)", ["status"], 1, ""],
+  ["2, usage", ["stauts"], 2, "error: unknown command 'stauts' (did you mean status?); see `codex --help`\n"],
+  ["4, authentication required", ["run", "hi"], 4, /^error: [^\n]+\n$/],
+] as const)(
+  "exit %s: the process's exit code, one line or none on stderr, no stack",
+  async (_name, args, code, stderr) => {
+    const r = await runCli([...args], { home: tempDir() });
+    expect(r.signal).toBeNull();
+    expect(r.code).toBe(code);
+    if (typeof stderr === "string") expect(r.stderr).toBe(stderr);
+    else expect(r.stderr).toMatch(stderr);
+    expect(r.stderr).not.toMatch(/^\s+at /m);
+  },
+);
+
+/**
  * `npm run test:node24` runs this suite on another Node and says which in CODEX_TEST_NODE_MAJOR. The
  * helpers spawn the CLI with process.execPath, so that is the Node codex runs on too.
  */

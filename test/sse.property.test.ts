@@ -7,7 +7,8 @@
 import { SseDecoder } from "codex-credentials";
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
-import { runCli, testHome } from "./helpers.js";
+import { testHome } from "./helpers.js";
+import { runCliInProcess } from "./support/in-process.js";
 import { responsesEvents, sse, startProvider } from "./support/provider.js";
 
 const RUNS = 200;
@@ -345,7 +346,7 @@ describe("codex run: a reply split anywhere on the wire prints exactly its text"
         async (parts, chunkBytes, delayMs) => {
           const before = server.requests.length;
           server.reply(sse(responsesEvents(parts), { chunkBytes, delayMs }));
-          const r = await runCli(["run", "hi"], { home, env });
+          const r = await runCliInProcess(["run", "hi"], { home, env });
           expect(r.stderr).toBe("");
           expect(r.code).toBe(0);
           expect(r.stdout).toBe(`${parts.join("")}\n`);
@@ -364,7 +365,10 @@ describe("codex run: a reply split anywhere on the wire prints exactly its text"
     const server = await startProvider();
     server.reply(sse(responsesEvents(["Hel", "lo ", "wörld"]).replaceAll("\n", eol), { chunkBytes: 5 }));
     const home = testHome();
-    const r = await runCli(["run", "hi"], { home, env: { OPENAI_API_KEY: KEY, OPENAI_BASE_URL: server.baseUrl } });
+    const r = await runCliInProcess(["run", "hi"], {
+      home,
+      env: { OPENAI_API_KEY: KEY, OPENAI_BASE_URL: server.baseUrl },
+    });
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     expect(r.stdout).toBe("Hello wörld\n");

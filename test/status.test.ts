@@ -1,5 +1,5 @@
 /**
- * `codex status` and its alias `codex login status` through the built CLI: which credential wins
+ * `codex status` and its alias `codex login status` through the CLI: which credential wins
  * (CODEX_API_KEY > OPENAI_API_KEY > stored), where it comes from, and never more of it than a masked hint.
  */
 import { readdirSync, utimesSync } from "node:fs";
@@ -26,9 +26,9 @@ import {
   pathState,
   type RunResult,
   removeAfterTest,
-  runCli,
   testHome,
 } from "./helpers.js";
+import { runCliInProcess } from "./support/in-process.js";
 
 const STORED = "sk-stored-0123456789abcdefSTRD";
 const OPENAI = "sk-openai-0123456789abcdefOPNA";
@@ -55,8 +55,8 @@ async function bothStatuses(
   opts: { home: string; env?: Record<string, string | undefined> },
 ): Promise<RunResult> {
   const [plain, alias] = await Promise.all([
-    runCli(["status", ...args], opts),
-    runCli(["login", "status", ...args], opts),
+    runCliInProcess(["status", ...args], opts),
+    runCliInProcess(["login", "status", ...args], opts),
   ]);
   expect(alias).toEqual(plain);
   return plain;
@@ -143,7 +143,7 @@ describe("logged in from the file", () => {
     const { home, codexHome, configFile } = withConfig(`auth_token = "${STORED}"\n`);
     utimesSync(configFile, new Date("2001-02-03T04:05:06Z"), new Date("2001-02-03T04:05:06Z"));
     const before = pathState(configFile);
-    const r = await runCli(["status"], { home });
+    const r = await runCliInProcess(["status"], { home });
     expect(r.code).toBe(0);
     expect(pathState(configFile)).toEqual(before);
     expect(readdirSync(codexHome)).toEqual(["config.toml"]);
@@ -240,12 +240,12 @@ describe("masking", () => {
     ["sk-proj- keys show sk-", "sk-proj-abcdefghijklmnop9876", "sk-…9876"],
   ])("%s", async (_name, key, hint) => {
     const { home, configFile } = withConfig(`auth_token = "${key}"\n`);
-    const r = await runCli(["status"], { home });
+    const r = await runCliInProcess(["status"], { home });
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(`Logged in using an API key: ${hint}\n  Source: ${configFile}\n`);
-    const j = await runCli(["status", "--json"], { home });
+    const j = await runCliInProcess(["status", "--json"], { home });
     expect(JSON.parse(j.stdout)).toMatchObject({ hint });
-    const e = await runCli(["status", "--json"], { home: testHome(), env: { OPENAI_API_KEY: key } });
+    const e = await runCliInProcess(["status", "--json"], { home: testHome(), env: { OPENAI_API_KEY: key } });
     expect(JSON.parse(e.stdout)).toMatchObject({ hint, source: "OPENAI_API_KEY" });
     for (const x of [r, j, e]) expectNoSecret(x, key);
   });
@@ -256,10 +256,13 @@ describe("masking", () => {
     const { home } = withConfig(
       `auth_token = "${token}"\n\n[oauth_session]\nissuer = "https://auth.example.com"\nclient_id = "c"\n`,
     );
-    const r = await runCli(["status"], { home });
+    const r = await runCliInProcess(["status"], { home });
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^Logged in with OAuth: …QWRT\n/);
-    const j = await runCli(["status", "--json"], { home, env: { OPENAI_API_KEY: "sk-env-0123456789abcdENVK" } });
+    const j = await runCliInProcess(["status", "--json"], {
+      home,
+      env: { OPENAI_API_KEY: "sk-env-0123456789abcdENVK" },
+    });
     expect(JSON.parse(j.stdout).shadowed.hint).toBe("…QWRT");
     for (const x of [r, j]) expectNoSecret(x, token, "abc_");
   });
@@ -267,7 +270,7 @@ describe("masking", () => {
   test("a short key reveals none of its tail", async () => {
     const key = "sk-shortQWER";
     const { home } = withConfig(`auth_token = "${key}"\n`);
-    const r = await runCli(["status", "--json"], { home, env: { CODEX_API_KEY: "ZXCVBNMLKJ" } });
+    const r = await runCliInProcess(["status", "--json"], { home, env: { CODEX_API_KEY: "ZXCVBNMLKJ" } });
     expect(r.code).toBe(0);
     const shown = r.stdout.replaceAll(home, "<HOME>");
     expect(shown).not.toMatch(/QWER|WER|ER"/);
@@ -279,7 +282,7 @@ describe("masking", () => {
 
 test("a variable with surrounding blanks: used trimmed, masked from the trimmed value", async () => {
   const home = testHome();
-  const r = await runCli(["status", "--json"], { home, env: { OPENAI_API_KEY: `  ${OPENAI}\t` } });
+  const r = await runCliInProcess(["status", "--json"], { home, env: { OPENAI_API_KEY: `  ${OPENAI}\t` } });
   expect(r.code).toBe(0);
   expect(JSON.parse(r.stdout)).toMatchObject({ authenticated: true, hint: "sk-…OPNA" });
   expectNoSecret(r, OPENAI);
@@ -294,7 +297,7 @@ test("status flags: unknown flag and a positional are usage errors (exit 2) for 
     ["login", "status", STORED],
     ["status", `--json=${STORED}`],
   ]) {
-    const r = await runCli(args, { home });
+    const r = await runCliInProcess(args, { home });
     expect(r.code, args.join(" ")).toBe(2);
     expect(r.stdout).toBe("");
     expect(r.stderr).toMatch(/^error: [^\n]*\n$/);
@@ -340,7 +343,7 @@ env_key = "LOCAL_API_KEY"
 
   test("without its env_key set: not logged in, naming the variable; OPENAI_API_KEY is not used instead", async () => {
     const { home } = withConfig(LOCAL);
-    const r = await runCli(["status", "--json"], { home, env: { OPENAI_API_KEY: OPENAI } });
+    const r = await runCliInProcess(["status", "--json"], { home, env: { OPENAI_API_KEY: OPENAI } });
     expect(r.code).toBe(1);
     expect(JSON.parse(r.stdout)).toMatchObject({
       authenticated: false,
@@ -355,18 +358,18 @@ env_key = "LOCAL_API_KEY"
 
   test("OPENAI_BASE_URL is shown as the built-in provider's URL", async () => {
     const { home } = withConfig(`auth_token = "${STORED}"\n`);
-    const r = await runCli(["status"], { home, env: { OPENAI_BASE_URL: "http://127.0.0.1:9/proxy/" } });
+    const r = await runCliInProcess(["status"], { home, env: { OPENAI_BASE_URL: "http://127.0.0.1:9/proxy/" } });
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("  Provider: OpenAI (http://127.0.0.1:9/proxy, responses API)\n");
   });
 
   test("an invalid provider setting is a warning; the credential is still reported", async () => {
     const { home, configFile } = withConfig(`auth_token = "${STORED}"\n${LOCAL.replace('"chat"', '"grpc"')}`);
-    const r = await runCli(["status"], { home });
+    const r = await runCliInProcess(["status"], { home });
     expect(r.code).toBe(0);
     expect(r.stderr).toBe(`warning: ${configFile}: model_providers.local.wire_api must be "responses" or "chat"\n`);
     expect(r.stdout).toBe(`Logged in using an API key: sk-…STRD\n  Source: ${configFile}\n`);
-    const j = await runCli(["status", "--json"], { home });
+    const j = await runCliInProcess(["status", "--json"], { home });
     expect(JSON.parse(j.stdout)).toMatchObject({
       provider: null,
       provider_error: `${configFile}: model_providers.local.wire_api must be "responses" or "chat"`,

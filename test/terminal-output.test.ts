@@ -7,7 +7,8 @@
 import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
-import { CLI, cleanEnv, type PtyResult, run, runCli, runCliInPty, testHome, withConfig } from "./helpers.js";
+import { CLI, cleanEnv, type PtyResult, run, runCliInPty, testHome, withConfig } from "./helpers.js";
+import { runCliInProcess } from "./support/in-process.js";
 import { json, startFakeIssuer } from "./support/fake-issuer.js";
 import { type FakeProvider, responsesEvents, sse, startProvider, status } from "./support/provider.js";
 
@@ -58,7 +59,7 @@ describe("a model's reply", () => {
   test("piped: every byte exactly as the server sent it", async () => {
     const server = await startProvider();
     server.reply(sse(responsesEvents(HOSTILE)));
-    const r = await runCli(["run", "hi"], { home: testHome(), env: envFor(server) });
+    const r = await runCliInProcess(["run", "hi"], { home: testHome(), env: envFor(server) });
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(RAW);
     expect(r.stderr).toBe("");
@@ -111,7 +112,7 @@ describe("a model's reply", () => {
   test("codex chat piped: every byte of each reply", async () => {
     const server = await startProvider();
     server.reply(sse(responsesEvents(HOSTILE)), sse(responsesEvents(["\x1b]0;second\x07ok"])));
-    const r = await runCli(["chat"], { home: testHome(), env: envFor(server), input: "one\ntwo\n" });
+    const r = await runCliInProcess(["chat"], { home: testHome(), env: envFor(server), input: "one\ntwo\n" });
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(`${RAW}\x1b]0;second\x07ok\n`);
   });
@@ -121,11 +122,9 @@ describe("messages from servers and other programs", () => {
   test("a server's error message: one line, no control sequence, on a pipe too", async () => {
     const server = await startProvider();
     server.reply(status(400, { error: { message: "bad\x1b]0;pwned\x07 request\x1b[2J\x9b31m\nsecond line\r" } }));
-    const r = await runCli(["run", "hi"], { home: testHome(), env: envFor(server) });
+    const r = await runCliInProcess(["run", "hi"], { home: testHome(), env: envFor(server) });
     expect(r.code).toBe(1);
-    expect(r.stderr).toBe(
-      `error: 127.0.0.1:${server.port} refused the request (HTTP 400: bad request second line)\n`,
-    );
+    expect(r.stderr).toBe(`error: 127.0.0.1:${server.port} refused the request (HTTP 400: bad request second line)\n`);
   });
 
   test("an error event inside the stream: the same", async () => {
@@ -135,7 +134,7 @@ describe("messages from servers and other programs", () => {
         `event: error\ndata: ${JSON.stringify({ type: "error", error: { message: "overloaded\x1b]2;pwned\x9c\x07" } })}\n\n`,
       ),
     );
-    const r = await runCli(["run", "hi"], { home: testHome(), env: envFor(server) });
+    const r = await runCliInProcess(["run", "hi"], { home: testHome(), env: envFor(server) });
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(`error: 127.0.0.1:${server.port} reported an error: overloaded\n`);
   });
@@ -144,7 +143,10 @@ describe("messages from servers and other programs", () => {
   function failingCommandHome() {
     const made = withConfig("");
     const script = join(made.home, "token.sh");
-    writeFileSync(script, "#!/bin/sh\nprintf '\\033]0;pwned\\007\\033[2Jvault is sealed\\302\\233\\061m\\007\\n' >&2\nexit 2\n");
+    writeFileSync(
+      script,
+      "#!/bin/sh\nprintf '\\033]0;pwned\\007\\033[2Jvault is sealed\\302\\233\\061m\\007\\n' >&2\nexit 2\n",
+    );
     chmodSync(script, 0o700);
     writeFileSync(made.configFile, `auth_command = ${JSON.stringify([script])}\n`, { mode: 0o600 });
     return made;
@@ -153,9 +155,9 @@ describe("messages from servers and other programs", () => {
   test("auth_command's stderr: no control sequence in run's error, status or doctor", async () => {
     const { home } = failingCommandHome();
     const results = [
-      await runCli(["run", "hi"], { home, env: { OPENAI_BASE_URL: "http://127.0.0.1:9/v1" } }),
-      await runCli(["status"], { home }),
-      await runCli(["doctor", "--offline"], { home }),
+      await runCliInProcess(["run", "hi"], { home, env: { OPENAI_BASE_URL: "http://127.0.0.1:9/v1" } }),
+      await runCliInProcess(["status"], { home }),
+      await runCliInProcess(["doctor", "--offline"], { home }),
     ];
     for (const r of results) {
       expect(r.code).not.toBe(0);
@@ -191,7 +193,11 @@ describe("an ID token's claims", () => {
       expect(r.output).not.toMatch(CONTROL_ON_TTY);
       expect(r.output).not.toContain("pwned");
       expect(lf(r)).toContain(SHOWN_EMAIL);
-      expect(lf(r).split("\n").filter((l) => l.includes("admin@example.com"))).toHaveLength(1);
+      expect(
+        lf(r)
+          .split("\n")
+          .filter((l) => l.includes("admin@example.com")),
+      ).toHaveLength(1);
     }
     const plain = await runCliInPty(["status"], { home });
     expect(lf(plain).split("\n")[0]).toBe(`Logged in with OAuth as ${SHOWN_EMAIL}: …KLMN`);
@@ -199,11 +205,11 @@ describe("an ID token's claims", () => {
 
   test("status --json: the email exact, the JSON valid, C1 escaped", async () => {
     const { home } = withConfig(sessionConfig);
-    const r = await runCli(["status", "--json"], { home });
+    const r = await runCliInProcess(["status", "--json"], { home });
     expect(r.code).toBe(0);
     expect(r.stdout).not.toMatch(CONTROL);
     expect(JSON.parse(r.stdout).oauth.account).toBe(EMAIL);
-    const all = await runCli(["status", "--all", "--json"], { home });
+    const all = await runCliInProcess(["status", "--all", "--json"], { home });
     expect(JSON.parse(all.stdout)[0].oauth.account).toBe(EMAIL);
   });
 
@@ -228,7 +234,7 @@ describe("an ID token's claims", () => {
     const { home, configFile } = withConfig(
       `[oauth]\nissuer = "${fake.issuer}"\nclient_id = "${fake.clientId}"\nscopes = ["openid", "email"]\n`,
     );
-    const r = await runCli(["login", "--device-auth"], { home });
+    const r = await runCliInProcess(["login", "--device-auth"], { home });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout + r.stderr).not.toMatch(CONTROL);
     expect(r.stdout + r.stderr).not.toContain("pwned");
@@ -237,7 +243,7 @@ describe("an ID token's claims", () => {
     expect(r.stdout.split("\n")[0]).toBe(
       `✅ Logged in as ${SHOWN_EMAIL} with 127.0.0.1:${new URL(fake.issuer).port} (OAuth), stored in ${configFile}`,
     );
-    const stored = await runCli(["status", "--json"], { home });
+    const stored = await runCliInProcess(["status", "--json"], { home });
     expect(JSON.parse(stored.stdout).oauth.account).toBe(EMAIL);
   });
 });

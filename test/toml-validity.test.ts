@@ -7,7 +7,8 @@
 import { readdirSync, readFileSync, statSync, utimesSync } from "node:fs";
 import { describe, expect, test, vi } from "vitest";
 import { Config, ConfigParseError } from "../src/index.js";
-import { homeWithConfig, runCli } from "./helpers.js";
+import { homeWithConfig } from "./helpers.js";
+import { runCliInProcess } from "./support/in-process.js";
 
 const { scans } = vi.hoisted(() => ({ scans: { count: 0 } }));
 vi.mock("../src/config/toml/dates.js", async (load) => {
@@ -203,7 +204,7 @@ describe("the CLI refuses the file and leaves it untouched", () => {
       const { home, codexHome, configFile } = homeWithConfig(TEXT, "codex-toml-valid-");
       utimesSync(configFile, new Date("2020-01-01T00:00:00Z"), new Date("2020-01-01T00:00:00Z"));
       const before = statSync(configFile).mtimeMs;
-      const r = await runCli(args, { home, input: "sk-new-0123456789abcdefNEWKEY\n" });
+      const r = await runCliInProcess(args, { home, input: "sk-new-0123456789abcdefNEWKEY\n" });
       expect(r.code).toBe(1);
       expect(r.stderr).toBe(`error: ${configFile}:9:6: invalid date, expected day between 01 and 28\n`);
       for (const text of [r.stdout, r.stderr]) {

@@ -209,12 +209,23 @@ function busSockets(env: Env): BusSocket[] {
   return runtime !== "" && existsSync(path) ? [{ path, abstract: false }] : [];
 }
 
-const keyrings = new Map<string, Keyring>();
+/**
+ * The keyrings made for each environment object, by bus address. A run of codex has one environment object
+ * (the executable's is process.env; cli.ts's `main`, run in process, gets its own each time), so a keyring
+ * that failed or timed out in one run, or a helper started with another run's environment, never carries
+ * over into the next run.
+ */
+const keyrings = new WeakMap<Env, Map<string, Keyring>>();
 
-/** The keyring for this environment; one helper or bus connection per process and bus address. */
+/** The keyring for this environment: one bus connection (or helper) per environment object and bus address. */
 export function systemKeyring(env: Env = process.env): Keyring {
   const key = `${env.DBUS_SESSION_BUS_ADDRESS ?? ""}\0${env.XDG_RUNTIME_DIR ?? ""}`;
-  let keyring = keyrings.get(key);
+  let byBus = keyrings.get(env);
+  if (byBus === undefined) {
+    byBus = new Map();
+    keyrings.set(env, byBus);
+  }
+  let keyring = byBus.get(key);
   if (keyring === undefined) {
     const sockets = busSockets(env);
     keyring =
@@ -226,7 +237,7 @@ export function systemKeyring(env: Env = process.env): Keyring {
             uid: process.getuid?.() ?? 0,
           })
         : new HelperKeyring(env);
-    keyrings.set(key, keyring);
+    byBus.set(key, keyring);
   }
   return keyring;
 }

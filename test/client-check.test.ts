@@ -6,7 +6,8 @@
  */
 import { createServer } from "node:net";
 import { describe, expect, test } from "vitest";
-import { expectNoSecret, freePort, type RunResult, runCli, withConfig } from "./helpers.js";
+import { expectNoSecret, freePort, type RunResult, withConfig } from "./helpers.js";
+import { runCliInProcess } from "./support/in-process.js";
 import { type FakeProvider, hang, type Script, startProvider, status } from "./support/provider.js";
 
 const KEY = "sk-check-test-0123456789abcdefKEY1";
@@ -40,7 +41,7 @@ async function check(
   opts: { provider?: string; env?: Record<string, string | undefined> } = {},
 ): Promise<RunResult> {
   const { home: h } = home(baseUrl, opts.provider);
-  const r = await runCli(["status", "--check", ...args], { home: h, env: opts.env });
+  const r = await runCliInProcess(["status", "--check", ...args], { home: h, env: opts.env });
   expectNoSecret(r, KEY, ENV_KEY, PROFILE_KEY);
   expect(r.stderr).not.toMatch(/\n\s+at |unexpected failure/);
   return r;
@@ -74,7 +75,7 @@ describe("the three answers", () => {
     // OpenAI's 401 body quotes part of the key; codex masks whatever of it the server echoes in full.
     server.reply(status(401, { error: { message: `Incorrect API key provided: ${KEY}.` } }));
     const { home: h, configFile } = home(server.baseUrl);
-    const r = await runCli(["status", "--check"], { home: h });
+    const r = await runCliInProcess(["status", "--check"], { home: h });
     expectNoSecret(r, KEY);
     expect(r.code).toBe(4);
     expect(r.stdout).toContain("  Check: rejected (GET /v1/models at 127.0.0.1:");
@@ -221,10 +222,10 @@ describe("what is checked", () => {
   test("not logged in: nothing is sent, exit 1, check null in --json", async () => {
     const server = await startProvider();
     const { home: h } = withConfig(`model_provider = "x"\n[model_providers.x]\nbase_url = "${server.baseUrl}"\n`);
-    const text = await runCli(["status", "--check"], { home: h });
+    const text = await runCliInProcess(["status", "--check"], { home: h });
     expect(text.code).toBe(1);
     expect(text.stdout).toContain("Not logged in");
-    const json = await runCli(["status", "--check", "--json"], { home: h });
+    const json = await runCliInProcess(["status", "--check", "--json"], { home: h });
     expect(json.code).toBe(1);
     expect(JSON.parse(json.stdout)).toMatchObject({ authenticated: false, check: null, check_message: null });
     expect(server.requests).toHaveLength(0);
@@ -233,7 +234,7 @@ describe("what is checked", () => {
   test("without --check nothing is sent and the JSON has no check field", async () => {
     const server: FakeProvider = await startProvider();
     const { home: h } = home(server.baseUrl);
-    const r = await runCli(["status", "--json"], { home: h });
+    const r = await runCliInProcess(["status", "--json"], { home: h });
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).not.toHaveProperty("check");
     expect(server.requests).toHaveLength(0);
@@ -241,7 +242,7 @@ describe("what is checked", () => {
 
   test("--check with --all is a usage error (exit 2): the check is for one account", async () => {
     const { home: h } = home("http://127.0.0.1:9/v1");
-    const r = await runCli(["status", "--check", "--all"], { home: h });
+    const r = await runCliInProcess(["status", "--check", "--all"], { home: h });
     expect(r.code).toBe(2);
     expect(errLines(r)).toEqual(["error: --check asks about one account; leave out --all, or use --profile NAME"]);
   });

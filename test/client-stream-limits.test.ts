@@ -6,7 +6,8 @@
  */
 import type { ServerResponse } from "node:http";
 import { describe, expect, test } from "vitest";
-import { expectNoSecret, runCli, testHome } from "./helpers.js";
+import { expectNoSecret, testHome } from "./helpers.js";
+import { runCliInProcess } from "./support/in-process.js";
 import { responsesEvents, type Script, sse, sseEvent, startProvider, writePaced } from "./support/provider.js";
 
 const KEY = "sk-limits-test-0123456789abcdefKEY";
@@ -32,7 +33,10 @@ function endless(event: (i: number) => string, sent: { events: number; done: boo
   return async (_req, res) => {
     res.writeHead(200, { "content-type": "text/event-stream" });
     res.write(
-      sseEvent({ type: "response.created", response: { id: "r", model: "m", status: "in_progress" } }, "response.created"),
+      sseEvent(
+        { type: "response.created", response: { id: "r", model: "m", status: "in_progress" } },
+        "response.created",
+      ),
     );
     await writeUntilClosed(res, () => event(sent.events++));
     sent.done = true;
@@ -48,7 +52,7 @@ describe("one reply has a size limit", () => {
     const piece = `${"x".repeat(MIB - 1)}\n`;
     const sent = { events: 0, done: false };
     server.reply(endless(() => delta(piece), sent));
-    const r = await runCli(["run", "hi"], {
+    const r = await runCliInProcess(["run", "hi"], {
       home: testHome(),
       env: { OPENAI_API_KEY: KEY, OPENAI_BASE_URL: server.baseUrl },
       timeoutMs: 30_000,
@@ -70,7 +74,7 @@ describe("one reply has a size limit", () => {
     const piece = `${"y".repeat(MIB - 1)}\n`;
     const sent = { events: 0, done: false };
     server.reply(endless(() => delta(piece), sent));
-    const r = await runCli(["chat"], {
+    const r = await runCliInProcess(["chat"], {
       home: testHome(),
       env: { OPENAI_API_KEY: KEY, OPENAI_BASE_URL: server.baseUrl },
       input: "hi\nnever sent\n",
@@ -88,7 +92,7 @@ describe("one reply has a size limit", () => {
     const pad = "p".repeat(MIB);
     const sent = { events: 0, done: false };
     server.reply(endless(() => sseEvent({ type: "response.in_progress", pad }), sent));
-    const r = await runCli(["run", "hi"], {
+    const r = await runCliInProcess(["run", "hi"], {
       home: testHome(),
       env: { OPENAI_API_KEY: KEY, OPENAI_BASE_URL: server.baseUrl },
       timeoutMs: 30_000,
@@ -107,7 +111,7 @@ describe("codex chat keeps the conversation it sends bounded", () => {
     const server = await startProvider();
     const big = (letter: string) => Array.from({ length: 20 }, () => letter.repeat(MIB));
     server.reply(sse(responsesEvents(big("A"))), sse(responsesEvents(big("B"))), sse(responsesEvents(["ok"])));
-    const r = await runCli(["chat"], {
+    const r = await runCliInProcess(["chat"], {
       home: testHome(),
       env: { OPENAI_API_KEY: KEY, OPENAI_BASE_URL: server.baseUrl },
       input: "first\nsecond\nthird\n",
