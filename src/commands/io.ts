@@ -168,6 +168,8 @@ export function createIO(env: Env, streams?: Streams): IO {
   const rawErr = real ? fdWriter(2) : (t: string) => void get("stderr").write(t);
   // Whether a status line is on screen, the cursor at its end: anything else written first erases it.
   let drawn = false;
+  /** Ctrl-C was pressed: a status line is not drawn again after the interrupt erased it. */
+  let interrupted = false;
   const erase = () => {
     if (!drawn) return;
     drawn = false;
@@ -254,6 +256,8 @@ export function createIO(env: Env, streams?: Streams): IO {
         // line is ended, so that what follows starts on a line of its own.
         if (drawn) erase();
         else writeErr("\n");
+        // The wait's timer may fire before the abort reaches the flow that ends it: nothing is drawn again.
+        interrupted = true;
         controller.abort();
       };
       process.once("SIGINT", onInterrupt);
@@ -308,7 +312,7 @@ export function createIO(env: Env, streams?: Streams): IO {
       return {
         live,
         show(text) {
-          if (ended) return;
+          if (ended || interrupted) return;
           const line = oneLine(text, 1000);
           if (!live) {
             // Monotonic: a system clock set back must not silence the line for as long.
