@@ -57,7 +57,9 @@ const lazyVendor = {
     // Modules import createRequire for the ESM library's sake; the bundle has a require and never calls it,
     // but an import of node:module would load it (and, on Node 20, the ES module loader) at every start.
     b.onResolve({ filter: /^node:module$/ }, (args) =>
-      args.namespace === "lazy-vendor" ? { path: args.path, external: true } : { path: args.path, namespace: "lazy-vendor" },
+      args.namespace === "lazy-vendor"
+        ? { path: args.path, external: true }
+        : { path: args.path, namespace: "lazy-vendor" },
     );
     b.onLoad({ filter: /.*/, namespace: "lazy-vendor" }, (args) => ({
       loader: "js",
