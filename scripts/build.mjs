@@ -66,7 +66,7 @@ const lazyVendor = {
       resolveDir: ".",
       contents:
         args.path === "vendor-loader"
-          ? VENDOR_LOADER
+          ? VENDOR_LOADER()
           : args.path === "node:module"
             ? 'exports.createRequire = (...a) => require("node:module").createRequire(...a);'
             : `module.exports = require("vendor-loader")(${JSON.stringify(LAZY[args.path])});`,
@@ -76,27 +76,81 @@ const lazyVendor = {
 // The same wrapper at build and at run time: V8 accepts a code cache only for the identical source.
 const wrap = (src) => `(function (exports, require, module, __filename, __dirname) {${src}\n})`;
 const wrapLazy = (src) => `(function (exports, require, module, __filename, __dirname, __core) {${src}\n})`;
-const VENDOR_LOADER = `
+
+/**
+ * Compiles a bundle with a V8 code cache: the build's, beside the file, on the Node that built the package
+ * (`builtBy`); on any other, this user's own, made at the end of the first run that lacks it, when V8 has
+ * compiled what the run needed. Node's module.enableCompileCache() (Node >= 22.1) was measured first: it
+ * caches only what V8 compiles before a module runs (89 KB of 300 for the old single bundle), and `codex
+ * status` on Node 24 took 1.22× `node -e 0` with it against 1.15× with a cache made after the run.
+ *
+ * A user's caches are in a directory of the temp dir that only that user can write, since a cache is code
+ * V8 runs (never in HOME, which codex leaves as it found it), and are named after the build (`buildId`),
+ * this Node and `variant`: V8 checks a cache's Node and flags but, of the source, only its length. None on a
+ * system without user ids, or with NODE_DISABLE_COMPILE_CACHE set (Node's own switch for its cache). A
+ * cache that does not fit is rejected by V8 and the bundle compiled from source; a user's is then replaced,
+ * whole or not at all (a new name, then rename): a failure only costs the next start.
+ */
+function compileCached(source, file, variant, builtBy, buildId) {
+  const { lstatSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } = require("node:fs");
+  const { basename, join } = require("node:path");
+  const { Script } = require("node:vm");
+  const own = `${process.version} ${process.arch}` === builtBy;
+  let path = own ? `${file}${variant ? `.${variant}` : ""}.v8cache` : undefined;
+  if (!own && !process.env.NODE_DISABLE_COMPILE_CACHE && typeof process.getuid === "function") {
+    const uid = process.getuid();
+    const dir = join(require("node:os").tmpdir(), `codex-credentials-${uid}`);
+    let stat = lstatSync(dir, { throwIfNoEntry: false });
+    if (stat === undefined) {
+      try {
+        mkdirSync(dir, { mode: 0o700 });
+      } catch {}
+      stat = lstatSync(dir, { throwIfNoEntry: false });
+    }
+    if (stat?.isDirectory() && stat.uid === uid && (stat.mode & 0o077) === 0) {
+      const name = `${basename(file, ".cjs")}-${buildId}-${process.version}-${process.arch}-${variant ?? "other"}`;
+      path = join(dir, `${name}.v8cache`);
+    }
+  }
+  let cachedData;
+  try {
+    if (path !== undefined) cachedData = readFileSync(path);
+  } catch {}
+  const script = new Script(source, { filename: file, cachedData });
+  if (path !== undefined && !own && (cachedData === undefined || script.cachedDataRejected)) {
+    process.once("exit", () => {
+      const temp = `${path}.${process.pid}.tmp`;
+      try {
+        writeFileSync(temp, script.createCachedData(), { mode: 0o600, flag: "wx" });
+        renameSync(temp, path);
+      } catch {
+        rmSync(temp, { force: true });
+      }
+    });
+  }
+  return script;
+}
+const BUILT_BY = `${process.version} ${process.arch}`;
+/** Names the user caches of this build: a hash of everything the bundles are made from (set below). */
+let BUILD_ID;
+const VENDOR_LOADER = () => `
 const { readFileSync } = require("node:fs");
 const { join } = require("node:path");
-const { Script } = require("node:vm");
 const wrap = ${wrap.toString()};
+const wrapLazy = ${wrapLazy.toString()};
+${compileCached.toString()}
+const compile = (source, file) => compileCached(source, file, undefined, ${JSON.stringify(BUILT_BY)}, ${JSON.stringify(BUILD_ID)});
 module.exports = function loadVendor(name) {
   const file = join(__dirname, "vendor", name + ".cjs");
-  let cachedData;
-  try { cachedData = readFileSync(file + ".v8cache"); } catch {}
-  const fn = new Script(wrap(readFileSync(file, "utf8")), { filename: file, cachedData }).runInThisContext();
+  const fn = compile(wrap(readFileSync(file, "utf8")), file).runInThisContext();
   const module = { exports: {} };
   fn.call(module.exports, module.exports, require, module, file, join(__dirname, "vendor"));
   return module.exports;
 };
-const wrapLazy = ${wrapLazy.toString()};
 /** dist/lazy.cjs (see splitMain), given the modules of this bundle it imports. */
 module.exports.lazy = function loadLazy(core) {
   const file = join(__dirname, "lazy.cjs");
-  let cachedData;
-  try { cachedData = readFileSync(file + ".v8cache"); } catch {}
-  const fn = new Script(wrapLazy(readFileSync(file, "utf8")), { filename: file, cachedData }).runInThisContext();
+  const fn = compile(wrapLazy(readFileSync(file, "utf8")), file).runInThisContext();
   const module = { exports: {} };
   fn.call(module.exports, module.exports, require, module, file, __dirname, core);
   return module.exports;
@@ -182,6 +236,16 @@ function closure(roots) {
   return seen;
 }
 const core = closure(CORE_ROOTS);
+{
+  const hash = createHash("sha256").update(readFileSync(fileURLToPath(import.meta.url)));
+  hash.update(readFileSync("package.json")).update(JSON.stringify(process.versions));
+  hash.update(readFileSync("node_modules/esbuild/package.json"));
+  for (const file of Object.keys(graph)
+    .filter((f) => !f.includes(":"))
+    .sort())
+    hash.update(file).update(readFileSync(file));
+  BUILD_ID = hash.digest("hex").slice(0, 16);
+}
 const isSource = (file) => !file.includes(":");
 const lazyModules = Object.keys(graph).filter((f) => isSource(f) && !core.has(f));
 const importsOf = (files, keep) => [
@@ -289,67 +353,24 @@ await build({
   plugins: [splitLazy, lazyVendor],
 });
 
-// The executable itself is a loader: it compiles dist/main.cjs with a V8 code cache, as the vendor bundles
-// are. Compiling the bundle from source is a measurable share of `codex status` (about 0.06× `node -e 0`).
-// The cache made here fits only the Node that made it (V8 rejects it on any other version), so on another
-// Node the loader keeps one of its own per user, made at the end of the first run of each command, when V8
-// has compiled what that command runs. Node's module.enableCompileCache() (Node >= 22.1) was measured
-// first: it caches only what V8 compiles before the module runs (89 KB of 300), and `codex status` on Node
-// 24 took 1.22× `node -e 0` with it against 1.15× with a cache made after the run.
-const BUILD_ID = createHash("sha256").update(readFileSync("dist/main.cjs")).digest("hex").slice(0, 16);
+// The executable itself is a loader: it compiles dist/main.cjs with a V8 code cache (compileCached), as the
+// other bundles are. Compiling the bundle from source is a measurable share of `codex status` (about 0.06×
+// `node -e 0`).
 writeFileSync(
   "dist/cli.cjs",
   `#!/usr/bin/env node
 "use strict";
-// Runs main.cjs compiled from a V8 code cache: the one made at build time (scripts/build.mjs) on the Node
-// that built the package, else this user's own (userCache). A cache that does not fit this Node, its flags
-// or this file is rejected by V8, and the bundle is compiled from source instead.
-const { lstatSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } = require("node:fs");
+// Runs main.cjs compiled from a V8 code cache (scripts/build.mjs: compileCached).
+const { readFileSync } = require("node:fs");
 const { join } = require("node:path");
-const { Script } = require("node:vm");
 const wrap = ${wrap.toString()};
+${compileCached.toString()}
 const file = join(__dirname, "main.cjs");
-const own = process.version === ${JSON.stringify(process.version)} && process.arch === ${JSON.stringify(process.arch)};
 // status and logout have a cache each (scripts/build.mjs says why); the other commands share one.
 const command = process.argv[2] === "status" || process.argv[2] === "logout" ? process.argv[2] : undefined;
-const cache = own ? \`\${file}\${command ? "." + command : ""}.v8cache\` : userCache();
-let cachedData;
-if (cache !== undefined) try { cachedData = readFileSync(cache); } catch {}
-const script = new Script(wrap(readFileSync(file, "utf8")), { filename: file, cachedData });
-if (!own && cache !== undefined && (cachedData === undefined || script.cachedDataRejected)) {
-  process.once("exit", () => saveCache(cache));
-}
-script.runInThisContext().call(module.exports, module.exports, require, module, file, __dirname);
-
-/**
- * This user's cache file for this build, this Node and this command (as the build's, one each for status
- * and logout, one for the rest), in a directory of the temp dir that only this user can
- * write: a cache is code V8 runs. Never in HOME, which codex leaves as it found it. None on a system
- * without user ids, or with NODE_DISABLE_COMPILE_CACHE set (Node's own switch for its compile cache).
- */
-function userCache() {
-  if (process.env.NODE_DISABLE_COMPILE_CACHE || typeof process.getuid !== "function") return undefined;
-  const uid = process.getuid();
-  const dir = join(require("node:os").tmpdir(), \`codex-credentials-\${uid}\`);
-  let stat = lstatSync(dir, { throwIfNoEntry: false });
-  if (stat === undefined) {
-    try { mkdirSync(dir, { mode: 0o700 }); } catch { return undefined; }
-    stat = lstatSync(dir, { throwIfNoEntry: false });
-  }
-  if (!stat?.isDirectory() || stat.uid !== uid || (stat.mode & 0o077) !== 0) return undefined;
-  return join(dir, \`main-${BUILD_ID}-\${process.version}-\${process.arch}-\${command ?? "other"}.v8cache\`);
-}
-
-/** Writes the cache whole or not at all (a new name, then rename); a failure only costs the next start. */
-function saveCache(path) {
-  const temp = \`\${path}.\${process.pid}.tmp\`;
-  try {
-    writeFileSync(temp, script.createCachedData(), { mode: 0o600, flag: "wx" });
-    renameSync(temp, path);
-  } catch {
-    rmSync(temp, { force: true });
-  }
-}
+compileCached(wrap(readFileSync(file, "utf8")), file, command, ${JSON.stringify(BUILT_BY)}, ${JSON.stringify(BUILD_ID)})
+  .runInThisContext()
+  .call(module.exports, module.exports, require, module, file, __dirname);
 `,
 );
 chmodSync("dist/cli.cjs", 0o755);
