@@ -1,9 +1,10 @@
 // Builds the `codex` executable and the library, then the type declarations.
 //
-// Start-up time is a feature, so the executable is one CommonJS bundle (Node 20 starts a CommonJS entry
-// measurably faster than an ES module), dist/main.cjs, run by the small dist/cli.cjs from a V8 code cache
-// made at build time. Libraries needed only by commands that write or prompt are bundled into
-// dist/vendor/*.cjs and required on first use, so `codex status` never reads or compiles them. The library (dist/index.js) is ESM with its dependencies
+// Start-up time is a feature, so the executable is CommonJS (Node 20 starts a CommonJS entry measurably
+// faster than an ES module): dist/main.cjs, what `codex status` and `codex logout` run, started by the small
+// dist/cli.cjs; dist/lazy.cjs, the code of the other commands, loaded on first use (see splitMain); and
+// dist/vendor/*.cjs, libraries needed only by commands that sign in, prompt or go through a proxy. Each is
+// compiled from a V8 code cache (compileCached). The library (dist/index.js) is ESM with its dependencies
 // left to npm.
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -40,9 +41,8 @@ const common = {
 
 /**
  * Maps each LAZY package to a small module that, when first required, compiles dist/vendor/<name>.cjs
- * with V8's code cache from the build (compiling toml-patch from source costs more than all of `codex
- * status`). A cache made by another Node version or with other V8 flags is rejected by V8 and the file is
- * simply compiled from source.
+ * with a V8 code cache (compileCached; compiling toml-patch from source costs more than all of `codex
+ * status`).
  */
 const lazyVendor = {
   name: "lazy-vendor",
@@ -210,8 +210,8 @@ await build({
 // else, only ever reached through a dynamic import (the sign-in flows, the provider client, doctor, …), is
 // in dist/lazy.cjs, loaded on the first such import. Start-up reads and deserializes all of a bundle and its
 // code cache, used or not: with main.cjs holding only the core, `codex status` costs about 1 ms less (CPU
-// time on Node 20; 0.15× `node -e 0` over it instead of 0.24×). The two share the core's modules: lazy.cjs
-// imports them from main.cjs (a table of their namespaces, passed to it as __core), never a copy, so there
+// time on Node 20: 1.23× that of `node -e 0` instead of 1.28×). The two share the core's modules: lazy.cjs
+// imports them from main.cjs (a table of their exports, passed to it as __core), never a copy, so there
 // is one of each error class, one config cache.
 const CORE_ROOTS = ["src/cli.ts", "src/config/save.ts"];
 const cliBuild = {
@@ -258,7 +258,7 @@ const entries = importsOf([...core], (i) => lazyModules.includes(i.path)).sort()
  * dynamically, all in one table (TABLE). Every dynamic import in main.cjs goes through it, never through
  * esbuild's own: a module imported dynamically is wrapped in a function run on first use, and so is every
  * module it imports, which would put nearly all of the bundle's top level in functions of their own, each
- * compiled (or read from the cache) and called at start-up: about 1 ms of `codex status`.
+ * compiled (or read from the cache) and called at start-up: about 0.5 ms of `codex status`.
  */
 const TABLE = [
   ...new Set([
@@ -352,6 +352,10 @@ await build({
   outfile: "dist/lazy.cjs",
   plugins: [splitLazy, lazyVendor],
 });
+// The other commands run dist/full.cjs: the whole program in one bundle, as before the split. Loading
+// main.cjs and then lazy.cjs costs them more than one bundle does (CPU time of `codex run` against a local
+// server on Node 20: 2.29× that of `node -e 0` against 1.98×), and they have no start-up budget to win.
+await build({ ...cliBuild, entryPoints: ["src/cli.ts"], outfile: "dist/full.cjs", plugins: [lazyVendor] });
 
 // The executable itself is a loader: it compiles dist/main.cjs with a V8 code cache (compileCached), as the
 // other bundles are. Compiling the bundle from source is a measurable share of `codex status` (about 0.06×
@@ -365,9 +369,10 @@ const { readFileSync } = require("node:fs");
 const { join } = require("node:path");
 const wrap = ${wrap.toString()};
 ${compileCached.toString()}
-const file = join(__dirname, "main.cjs");
-// status and logout have a cache each (scripts/build.mjs says why); the other commands share one.
-const command = process.argv[2] === "status" || process.argv[2] === "logout" ? process.argv[2] : undefined;
+// status and logout run main.cjs, with a cache each; the other commands full.cjs (scripts/build.mjs says why).
+const first = process.argv[process.argv[2] === "--debug" ? 3 : 2];
+const command = first === "status" || first === "logout" ? first : undefined;
+const file = join(__dirname, command === undefined ? "full.cjs" : "main.cjs");
 compileCached(wrap(readFileSync(file, "utf8")), file, command, ${JSON.stringify(BUILT_BY)}, ${JSON.stringify(BUILD_ID)})
   .runInThisContext()
   .call(module.exports, module.exports, require, module, file, __dirname);
@@ -378,8 +383,9 @@ chmodSync("dist/cli.cjs", 0o755);
 // A cache holds what V8 compiled while the bundle ran, so each is made after running the commands it is
 // for, in a child process (they write to file descriptors 1 and 2) on a throwaway home. `status` and
 // `logout`, the commands with a start-up budget, have a cache each, which holds what they run and nothing
-// else (V8 reads all of a cache at start); every other command shares main.cjs.v8cache, made running `run`
-// against a local server and the help.
+// else (V8 reads all of a cache at start); every other command shares full.cjs.v8cache, made running `run`
+// against a local server and the help. lazy.cjs's is made running `status --check`, the commonest reason
+// for main.cjs to load it.
 const KEY = "sk-warmup-00000000000000000000";
 const created = (() => {
   const home = mkdtempSync(join(tmpdir(), "codex-build-"));
@@ -394,12 +400,13 @@ const created = (() => {
 // "created": config.toml as `codex login` creates it (logout deletes it); "edited": one with other settings
 // (logout rewrites it).
 const edited = `# warm-up\nmodel = "m"\nauth_token = "${KEY}"\n\n[model_providers.x]\nbase_url = "http://127.0.0.1:9/v1"\n`;
-const WARM_UPS = {
-  "main.cjs.status.v8cache": [["status"], created, ["status"], ["status", "--json"], edited, ["status"]],
-  "main.cjs.logout.v8cache": [["logout"], created, ["logout"], edited, ["logout"], ["logout"]],
-  "main.cjs.v8cache": [["--help"], ["run", "--help"], created, ["run", "hi"], ["--version"]],
-};
-for (const [cache, steps] of Object.entries(WARM_UPS)) {
+const WARM_UPS = [
+  ["main.cjs", "main.cjs.status.v8cache", [["status"], created, ["status"], ["status", "--json"], edited, ["status"]]],
+  ["main.cjs", "main.cjs.logout.v8cache", [["logout"], created, ["logout"], edited, ["logout"], ["logout"]]],
+  ["main.cjs", "lazy.cjs.v8cache", [created, ["status", "--check"]]],
+  ["full.cjs", "full.cjs.v8cache", [["--help"], ["run", "--help"], created, ["run", "hi"], ["--version"]]],
+];
+for (const [bundle, cache, steps] of WARM_UPS) {
   execFileSync(
     process.execPath,
     [
@@ -412,8 +419,8 @@ const { join } = require("node:path");
 const { Script } = require("node:vm");
 const wrap = ${wrap.toString()};
 const dist = ${JSON.stringify(fileURLToPath(new URL("../dist", import.meta.url)))};
-const file = join(dist, "main.cjs");
-const script = new Script(wrap(readFileSync(file, "utf8")), { filename: ${JSON.stringify(`${CACHED_AS}main.cjs`)} });
+const file = join(dist, ${JSON.stringify(bundle)});
+const script = new Script(wrap(readFileSync(file, "utf8")), { filename: ${JSON.stringify(`${CACHED_AS}${bundle}`)} });
 // lazy.cjs, when a command loads it, is compiled under the name its cache is made for (see CACHED_AS).
 const vm = require("node:vm");
 let lazy;
@@ -428,12 +435,16 @@ const mod = { exports: {} };
 // Loading the bundle runs the command in process.argv: one that needs nothing else.
 process.argv = [process.execPath, "codex", "--version"];
 script.runInThisContext().call(mod.exports, mod.exports, require, mod, file, dist);
-// An instant provider for \`codex run\`.
+// An instant provider for \`codex run\` and \`codex status --check\`.
 const sse = 'event: response.output_text.delta\\ndata: {"type":"response.output_text.delta","delta":"ok"}\\n\\n' +
   'event: response.completed\\ndata: {"type":"response.completed","response":{"model":"m"}}\\n\\n';
 const server = createServer((req, res) => {
   req.resume();
-  req.on("end", () => res.writeHead(200, { "content-type": "text/event-stream" }).end(sse));
+  req.on("end", () =>
+    req.method === "GET"
+      ? res.writeHead(200, { "content-type": "application/json" }).end('{"object":"list","data":[]}')
+      : res.writeHead(200, { "content-type": "text/event-stream" }).end(sse),
+  );
 });
 server.listen(0, "127.0.0.1", async () => {
   const home = mkdtempSync(join(tmpdir(), "codex-build-"));
@@ -448,12 +459,13 @@ server.listen(0, "127.0.0.1", async () => {
     rmSync(home, { recursive: true, force: true });
     server.close();
   }
-  writeFileSync(join(dist, ${JSON.stringify(cache)}), script.createCachedData());
-  // The commands with a budget must not need lazy.cjs (CORE_ROOTS); the others make its cache.
-  if (lazy !== undefined && ${JSON.stringify(cache)} !== "main.cjs.v8cache") {
-    throw new Error("${cache.replace(/\.v8cache$/, "").replace(/^main\.cjs\.?/, "")} loaded lazy.cjs: add what it imports to CORE_ROOTS");
+  if (${JSON.stringify(cache)} === "lazy.cjs.v8cache") {
+    writeFileSync(join(dist, "lazy.cjs.v8cache"), lazy.createCachedData());
+    return;
   }
-  if (lazy !== undefined) writeFileSync(join(dist, "lazy.cjs.v8cache"), lazy.createCachedData());
+  // The commands with a budget must not need lazy.cjs: CORE_ROOTS must hold what they import.
+  if (lazy !== undefined) throw new Error("${cache} loaded lazy.cjs: add what it imports to CORE_ROOTS");
+  writeFileSync(join(dist, ${JSON.stringify(cache)}), script.createCachedData());
 });
 `,
     ],
