@@ -40,13 +40,16 @@ const RAW = join(OUT, "raw");
 const SPAWNED_V8 = join(OUT, "spawned-v8.json");
 
 // Our bundles, as the spawned processes name them, with the length of the wrapper they are compiled in:
-// dist/cli.cjs compiles main.cjs as `(function (exports, require, module, __filename, __dirname) {…\n})`
+// dist/cli.cjs compiles main.cjs and full.cjs as `(function (exports, require, module, __filename, __dirname) {…\n})`
 // (scripts/build.mjs), so V8's offsets run 61 characters ahead of the file's. Node's own loader compiles
 // the others without a wrapper. The library's source map is inline. The vendor bundles are other people's
 // code.
 const BUNDLES = new Map(
   [
     ["main.cjs", 61, "main.cjs.map"],
+    ["full.cjs", 61, "full.cjs.map"],
+    // lazy.cjs's wrapper has one parameter more: `, __core`.
+    ["lazy.cjs", 69, "lazy.cjs.map"],
     ["keyring-helper.cjs", 0, "keyring-helper.cjs.map"],
     ["index.js", 0],
   ].map(([name, wrapperLength, map]) => [pathToFileURL(join(ROOT, "dist", name)).href, { name, wrapperLength, map }]),

@@ -286,7 +286,11 @@ describe("the tarball", () => {
       "docs/cli.md",
       "dist/cli.cjs",
       "dist/main.cjs",
-      "dist/main.cjs.v8cache",
+      "dist/main.cjs.status.v8cache",
+      "dist/main.cjs.logout.v8cache",
+      "dist/lazy.cjs",
+      "dist/full.cjs",
+      "dist/full.cjs.v8cache",
       "dist/index.js",
       "dist/keyring-helper.cjs",
       "dist/vendor/openid-client.cjs",
@@ -312,7 +316,8 @@ describe("the tarball", () => {
 
   test("the V8 code caches hold no path of the machine that built them", () => {
     const caches = pack.files.map((f) => f.path).filter((f) => f.endsWith(".v8cache"));
-    expect(caches).toContain("dist/main.cjs.v8cache");
+    expect(caches).toContain("dist/main.cjs.status.v8cache");
+    expect(caches).toContain("dist/full.cjs.v8cache");
     const built = Buffer.from(ROOT);
     for (const file of caches) expect(readFileSync(join(global.dir, file)).includes(built), file).toBe(false);
   });
@@ -411,7 +416,8 @@ describe("npm install -g of the tarball", () => {
     // start-up time, nothing else. On a copy of the installed package, so the other tests keep theirs.
     const copy = removeAfterTest(tempDir("codex-package-copy-"));
     cpSync(global.dir, copy, { recursive: true, verbatimSymlinks: true });
-    writeFileSync(join(copy, "dist", "main.cjs.v8cache"), Buffer.alloc(4096, 0x5a));
+    // --version and login run dist/full.cjs.
+    writeFileSync(join(copy, "dist", "full.cjs.v8cache"), Buffer.alloc(4096, 0x5a));
     writeFileSync(join(copy, "dist", "vendor", "toml-patch.cjs.v8cache"), Buffer.alloc(4096, 0x5a));
     const { home, configFile } = homeWith();
     const bin = join(copy, "dist", "cli.cjs");

@@ -48,13 +48,14 @@ test.runIf(process.env.CODEX_TEST_NODE_MAJOR)("the suite, and the CLI it spawns,
 
 /**
  * What `status` and `logout` load at start-up: none of Node's network, process or terminal modules, and
- * none of the bundles only other commands need (OAuth client, prompts). A static import in the wrong
+ * none of the bundles only other commands need (dist/lazy.cjs, the OAuth client, prompts). A static import in the wrong
  * place would add them to every command's start-up without failing anything else.
  */
 test.each([
   ["status", [], ""],
   ["status (OAuth session)", [], '[oauth_session]\nissuer = "http://127.0.0.1:1"\nclient_id = "c"\n'],
   ["logout (logged out)", [], ""],
+  ["logout (logged in: config.toml rewritten)", [], 'model = "m"\n'],
 ])("%s loads no network, child-process or sign-in code", async (name, _args, session) => {
   const home = tempDir();
   const codexHome = join(home, ".codex");
@@ -77,5 +78,7 @@ process.on("exit", () => fs.writeFileSync(${JSON.stringify(out)}, JSON.stringify
   for (const heavy of ["child_process", "net", "http", "https", "tls", "readline", "stream", "worker_threads"]) {
     expect(builtins, heavy).not.toContain(heavy);
   }
-  expect(files.filter((f) => f.includes(`${join("dist", "vendor")}`))).toEqual([]);
+  expect(files.filter((f) => f.includes(`${join("dist", "vendor")}`) || f.includes(join("dist", "lazy.cjs")))).toEqual(
+    [],
+  );
 });
