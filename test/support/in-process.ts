@@ -56,14 +56,16 @@ export function testIO(env: NodeJS.ProcessEnv, opts: Pick<RunOptions, "input" | 
 
 /**
  * Why a run with this environment and cwd needs a process of its own, or undefined when it does not:
- * variables Node reads only when a process starts (a preload, extra CA certificates), a keyring (its helper
- * is dist/keyring-helper.cjs, found beside the bundle; the sources have none beside them), another cwd
- * (main has none of its own).
+ * variables Node reads only when a process starts (a preload, extra CA certificates), a keyring reached
+ * through the helper process (a bus address with no unix socket: the helper is dist/keyring-helper.cjs, found
+ * beside the bundle, and the sources have none beside them; a unix socket is spoken to in process), another
+ * cwd (main has none of its own).
  */
 export function needsProcess(env: NodeJS.ProcessEnv, cwd?: string): string | undefined {
   if (env.NODE_OPTIONS !== undefined) return "NODE_OPTIONS";
   if (env.NODE_EXTRA_CA_CERTS !== undefined) return "NODE_EXTRA_CA_CERTS";
-  if (env.DBUS_SESSION_BUS_ADDRESS !== undefined) return "the keyring";
+  const bus = env.DBUS_SESSION_BUS_ADDRESS;
+  if (bus !== undefined && !bus.split(";").some((a) => a.startsWith("unix:"))) return "the keyring's helper";
   if (cwd !== undefined && cwd !== process.cwd()) return "a cwd";
   return undefined;
 }
