@@ -238,7 +238,14 @@ const cliBuild = {
   ...mapped,
 };
 const graph = (
-  await build({ ...cliBuild, entryPoints: ["src/bin.ts"], write: false, metafile: true, plugins: [lazyVendor] })
+  await build({
+    ...cliBuild,
+    entryPoints: ["src/bin.ts"],
+    write: false,
+    metafile: true,
+    sourcemap: false,
+    plugins: [lazyVendor],
+  })
 ).metafile.inputs;
 /** The modules reached from `roots` by static imports. */
 function closure(roots) {
