@@ -17,7 +17,8 @@ import type { ServerResponse } from "node:http";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { describe, expect, test } from "vitest";
-import { CLI, cleanEnv, expectNoSecret, type RunResult, run, runCli, testHome, withConfig } from "./helpers.js";
+import { CLI, cleanEnv, type RunResult, run, runCli, testHome, withConfig } from "./helpers.js";
+import { expectClean, KEY, oneLine, sleep, timed } from "./support/faults.js";
 import { runCliInProcess } from "./support/in-process.js";
 import {
   chatEvents,
@@ -30,10 +31,6 @@ import {
   writePaced,
 } from "./support/provider.js";
 
-const KEY = "sk-netfault-0123456789abcdefKEY7";
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 const SSE_HEADERS = { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache" };
 
 const WIRES = [
@@ -44,13 +41,6 @@ type Wire = (typeof WIRES)[number];
 
 /** The first events of a reply carrying `parts`, without its end: a reply still streaming. */
 const head = (w: Wire, ...parts: string[]) => w.events(parts, { omitEnd: true });
-
-/** Runs `fn` and returns its result with the wall-clock time it took, in ms. */
-async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
-  const start = performance.now();
-  const result = await fn();
-  return [result, performance.now() - start];
-}
 
 /**
  * A HOME whose config.toml selects provider `x` at the local server, with these TOML lines in its table.
@@ -84,22 +74,6 @@ function codex(
   return timed(() =>
     runner(args, { home, env: { OPENAI_API_KEY: KEY }, input: opts.input, timeoutMs: opts.timeoutMs ?? 20_000 }),
   );
-}
-
-/** No stack trace, no crash report, and no secret on either stream. */
-function expectClean(r: RunResult, ...secrets: string[]): void {
-  for (const stream of [r.stdout, r.stderr]) {
-    expect(stream).not.toMatch(/^\s+at /m);
-    expect(stream).not.toMatch(/SyntaxError|TypeError|Unexpected token|unexpected failure/);
-  }
-  expectNoSecret(r, KEY, ...secrets);
-}
-
-/** stderr is exactly one line starting with `prefix`; returns the rest of it. */
-function oneLine(r: RunResult, prefix: "error: " | "warning: "): string {
-  expect(r.stderr, r.stderr).toMatch(/^[^\n]+\n$/);
-  expect(r.stderr.startsWith(prefix), r.stderr).toBe(true);
-  return r.stderr.slice(prefix.length, -1);
 }
 
 /** Exit 1 (not a signal), stdout exactly `stdout`, one error line containing every part; returns it. */

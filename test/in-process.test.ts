@@ -97,7 +97,8 @@ describe("what needs a process gets one", () => {
   test.each([
     [{ NODE_OPTIONS: "--require x" }, undefined, "NODE_OPTIONS"],
     [{ NODE_EXTRA_CA_CERTS: "/x.pem" }, undefined, "NODE_EXTRA_CA_CERTS"],
-    [{ DBUS_SESSION_BUS_ADDRESS: "unix:path=/x" }, undefined, "the keyring"],
+    [{ DBUS_SESSION_BUS_ADDRESS: "tcp:host=127.0.0.1,port=9" }, undefined, "the keyring's helper"],
+    [{ DBUS_SESSION_BUS_ADDRESS: "unix:path=/x" }, undefined, undefined],
     [{}, "/", "a cwd"],
     [{}, undefined, undefined],
   ])("%o, cwd %s: %s", (extra, cwd, why) => {

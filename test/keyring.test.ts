@@ -280,6 +280,41 @@ describe("a keyring that answers", () => {
     expect(await helpersLeft(env.DBUS_SESSION_BUS_ADDRESS)).toEqual([]);
   });
 
+  test("through the helper process (a bus address with no unix socket, as on macOS and Windows): the same entries as in process, no secret in any argv, no helper left", async () => {
+    const api = await startProvider();
+    const original = `cli_auth_credentials_store = "keyring"\n${providerToml(api)}`;
+    const { home, codexHome, configFile } = withConfig(original);
+    const viaHelper = keyring.helperEnv;
+    const watch = watchArgv();
+    let argv: string[];
+    try {
+      const r = await login(home, KEYS.main, viaHelper);
+      expect(r).toMatchObject({ code: 0, stdout: loggedIn(KEYS.main, KEYRING), stderr: "" });
+      expect(await keyring.search(entryOf(codexHome))).toEqual([apiKeyItem(codexHome, "default", KEYS.main)]);
+      // Written by the native module, read in process over the unix socket, and the other way round.
+      const st = await cli(["status"], { home, env: keyring.env });
+      expect(st).toMatchObject({ code: 0, stderr: "" });
+      expect(st.stdout).toContain(`Logged in using an API key: sk-…MAIN\n  Source: ${KEYRING}\n`);
+      api.reply(sse(responsesEvents(["through the helper"])));
+      const run = await cli(["run", "hi"], { home, env: viaHelper });
+      expect(run).toMatchObject({ code: 0, stdout: "through the helper\n", stderr: "" });
+      expect(bearer(api, 0)).toBe(KEYS.main);
+      const out = await cli(["logout"], { home, env: viaHelper });
+      expect(out).toMatchObject({
+        code: 0,
+        stdout: `✅ Logged out successfully\n  Removed from ${KEYRING}\n`,
+        stderr: "",
+      });
+    } finally {
+      argv = watch.stop();
+    }
+    expect(argv.filter((a) => a.includes(HELPER)).length).toBeGreaterThan(0);
+    for (const a of argv) for (const key of ALL_KEYS) expect(a).not.toContain(key);
+    expect(readFileSync(configFile, "utf8")).toBe(original);
+    expect(await entriesOf(keyring, codexHome)).toEqual([]);
+    expect(await helpersLeft(viaHelper.DBUS_SESSION_BUS_ADDRESS)).toEqual([]);
+  });
+
   test('"auto" stores in the keyring when it answers, without a warning', async () => {
     const { home, codexHome, configFile } = withConfig('cli_auth_credentials_store = "auto"\n');
     const r = await login(home, KEYS.auto, keyring.env);

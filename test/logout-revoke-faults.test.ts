@@ -7,37 +7,10 @@
 import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
-import { performance } from "node:perf_hooks";
 import { describe, expect, onTestFinished, test } from "vitest";
-import { expectNoSecret, type RunResult, withConfig } from "./helpers.js";
+import { type RunResult, withConfig } from "./helpers.js";
+import { expectClean, oneLine, sleep, timed } from "./support/faults.js";
 import { runCliInProcess } from "./support/in-process.js";
-
-const KEY = "sk-netfault-0123456789abcdefKEY7";
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Runs `fn` and returns its result with the wall-clock time it took, in ms. */
-async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
-  const start = performance.now();
-  const result = await fn();
-  return [result, performance.now() - start];
-}
-
-/** No stack trace, no crash report, and no secret on either stream. */
-function expectClean(r: RunResult, ...secrets: string[]): void {
-  for (const stream of [r.stdout, r.stderr]) {
-    expect(stream).not.toMatch(/^\s+at /m);
-    expect(stream).not.toMatch(/SyntaxError|TypeError|Unexpected token|unexpected failure/);
-  }
-  expectNoSecret(r, KEY, ...secrets);
-}
-
-/** stderr is exactly one line starting with `prefix`; returns the rest of it. */
-function oneLine(r: RunResult, prefix: "error: " | "warning: "): string {
-  expect(r.stderr, r.stderr).toMatch(/^[^\n]+\n$/);
-  expect(r.stderr.startsWith(prefix), r.stderr).toBe(true);
-  return r.stderr.slice(prefix.length, -1);
-}
 
 describe("codex logout: an issuer whose revocation endpoint misbehaves", () => {
   const ACCESS = "at-netfault-ACCESS-0123456789abcdefghijklmn";

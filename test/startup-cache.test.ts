@@ -3,7 +3,8 @@
  * the Node that built the package; on any other Node the loader keeps one per user in a directory of the
  * temp dir that only that user can write, made at the end of the first run of a command. A cache is code
  * V8 runs, so a directory that someone else could write is never used, and a cache V8 rejects is replaced.
- * The tests run a copy of dist/ whose loader takes this Node for another one than the builder's.
+ * The tests run a copy of dist/ whose loader takes this Node for another one than the builder's. Under
+ * `npm run coverage` (CODEX_CHILD_COVERAGE set) the build's loaders compile from source, so these are skipped.
  */
 import {
   chmodSync,
@@ -37,8 +38,10 @@ function status(cli: string, home: string, tmp: string, extra: Record<string, st
 }
 
 const uid = process.getuid?.() ?? 0;
+/** The coverage build (scripts/coverage.mjs): its loader keeps no cache. */
+const coverageBuild = process.env.CODEX_CHILD_COVERAGE !== undefined;
 
-test.skipIf(process.getuid === undefined)(
+test.skipIf(process.getuid === undefined || coverageBuild)(
   "on another Node: the first status makes this user's cache (0600, in a 0700 directory of TMPDIR), later ones use it",
   async () => {
     const cli = foreignNodeCopy();
@@ -68,7 +71,7 @@ test.skipIf(process.getuid === undefined)(
   },
 );
 
-test.skipIf(process.getuid === undefined)(
+test.skipIf(process.getuid === undefined || coverageBuild)(
   "a cache V8 rejects is replaced; NODE_DISABLE_COMPILE_CACHE turns the cache off",
   async () => {
     const cli = foreignNodeCopy();
@@ -89,23 +92,26 @@ test.skipIf(process.getuid === undefined)(
   },
 );
 
-test.skipIf(process.getuid === undefined)("a cache directory others can write is not used", async () => {
-  const cli = foreignNodeCopy();
-  const home = testHome();
-  const tmp = testHome("codex-tmp-");
-  const expected = await run(process.execPath, [CLI, "status"], { env: cleanEnv(home) });
-  const dir = join(tmp, `codex-credentials-${uid}`);
-  mkdirSync(dir);
-  chmodSync(dir, 0o777);
-  expect(await status(cli, home, tmp)).toEqual(expected);
-  expect(readdirSync(dir)).toEqual([]);
-  // A file where the directory should be: no cache, the same answer.
-  const other = testHome("codex-tmp-");
-  writeFileSync(join(other, `codex-credentials-${uid}`), "");
-  expect(await status(cli, home, other)).toEqual(expected);
-});
+test.skipIf(process.getuid === undefined || coverageBuild)(
+  "a cache directory others can write is not used",
+  async () => {
+    const cli = foreignNodeCopy();
+    const home = testHome();
+    const tmp = testHome("codex-tmp-");
+    const expected = await run(process.execPath, [CLI, "status"], { env: cleanEnv(home) });
+    const dir = join(tmp, `codex-credentials-${uid}`);
+    mkdirSync(dir);
+    chmodSync(dir, 0o777);
+    expect(await status(cli, home, tmp)).toEqual(expected);
+    expect(readdirSync(dir)).toEqual([]);
+    // A file where the directory should be: no cache, the same answer.
+    const other = testHome("codex-tmp-");
+    writeFileSync(join(other, `codex-credentials-${uid}`), "");
+    expect(await status(cli, home, other)).toEqual(expected);
+  },
+);
 
-test.runIf(asRoot)("a cache directory of another user is not used", async () => {
+test.runIf(asRoot && !coverageBuild)("a cache directory of another user is not used", async () => {
   const cli = foreignNodeCopy();
   const home = testHome();
   const tmp = testHome("codex-tmp-");

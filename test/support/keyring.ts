@@ -53,6 +53,11 @@ export interface KeyringItem {
 export interface Keyring {
   /** Merge into the env of a process that should use this keyring (its private session bus). */
   env: { DBUS_SESSION_BUS_ADDRESS: string };
+  /**
+   * The same bus at an address with no unix socket (TCP on the loopback), which codex reaches through its
+   * keyring helper process and the native module, as on macOS and Windows: the helper's path, tested here.
+   */
+  helperEnv: { DBUS_SESSION_BUS_ADDRESS: string };
   /** The process group of the session (bash, dbus-daemon, gnome-keyring-daemon). */
   pgid: number;
   /** The session's temp dir (HOME, XDG dirs, the bus socket, gnome-keyring.log); removed by close(). */
@@ -187,7 +192,18 @@ until [ -s "$FIXTURE_DIR/bus.address" ]; do
   kill -0 $bus 2>/dev/null || exit 1
   sleep 0.01
 done
-read -r DBUS_SESSION_BUS_ADDRESS <"$FIXTURE_DIR/bus.address"
+read -r addresses <"$FIXTURE_DIR/bus.address"
+# The bus listens on a unix socket and on TCP (see busConfig); the daemons and the tools use the socket.
+DBUS_SESSION_BUS_ADDRESS=""
+tcp_port=""
+IFS=';'
+for a in $addresses; do
+  case "$a" in
+    unix:*) DBUS_SESSION_BUS_ADDRESS="$a" ;;
+    tcp:*) tcp_port="\${a##*port=}"; tcp_port="\${tcp_port%%,*}" ;;
+  esac
+done
+unset IFS
 export DBUS_SESSION_BUS_ADDRESS
 daemons=""
 start_daemon() {
@@ -197,6 +213,7 @@ start_daemon() {
 }
 start_daemon
 echo "BUS=$DBUS_SESSION_BUS_ADDRESS"
+echo "TCP=$tcp_port"
 while IFS= read -r cmd; do
   case "$cmd" in
     restart) start_daemon; echo "RESTARTED" ;;
@@ -216,7 +233,12 @@ function busConfig(socketDir: string): string {
   <type>session</type>
   <keep_umask/>
   <listen>unix:dir=${socketDir}</listen>
+  <!-- The keyring helper's way in (Keyring.helperEnv): an address with no unix socket. Anonymous, on the
+       loopback, for this throwaway session and its test secrets only. -->
+  <listen>tcp:host=127.0.0.1,port=0</listen>
   <auth>EXTERNAL</auth>
+  <auth>ANONYMOUS</auth>
+  <allow_anonymous/>
   <policy context="default">
     <allow send_destination="*" eavesdrop="true"/>
     <allow eavesdrop="true"/>
@@ -341,6 +363,9 @@ export async function startKeyring(): Promise<Keyring> {
   const busLine = await waitForOutput(/^BUS=(.+)$/m, deadline);
   if (!busLine?.[1]) return fail(exited ? "the session exited" : "no bus address after 10 s");
   const address = busLine[1];
+  const tcpLine = await waitForOutput(/^TCP=(\d+)$/m, deadline);
+  if (!tcpLine?.[1]) return fail("no TCP port for the bus");
+  const tcpPort = tcpLine[1];
   const toolEnv: NodeJS.ProcessEnv = { PATH: env.PATH, LANG: "C.UTF-8", HOME: home, DBUS_SESSION_BUS_ADDRESS: address };
 
   const dbusSend = (objectPath: string, method: string, ...args: string[]) =>
@@ -388,6 +413,7 @@ export async function startKeyring(): Promise<Keyring> {
 
   return {
     env: { DBUS_SESSION_BUS_ADDRESS: address },
+    helperEnv: { DBUS_SESSION_BUS_ADDRESS: `tcp:host=127.0.0.1,port=${tcpPort}` },
     pgid: pgid ?? -1,
     dir,
     async search(attrs) {
