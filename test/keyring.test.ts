@@ -8,6 +8,7 @@
  * output, in any process's argv, or in any file of CODEX_HOME once logged out.
  */
 import { cpSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { type AddressInfo, createServer } from "node:net";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import {
@@ -305,6 +306,9 @@ describe("a keyring that answers", () => {
         stdout: `✅ Logged out successfully\n  Removed from ${KEYRING}\n`,
         stderr: "",
       });
+      // --all lists this CODEX_HOME's entries through the helper: none left.
+      const all = await cli(["logout", "--all"], { home, env: viaHelper });
+      expect(all).toMatchObject({ code: 0, stdout: "No credential stored by codex; nothing to remove.\n", stderr: "" });
     } finally {
       argv = watch.stop();
     }
@@ -749,6 +753,13 @@ describe("a locked keyring", () => {
       expect(st.stderr).toBe("");
       expect(st.ms).toBeLessThan(2_500);
       const reason = (st.stdout.match(why) as RegExpMatchArray)[0];
+      // Through the helper process (the native module), as on macOS and Windows: refused too, in its words.
+      const viaHelper = await cli(["status"], { home, env: keyring.helperEnv });
+      expect(viaHelper.code).toBe(1);
+      expect(viaHelper.stdout).toMatch(
+        /^Not logged in: the system keyring \(Secret Service\) is not available: [^\n]+\n$/,
+      );
+      expect(viaHelper.stderr).toBe("");
 
       const run = await cli(["run", "hi"], { home, env });
       expect(run).toMatchObject({ code: 1, stdout: "", stderr: `error: ${reason}\n` });
@@ -883,6 +894,10 @@ describe("a bus that never answers", () => {
 
     const bus = await startHungBus();
     const hung = { DBUS_SESSION_BUS_ADDRESS: bus.address };
+    // The same silence at an address with no unix socket: the helper process (the native module) waits there.
+    const silent = createServer(() => {});
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    const hungTcp = { DBUS_SESSION_BUS_ADDRESS: `tcp:host=127.0.0.1,port=${(silent.address() as AddressInfo).port}` };
     const reason = `the system keyring (Secret Service) is not available: ${LIMIT}`;
     let results: Array<RunResult & { ms: number }>;
     try {
@@ -894,14 +909,18 @@ describe("a bus that never answers", () => {
         cli(["logout"], { home: l.home, env: hung }),
         cli(["logout", "--all"], { home: all.home, env: hung }),
         cli(["status", "--all"], { home: all.home, env: hung }),
+        cli(["status"], { home: s.home, env: hungTcp }),
       ]);
       // Each command reached the bus (and hung there) rather than failing some other way.
-      expect(bus.connections()).toBeGreaterThanOrEqual(results.length);
+      expect(bus.connections()).toBeGreaterThanOrEqual(results.length - 1);
       expect(await helpersLeft(bus.address)).toEqual([]);
     } finally {
       await bus.close();
+      silent.close();
     }
-    const [loginK, loginA, st, run, out, outAll, stAll] = results;
+    const [loginK, loginA, st, run, out, outAll, stAll, stHelper] = results;
+    expect(stHelper).toMatchObject({ code: 1, stdout: `Not logged in: ${reason}\n`, stderr: "" });
+    expect(await helpersLeft(hungTcp.DBUS_SESSION_BUS_ADDRESS)).toEqual([]);
     for (const r of results) {
       expect(r.ms).toBeGreaterThan(2_500);
       expect(r.ms).toBeLessThan(6_000);

@@ -45,11 +45,6 @@ export function ignoredEnvVars(env: Env, provider: ProviderAuth): TokenEnvVar[] 
   return TOKEN_ENV_VARS.filter((name) => !used.includes(name) && isSet(env, name));
 }
 
-/** Whether the account's own credential (auth_command, stored) may go to this provider. */
-export function takesAccountCredential(provider: ProviderAuth): boolean {
-  return provider.envKey === undefined;
-}
-
 function isSet(env: Env, name: string): boolean {
   return (env[name] ?? "").trim() !== "";
 }
