@@ -44,12 +44,12 @@ import * as lib from "codex-credentials";
 import fc from "fast-check";
 import { parse as smolParse } from "smol-toml";
 import { describe, expect, test } from "vitest";
-import type { Fetch } from "../src/config/http.js";
 import { createIO } from "../src/commands/io.js";
 import { runLogin } from "../src/commands/login.js";
 import { runLogout } from "../src/commands/logout.js";
 import { runStatus } from "../src/commands/status.js";
 import { Config as SrcConfig } from "../src/config/config.js";
+import type { Fetch } from "../src/config/http.js";
 import { editToml } from "../src/config/toml/edit.js";
 import { decodeToml, fromString, parseToml, toBytes } from "../src/config/toml/text.js";
 import { CodexError as SrcCodexError, ConfigParseError as SrcConfigParseError } from "../src/errors.js";
@@ -836,7 +836,11 @@ describe("the checks reject known-bad cases", () => {
           // separator lines are part of the change, so only the original's lines count.)
           const appended = account === "fuzz" && doc.fuzz === "none" && doc.credentials.fuzz === undefined;
           const limit = appended ? doc.lines.length : lines.length;
-          const others = lines.flatMap((l, i) => (l.text.includes("auth_token") || i >= limit ? [] : [i]));
+          // Nor, then, the original's trailing blank lines: one more or one fewer there reads as the new
+          // section's separator (found by seed 772417039: "[t0] #" and a blank line, the blank one duplicated).
+          let tail = limit;
+          while (appended && tail > 0 && (lines[tail - 1] as Line).text.trim() === "") tail--;
+          const others = lines.flatMap((l, i) => (l.text.includes("auth_token") || i >= tail ? [] : [i]));
           let bad: string;
           if (mutation === "bom") bad = bom === "" ? BOM + good : stripBom(good);
           else {
@@ -927,7 +931,10 @@ describe("regressions the properties found", () => {
   test("a bare [profiles.NAME] the user wrote is left as it is by login then logout --profile NAME", async () => {
     // Was "": codex 0.1.0 wrote the profile's key into that table and pruned it at logout, and could not tell
     // the user's bare header from its own. A profile's key now goes to its own NAME.config.toml.
-    expect(await loginLogout("[profiles.fuzz]\n", "fuzz")).toEqual({ during: "[profiles.fuzz]\n", after: "[profiles.fuzz]\n" });
+    expect(await loginLogout("[profiles.fuzz]\n", "fuzz")).toEqual({
+      during: "[profiles.fuzz]\n",
+      after: "[profiles.fuzz]\n",
+    });
     expect((await loginLogout("# mine\n[profiles.fuzz]\n", "fuzz")).after).toBe("# mine\n[profiles.fuzz]\n");
   });
 
@@ -988,9 +995,10 @@ describe("regressions the properties found", () => {
     // fuzz.config.toml, then failed to move the key out of [profiles.fuzz]: exit 1 with the credential stored.
     const original = 'x = [\n1979-\n5-27,\n]\n[profiles.fuzz]\nauth_token = "sk-old-0123456789"\n';
     const { codexHome, configFile } = homeWith(fuzzRoot("codex-fuzz-known-"), "h", original);
-    const err = await lib
-      .loginWithApiKey("sk-known-bug-0123456789\n", { codexHome, env: {}, profile: "fuzz" })
-      .then(() => undefined, (e: unknown) => e);
+    const err = await lib.loginWithApiKey("sk-known-bug-0123456789\n", { codexHome, env: {}, profile: "fuzz" }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(lib.ConfigParseError);
     expect((err as Error).message).toMatch(/config\.toml:2:1: invalid date, expected YYYY-MM-DD without a break$/);
     expect(readFileSync(configFile, "utf8")).toBe(original);
