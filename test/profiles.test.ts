@@ -328,3 +328,18 @@ describe("a profile's file codex created, behind a symbolic link", () => {
     expect(readFileSync(target, "utf8")).toBe(header("work"));
   });
 });
+
+describe("a move out of [profiles.work] cut short: the key in both work.config.toml and config.toml's table", () => {
+  test("logout --profile work removes both and names each file once", async () => {
+    const { home, codexHome, configFile } = withConfig(`[profiles.work]\nauth_token = "${WORK_KEY}"\n`);
+    const own = join(codexHome, "work.config.toml");
+    writeFileSync(own, `auth_token = "${KEY}"\n`, { mode: 0o600 });
+    const r = await runCliInProcess(["logout", "--profile", "work"], { home });
+    expect(r).toMatchObject({
+      code: 0,
+      stdout: `✅ Logged out successfully\n  work: Removed from ${own}\n  work: Removed from ${configFile}\n`,
+      stderr: "",
+    });
+    expectNoSecret(r, KEY, WORK_KEY);
+  });
+});

@@ -246,8 +246,11 @@ async function logoutAccount(
   if (touch) {
     await file.update(async (fresh) => {
       for (const store of stores) {
+        // Named before the removal: after it, a profile's file store names config.toml when a legacy table there
+        // still holds a copy (removed below), not the profile's file it just emptied.
+        const where = store.describe(fresh);
         const removal = await store.remove(fresh);
-        if (removal.removed) result.removedFrom.push(store.describe(fresh));
+        if (removal.removed) result.removedFrom.push(where);
         if (removal.credential !== undefined) removed.push(removal.credential);
         result.failures.push(...removal.failures);
         untrusted ??= removal.untrusted;
