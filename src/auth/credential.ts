@@ -22,7 +22,6 @@ import type {
   CredentialReader,
   CredentialStore,
   OAuthSession,
-  Recorded,
   StoredCredential,
   StoreSource,
 } from "../credentials/store.js";
@@ -191,13 +190,9 @@ async function hiddenBelow(
   }
   // A variable is above them all; an auth_command above every store.
   const below = winner.type === "env" ? readers : readers.filter(isStore);
-  let recorded: Recorded | undefined;
-  let reader: CredentialReader | undefined;
-  for (const r of below) {
-    recorded ??= r.recorded();
-    reader ??= recorded === undefined ? undefined : r;
-  }
-  if (recorded === undefined || reader === undefined) return undefined;
+  const reader = below.find((r) => r.recorded() !== undefined);
+  const recorded = reader?.recorded();
+  if (reader === undefined || recorded === undefined) return undefined;
   const stored = recorded.credential;
   const session = stored?.oauth;
   const kind = session?.protocol === "openai" ? "the ChatGPT sign-in" : "the OAuth session";
